@@ -1,0 +1,363 @@
+"""The assessment document: one applicant's self-assessment against one rubric.
+
+Reading a document is two steps. ``check`` walks the raw YAML data and
+collects every problem (field path, value, what is allowed) instead of
+stopping at the first, so a user can fix a file in one pass. Only data that
+passed the check becomes an ``Assessment``. The format is described in
+``docs/assessment-format.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problem, QkitError
+from .rubric import STEP, IndividualRubric, OrganizationRubric, RubricIndex
+
+FORMAT_VERSION = 1
+BETTER = ("higher", "lower")
+
+TOP_FIELDS = ("format_version", "rubric", "applicant", "assessment", "profile", "clauses", "results")
+APPLICANT_FIELDS = ("name", "short_name", "industry", "location", "employees", "contact", "organization", "position")
+ASSESSMENT_FIELDS = ("date", "stage", "assessors")
+CLAUSE_FIELDS = ("score", "factors", "strengths", "ofis", "evidence", "notes")
+KPI_FIELDS = ("clause", "name", "unit", "better", "target", "values", "comparisons")
+
+
+@dataclass
+class ClauseRating:
+    """What the assessor recorded for one clause (or individual-award indicator)."""
+
+    score: int | None = None
+    factors: dict[str, str] = field(default_factory=dict)
+    strengths: list[str] = field(default_factory=list)
+    ofis: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+    notes: str = ""
+
+
+@dataclass
+class KPI:
+    """A key performance indicator supporting one results clause."""
+
+    clause: str
+    name: str
+    unit: str = ""
+    better: str = "higher"
+    target: float | None = None
+    values: dict[int, float] = field(default_factory=dict)
+    comparisons: dict[str, dict[int, float]] = field(default_factory=dict)
+
+
+@dataclass
+class Assessment:
+    rubric: str
+    applicant: dict[str, Any]
+    assessment: dict[str, Any] = field(default_factory=dict)
+    profile: dict[str, str] = field(default_factory=dict)
+    clauses: dict[str, ClauseRating] = field(default_factory=dict)
+    results: list[KPI] = field(default_factory=list)
+    format_version: int = FORMAT_VERSION
+
+    @property
+    def name(self) -> str:
+        return str(self.applicant.get("name", ""))
+
+    def rating(self, clause_id: str) -> ClauseRating:
+        return self.clauses.get(clause_id) or ClauseRating()
+
+    def kpis(self, clause_id: str) -> list[KPI]:
+        return [k for k in self.results if k.clause == clause_id]
+
+    def to_data(self) -> dict[str, Any]:
+        """Plain data in the document's field order, ready for YAML or JSON."""
+        data = asdict(self)
+        data = {key: data[key] for key in TOP_FIELDS}
+        data["assessment"] = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in self.assessment.items()}
+        data["clauses"] = {cid: {k: v for k, v in c.items() if v not in (None, "", [], {})} for cid, c in data["clauses"].items()}
+        data["results"] = [{k: v for k, v in kpi.items() if v not in (None, "", {})} for kpi in data["results"]]
+        if not data["profile"]:
+            del data["profile"]
+        return data
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_data(), allow_unicode=True, sort_keys=False, width=1000)
+
+
+def _band_key(value: Any) -> str:
+    """Accept the ways people write a band: 50-65, 50–65, 50%-65%."""
+    return str(value).replace("%", "").replace("–", "-").replace("～", "-").replace(" ", "")
+
+
+class _Checker:
+    """Collects problems while walking raw document data against a rubric."""
+
+    def __init__(self, index: RubricIndex):
+        self.index = index
+        self.problems: list[Problem] = []
+
+    def add(self, where: str, code: str, value: Any = None, has_value: bool = True, **params: Any) -> None:
+        if has_value:
+            self.problems.append(Problem(where, code, value, params))
+        else:
+            self.problems.append(Problem(where, code, params=params))
+
+    def mapping(self, value: Any, where: str, allowed: tuple[str, ...] | list[str] | None = None) -> dict:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.add(where, "not_mapping", value)
+            return {}
+        if allowed is not None:
+            for key in value:
+                if str(key) not in allowed:
+                    self.add(f"{where}/{key}", "unknown_field", has_value=False, allowed=list(allowed))
+        return value
+
+    def text(self, value: Any, where: str, required: bool = False) -> str:
+        if value is None or value == "":
+            if required:
+                self.add(where, "required", has_value=False)
+            return ""
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.add(where, "not_text", value)
+            return ""
+        return str(value)
+
+    def texts(self, value: Any, where: str) -> list[str]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.add(where, "not_list", value)
+            return []
+        out = []
+        for i, entry in enumerate(value, 1):
+            text = self.text(entry, f"{where}/{i}")
+            if not text.strip() and (entry is None or isinstance(entry, str)):
+                self.add(f"{where}/{i}", "empty_text", has_value=False)
+            elif text:
+                out.append(text)
+        return out
+
+    def number(self, value: Any, where: str) -> float | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.add(where, "not_number", value)
+            return None
+        return float(value)
+
+    def series(self, value: Any, where: str) -> dict[int, float]:
+        out = {}
+        for year, number in self.mapping(value, where).items():
+            if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2100:
+                self.add(f"{where}/{year}", "year", year)
+                continue
+            checked = self.number(number, f"{where}/{year}")
+            if checked is not None:
+                out[year] = checked
+        return dict(sorted(out.items()))
+
+    # --- the document's parts -------------------------------------------------
+
+    def document(self, data: Any) -> Assessment | None:
+        if not isinstance(data, dict):
+            self.add("", "not_mapping", data)
+            return None
+        self.mapping(data, "", TOP_FIELDS)
+        version = data.get("format_version", FORMAT_VERSION)
+        if version != FORMAT_VERSION:
+            self.add("format_version", "format_version", version, allowed=[FORMAT_VERSION])
+        rubric_id = data.get("rubric")
+        rubric = None
+        if rubric_id is None:
+            self.add("rubric", "required", has_value=False)
+        elif str(rubric_id) not in self.index.paths:
+            self.add("rubric", "unknown_rubric", rubric_id, allowed=self.index.ids)
+        else:
+            rubric = self.index.load(str(rubric_id))
+        applicant = dict(self.mapping(data.get("applicant"), "applicant", APPLICANT_FIELDS))
+        if "applicant" not in data:
+            self.add("applicant", "required", has_value=False)
+        else:
+            self.text(applicant.get("name"), "applicant/name", required=True)
+        if "employees" in applicant and applicant["employees"] is not None:
+            if isinstance(applicant["employees"], bool) or not isinstance(applicant["employees"], int):
+                self.add("applicant/employees", "not_integer", applicant["employees"])
+        assessment = self.assessment(data.get("assessment"))
+        if rubric is None:
+            return None
+        profile = self.profile(data.get("profile"), rubric)
+        clauses = self.clauses(data.get("clauses"), rubric)
+        results = self.results(data.get("results"), rubric)
+        return Assessment(str(rubric_id), applicant, assessment, profile, clauses, results)
+
+    def assessment(self, value: Any) -> dict[str, Any]:
+        raw = self.mapping(value, "assessment", ASSESSMENT_FIELDS)
+        out: dict[str, Any] = {}
+        if raw.get("date") is not None:
+            date = raw["date"]
+            if isinstance(date, str):
+                try:
+                    date = dt.date.fromisoformat(date)
+                except ValueError:
+                    pass
+            if isinstance(date, dt.date) and not isinstance(date, dt.datetime):
+                out["date"] = date
+            else:
+                self.add("assessment/date", "not_date", raw["date"])
+        if raw.get("stage") is not None:
+            out["stage"] = self.text(raw["stage"], "assessment/stage")
+        if "assessors" in raw:
+            out["assessors"] = self.texts(raw["assessors"], "assessment/assessors")
+        return out
+
+    def profile(self, value: Any, rubric: OrganizationRubric | IndividualRubric) -> dict[str, str]:
+        if isinstance(rubric, IndividualRubric):
+            if value:
+                self.add("profile", "no_profile", has_value=False)
+            return {}
+        prompts = [p.id for p in rubric.profile.prompts]
+        raw = self.mapping(value, "profile")
+        out = {}
+        for key, text in raw.items():
+            if str(key) not in prompts:
+                self.add(f"profile/{key}", "unknown_prompt", has_value=False, allowed=prompts)
+            else:
+                out[str(key)] = self.text(text, f"profile/{key}")
+        return out
+
+    def clauses(self, value: Any, rubric: OrganizationRubric | IndividualRubric) -> dict[str, ClauseRating]:
+        by_id = {c.id: c for c in rubric.clauses}
+        out = {}
+        for key, raw in self.mapping(value, "clauses").items():
+            cid = str(key)
+            where = f"clauses/{cid}"
+            if cid not in by_id:
+                self.add(where, "unknown_clause", has_value=False, allowed=list(by_id))
+                continue
+            raw = self.mapping(raw, where, CLAUSE_FIELDS)
+            out[cid] = ClauseRating(
+                score=self.score(raw.get("score"), f"{where}/score"),
+                factors=self.factors(raw.get("factors"), f"{where}/factors", rubric, by_id[cid]),
+                strengths=self.texts(raw.get("strengths"), f"{where}/strengths"),
+                ofis=self.texts(raw.get("ofis"), f"{where}/ofis"),
+                evidence=self.texts(raw.get("evidence"), f"{where}/evidence"),
+                notes=self.text(raw.get("notes"), f"{where}/notes"),
+            )
+        return out
+
+    def score(self, value: Any, where: str) -> int | None:
+        if value is None:
+            return None
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not ok or value != int(value) or int(value) % STEP or not 0 <= value <= 100:
+            self.add(where, "score_step", value)
+            return None
+        return int(value)
+
+    def factors(self, value: Any, where: str, rubric, clause) -> dict[str, str]:
+        allowed = rubric.factors_of(clause)
+        if not allowed:
+            if value:
+                self.add(where, "no_factors", has_value=False)
+            return {}
+        bands = [b.key for b in rubric.guidelines.dimension(clause.kind).bands]
+        out = {}
+        for key, band in self.mapping(value, where).items():
+            if str(key) not in allowed:
+                self.add(f"{where}/{key}", "unknown_factor", has_value=False, allowed=allowed)
+            elif band is None or band == "":
+                continue
+            elif _band_key(band) not in bands:
+                self.add(f"{where}/{key}", "factor_band", band, allowed=bands)
+            else:
+                out[str(key)] = _band_key(band)
+        return out
+
+    def results(self, value: Any, rubric) -> list[KPI]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.add("results", "not_list", value)
+            return []
+        if isinstance(rubric, IndividualRubric):
+            targets = [c.id for c in rubric.clauses]
+        else:
+            targets = [c.id for c in rubric.clauses if c.kind == "results"]
+        out = []
+        for i, raw in enumerate(value, 1):
+            where = f"results/{i}"
+            raw = self.mapping(raw, where, KPI_FIELDS)
+            if not raw:
+                continue
+            clause = str(raw.get("clause", ""))
+            if "clause" not in raw:
+                self.add(f"{where}/clause", "required", has_value=False)
+            elif clause not in targets:
+                self.add(f"{where}/clause", "results_clause", raw["clause"], allowed=targets)
+            name = self.text(raw.get("name"), f"{where}/name", required=True)
+            better = raw.get("better", "higher")
+            if better not in BETTER:
+                self.add(f"{where}/better", "better", better)
+            values = self.series(raw.get("values"), f"{where}/values")
+            if not values and not any(p.field.startswith(f"{where}/values") for p in self.problems):
+                self.add(f"{where}/values", "kpi_no_values", has_value=False)
+            comparisons = {
+                str(series): self.series(points, f"{where}/comparisons/{series}")
+                for series, points in self.mapping(raw.get("comparisons"), f"{where}/comparisons").items()
+            }
+            out.append(KPI(clause, name, self.text(raw.get("unit"), f"{where}/unit"), better,
+                           self.number(raw.get("target"), f"{where}/target"), values, comparisons))
+        return out
+
+
+def check(data: Any, index: RubricIndex | None = None) -> tuple[Assessment | None, list[Problem]]:
+    """Check raw document data; the Assessment is returned only when there are no problems."""
+    checker = _Checker(index or RubricIndex.scan())
+    doc = checker.document(data)
+    return (None if checker.problems else doc), checker.problems
+
+
+def parse_yaml(text: str, where: str = "") -> Any:
+    """YAML text to data, with syntax errors as a Problem naming line and column."""
+    if not text.strip():
+        raise QkitError(Problem(where, "file_empty"))
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line, column = (mark.line + 1, mark.column + 1) if mark else ("?", "?")
+        detail = getattr(exc, "problem", None) or str(exc)
+        raise QkitError(Problem(where, "yaml_syntax", params={"line": line, "column": column, "detail": detail})) from None
+
+
+def read_text(path: str | Path) -> str:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise QkitError(Problem(str(path), "file_missing")) from None
+    except IsADirectoryError:
+        raise QkitError(Problem(str(path), "file_missing")) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise QkitError(Problem(str(path), "not_utf8")) from None
+
+
+def load(path: str | Path, index: RubricIndex | None = None) -> Assessment:
+    """Read and check a document file; any problem raises QkitError listing them all."""
+    return from_data(parse_yaml(read_text(path), str(path)), index)
+
+
+def from_data(data: Any, index: RubricIndex | None = None) -> Assessment:
+    doc, problems = check(data, index)
+    if problems:
+        raise QkitError(problems)
+    return doc

@@ -1,0 +1,43 @@
+"""Errors that reach users: each names the field, the value and what is allowed.
+
+qkit never shows a traceback for bad input. Code that finds a problem raises
+``QkitError`` (or collects ``Problem`` objects); the CLI and the widgets render
+them in the user's language through ``qkit.i18n``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+_NOTHING = object()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with user input: where, what was given, what is allowed."""
+
+    field: str
+    code: str
+    value: Any = _NOTHING
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_value(self) -> bool:
+        return self.value is not _NOTHING
+
+    def render(self, lang: str = "zh") -> str:
+        from .i18n import render_problem
+
+        return render_problem(self, lang)
+
+
+class QkitError(Exception):
+    """Bad input or configuration, carrying one or more problems."""
+
+    def __init__(self, problems: list[Problem] | Problem):
+        self.problems = problems if isinstance(problems, list) else [problems]
+        super().__init__(self.render("en"))
+
+    def render(self, lang: str = "zh") -> str:
+        return "\n".join(p.render(lang) for p in self.problems)

@@ -1,0 +1,128 @@
+"""Messages and number/date formats in Chinese (the default) and English."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # problems with input; {allowed} and {detail} come from the Problem's params
+    "file_missing": ("文件不存在", "file not found"),
+    "file_empty": ("文件为空，请填写评估内容或用 qkit new 生成模板", "the file is empty; fill it in or create a template with qkit new"),
+    "not_utf8": ("文件不是 UTF-8 编码，请另存为 UTF-8 后重试", "the file is not UTF-8 encoded; save it as UTF-8 and try again"),
+    "yaml_syntax": ("YAML 格式错误，第 {line} 行第 {column} 列附近：{detail}", "YAML syntax error near line {line}, column {column}: {detail}"),
+    "not_mapping": ("应为“字段: 值”形式的映射", "must be a mapping of field: value"),
+    "not_list": ("应为列表（每行以“- ”开头）", "must be a list (lines starting with '- ')"),
+    "required": ("缺少必填字段", "this field is required"),
+    "unknown_field": ("未知字段；允许的字段：{allowed}", "unknown field; allowed fields: {allowed}"),
+    "not_text": ("应为文字", "must be text"),
+    "not_number": ("应为数字", "must be a number"),
+    "not_integer": ("应为整数", "must be a whole number"),
+    "not_date": ("应为日期，格式 YYYY-MM-DD（例如 2026-10-15）", "must be a date as YYYY-MM-DD (e.g. 2026-10-15)"),
+    "format_version": ("不支持的格式版本；支持：{allowed}", "unsupported format version; supported: {allowed}"),
+    "unknown_rubric": ("未知的评定标准；可选：{allowed}", "unknown rubric; choose one of: {allowed}"),
+    "unknown_clause": ("该评定标准中没有此条款；可选：{allowed}", "no such clause in this rubric; choose one of: {allowed}"),
+    "score_step": ("得分应为 0 到 100 之间 5 的倍数（0、5、10……100）", "the score must be a multiple of 5 from 0 to 100 (0, 5, 10 … 100)"),
+    "unknown_factor": ("未知的评分因素；该条款的因素为：{allowed}", "unknown factor; this clause's factors are: {allowed}"),
+    "factor_band": ("应为评分指南中的分数段之一：{allowed}", "must be one of the scoring-guideline bands: {allowed}"),
+    "no_factors": ("个人奖指标不设因素评级，请删除此字段", "individual-award indicators have no factor ratings; remove this field"),
+    "no_profile": ("个人奖没有“组织环境”部分，请删除此字段", "the individual award has no organizational profile; remove this field"),
+    "unknown_prompt": ("组织环境的要点应为：{allowed}", "the profile's prompts are: {allowed}"),
+    "better": ("应为 higher（越高越好）或 lower（越低越好）", "must be higher or lower"),
+    "results_clause": ("指标应支持一个结果条款；可选：{allowed}", "a KPI must support a results clause; choose one of: {allowed}"),
+    "kpi_no_values": ("该指标没有任何年度数据，请至少填写一年的数值", "this KPI has no values; enter at least one year"),
+    "year": ("年份应为四位数的年份（例如 2025）", "a year must be a four-digit year (e.g. 2025)"),
+    "empty_text": ("内容为空，请填写或删除此行", "empty entry; fill it in or remove the line"),
+    "rubric_invalid": ("评定标准文件有误：{detail}", "invalid rubric file: {detail}"),
+    "output_exists": ("文件已存在；如需覆盖请加 --force", "file exists; add --force to overwrite"),
+    "cannot_write": ("无法写入：{detail}", "cannot write: {detail}"),
+}
+
+LABELS: dict[str, tuple[str, str]] = {
+    "value": ("当前值", "got"),
+    "process": ("过程", "process"),
+    "results": ("结果", "results"),
+    "indicator": ("指标", "indicator"),
+    "item": ("条目", "item"),
+    "clause": ("条款", "clause"),
+    "title": ("名称", "title"),
+    "kind": ("类型", "kind"),
+    "points": ("分值", "points"),
+    "score": ("得分率", "score"),
+    "earned": ("得分", "earned"),
+    "suggested": ("建议分数段", "suggested band"),
+    "flag": ("提示", "flag"),
+    "total": ("总分", "total"),
+    "maturity": ("成熟度", "maturity"),
+    "unscored": ("未评分", "unscored"),
+    "partial": ("部分评分：以下条款尚未评分", "partially scored: these clauses are not yet scored"),
+    "outside_band": ("所选得分不在建议分数段 {band} 内，请在 notes 中说明理由", "the chosen score lies outside the suggested band {band}; justify it in notes"),
+    "below_described": ("低于最低描述档次（{band}）", "below the lowest described level ({band})"),
+    "gaps": ("改进优先级（按失分排序）", "priorities (points at stake)"),
+    "at_stake": ("可提升分", "at stake"),
+    "ofis": ("改进机会", "OFIs"),
+    "valid": ("{file}：格式正确", "{file}: valid"),
+    "invalid": ("{file}：发现 {n} 个问题", "{file}: {n} problem(s)"),
+    "written": ("已生成模板：{file}", "template written: {file}"),
+    "rubric_id": ("标识", "id"),
+    "award": ("奖项", "award"),
+    "category": ("类别", "category"),
+    "total_points": ("总分值", "total points"),
+    "process_descriptors": ("过程维度描述", "process descriptors"),
+    "results_descriptors": ("结果维度描述", "results descriptors"),
+    "points_unit": ("{n}分", "{n} pts"),
+}
+
+
+def _lang(lang: str | None) -> int:
+    return 1 if lang == "en" else 0
+
+
+def tr(key: str, lang: str | None = DEFAULT_LANG, **params: Any) -> str:
+    """A message or label in the given language, with params filled in."""
+    text = (MESSAGES.get(key) or LABELS[key])[_lang(lang)]
+    return text.format(**params) if params else text
+
+
+def join_list(values: list[Any], lang: str | None = DEFAULT_LANG) -> str:
+    return ("、" if _lang(lang) == 0 else ", ").join(str(v) for v in values)
+
+
+def fmt_points(value: float | None) -> str:
+    """Points as a quality team writes them: 24.75, 30, 612.5; no float noise."""
+    if value is None:
+        return "—"
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def fmt_percent(value: float | None) -> str:
+    return "—" if value is None else f"{fmt_points(value)}%"
+
+
+def fmt_date(value: dt.date | str | None, lang: str | None = DEFAULT_LANG) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value)
+    if _lang(lang) == 0:
+        return f"{value.year}年{value.month}月{value.day}日"
+    return value.isoformat()
+
+
+def render_problem(problem: Any, lang: str | None = DEFAULT_LANG) -> str:
+    params = dict(problem.params)
+    if "allowed" in params and isinstance(params["allowed"], (list, tuple)):
+        params["allowed"] = join_list(params["allowed"], lang)
+    message = tr(problem.code, lang, **params)
+    sep = "：" if _lang(lang) == 0 else ": "
+    text = f"{problem.field}{sep}{message}" if problem.field else message
+    if problem.has_value:
+        shown = repr(problem.value) if isinstance(problem.value, str) else str(problem.value)
+        if len(shown) > 60:
+            shown = shown[:57] + "…"
+        text += f"（{tr('value', lang)}：{shown}）" if _lang(lang) == 0 else f" ({tr('value', lang)} {shown})"
+    return text

@@ -1,0 +1,394 @@
+"""The award standards as validated data.
+
+A rubric is loaded from one YAML file in ``rubrics/`` (or a user directory) and
+checked against the models below at load, so the rest of qkit can trust that
+points add up, ids are unique and every band is well formed. The format is
+documented in ``rubrics/README.md``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import Problem, QkitError
+
+BUILTIN_DIR = Path(__file__).resolve().parent.parent / "rubrics"
+ENV_VAR = "QKIT_RUBRICS"
+STEP = 5
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Model):
+    zh: str
+    en: str
+
+    def __call__(self, lang: str = "zh") -> str:
+        return self.en if lang == "en" else self.zh
+
+
+class Document(_Model):
+    title: str
+    number: str = ""
+
+
+class Titled(_Model):
+    id: str
+    title: str
+    title_en: str
+
+    def name(self, lang: str = "zh") -> str:
+        return self.title_en if lang == "en" else self.title
+
+
+class Requirement(Titled):
+    """A sub-point a)–d) of a process clause, or a prompt of the profile."""
+
+    text: str
+
+
+class Profile(Titled):
+    intro: str
+    prompts: list[Requirement]
+
+
+class Clause(Titled):
+    kind: Literal["process", "results"]
+    points: int = Field(gt=0)
+    lead: str = ""
+    requirements: list[Requirement] = []
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _shape(self) -> "Clause":
+        if self.kind == "process" and (not self.requirements or self.description):
+            raise ValueError(f"process clause {self.id} needs requirements a)–d) and no description")
+        if self.kind == "results" and (self.requirements or not self.description):
+            raise ValueError(f"results clause {self.id} needs a description and no requirements")
+        return self
+
+
+class Item(Titled):
+    points: int = Field(gt=0)
+    overview: str
+    clauses: list[Clause]
+
+    @model_validator(mode="after")
+    def _sums(self) -> "Item":
+        total = sum(c.points for c in self.clauses)
+        if total != self.points:
+            raise ValueError(f"clause points of item {self.id} add up to {total}, not {self.points}")
+        for clause in self.clauses:
+            if not clause.id.startswith(self.id + "."):
+                raise ValueError(f"clause {clause.id} does not belong to item {self.id}")
+        return self
+
+
+class Factor(_Model):
+    id: str
+    zh: str
+    en: str
+    definition: str
+
+    def name(self, lang: str = "zh") -> str:
+        return self.en if lang == "en" else self.zh
+
+
+class Band(_Model):
+    """A score band such as 50–65 %: its 5 % steps are the scores it allows."""
+
+    min: int = Field(ge=0, le=100)
+    max: int = Field(ge=0, le=100)
+    label: str
+    descriptors: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _steps(self) -> "Band":
+        if self.min > self.max or self.min % STEP or self.max % STEP:
+            raise ValueError(f"band {self.min}–{self.max} must run upward in {STEP}% steps")
+        return self
+
+    @property
+    def key(self) -> str:
+        """The band as factor ratings name it: ``"50-65"``."""
+        return f"{self.min}-{self.max}"
+
+    @property
+    def steps(self) -> list[int]:
+        return list(range(self.min, self.max + 1, STEP))
+
+    def __contains__(self, score: float) -> bool:
+        return self.min <= score <= self.max
+
+
+def _check_bands(bands: list[Band], factors: list[str], where: str) -> None:
+    ordered = sorted(bands, key=lambda b: b.min)
+    if ordered[0].min != 0 or ordered[-1].max != 100:
+        raise ValueError(f"{where}: bands must cover 0 to 100")
+    for low, high in zip(ordered, ordered[1:]):
+        if high.min != low.max + STEP:
+            raise ValueError(f"{where}: bands {low.key} and {high.key} leave a gap or overlap")
+    for band in ordered:
+        if sorted(band.descriptors) != sorted(factors):
+            raise ValueError(f"{where}: band {band.key} must describe exactly the factors {factors}")
+
+
+class Dimension(_Model):
+    """One scoring table: A.1 (process, ADLI) or A.2 (results, LeTCI)."""
+
+    table: str
+    intro: str
+    factors: list[Factor]
+    bands: list[Band]
+
+    @model_validator(mode="after")
+    def _bands(self) -> "Dimension":
+        _check_bands(self.bands, [f.id for f in self.factors], self.table)
+        return self
+
+    @property
+    def factor_ids(self) -> list[str]:
+        return [f.id for f in self.factors]
+
+    def band_of(self, score: float) -> Band:
+        """The band a percentage falls in; between two bands the lower one."""
+        return max((b for b in self.bands if b.min <= score), key=lambda b: b.min)
+
+    def band(self, key: str) -> Band:
+        return next(b for b in self.bands if b.key == key)
+
+
+class Guidelines(_Model):
+    id: str
+    title: str
+    process: Dimension
+    results: Dimension
+
+    def dimension(self, kind: str) -> Dimension:
+        return self.process if kind == "process" else self.results
+
+
+class _RubricBase(_Model):
+    id: str
+    award: Text
+    category: Text
+    document: Document
+    provenance: list[str]
+    total_points: int
+
+    def title(self, lang: str = "zh") -> str:
+        return f"{self.award(lang)} · {self.category(lang)}"
+
+
+class OrganizationRubric(_RubricBase):
+    kind: Literal["organization"]
+    guidelines: Guidelines
+    profile: Profile
+    items: list[Item]
+
+    @model_validator(mode="after")
+    def _totals(self) -> "OrganizationRubric":
+        total = sum(i.points for i in self.items)
+        if total != self.total_points:
+            raise ValueError(f"item points add up to {total}, not {self.total_points}")
+        ids = [i.id for i in self.items] + [c.id for c in self.clauses]
+        duplicates = sorted({x for x in ids if ids.count(x) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate ids: {duplicates}")
+        return self
+
+    @property
+    def clauses(self) -> list[Clause]:
+        return [c for item in self.items for c in item.clauses]
+
+    def factors_of(self, clause: Clause) -> list[str]:
+        return self.guidelines.dimension(clause.kind).factor_ids
+
+
+class Indicator(Titled):
+    points: int = Field(gt=0)
+    contents: list[str]
+    evaluation_points: list[str]
+    descriptors: list[str]
+
+    @property
+    def kind(self) -> str:
+        return "indicator"
+
+
+class Group(Titled):
+    points: int = Field(gt=0)
+    indicators: list[Indicator]
+
+    @model_validator(mode="after")
+    def _sums(self) -> "Group":
+        total = sum(i.points for i in self.indicators)
+        if total != self.points:
+            raise ValueError(f"indicator points of group {self.id} add up to {total}, not {self.points}")
+        return self
+
+    @property
+    def clauses(self) -> list[Indicator]:
+        """The indicators, under the name organization items use for their clauses."""
+        return self.indicators
+
+
+class IndividualRubric(_RubricBase):
+    kind: Literal["individual"]
+    bands: list[Band]
+    groups: list[Group]
+
+    @model_validator(mode="after")
+    def _totals(self) -> "IndividualRubric":
+        total = sum(g.points for g in self.groups)
+        if total != self.total_points:
+            raise ValueError(f"group points add up to {total}, not {self.total_points}")
+        ids = [i.id for i in self.clauses]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"duplicate indicator ids: {ids}")
+        ordered = sorted(self.bands, key=lambda b: b.min)
+        for low, high in zip(ordered, ordered[1:]):
+            if high.min != low.max + STEP:
+                raise ValueError(f"bands {low.key} and {high.key} leave a gap or overlap")
+        if ordered[-1].max != 100:
+            raise ValueError("the highest band must end at 100")
+        for ind in self.clauses:
+            if len(ind.descriptors) != len(self.bands):
+                raise ValueError(f"indicator {ind.id} needs one descriptor per band ({len(self.bands)})")
+        return self
+
+    @property
+    def items(self) -> list[Group]:
+        return self.groups
+
+    @property
+    def clauses(self) -> list[Indicator]:
+        return [i for g in self.groups for i in g.indicators]
+
+
+    def factors_of(self, clause: Indicator) -> list[str]:
+        return []
+
+    @property
+    def lowest_described(self) -> int:
+        return min(b.min for b in self.bands)
+
+    def band_of(self, score: float) -> Band | None:
+        """The described band a percentage falls in, or None below the lowest."""
+        fitting = [b for b in self.bands if b.min <= score]
+        return max(fitting, key=lambda b: b.min) if fitting else None
+
+
+Rubric = Annotated[Union[OrganizationRubric, IndividualRubric], Field(discriminator="kind")]
+
+
+class _RubricFile(BaseModel):
+    rubric: Rubric
+
+
+def _read_yaml(path: Path) -> object:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise QkitError(Problem(path.name, "rubric_invalid", params={"detail": str(exc)})) from None
+
+
+def _invalid(path: Path, where: str, detail: str) -> QkitError:
+    return QkitError(Problem(f"{path.name}: {where}", "rubric_invalid", params={"detail": detail}))
+
+
+def _describe(exc: ValidationError, path: Path) -> QkitError:
+    problems = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"] if p not in ("rubric", "organization", "individual"))
+        problems.append(Problem(f"{path.name}: {where or '-'}", "rubric_invalid", params={"detail": err["msg"]}))
+    return QkitError(problems)
+
+
+def rubric_dirs(extra: list[Path] | None = None) -> list[Path]:
+    """Directories searched for rubrics, later ones overriding earlier ones."""
+    dirs = [BUILTIN_DIR]
+    env = os.environ.get(ENV_VAR, "")
+    dirs += [Path(p) for p in env.split(os.pathsep) if p]
+    dirs += list(extra or [])
+    return dirs
+
+
+@cache
+def _guidelines(path: Path) -> Guidelines:
+    data = _read_yaml(path)
+    try:
+        return Guidelines.model_validate(data)
+    except ValidationError as exc:
+        raise _describe(exc, path) from None
+
+
+def _find_guidelines(name: str, near: Path) -> Path:
+    for directory in [near.parent, *reversed(rubric_dirs())]:
+        candidate = directory / "guidelines" / f"{name}.yaml"
+        if candidate.is_file():
+            return candidate
+    raise _invalid(near, "guidelines", f"no scoring guidelines named {name!r} in a guidelines/ directory")
+
+
+def load_rubric_file(path: str | Path) -> OrganizationRubric | IndividualRubric:
+    """Load and check one rubric file; a broken file raises QkitError naming file and field."""
+    path = Path(path)
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise _invalid(path, "-", "a rubric must be a mapping")
+    if data.get("id") != path.stem:
+        raise _invalid(path, "id", f"{data.get('id')!r} must match the file name {path.stem!r}")
+    if data.get("kind") == "organization" and isinstance(data.get("guidelines"), str):
+        data = {**data, "guidelines": _guidelines(_find_guidelines(data["guidelines"], path)).model_dump()}
+    try:
+        return _RubricFile.model_validate({"rubric": data}).rubric
+    except ValidationError as exc:
+        raise _describe(exc, path) from None
+
+
+@dataclass(frozen=True)
+class RubricIndex:
+    """The rubric files visible from the configured directories, by id."""
+
+    paths: dict[str, Path]
+
+    @classmethod
+    def scan(cls, extra: list[Path] | None = None) -> "RubricIndex":
+        paths: dict[str, Path] = {}
+        for directory in rubric_dirs(extra):
+            if directory.is_dir():
+                paths.update({p.stem: p for p in sorted(directory.glob("*.yaml"))})
+        return cls(paths)
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self.paths)
+
+    def load(self, rubric_id: str) -> OrganizationRubric | IndividualRubric:
+        if rubric_id not in self.paths:
+            raise QkitError(Problem("rubric", "unknown_rubric", rubric_id, {"allowed": self.ids}))
+        return _load_cached(self.paths[rubric_id], self.paths[rubric_id].stat().st_mtime)
+
+
+@cache
+def _load_cached(path: Path, mtime: float) -> OrganizationRubric | IndividualRubric:
+    return load_rubric_file(path)
+
+
+def available_rubrics(extra: list[Path] | None = None) -> list[str]:
+    return RubricIndex.scan(extra).ids
+
+
+def load_rubric(rubric_id: str, extra: list[Path] | None = None) -> OrganizationRubric | IndividualRubric:
+    """The rubric with this id from the built-in, environment and extra directories."""
+    return RubricIndex.scan(extra).load(rubric_id)

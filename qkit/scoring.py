@@ -1,0 +1,220 @@
+"""Points from an assessment: clause, item and total scores, maturity and gaps.
+
+The standards ask assessors for a holistic judgement over the four factors
+(A.2, A.3); qkit therefore never averages factor ratings into a score. From
+the ratings it *suggests* a best-fit band and a place in it (``suggest``) and
+flags a chosen score outside that band so the assessor justifies it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .document import Assessment
+from .rubric import Band, Dimension, IndividualRubric, OrganizationRubric
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    band: Band
+    score: int
+
+
+def suggest(ratings: dict[str, str], dimension: Dimension) -> Suggestion | None:
+    """Best-fit band and score from the factor ratings, or None until all factors are rated.
+
+    The band is the lower median of the factors' bands: the highest band that
+    most factors reach (with four factors, the second lowest). The score
+    starts at the lower-middle step of that band and moves one 5% step up
+    for every factor rated above the band and one down for every factor
+    rated below it, staying inside the band.
+    """
+    if sorted(ratings) != sorted(dimension.factor_ids):
+        return None
+    bands = sorted((dimension.band(key) for key in ratings.values()), key=lambda b: b.min)
+    fit = bands[(len(bands) - 1) // 2]
+    above = sum(b.min > fit.min for b in bands)
+    below = sum(b.min < fit.min for b in bands)
+    steps = fit.steps
+    place = min(max((len(steps) - 1) // 2 + above - below, 0), len(steps) - 1)
+    return Suggestion(fit, steps[place])
+
+
+@dataclass(frozen=True)
+class ClauseScore:
+    id: str
+    title: str
+    title_en: str
+    kind: str
+    points: int
+    score: int | None
+    suggestion: Suggestion | None
+    below_described: Band | None
+    ofis: tuple[str, ...]
+
+    @property
+    def earned(self) -> float | None:
+        return None if self.score is None else self.score * self.points / 100
+
+    @property
+    def at_stake(self) -> float:
+        """Points this clause could still gain: (100% − score) × points."""
+        return (100 - (self.score or 0)) * self.points / 100
+
+    @property
+    def outside_band(self) -> bool:
+        return self.score is not None and self.suggestion is not None and self.score not in self.suggestion.band
+
+    def name(self, lang: str = "zh") -> str:
+        return self.title_en if lang == "en" else self.title
+
+
+@dataclass(frozen=True)
+class ItemScore:
+    id: str
+    title: str
+    title_en: str
+    points: int
+    clauses: tuple[ClauseScore, ...]
+
+    @property
+    def earned(self) -> float:
+        return sum(c.score * c.points for c in self.clauses if c.score is not None) / 100
+
+    @property
+    def percent(self) -> float:
+        return 100 * self.earned / self.points
+
+    def name(self, lang: str = "zh") -> str:
+        return self.title_en if lang == "en" else self.title
+
+
+@dataclass(frozen=True)
+class Maturity:
+    """The total's percentage placed in the standard's bands."""
+
+    percent: float
+    band: Band | None
+    descriptors: dict[str, dict[str, str]]
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    rubric: OrganizationRubric | IndividualRubric
+    assessment: Assessment
+    items: tuple[ItemScore, ...]
+
+    @property
+    def clauses(self) -> list[ClauseScore]:
+        return [c for item in self.items for c in item.clauses]
+
+    @property
+    def total(self) -> float:
+        # integer arithmetic first, so a full document scores exactly the maximum
+        return sum(c.score * c.points for c in self.clauses if c.score is not None) / 100
+
+    @property
+    def max(self) -> int:
+        return self.rubric.total_points
+
+    @property
+    def percent(self) -> float:
+        return 100 * self.total / self.max
+
+    @property
+    def missing(self) -> list[str]:
+        return [c.id for c in self.clauses if c.score is None]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    @property
+    def flagged(self) -> list[ClauseScore]:
+        return [c for c in self.clauses if c.outside_band or c.below_described]
+
+    @property
+    def maturity(self) -> Maturity:
+        if isinstance(self.rubric, IndividualRubric):
+            return Maturity(self.percent, self.rubric.band_of(self.percent), {})
+        guidelines = self.rubric.guidelines
+        band = guidelines.process.band_of(self.percent)
+        descriptors = {
+            "process": dict(band.descriptors),
+            "results": dict(guidelines.results.band(band.key).descriptors),
+        }
+        return Maturity(self.percent, band, descriptors)
+
+    def gaps(self) -> list[ClauseScore]:
+        """Clauses ranked by the points still at stake, largest first."""
+        return sorted(self.clauses, key=lambda c: (-c.at_stake, c.id))
+
+    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
+        maturity = self.maturity
+        return {
+            "rubric": self.rubric.id,
+            "applicant": self.assessment.name,
+            "total": self.total,
+            "max": self.max,
+            "percent": round(self.percent, 2),
+            "complete": self.complete,
+            "missing": self.missing,
+            "maturity": {
+                "band": maturity.band.key if maturity.band else None,
+                "label": maturity.band.label if maturity.band else None,
+                "descriptors": maturity.descriptors,
+            },
+            "items": [
+                {
+                    "id": item.id,
+                    "title": item.name(lang),
+                    "points": item.points,
+                    "earned": item.earned,
+                    "clauses": [_clause_dict(c, lang) for c in item.clauses],
+                }
+                for item in self.items
+            ],
+            "gaps": [
+                {"id": c.id, "title": c.name(lang), "at_stake": c.at_stake, "ofis": list(c.ofis)}
+                for c in self.gaps()
+                if c.at_stake > 0
+            ],
+        }
+
+
+def _clause_dict(c: ClauseScore, lang: str) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "title": c.name(lang),
+        "kind": c.kind,
+        "points": c.points,
+        "score": c.score,
+        "earned": c.earned,
+        "suggested_band": c.suggestion.band.key if c.suggestion else None,
+        "suggested_score": c.suggestion.score if c.suggestion else None,
+        "outside_band": c.outside_band,
+        "below_described": c.below_described is not None,
+    }
+
+
+def _clause_score(rubric, clause, doc: Assessment) -> ClauseScore:
+    rating = doc.rating(clause.id)
+    suggestion = below = None
+    if isinstance(rubric, OrganizationRubric):
+        suggestion = suggest(rating.factors, rubric.guidelines.dimension(clause.kind))
+    elif rating.score is not None and rating.score < rubric.lowest_described:
+        below = min(rubric.bands, key=lambda b: b.min)
+    return ClauseScore(clause.id, clause.title, clause.title_en, clause.kind, clause.points,
+                       rating.score, suggestion, below, tuple(rating.ofis))
+
+
+def score(doc: Assessment, rubric: OrganizationRubric | IndividualRubric) -> Scorecard:
+    """Score a checked assessment against its rubric."""
+    items = tuple(
+        ItemScore(item.id, item.title, item.title_en, item.points,
+                  tuple(_clause_score(rubric, c, doc) for c in item.clauses))
+        for item in rubric.items
+    )
+    return Scorecard(rubric, doc, items)
+
