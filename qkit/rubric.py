@@ -170,6 +170,7 @@ class Dimension(_Model):
 class Guidelines(_Model):
     id: str
     title: str
+    provenance: list[str] = []
     process: Dimension
     results: Dimension
 
