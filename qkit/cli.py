@@ -111,7 +111,8 @@ def _rubrics_show(args, index: RubricIndex, lang: str, out: Console) -> int:
     table = Table(tr("clause", lang), tr("title", lang), tr("kind", lang), tr("points", lang),
                   title=f"{rubric.title(lang)}（{rubric.document.title}）")
     for item in rubric.items:
-        table.add_row(item.id, item.name(lang), tr("item", lang), str(item.points), style="bold")
+        table.add_row(item.id, item.name(lang), tr(rubric.kind == "individual" and "group" or "item", lang),
+                      str(item.points), style="bold")
         for c in item.clauses:
             table.add_row(c.id, c.name(lang), tr(c.kind, lang), str(c.points))
     table.add_row("", tr("total", lang), "", str(rubric.total_points), style="bold")
@@ -176,11 +177,12 @@ def scores_csv(card: Scorecard, lang: str = "zh") -> str:
     return buffer.getvalue()
 
 
-def _flag(c, lang: str) -> str:
+def flag_text(c, lang: str, short: bool = False) -> str:
+    """Why a clause needs the assessor's attention, or "" when it does not."""
     if c.outside_band:
-        return tr("outside_band", lang, band=c.suggestion.band.key)
+        return tr("outside_short", lang) if short else tr("outside_band", lang, band=c.suggestion.band.key)
     if c.below_described:
-        return tr("below_described", lang, band=c.below_described.key)
+        return tr("below_short", lang) if short else tr("below_described", lang, band=c.below_described.key)
     return ""
 
 
@@ -195,16 +197,20 @@ def print_scorecard(card: Scorecard, lang: str, out: Console) -> None:
             suggested = f"{c.suggestion.band.key}（{c.suggestion.score}）" if c.suggestion else ""
             table.add_row(c.id, c.name(lang), str(c.points),
                           fmt_percent(c.score) if c.score is not None else tr("unscored", lang),
-                          fmt_points(c.earned), suggested, _flag(c, lang))
+                          fmt_points(c.earned), suggested, flag_text(c, lang, short=True))
     table.add_row("", tr("total", lang), str(card.max), fmt_percent(card.percent), fmt_points(card.total),
                   "", "", style="bold")
     out.print(table)
     maturity = card.maturity
     band = maturity.band.label if maturity.band else tr("below_described", lang, band=card.rubric.bands[-1].key)
-    out.print(f"{tr('total', lang)}: {fmt_points(card.total)} / {card.max}    "
-              f"{tr('maturity', lang)}: {band}", markup=False)
+    out.print(f"{tr('total', lang)}: {fmt_points(card.total)} / {card.max}（{fmt_percent(round(card.percent, 1))}）"
+              f"    {tr('maturity', lang)}: {band}", markup=False)
     if card.missing:
         out.print(f"{tr('partial', lang)}: {join_list(card.missing, lang)}", markup=False, style="yellow")
+    if card.flagged:
+        out.print(f"\n{tr('flags', lang)}", markup=False, style="bold")
+        for c in card.flagged:
+            out.print(f"- {c.id} {c.name(lang)}: {flag_text(c, lang)}", markup=False)
     gaps = [c for c in card.gaps() if c.at_stake > 0][:5]
     if gaps:
         out.print(f"\n{tr('gaps', lang)}", markup=False, style="bold")

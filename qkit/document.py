@@ -116,7 +116,8 @@ class _Checker:
         if allowed is not None:
             for key in value:
                 if str(key) not in allowed:
-                    self.add(f"{where}/{key}", "unknown_field", has_value=False, allowed=list(allowed))
+                    self.add(f"{where}/{key}" if where else str(key), "unknown_field",
+                             has_value=False, allowed=list(allowed))
         return value
 
     def text(self, value: Any, where: str, required: bool = False) -> str:
