@@ -211,6 +211,8 @@ def print_scorecard(card: Scorecard, lang: str, out: Console) -> None:
         out.print(f"\n{tr('flags', lang)}", markup=False, style="bold")
         for c in card.flagged:
             out.print(f"- {c.id} {c.name(lang)}: {flag_text(c, lang)}", markup=False)
+            if c.notes:
+                out.print(f"  {tr('justified', lang)}: {c.notes}", markup=False, style="dim")
     gaps = [c for c in card.gaps() if c.at_stake > 0][:5]
     if gaps:
         out.print(f"\n{tr('gaps', lang)}", markup=False, style="bold")

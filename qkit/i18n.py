@@ -63,6 +63,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "outside_band": ("所选得分不在建议分数段 {band} 内，请在 notes 中说明理由", "the chosen score lies outside the suggested band {band}; justify it in notes"),
     "outside_short": ("超出建议段", "outside band"),
     "below_short": ("低于最低档", "below lowest band"),
+    "justified": ("评审员说明", "assessor's note"),
     "flags": ("需要评审员说明的条款", "clauses the assessor should justify"),
     "below_described": ("低于最低描述档次（{band}）", "below the lowest described level ({band})"),
     "gaps": ("改进优先级（按失分排序）", "priorities (points at stake)"),

@@ -52,6 +52,7 @@ class ClauseScore:
     suggestion: Suggestion | None
     below_described: Band | None
     ofis: tuple[str, ...]
+    notes: str = ""
 
     @property
     def earned(self) -> float | None:
@@ -206,7 +207,7 @@ def _clause_score(rubric, clause, doc: Assessment) -> ClauseScore:
     elif rating.score is not None and rating.score < rubric.lowest_described:
         below = min(rubric.bands, key=lambda b: b.min)
     return ClauseScore(clause.id, clause.title, clause.title_en, clause.kind, clause.points,
-                       rating.score, suggestion, below, tuple(rating.ofis))
+                       rating.score, suggestion, below, tuple(rating.ofis), rating.notes)
 
 
 def score(doc: Assessment, rubric: OrganizationRubric | IndividualRubric) -> Scorecard:
