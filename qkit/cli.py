@@ -180,7 +180,9 @@ def scores_csv(card: Scorecard, lang: str = "zh") -> str:
 def flag_text(c, lang: str, short: bool = False) -> str:
     """Why a clause needs the assessor's attention, or "" when it does not."""
     if c.outside_band:
-        return tr("outside_short", lang) if short else tr("outside_band", lang, band=c.suggestion.band.key)
+        if short:
+            return tr("outside_short", lang)
+        return tr("outside_justified" if c.notes else "outside_band", lang, band=c.suggestion.band.key)
     if c.below_described:
         return tr("below_short", lang) if short else tr("below_described", lang, band=c.below_described.key)
     return ""

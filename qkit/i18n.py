@@ -61,6 +61,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "unscored": ("未评分", "unscored"),
     "partial": ("部分评分：以下条款尚未评分", "partially scored: these clauses are not yet scored"),
     "outside_band": ("所选得分不在建议分数段 {band} 内，请在 notes 中说明理由", "the chosen score lies outside the suggested band {band}; justify it in notes"),
+    "outside_justified": ("所选得分不在建议分数段 {band} 内（已说明理由）", "the chosen score lies outside the suggested band {band} (justified)"),
     "outside_short": ("超出建议段", "outside band"),
     "below_short": ("低于最低档", "below lowest band"),
     "justified": ("评审员说明", "assessor's note"),
