@@ -80,6 +80,51 @@ LABELS: dict[str, tuple[str, str]] = {
     "process_descriptors": ("过程维度描述", "process descriptors"),
     "results_descriptors": ("结果维度描述", "results descriptors"),
     "points_unit": ("{n}分", "{n} pts"),
+    # results analytics (qkit.analytics)
+    "own_series": ("本组织", "Our organization"),
+    "better_higher": ("越高越好", "higher is better"),
+    "better_lower": ("越低越好", "lower is better"),
+    "trend_favourable": ("有利", "favourable"),
+    "trend_unfavourable": ("不利", "unfavourable"),
+    "trend_flat": ("持平", "flat"),
+    "trend_none": ("不足 3 年数据", "fewer than 3 years"),
+    "standing_leading": ("领先于", "ahead of"),
+    "standing_level": ("持平于", "level with"),
+    "standing_trailing": ("落后于", "behind"),
+    "comparison_detail": ("{standing}（{year}：{ours} / {theirs}）", "{standing} ({year}: {ours} / {theirs})"),
+    "hint_no_kpis": ("尚未报告支持该条款的指标数据", "no KPI data reported for this clause yet"),
+    "hint_levels": ("{n} 项指标中 {met} 项达到目标值", "{met} of {n} KPIs meet their target"),
+    "hint_no_target": ("{k} 项未设目标值", "{k} have no target"),
+    "hint_trends": ("{trended} 项指标有 3 年以上数据，其中 {favourable} 项趋势有利",
+                    "{trended} KPIs have 3 or more years of data, {favourable} of them with a favourable trend"),
+    "hint_trends_unfavourable": ("{k} 项趋势不利", "{k} with an unfavourable trend"),
+    "hint_no_trends": ("没有指标有 3 年以上数据，尚不能判断趋势", "no KPI has 3 or more years of data, so no trend can be judged"),
+    "hint_one_comparison": ("仅 1 项指标有对比数据，且{detail}", "only 1 KPI has comparison data: {detail}"),
+    "hint_comparisons": ("{compared} 项指标有对比数据，其中 {leading} 项领先于全部对比对象",
+                         "{compared} KPIs have comparison data, {leading} of them ahead of every comparison"),
+    "hint_comparisons_trailing": ("{k} 项落后于全部对比对象", "{k} behind every comparison"),
+    "hint_no_comparisons": ("没有对比数据", "no comparison data"),
+    "hint_integration": ("整合（I）无法从数据判断，请评审员结合组织环境和过程条款评价",
+                         "Integration (I) cannot be read from the data; the assessor judges it against the profile and process clauses"),
+    "col_kpi_no": ("序号", "no."),
+    "col_clause": ("条款", "clause"),
+    "col_kpi": ("指标", "KPI"),
+    "col_unit": ("单位", "unit"),
+    "col_better": ("方向", "better"),
+    "col_series": ("数据系列", "series"),
+    "col_year": ("年份", "year"),
+    "col_value": ("数值", "value"),
+    "col_years": ("数据年数", "years"),
+    "col_latest_year": ("最新年份", "latest year"),
+    "col_latest": ("最新值", "latest"),
+    "col_target": ("目标值", "target"),
+    "col_met": ("达标", "met"),
+    "col_gap": ("与目标差距", "gap to target"),
+    "col_trend": ("趋势", "trend"),
+    "col_slope": ("年均变化", "change per year"),
+    "col_favourable_changes": ("有利的逐年变化", "favourable changes"),
+    "col_changes": ("逐年变化", "changes"),
+    "col_comparisons": ("对比", "comparisons"),
 }
 
 
@@ -103,6 +148,11 @@ def fmt_points(value: float | None) -> str:
         return "—"
     text = f"{value:.2f}".rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
+
+
+def fmt_value(value: float | None) -> str:
+    """A KPI value as entered: up to six significant digits (0.047, 38.2, 1250), no float noise."""
+    return "—" if value is None else f"{value:.6g}"
 
 
 def fmt_percent(value: float | None) -> str:
