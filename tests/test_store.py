@@ -1,0 +1,235 @@
+"""The store behind the web workbooks: revisions, stale saves, tokens, export, concurrent writers."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from qkit import check, load_rubric
+from qkit.errors import QkitError
+from qkit.store import (DB_NAME, SCHEMA_VERSION, StaleRevision, Store, access_path, data_dir, hash_token,
+                        open_for_token, token_from_query)
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    return Store(tmp_path / "data")
+
+
+def scored(data: dict, clause: str, score) -> dict:
+    data["clauses"][clause]["score"] = score
+    return data
+
+
+def test_new_applicant_starts_with_every_clause_unscored(store):
+    applicant, token = store.add_applicant("  湖北华科精密制造股份有限公司 ", "hubei-manufacturing")
+    assert applicant.name == "湖北华科精密制造股份有限公司" and applicant.latest == 1 and token
+    first = store.latest(applicant.id)
+    assert (first.number, first.parent, first.note) == (1, None, "")
+    rubric = load_rubric("hubei-manufacturing")
+    assert list(first.data["clauses"]) == [c.id for c in rubric.clauses]
+    assert all(rating["score"] is None for rating in first.data["clauses"].values())
+    assert first.data["applicant"]["name"] == "湖北华科精密制造股份有限公司"
+    doc, problems = check(first.data)
+    assert problems == [] and doc.rubric == "hubei-manufacturing"
+
+
+def test_bad_applicant_input_is_refused_and_nothing_added(store):
+    with pytest.raises(QkitError) as exc:
+        store.add_applicant("某单位", "hubei-mining")
+    assert exc.value.problems[0].code == "unknown_rubric" and "hubei-service" in exc.value.render()
+    with pytest.raises(QkitError) as exc:
+        store.add_applicant("  ", "hubei-service")
+    assert exc.value.problems[0].field == "name" and exc.value.problems[0].code == "required"
+    assert store.applicants() == []
+
+
+def test_every_save_is_a_new_revision_and_old_ones_stay(store):
+    applicant, _ = store.add_applicant("江城服务", "hubei-service")
+    base = store.latest(applicant.id)
+    for step, score in enumerate([30, 50, 70], start=2):
+        saved = store.save(applicant.id, scored(base.data, "5.2.2", score), base=base.number, note=f"第{step}次")
+        assert (saved.number, saved.parent, saved.note) == (step, step - 1, f"第{step}次")
+        base = saved
+    history = store.history(applicant.id)
+    assert [r.number for r in history] == [4, 3, 2, 1]
+    assert [r.data["clauses"]["5.2.2"]["score"] for r in history] == [70, 50, 30, None]
+    assert store.applicants()[0].latest == 4
+    with sqlite3.connect(store.path) as db:  # even by hand the revisions cannot be changed
+        with pytest.raises(sqlite3.DatabaseError, match="never"):
+            db.execute("UPDATE revision SET document = 'x' WHERE number = 1")
+        with pytest.raises(sqlite3.DatabaseError, match="never"):
+            db.execute("DELETE FROM revision")
+
+
+def test_stale_save_is_refused_and_nothing_is_lost(store):
+    applicant, _ = store.add_applicant("江城服务", "hubei-service")
+    tab_a = store.latest(applicant.id)
+    tab_b = store.latest(applicant.id)
+    store.save(applicant.id, scored(tab_a.data, "5.2.2", 60), base=tab_a.number)
+    with pytest.raises(StaleRevision) as exc:
+        store.save(applicant.id, scored(tab_b.data, "5.2.2", 20), base=tab_b.number)
+    assert exc.value.latest == 2
+    assert "第 2 版" in exc.value.render("zh") and "刷新页面" in exc.value.render("zh")
+    assert "reload" in exc.value.render("en")
+    assert isinstance(exc.value, QkitError)
+    assert [r.number for r in store.history(applicant.id)] == [2, 1]
+    assert store.latest(applicant.id).data["clauses"]["5.2.2"]["score"] == 60
+
+
+def test_unchanged_autosave_adds_no_revision(store):
+    applicant, _ = store.add_applicant("江城服务", "hubei-service")
+    first = store.latest(applicant.id)
+    again = store.save(applicant.id, first.data, base=1)
+    assert again.number == 1 and len(store.history(applicant.id)) == 1
+
+
+def test_invalid_input_is_kept_as_typed(store):
+    applicant, _ = store.add_applicant("江城服务", "hubei-service")
+    data = scored(store.latest(applicant.id).data, "5.2.2", "三十三")
+    data["assessment"]["date"] = "2026-13-45"
+    saved = store.save(applicant.id, data, base=1)
+    assert store.latest(applicant.id).data == data == saved.data
+    _, problems = check(saved.data)
+    assert {p.field for p in problems} == {"clauses/5.2.2/score", "assessment/date"}
+
+
+def test_restore_makes_a_new_revision(store):
+    applicant, _ = store.add_applicant("江城服务", "hubei-service")
+    first = store.latest(applicant.id)
+    second = store.save(applicant.id, scored(first.data, "5.2.2", 80), base=1)
+    restored = store.restore(applicant.id, 1, base=2)
+    assert (restored.number, restored.parent, restored.note) == (3, 2, "恢复自第 1 版")
+    assert restored.data == store.history(applicant.id)[-1].data
+    assert store.history(applicant.id)[1].data == second.data  # the restored-over revision is kept
+    with pytest.raises(StaleRevision):
+        store.restore(applicant.id, 2, base=2)
+    with pytest.raises(QkitError) as exc:
+        store.restore(applicant.id, 9, base=3)
+    assert exc.value.problems[0].code == "unknown_revision" and "第 1 到第 3 版" in exc.value.render()
+    with pytest.raises(QkitError) as exc:
+        store.latest(99)
+    assert exc.value.problems[0].code == "unknown_applicant"
+
+
+def test_tokens_are_stored_hashed_only(store):
+    tokens = [store.add_applicant(f"单位{i}", "wuhan-service")[1] for i in range(3)]
+    files = b"".join(p.read_bytes() for p in store.dir.iterdir() if p.is_file())
+    assert files  # the database (and its write-ahead log) exist
+    for token in tokens:
+        assert token.encode() not in files
+        assert hash_token(token).encode() in files
+    assert len(set(tokens)) == 3 and all(len(t) >= 32 for t in tokens)
+
+
+def test_token_lookup(store):
+    applicant, token = store.add_applicant("光谷制造", "wuhan-manufacturing")
+    store.add_applicant("汉江服务", "wuhan-service")
+    assert store.applicant_for_token(token) == applicant
+    for wrong in [None, "", token[:-1], token + "x", hash_token(token)]:
+        assert store.applicant_for_token(wrong) is None
+
+
+def test_access_link_and_query_string(store):
+    applicant, token = store.add_applicant("光谷制造", "wuhan-manufacturing")
+    path = access_path(applicant, token)
+    assert path == f"/voila/render/wuhan-manufacturing.ipynb?key={token}"
+    query = path.split("?", 1)[1]
+    assert token_from_query(query) == token
+    assert token_from_query(f"lang=en&{query}") == token
+    for missing in [None, "", "key=", "key=%20", "token=" + token, "lang=en"]:
+        assert token_from_query(missing) is None
+    opened = open_for_token(store.dir, query)
+    assert opened[0] == applicant and opened[1].number == 1
+    assert open_for_token(store.dir, "key=wrong") is None
+    assert open_for_token(store.dir, "") is None
+
+
+def test_data_dir_resolution(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("QKIT_DATA", raising=False)
+    assert data_dir(None) == tmp_path / "qkit-data"
+    monkeypatch.setenv("QKIT_DATA", str(tmp_path / "env"))
+    assert data_dir(None) == tmp_path / "env"
+    assert data_dir("given") == tmp_path / "given"
+
+
+def test_database_file_settings(store):
+    with sqlite3.connect(store.path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(QkitError) as exc:
+        Store(store.dir)
+    assert exc.value.problems[0].code == "store_newer"
+
+
+def test_unreadable_database_is_a_problem(tmp_path):
+    (tmp_path / DB_NAME).write_bytes(b"this is not a database, just some text " * 100)
+    with pytest.raises(QkitError) as exc:
+        Store(tmp_path)
+    assert exc.value.problems[0].code == "store_unreadable"
+
+
+def test_export_writes_every_latest_document(store, tmp_path):
+    first, _ = store.add_applicant("光谷制造/总部", "wuhan-manufacturing")
+    second, _ = store.add_applicant("陈明", "wuhan-individual")
+    store.save(second.id, scored(store.latest(second.id).data, "1.1", 90), base=1)
+    paths = store.export(tmp_path / "out" / "docs")
+    assert [p.name for p in paths] == ["001-光谷制造-总部.yaml", "002-陈明.yaml"]
+    assert paths[1].read_text(encoding="utf-8") == store.latest(second.id).document
+    assert "score: 90" in paths[1].read_text(encoding="utf-8")
+
+
+# --- two writer processes --------------------------------------------------------------
+
+SAVES_PER_WRITER = 200
+
+
+def _writer(folder: str, applicant_id: int, tag: str, start, results) -> None:
+    """Save SAVES_PER_WRITER times, re-reading the latest revision whenever a save was stale."""
+    store = Store(Path(folder))
+    saved, stale = [], 0
+    start.wait()
+    try:
+        for i in range(SAVES_PER_WRITER):
+            while True:
+                latest = store.latest(applicant_id)
+                data = latest.data
+                data["applicant"]["contact"] = f"{tag}-{i}"
+                try:
+                    saved.append(store.save(applicant_id, data, base=latest.number).number)
+                    break
+                except StaleRevision:
+                    stale += 1
+    except Exception as exc:  # reported to the test instead of leaving it waiting
+        saved.append(repr(exc))
+    results.put((tag, saved, stale))
+
+
+def test_two_writer_processes_lose_no_revision(store):
+    applicant, _ = store.add_applicant("陈明", "wuhan-individual")
+    ctx = multiprocessing.get_context("fork")
+    start, results = ctx.Event(), ctx.Queue()
+    writers = [ctx.Process(target=_writer, args=(str(store.dir), applicant.id, tag, start, results))
+               for tag in ("a", "b")]
+    for w in writers:
+        w.start()
+    start.set()
+    outcome = {tag: (saved, stale) for tag, saved, stale in (results.get(timeout=240) for _ in writers)}
+    for w in writers:
+        w.join(timeout=30)
+        assert w.exitcode == 0
+    numbers = outcome["a"][0] + outcome["b"][0]
+    print("stale saves retried:", outcome["a"][1] + outcome["b"][1])
+    assert len(numbers) == 2 * SAVES_PER_WRITER and len(set(numbers)) == len(numbers)
+    history = store.history(applicant.id)
+    assert len(history) == 1 + len(numbers)
+    assert sorted(r.number for r in history) == list(range(1, len(history) + 1))
+    assert all(r.parent == r.number - 1 for r in history if r.number > 1)
+    by_number = {r.number: r.data["applicant"].get("contact") for r in history}
+    for tag in ("a", "b"):  # every successful save is stored as its writer made it
+        assert [by_number[n] for n in outcome[tag][0]] == [f"{tag}-{i}" for i in range(SAVES_PER_WRITER)]
