@@ -19,9 +19,11 @@ from rich.table import Table
 
 from . import document, template
 from .errors import Problem, QkitError
-from .i18n import fmt_percent, fmt_points, join_list, tr
+from .i18n import fmt_date, fmt_percent, fmt_points, join_list, tr
 from .rubric import RubricIndex
 from .scoring import Scorecard, score
+from .serve import DEFAULT_PORT, base_url, serve
+from .store import Store, access_path, data_dir
 
 
 def _common() -> argparse.ArgumentParser:
@@ -60,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     fmt = sc.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true")
     fmt.add_argument("--csv", action="store_true")
+    _add_workbook_commands(sub, common)
     return parser
 
 
@@ -224,10 +227,113 @@ def print_scorecard(card: Scorecard, lang: str, out: Console) -> None:
                 out.print(f"     - {ofi}", markup=False)
 
 
+# --- web workbooks: applicants, serving, revisions ----------------------------------
+
+
+def _add_workbook_commands(sub, common: argparse.ArgumentParser) -> None:
+    data = argparse.ArgumentParser(add_help=False)
+    data.add_argument("--data", type=Path, metavar="DIR", help="data directory (default ./qkit-data or $QKIT_DATA)")
+    applicants = sub.add_parser("applicants", parents=[common], help="applicants of the web workbooks")
+    asub = applicants.add_subparsers(dest="action", required=True)
+    add = asub.add_parser("add", parents=[common, data], help="add an applicant and print its access link")
+    add.add_argument("--name", required=True)
+    add.add_argument("--rubric", required=True)
+    add.add_argument("--port", type=int, default=DEFAULT_PORT, help="the port qkit serve uses (for the link)")
+    alist = asub.add_parser("list", parents=[common, data], help="list the applicants")
+    alist.add_argument("--json", action="store_true")
+
+    srv = sub.add_parser("serve", parents=[common, data], help="serve the web workbooks (Voila) on 127.0.0.1")
+    srv.add_argument("--port", type=int, default=DEFAULT_PORT)
+    srv.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    srv.add_argument("--workbooks", type=Path, metavar="DIR", help="folder of workbooks to serve (default: the shipped ones)")
+
+    export = sub.add_parser("export", parents=[common, data], help="write every applicant's latest document as YAML")
+    export.add_argument("-o", "--output", required=True, type=Path, metavar="FOLDER")
+
+    history = sub.add_parser("history", parents=[common, data], help="list an applicant's saved revisions")
+    history.add_argument("applicant", type=int, metavar="APPLICANT_ID")
+    restore = sub.add_parser("restore", parents=[common, data], help="bring back an old revision as a new one")
+    restore.add_argument("applicant", type=int, metavar="APPLICANT_ID")
+    restore.add_argument("revision", type=int, metavar="REVISION")
+
+
+def _when(moment, lang: str) -> str:
+    return f"{fmt_date(moment.date(), lang)} {moment:%H:%M}"
+
+
+def _store(args, index: RubricIndex) -> Store:
+    return Store(data_dir(args.data), index)
+
+
+def _applicants_add(args, index: RubricIndex, lang: str, out: Console) -> int:
+    applicant, token = _store(args, index).add_applicant(args.name, args.rubric)
+    out.print(tr("applicant_added", lang, name=applicant.name, id=applicant.id, rubric=applicant.rubric), markup=False)
+    out.print(tr("access_link", lang), markup=False)
+    out.print(base_url(args.port) + access_path(applicant, token), markup=False, highlight=False)
+    out.print(tr("token_once", lang), markup=False, style="yellow")
+    return 0
+
+
+def _applicants_list(args, index: RubricIndex, lang: str, out: Console) -> int:
+    applicants = _store(args, index).applicants()
+    if args.json:
+        print(json.dumps([{"id": a.id, "name": a.name, "rubric": a.rubric, "latest": a.latest,
+                           "created_at": a.created_at.isoformat(), "saved_at": a.saved_at.isoformat()}
+                          for a in applicants], ensure_ascii=False, indent=2))
+        return 0
+    if not applicants:
+        out.print(tr("no_applicants", lang), markup=False)
+        return 0
+    table = Table(tr("applicant_id", lang), tr("applicant_name", lang), tr("rubric_id", lang),
+                  tr("revision_no", lang), tr("last_saved", lang))
+    for a in applicants:
+        table.add_row(str(a.id), a.name, a.rubric, str(a.latest), _when(a.saved_at, lang))
+    out.print(table)
+    return 0
+
+
+def _serve(args, index: RubricIndex, lang: str, out: Console) -> int:
+    serve(args.port, args.data, not args.no_browser, args.workbooks, lang)
+    return 0
+
+
+def _export(args, index: RubricIndex, lang: str, out: Console) -> int:
+    paths = _store(args, index).export(args.output)
+    out.print(tr("exported", lang, n=len(paths), folder=args.output), markup=False)
+    if paths:
+        _validate(argparse.Namespace(files=paths), index, lang, out)  # lists the problems; exported all the same
+    return 0
+
+
+def _history(args, index: RubricIndex, lang: str, out: Console) -> int:
+    st = _store(args, index)
+    applicant = st.applicant(args.applicant)
+    table = Table(tr("revision_no", lang), tr("based_on", lang), tr("saved_at", lang), tr("note", lang),
+                  title=f"{applicant.id} {applicant.name}（{applicant.rubric}）")
+    for rev in st.history(applicant.id):
+        table.add_row(str(rev.number), "" if rev.parent is None else str(rev.parent), _when(rev.created_at, lang),
+                      rev.note)
+    out.print(table)
+    return 0
+
+
+def _restore(args, index: RubricIndex, lang: str, out: Console) -> int:
+    st = _store(args, index)
+    new = st.restore(args.applicant, args.revision, base=st.latest(args.applicant).number, lang=lang)
+    out.print(tr("restored", lang, n=args.revision, new=new.number), markup=False)
+    return 0
+
+
 COMMANDS = {
     ("rubrics", "list"): _rubrics_list,
     ("rubrics", "show"): _rubrics_show,
     ("new", None): _new,
     ("validate", None): _validate,
     ("score", None): _score,
+    ("applicants", "add"): _applicants_add,
+    ("applicants", "list"): _applicants_list,
+    ("serve", None): _serve,
+    ("export", None): _export,
+    ("history", None): _history,
+    ("restore", None): _restore,
 }
