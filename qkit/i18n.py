@@ -39,6 +39,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rubric_invalid": ("评定标准文件有误：{detail}", "invalid rubric file: {detail}"),
     "output_exists": ("文件已存在；如需覆盖请加 --force", "file exists; add --force to overwrite"),
     "cannot_write": ("无法写入：{detail}", "cannot write: {detail}"),
+    "no_cjk_font": ("未找到中文字体，图表无法显示中文。请安装 Debian 软件包 fonts-noto-cjk（apt-get install fonts-noto-cjk）后重试",
+                    "no CJK font found, so charts cannot show Chinese text; install the Debian package fonts-noto-cjk (apt-get install fonts-noto-cjk) and try again"),
     # the store and the served workbooks (qkit.store, qkit.serve)
     "unknown_applicant": ("没有此编号的申报单位；用 qkit applicants list 查看编号", "no applicant with this id; see qkit applicants list"),
     "unknown_revision": ("没有此版本；可选第 1 到第 {latest} 版", "no such revision; choose 1 to {latest}"),
@@ -161,6 +163,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_favourable_changes": ("有利的逐年变化", "favourable changes"),
     "col_changes": ("逐年变化", "changes"),
     "col_comparisons": ("对比", "comparisons"),
+    # charts (qkit.charts)
+    "chart_radar": ("各条目得分率", "Score by item"),
+    "chart_radar_indicators": ("各指标得分率", "Score by indicator"),
+    "chart_clauses": ("各条款得分与分值", "Points earned and available by clause"),
+    "chart_priorities": ("改进优先级：可提升分最多的 {n} 个条款", "Priorities: the {n} clauses with most points at stake"),
+    "chart_no_gaps": ("所有条款均为满分，没有可提升分", "Every clause scores 100%: no points at stake"),
+    "chart_factors": ("因素评级（按评分指南分数段）", "Factor ratings (scoring-guideline bands)"),
+    "chart_factors_individual": ("各指标得分档次", "Score band by indicator"),
+    "chart_score_band": ("得分档次", "score band"),
+    "chart_cohort": ("总分与各条目得分率", "Totals and item scores"),
+    "chart_cohort_note": ("{n} 家申报单位；总分按满分的百分比比较", "{n} applicants; totals compared as % of the maximum"),
+    "chart_total_percent": ("总分占满分比例", "total, % of maximum"),
 }
 
 

@@ -1,0 +1,361 @@
+"""Charts of a scorecard and its results data, for reports, workbooks and batch summaries.
+
+Every function returns a matplotlib ``Figure`` drawn on the Agg canvas and
+never touches pyplot, so figures are not kept in a global registry (no
+leaks in long batch runs) and work the same in notebooks, Voila and
+scripts. Titles and labels are Chinese unless ``lang="en"``. Chinese text
+needs a CJK font: ``use_cjk_font`` finds one (Debian: fonts-noto-cjk) and
+raises a clear ``QkitError`` instead of letting matplotlib draw empty boxes.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+from .document import KPI
+from .errors import Problem, QkitError
+from .i18n import fmt_percent, fmt_points, fmt_value, tr
+from .rubric import Band, IndividualRubric
+from .scoring import ClauseScore, Scorecard
+
+# None searches the system's fonts; tests point it at other directories.
+FONT_DIRS: list[str] | None = None
+CJK_FILE_MARKERS = ("NotoSansCJK", "NotoSerifCJK", "SourceHanSans", "SourceHanSerif", "wqy-")
+PREFERRED_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Noto Serif CJK SC", "Source Han Serif SC",
+                      "WenQuanYi Zen Hei", "WenQuanYi Micro Hei")
+
+PRIMARY = "#1f4e79"
+RESULTS = "#2e8b8b"
+AVAILABLE = "#dde3ea"
+TARGET = "#c0392b"
+MUTED = "#6b7785"
+SERIES = ("#e07b39", "#7f8c8d", "#6a4c93", "#3c9d5d", "#b8860b", "#c2185b")
+BAND_COLOURS = ("#f2f5f9", "#d2e0ee", "#a9c5e0", "#6f9fcb", "#3d74ad", "#1f4e79")
+
+
+@cache
+def _cjk_family(font_dirs: tuple[str, ...] | None) -> str:
+    files = [f for f in font_manager.findSystemFonts(fontpaths=font_dirs)
+             if any(m in Path(f).name for m in CJK_FILE_MARKERS)]
+    known = {entry.fname for entry in font_manager.fontManager.ttflist}
+    for f in files:
+        if f not in known:
+            font_manager.fontManager.addfont(f)
+    names = {entry.name for entry in font_manager.fontManager.ttflist if entry.fname in files}
+    for name in PREFERRED_FAMILIES:
+        if name in names:
+            return name
+    if not names:
+        raise QkitError(Problem("", "no_cjk_font"))
+    return sorted(names)[0]
+
+
+def use_cjk_font() -> str:
+    """Make matplotlib draw Chinese with a CJK font, and name the family used.
+
+    Finding the font is cached; setting it is cheap and repeated on every
+    call, so a notebook that reset matplotlib's settings still gets it.
+    """
+    family = _cjk_family(tuple(FONT_DIRS) if FONT_DIRS is not None else None)
+    matplotlib.rcParams["font.family"] = ["sans-serif"]
+    rest = [f for f in matplotlib.rcParams["font.sans-serif"] if f != family]
+    matplotlib.rcParams["font.sans-serif"] = [family, *rest]
+    return family
+
+
+def _figure(width: float, height: float) -> Figure:
+    use_cjk_font()
+    fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _title(ax, text: str, subtitle: str = "") -> None:
+    """A bold left-aligned figure title, with the applicant or context in grey beneath it."""
+    ax.figure.suptitle(text, x=0.01, ha="left", fontsize=12, fontweight="bold", color="#1a1a1a")
+    if subtitle:
+        ax.set_title(subtitle, loc="left", fontsize=8.5, color=MUTED)
+
+
+def _tidy(ax, grid_axis: str = "x") -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.spines["left"].set_color("#b0b7c0")
+    ax.spines["bottom"].set_color("#b0b7c0")
+    ax.tick_params(colors="#333333", labelsize=8.5)
+    ax.grid(axis=grid_axis, color="#e6e9ed", linewidth=0.8)
+    ax.set_axisbelow(True)
+
+
+def _applicant(card: Scorecard) -> str:
+    applicant = card.assessment.applicant
+    return str(applicant.get("short_name") or applicant.get("name") or "")
+
+
+def _paren(text: str, inner: str, lang: str) -> str:
+    return f"{text} ({inner})" if lang == "en" else f"{text}（{inner}）"
+
+
+def _label(unit, lang: str) -> str:
+    return f"{unit.id} {unit.name(lang)}"
+
+
+def _units(card: Scorecard) -> list:
+    """Items, or the indicators for the individual award (two groups make no polygon)."""
+    if isinstance(card.rubric, IndividualRubric):
+        return card.clauses
+    return list(card.items)
+
+
+def _percent(unit) -> float:
+    if isinstance(unit, ClauseScore):
+        return float(unit.score or 0)
+    return unit.percent
+
+
+def item_radar(card: Scorecard, lang: str = "zh", compare: Scorecard | None = None) -> Figure:
+    """Score % per item, one vertex per item; ``compare`` adds a second polygon, matched by item id.
+
+    The individual award's two groups would make no polygon, so its radar
+    has one vertex per indicator.
+    """
+    fig = _figure(6.4, 5.6)
+    ax = fig.add_subplot(projection="polar")
+    units = _units(card)
+    angles = [2 * math.pi * i / len(units) for i in range(len(units))]
+    ax.set_theta_offset(math.pi / 2)
+    ax.set_theta_direction(-1)
+    ax.set_ylim(0, 100)
+    ax.set_yticks([20, 40, 60, 80, 100])
+    ax.yaxis.set_major_formatter(PercentFormatter())
+    ax.tick_params(axis="y", labelsize=7.5, colors=MUTED)
+    ax.set_rlabel_position(180 / len(units))
+    ax.set_xticks(angles)
+    ax.set_xticklabels([_label(u, lang) for u in units], fontsize=9)
+    ax.tick_params(axis="x", pad=10)
+    ax.grid(color="#d5dae0", linewidth=0.8)
+    ax.spines["polar"].set_color("#b0b7c0")
+    polygons = [(card, PRIMARY, "-")] + ([(compare, SERIES[0], "--")] if compare is not None else [])
+    for other, colour, style in polygons:
+        by_id = {u.id: _percent(u) for u in _units(other)}
+        values = [by_id.get(u.id, math.nan) for u in units]
+        ax.plot(angles + angles[:1], values + values[:1], color=colour, linestyle=style, linewidth=2,
+                marker="o", markersize=4, label=_applicant(other) or other.rubric.id, gid="polygon")
+        ax.fill(angles, values, color=colour, alpha=0.12)
+    for angle, value in zip(angles, [_percent(u) for u in units]):
+        ax.text(angle, value + 9, fmt_percent(round(value, 1)), ha="center", va="center",
+                fontsize=8, color=PRIMARY, fontweight="bold")
+    if compare is not None:
+        ax.legend(loc="upper right", bbox_to_anchor=(1.15, 1.12), fontsize=8.5, frameon=False)
+    key = "chart_radar_indicators" if isinstance(card.rubric, IndividualRubric) else "chart_radar"
+    _title(ax, tr(key, lang), _applicant(card))
+    return fig
+
+
+def clause_bars(card: Scorecard, lang: str = "zh") -> Figure:
+    """Points earned against points available per clause, grouped by item."""
+    clauses = card.clauses
+    most = max(c.points for c in clauses)
+    fig = _figure(7.6, 1.4 + 0.3 * len(clauses))
+    ax = fig.add_subplot()
+    y = np.arange(len(clauses))
+    ax.barh(y, [c.points for c in clauses], height=0.7, color=AVAILABLE, label=tr("points", lang))
+    colours = [RESULTS if c.kind == "results" else PRIMARY for c in clauses]
+    ax.barh(y, [c.earned or 0 for c in clauses], height=0.7, color=colours, label=tr("earned", lang))
+    for i, c in enumerate(clauses):
+        if c.score is None:
+            text = f"{tr('unscored', lang)} / {c.points}"
+        else:
+            text = _paren(f"{fmt_points(c.earned)} / {c.points}", fmt_percent(c.score), lang)
+        ax.text(c.points + most * 0.015, i, text, va="center", fontsize=7.5, color="#333333")
+    start = 0
+    for item in card.items[:-1]:
+        start += len(item.clauses)
+        ax.axhline(start - 0.5, color="#b0b7c0", linewidth=0.8)
+    ax.set_yticks(y, [_label(c, lang) for c in clauses])
+    ax.invert_yaxis()
+    ax.set_xlim(0, most * 1.3)
+    ax.set_xlabel(tr("points", lang), fontsize=9)
+    _tidy(ax)
+    handles = [Patch(color=AVAILABLE, label=tr("points", lang))]
+    for kind, colour in (("process", PRIMARY), ("results", RESULTS)):
+        if any(c.kind == kind for c in clauses):
+            handles.append(Patch(color=colour, label=_paren(tr("earned", lang), tr(kind, lang), lang)))
+    if len(handles) == 1:
+        handles.append(Patch(color=PRIMARY, label=tr("earned", lang)))
+    ax.legend(handles=handles, loc="lower right", fontsize=8, frameon=True, facecolor="white", edgecolor="none")
+    total = _paren(f"{tr('total', lang)} {fmt_points(card.total)} / {card.max}", fmt_percent(round(card.percent, 1)), lang)
+    _title(ax, tr("chart_clauses", lang), f"{_applicant(card)} · {total}")
+    return fig
+
+
+def priority_chart(card: Scorecard, lang: str = "zh", top: int = 10) -> Figure:
+    """The ``top`` clauses with the most points at stake, largest first."""
+    gaps = [c for c in card.gaps() if c.at_stake > 0][:top]
+    fig = _figure(7.2, 1.5 + 0.36 * max(len(gaps), 2))
+    ax = fig.add_subplot()
+    _tidy(ax)
+    if not gaps:
+        ax.text(0.5, 0.5, tr("chart_no_gaps", lang), ha="center", va="center", transform=ax.transAxes,
+                fontsize=10, color=MUTED)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    else:
+        y = np.arange(len(gaps))
+        ax.barh(y, [c.at_stake for c in gaps], height=0.65, color=TARGET, alpha=0.85, label=tr("at_stake", lang))
+        most = gaps[0].at_stake
+        for i, c in enumerate(gaps):
+            score = tr("unscored", lang) if c.score is None else fmt_percent(c.score)
+            ax.text(c.at_stake + most * 0.015, i, _paren(fmt_points(c.at_stake), f"{tr('score', lang)} {score}", lang),
+                    va="center", fontsize=7.5, color="#333333")
+        ax.set_yticks(y, [_label(c, lang) for c in gaps])
+        ax.invert_yaxis()
+        ax.set_xlim(0, most * 1.35)
+        ax.set_xlabel(tr("at_stake", lang), fontsize=9)
+    _title(ax, tr("chart_priorities", lang, n=len(gaps)), _applicant(card))
+    return fig
+
+
+def _band_text(band: Band | None) -> str:
+    return "—" if band is None else f"{band.min}–{band.max}%"
+
+
+def _heat(ax, rows: list[str], columns: list[str], bands: list[list[Band | None]], scale: list[Band]) -> None:
+    """Cells coloured by band (darker is higher), each with its band as text."""
+    order = {b.key: i for i, b in enumerate(sorted(scale, key=lambda b: b.min))}
+    colours = BAND_COLOURS[-len(order):]
+    grid = np.array([[np.nan if b is None else order[b.key] for b in row] for row in bands], dtype=float)
+    ax.imshow(np.ma.masked_invalid(grid), cmap=ListedColormap(colours), vmin=-0.5, vmax=len(order) - 0.5,
+              aspect="auto")
+    for r, row in enumerate(bands):
+        for c, band in enumerate(row):
+            dark = band is not None and order[band.key] >= len(order) - 3
+            ax.text(c, r, _band_text(band), ha="center", va="center", fontsize=7.5,
+                    color="white" if dark else "#333333")
+    ax.set_xticks(range(len(columns)), columns, fontsize=8.5)
+    ax.xaxis.tick_top()
+    ax.set_yticks(range(len(rows)), rows, fontsize=8.5)
+    ax.set_xticks(np.arange(len(columns) + 1) - 0.5, minor=True)
+    ax.set_yticks(np.arange(len(rows) + 1) - 0.5, minor=True)
+    ax.grid(which="minor", color="white", linewidth=2)
+    ax.tick_params(which="both", length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
+def factor_heatmap(card: Scorecard, lang: str = "zh") -> Figure:
+    """Each clause's factor ratings (A D L I, or Le T C I for results) and its score, as bands.
+
+    Cells show the band compactly (``50–65%``); blank cells are factors not
+    yet rated. The individual award has no factors, so its chart shows
+    the band of each indicator's score.
+    """
+    rubric = card.rubric
+    if isinstance(rubric, IndividualRubric):
+        clauses = card.clauses
+        fig = _figure(4.6, 1.4 + 0.36 * len(clauses))
+        ax = fig.add_subplot()
+        _heat(ax, [_label(c, lang) for c in clauses], [tr("chart_score_band", lang)],
+              [[None if c.score is None else rubric.band_of(c.score)] for c in clauses], rubric.bands)
+        _title(ax, tr("chart_factors_individual", lang), _applicant(card))
+        return fig
+    groups = [(kind, [c for c in card.clauses if c.kind == kind]) for kind in ("process", "results")]
+    groups = [(kind, clauses) for kind, clauses in groups if clauses]
+    fig = _figure(7.0, 1.6 + 0.34 * sum(len(g) for _, g in groups) + 0.5 * len(groups))
+    axes = fig.subplots(len(groups), 1, gridspec_kw={"height_ratios": [len(g) + 1.2 for _, g in groups]},
+                        squeeze=False)[:, 0]
+    for ax, (kind, clauses) in zip(axes, groups):
+        dimension = rubric.guidelines.dimension(kind)
+        columns = [f"{f.id} {f.name(lang)}" for f in dimension.factors] + [tr("score", lang)]
+        bands = []
+        for c in clauses:
+            rating = card.assessment.rating(c.id)
+            row = [dimension.band(rating.factors[f]) if f in rating.factors else None for f in dimension.factor_ids]
+            bands.append(row + [None if c.score is None else dimension.band_of(c.score)])
+        _heat(ax, [_label(c, lang) for c in clauses], columns, bands, dimension.bands)
+        ax.axvline(len(dimension.factors) - 0.5, color="white", linewidth=6)
+        ax.set_ylabel(tr(kind, lang), fontsize=9, color=MUTED)
+    _title(axes[0], tr("chart_factors", lang), _applicant(card))
+    return fig
+
+
+def kpi_trend(kpi: KPI, lang: str = "zh") -> Figure:
+    """One KPI over the years: our values, the target and every comparison series."""
+    fig = _figure(6.4, 3.8)
+    ax = fig.add_subplot()
+    _tidy(ax, "y")
+    own = sorted(kpi.values.items())
+    ax.plot([y for y, _ in own], [v for _, v in own], color=PRIMARY, linewidth=2.4, marker="o", markersize=5,
+            label=tr("own_series", lang), gid="own", zorder=3)
+    year, value = own[-1]
+    ax.annotate(fmt_value(value), (year, value), xytext=(6, 0), textcoords="offset points", va="center",
+                fontsize=8, color=PRIMARY, fontweight="bold")
+    for (series, points), colour in zip(kpi.comparisons.items(), SERIES * len(kpi.comparisons)):
+        line = sorted(points.items())
+        ax.plot([y for y, _ in line], [v for _, v in line], color=colour, linewidth=1.6, linestyle="--",
+                marker="s", markersize=3.5, label=series, gid=f"comparison:{series}")
+    if kpi.target is not None:
+        ax.axhline(kpi.target, color=TARGET, linewidth=1.2, linestyle=(0, (4, 3)),
+                   label=f"{tr('col_target', lang)} {fmt_value(kpi.target)}", gid="target")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.margins(x=0.08, y=0.15)
+    ax.set_xlabel(tr("col_year", lang), fontsize=9)
+    if kpi.unit:
+        ax.set_ylabel(kpi.unit, fontsize=9)
+    if kpi.better == "lower":
+        ax.text(1, 1.01, "↓ " + tr("better_lower", lang), transform=ax.transAxes, ha="right", va="bottom",
+                fontsize=8.5, color=TARGET, gid="lower_is_better")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=4, fontsize=8, frameon=False)
+    _title(ax, kpi.name, _paren(kpi.clause, kpi.unit, lang) if kpi.unit else kpi.clause)
+    return fig
+
+
+def cohort_chart(cards: list[Scorecard], lang: str = "zh") -> Figure:
+    """Several applicants side by side: total as % of the maximum, and each item's score %."""
+    names = [_applicant(c) or c.rubric.id for c in cards]
+    columns: dict[str, set[str]] = {}
+    for card in cards:
+        for unit in card.items:
+            columns.setdefault(unit.id, set()).add(unit.name(lang))
+    headings = [f"{i} {next(iter(t))}" if len(t) == 1 else i for i, t in columns.items()]
+    grid = np.full((len(cards), len(columns)), np.nan)
+    for r, card in enumerate(cards):
+        for unit in card.items:
+            grid[r, list(columns).index(unit.id)] = unit.percent
+    fig = _figure(3.2 + 0.95 * len(columns), 1.8 + 0.42 * len(cards))
+    left, right = fig.subplots(1, 2, width_ratios=[1.2, 0.5 + 0.62 * len(columns)], sharey=True)
+    y = np.arange(len(cards))
+    left.barh(y, [c.percent for c in cards], height=0.6, color=PRIMARY, label=tr("total", lang))
+    for i, card in enumerate(cards):
+        left.text(card.percent + 1.5, i, f"{fmt_points(card.total)} / {card.max}", va="center", fontsize=7.5,
+                  color="#333333")
+    left.set_yticks(y, names, fontsize=8.5)
+    left.invert_yaxis()
+    left.set_xlim(0, 119)
+    left.set_xticks([0, 25, 50, 75, 100])
+    left.xaxis.set_major_formatter(PercentFormatter())
+    left.set_xlabel(tr("chart_total_percent", lang), fontsize=9)
+    _tidy(left)
+    right.imshow(np.ma.masked_invalid(grid), cmap=ListedColormap(BAND_COLOURS), vmin=0, vmax=100, aspect="auto")
+    for r in range(grid.shape[0]):
+        for c in range(grid.shape[1]):
+            value = grid[r, c]
+            right.text(c, r, "—" if np.isnan(value) else fmt_percent(round(value)), ha="center", va="center",
+                       fontsize=7.5, color="white" if value >= 50 else "#333333")
+    right.set_xticks(range(len(headings)), headings, fontsize=8, rotation=30, ha="right", rotation_mode="anchor")
+    right.tick_params(which="both", length=0, labelleft=False)
+    for spine in right.spines.values():
+        spine.set_visible(False)
+    _title(left, tr("chart_cohort", lang), tr("chart_cohort_note", lang, n=len(cards)))
+    return fig
