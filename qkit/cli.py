@@ -239,6 +239,9 @@ def _add_workbook_commands(sub, common: argparse.ArgumentParser) -> None:
     add.add_argument("--name", required=True)
     add.add_argument("--rubric", required=True)
     add.add_argument("--port", type=int, default=DEFAULT_PORT, help="the port qkit serve uses (for the link)")
+    relink = asub.add_parser("relink", parents=[common, data], help="a new access link; the old one stops working")
+    relink.add_argument("applicant", type=int, metavar="APPLICANT_ID")
+    relink.add_argument("--port", type=int, default=DEFAULT_PORT, help="the port qkit serve uses (for the link)")
     alist = asub.add_parser("list", parents=[common, data], help="list the applicants")
     alist.add_argument("--json", action="store_true")
 
@@ -268,10 +271,22 @@ def _store(args, index: RubricIndex) -> Store:
 def _applicants_add(args, index: RubricIndex, lang: str, out: Console) -> int:
     applicant, token = _store(args, index).add_applicant(args.name, args.rubric)
     out.print(tr("applicant_added", lang, name=applicant.name, id=applicant.id, rubric=applicant.rubric), markup=False)
+    _print_link(args, applicant, token, lang, out)
+    return 0
+
+
+def _applicants_relink(args, index: RubricIndex, lang: str, out: Console) -> int:
+    st = _store(args, index)
+    token = st.renew_token(args.applicant)
+    out.print(tr("relinked", lang), markup=False)
+    _print_link(args, st.applicant(args.applicant), token, lang, out)
+    return 0
+
+
+def _print_link(args, applicant, token: str, lang: str, out: Console) -> None:
     out.print(tr("access_link", lang), markup=False)
     out.print(base_url(args.port) + access_path(applicant, token), markup=False, highlight=False)
     out.print(tr("token_once", lang), markup=False, style="yellow")
-    return 0
 
 
 def _applicants_list(args, index: RubricIndex, lang: str, out: Console) -> int:
@@ -331,6 +346,7 @@ COMMANDS = {
     ("validate", None): _validate,
     ("score", None): _score,
     ("applicants", "add"): _applicants_add,
+    ("applicants", "relink"): _applicants_relink,
     ("applicants", "list"): _applicants_list,
     ("serve", None): _serve,
     ("export", None): _export,

@@ -96,6 +96,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "access_link": ("专属链接（qkit serve 运行时打开）：", "personal link (open it while qkit serve runs):"),
     "token_once": ("链接中含访问密钥，只显示这一次（数据库只保存其哈希值），请妥善转交该单位。",
                    "The link contains the access key and is shown only this once (the database keeps only its hash); pass it on safely."),
+    "relinked": ("已生成新的访问密钥，原链接已失效。", "A new access key was made; the old link no longer works."),
     "applicant_id": ("编号", "id"),
     "applicant_name": ("申报单位", "applicant"),
     "revision_no": ("版本", "revision"),

@@ -198,6 +198,16 @@ class Store:
             self._insert(db, applicant_id, 1, None, _dump(data), "", created)
         return self.applicant(applicant_id), token
 
+    def renew_token(self, applicant_id: int) -> str:
+        """A new access token for a lost or leaked link; the old link stops working. Shown only this once."""
+        token = secrets.token_urlsafe(24)
+        with self._connect() as db, self._write(db):
+            changed = db.execute("UPDATE applicant SET token_hash = ? WHERE id = ?",
+                                 (hash_token(token), applicant_id)).rowcount
+        if not changed:
+            raise QkitError(Problem("applicant", "unknown_applicant", applicant_id))
+        return token
+
     _APPLICANTS = """
         SELECT a.id, a.name, a.rubric, a.created_at, r.number, r.created_at
         FROM applicant a JOIN revision r ON r.applicant_id = a.id

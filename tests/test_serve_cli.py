@@ -46,6 +46,17 @@ def test_add_prints_a_link_whose_key_opens_only_that_applicant(cli, tmp_path):
     assert store.applicant_for_token(other).name == "汉江服务" and other != key
 
 
+def test_relink_prints_a_new_link_and_retires_the_old_one(cli, tmp_path):
+    _, old = add(cli, tmp_path, "光谷制造", "wuhan-manufacturing")
+    code, out, _ = cli("applicants", "relink", "--data", tmp_path, "1")
+    new = LINK.search(out).group(4)
+    assert code == 0 and "原链接已失效" in out and "只显示这一次" in out and new != old
+    store = Store(tmp_path)
+    assert store.applicant_for_token(new).id == 1 and store.applicant_for_token(old) is None
+    code, _, err = cli("applicants", "relink", "--data", tmp_path, "5")
+    assert code == 1 and "没有此编号的申报单位" in err
+
+
 def test_add_with_bad_input_names_the_problem(cli, tmp_path):
     code, _, err = cli("applicants", "add", "--data", tmp_path, "--name", "某单位", "--rubric", "hubei-mining")
     assert code == 1 and "未知的评定标准" in err and "hubei-service" in err and "Traceback" not in err

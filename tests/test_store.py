@@ -133,6 +133,17 @@ def test_token_lookup(store):
         assert store.applicant_for_token(wrong) is None
 
 
+def test_renewed_token_replaces_the_old_one(store):
+    applicant, old = store.add_applicant("光谷制造", "wuhan-manufacturing")
+    new = store.renew_token(applicant.id)
+    assert new != old and store.applicant_for_token(new) == applicant
+    assert store.applicant_for_token(old) is None
+    assert [r.number for r in store.history(applicant.id)] == [1]  # the document is untouched
+    with pytest.raises(QkitError) as exc:
+        store.renew_token(42)
+    assert exc.value.problems[0].code == "unknown_applicant"
+
+
 def test_access_link_and_query_string(store):
     applicant, token = store.add_applicant("光谷制造", "wuhan-manufacturing")
     path = access_path(applicant, token)
