@@ -320,9 +320,18 @@ class _Checker:
 
 def check(data: Any, index: RubricIndex | None = None) -> tuple[Assessment | None, list[Problem]]:
     """Check raw document data; the Assessment is returned only when there are no problems."""
+    doc, problems = check_partial(data, index)
+    return (None if problems else doc), problems
+
+
+def check_partial(data: Any, index: RubricIndex | None = None) -> tuple[Assessment | None, list[Problem]]:
+    """Check raw data and keep the document built from its valid parts.
+
+    A form scores while the user is still typing: a wrong field is left out
+    of this document (and reported) instead of hiding the whole score.
+    """
     checker = _Checker(index or RubricIndex.scan())
-    doc = checker.document(data)
-    return (None if checker.problems else doc), checker.problems
+    return checker.document(data), checker.problems
 
 
 def parse_yaml(text: str, where: str = "") -> Any:

@@ -56,6 +56,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "data_in_workbooks": ("数据目录不能放在自评表目录内，否则可能经网页被访问；请换一个 --data 目录",
                           "the data directory must not lie inside the workbooks folder, where the web server could reach it; choose another --data"),
     "port_in_use": ("端口已被占用；请关闭占用该端口的程序，或用 --port 换一个端口", "the port is in use; stop the program using it or choose another with --port"),
+    # the web form (qkit.model, qkit.widgets, qkit.kpi_import)
+    "save_failed": ("保存失败：{detail}；您的修改仍在本页，请稍后再点“保存”", "saving failed: {detail}; your changes are still on this page, press Save again later"),
+    "duplicate_year": ("该年份已有一行数据，请改成其他年份", "this year already has a row; choose another year"),
+    "series_name": ("对比系列名称不能为空，也不能与其他系列重名", "a comparison series needs a name of its own"),
+    "import_type": ("只能导入以下格式的文件：{allowed}", "only these files can be imported: {allowed}"),
+    "import_unreadable": ("无法读取该文件：{detail}", "cannot read this file: {detail}"),
+    "import_columns": ("未找到表头；第一行（或前几行之一）应包含列名：{allowed}", "no heading row found; a row near the top must name the columns {allowed}"),
 }
 
 LABELS: dict[str, tuple[str, str]] = {

@@ -1,0 +1,381 @@
+"""One applicant's document being edited in the web form.
+
+The workbook widgets are a view over a ``Session``. It keeps exactly what the
+user typed, so a wrong field is reported and never dropped; after every change
+it re-checks the whole document with the checks of ``qkit validate`` (same
+field paths, same messages), scores the valid parts so the total stays live
+while something is still wrong, and saves revisions to the store on top of
+the revision the edits started from. A save on top of a revision that is no
+longer the latest is refused by the store; the session then keeps the edits
+and says so, instead of overwriting someone else's work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import datetime as dt
+import sqlite3
+from typing import Any, Callable
+
+import yaml
+
+from .document import check_partial
+from .errors import Problem, QkitError
+from .i18n import tr
+from .rubric import IndividualRubric, OrganizationRubric, RubricIndex
+from .scoring import Scorecard, score
+from .store import StaleRevision, Store, open_for_token
+from .store import data_dir as store_dir
+
+Path = tuple[Any, ...]
+AUTOSAVE_DELAY = 1.0
+# what a change under clauses/<id>/ can alter in the scorecard and its priorities
+SCORED_FIELDS = ("score", "factors", "ofis", "notes")
+LISTS = ("results", "strengths", "ofis", "evidence", "assessors")  # the document's lists, by field name
+
+
+def field_of(path: Path) -> str:
+    """The field path ``qkit validate`` prints: list positions count from 1 (years stay years)."""
+    return "/".join(str(p + 1) if isinstance(p, int) and i and path[i - 1] in LISTS else str(p)
+                    for i, p in enumerate(path))
+
+
+def parse_number(text: str) -> float | int | str | None:
+    """A typed number as data; text that is not a number is kept so the check can name it."""
+    text = text.strip().replace(",", "").replace("，", "")
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return int(number) if number.is_integer() and "." not in text else number
+
+
+def parse_integer(text: str) -> int | str | None:
+    value = parse_number(text)
+    return value if not isinstance(value, float) else text.strip()
+
+
+def parse_year(text: str) -> int | str:
+    text = str(text).strip().removesuffix("年")
+    return int(text) if text.isdigit() else text
+
+
+def parse_names(text: str) -> list[str]:
+    """Names typed in one line, separated the ways people separate them."""
+    for sep in "，、;；":
+        text = text.replace(sep, ",")
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+class Session:
+    """Raw document data, its problems and score, and its place in the revision history."""
+
+    def __init__(self, rubric: OrganizationRubric | IndividualRubric, data: dict[str, Any], *,
+                 store: Store | None = None, applicant_id: Any = None, base: int | None = None,
+                 index: RubricIndex | None = None, autosave_delay: float | None = AUTOSAVE_DELAY):
+        self.rubric = rubric
+        self.data = copy.deepcopy(data)
+        self.store = store
+        self.applicant_id = applicant_id
+        self.base = base
+        self.index = index or RubricIndex.scan()
+        self.autosave_delay = autosave_delay
+        self.dirty = False
+        self.saved_at: dt.datetime | None = None
+        self.save_error: QkitError | None = None
+        self.stale = False
+        self._timer: asyncio.TimerHandle | None = None
+        self._listeners: list[Callable[[Path], None]] = []
+        self._recheck()
+
+    @classmethod
+    def open(cls, rubric: OrganizationRubric | IndividualRubric, data_dir: str | None, query_string: str | None,
+             **kwargs: Any) -> "Session | None":
+        """The session for the link's access key, or None when the key opens nothing in this workbook."""
+        opened = open_for_token(data_dir, query_string)
+        if opened is None or opened[0].rubric != rubric.id:
+            return None
+        applicant, revision = opened
+        session = cls(rubric, revision.data, store=Store(store_dir(data_dir)), applicant_id=applicant.id,
+                      base=revision.number, **kwargs)
+        session.saved_at = revision.created_at
+        return session
+
+    # --- reading -------------------------------------------------------------
+
+    def value(self, path: Path, default: Any = None) -> Any:
+        node: Any = self.data
+        for key in path:
+            try:
+                node = node[key]
+            except (KeyError, IndexError, TypeError):
+                return default
+        return default if node is None else node
+
+    def messages(self, path: Path, lang: str = "zh") -> list[str]:
+        """The problems reported at exactly this field, as ``qkit validate`` words them."""
+        where = field_of(path)
+        return [p.render(lang) for p in self.problems if p.field == where]
+
+    def all_messages(self, lang: str = "zh") -> list[str]:
+        return [p.render(lang) for p in self.problems]
+
+    @property
+    def name(self) -> str:
+        return str(self.value(("applicant", "name"), ""))
+
+    @property
+    def results_clauses(self) -> list[str]:
+        """Clauses a KPI can support: results clauses, or every individual-award indicator."""
+        return [c.id for c in self.rubric.clauses if c.kind in ("results", "indicator")]
+
+    # --- changing ------------------------------------------------------------
+
+    def observe(self, callback: Callable[[Path], None]) -> None:
+        """Call ``callback(path)`` after every change; ``()`` means the whole document."""
+        self._listeners.append(callback)
+
+    def set(self, path: Path, value: Any) -> None:
+        """Put a value at a path; an empty value removes a mapping's field."""
+        parent = self._container(path[:-1], path[-1])
+        key = path[-1]
+        if isinstance(parent, dict) and value in (None, "", [], {}):
+            if key not in parent:
+                return
+            del parent[key]
+        else:
+            if _equal(_get(parent, key), value):
+                return
+            if isinstance(parent, list) and key == len(parent):
+                parent.append(value)
+            else:
+                parent[key] = value
+        self._changed(path)
+
+    def append(self, path: Path, value: Any) -> int:
+        """Add an entry to the list at path; returns its position."""
+        entries = self.value(path)
+        entries = list(entries) if isinstance(entries, list) else []
+        entries.append(value)
+        self.data_at(path[:-1])[path[-1]] = entries
+        self._changed(path)
+        return len(entries) - 1
+
+    def remove(self, path: Path) -> None:
+        """Remove the list entry at path (its last key is the position)."""
+        entries = self.value(path[:-1])
+        if isinstance(entries, list) and 0 <= path[-1] < len(entries):
+            del entries[path[-1]]
+            if not entries:
+                del self.data_at(path[:-2])[path[-2]]
+            self._changed(path[:-1])
+
+    def data_at(self, path: Path) -> Any:
+        node = self.data
+        for key in path:
+            node = node.setdefault(key, {}) if isinstance(node, dict) else node[key]
+        return node
+
+    def add_kpi(self, clause: str) -> int:
+        return self.append(("results",), {"clause": clause, "name": "", "values": {}})
+
+    def add_year(self, kpi: int) -> int:
+        """Add an empty row for the year after the KPI's latest (last year when it has none)."""
+        raw = self.data_at(("results", kpi))
+        values = raw.get("values") if isinstance(raw.get("values"), dict) else {}
+        years = [y for s in self.kpi_series(kpi) for y in s if isinstance(y, int)]
+        year = max(years) + 1 if years else dt.date.today().year - 1
+        raw["values"] = {**values, year: None}
+        self._changed(("results", kpi, "values"))
+        return year
+
+    def add_series(self, kpi: int, name: str) -> str:
+        """Add a comparison series (a benchmark, a competitor) with a free name."""
+        raw = self.data_at(("results", kpi))
+        comparisons = raw.get("comparisons") if isinstance(raw.get("comparisons"), dict) else {}
+        n, unique = 1, name
+        while unique in comparisons:
+            n += 1
+            unique = f"{name} {n}"
+        raw["comparisons"] = {**comparisons, unique: {}}
+        self._changed(("results", kpi, "comparisons"))
+        return unique
+
+    def set_year(self, kpi: int, old: Any, new_text: str) -> Problem | None:
+        """Move one KPI's values (its own and every comparison's) from one year to another."""
+        new = parse_year(new_text)
+        if new == old:
+            return None
+        series = self.kpi_series(kpi)
+        if any(new in s for s in series):
+            return Problem(field_of(("results", kpi, "values")), "duplicate_year", new)
+        for s in series:
+            if old in s:
+                s[new] = s.pop(old)
+        self._changed(("results", kpi, "values"))
+        return None
+
+    def rename_series(self, kpi: int, old: str, new: str) -> Problem | None:
+        """Rename a comparison series, keeping its place and values."""
+        new = new.strip()
+        comparisons = self.value(("results", kpi, "comparisons"), {})
+        if new == old or not isinstance(comparisons, dict):
+            return None
+        if not new or new in comparisons:
+            return Problem(field_of(("results", kpi, "comparisons")), "series_name", new)
+        self.data_at(("results", kpi))["comparisons"] = {new if k == old else k: v for k, v in comparisons.items()}
+        self._changed(("results", kpi, "comparisons"))
+        return None
+
+    def kpi_series(self, kpi: int) -> list[dict]:
+        """The KPI's own values and each comparison series, as stored."""
+        raw = self.value(("results", kpi), {})
+        comparisons = raw.get("comparisons") if isinstance(raw.get("comparisons"), dict) else {}
+        return [s for s in [raw.get("values"), *comparisons.values()] if isinstance(s, dict)]
+
+    def import_kpis(self, kpis: list[dict[str, Any]]) -> tuple[int, int]:
+        """Merge imported KPIs: same clause and name updates the KPI, others are added."""
+        results = self.value(("results",))
+        results = results if isinstance(results, list) else []
+        updated = added = 0
+        for kpi in kpis:
+            match = next((r for r in results if isinstance(r, dict) and r.get("clause") == kpi.get("clause")
+                          and r.get("name") == kpi.get("name")), None)
+            if match is None:
+                results.append(kpi)
+                added += 1
+                continue
+            for key, value in kpi.items():
+                if key in ("values", "comparisons") and isinstance(match.get(key), dict):
+                    merged = match[key]
+                    for sub, points in value.items():
+                        if key == "comparisons" and isinstance(merged.get(sub), dict):
+                            merged[sub].update(points)
+                        else:
+                            merged[sub] = points
+                else:
+                    match[key] = value
+            updated += 1
+        self.data["results"] = results
+        self._changed(("results",))
+        return added, updated
+
+    def _container(self, path: Path, key: Any) -> Any:
+        node: Any = self.data
+        for i, part in enumerate(path):
+            following = path[i + 1] if i + 1 < len(path) else key
+            if isinstance(node, dict):
+                if not isinstance(node.get(part), (dict, list)):
+                    node[part] = [] if isinstance(following, int) else {}
+                node = node[part]
+            else:
+                node = node[part]
+        return node
+
+    def _changed(self, path: Path) -> None:
+        self._recheck()
+        self.dirty = True
+        self._schedule_autosave()
+        for callback in list(self._listeners):
+            callback(path)
+
+    def _recheck(self) -> None:
+        self.document, self.problems = check_partial(self.data, self.index)
+        self.scorecard: Scorecard | None = score(self.document, self.rubric) if self.document else None
+
+    def yaml(self) -> str:
+        """The document as a file: tidy when it passes the checks, else exactly what was typed."""
+        if self.document is not None and not self.problems:
+            return self.document.to_yaml()
+        return yaml.safe_dump(self.data, allow_unicode=True, sort_keys=False, width=1000)
+
+    @staticmethod
+    def affects_score(path: Path) -> bool:
+        """Whether a change at path can alter the scorecard or the priorities."""
+        if not path or path[0] != "clauses":
+            return path in ((), ("applicant",), ("applicant", "name"))
+        return len(path) < 3 or path[2] in SCORED_FIELDS
+
+    # --- saving --------------------------------------------------------------
+
+    def save(self, overwrite: bool = False) -> bool:
+        """Save a new revision; returns whether it was written.
+
+        ``overwrite`` saves on top of the latest revision after a refusal; the
+        other revision stays in the history.
+        """
+        self._cancel_autosave()
+        if self.store is None:
+            return False
+        base = self.base
+        try:
+            if overwrite:
+                latest = self.store.latest(self.applicant_id)
+                base = latest.number if latest else None
+            revision = self.store.save(self.applicant_id, copy.deepcopy(self.data), base)
+        except StaleRevision as exc:
+            self.stale, self.save_error = True, exc
+            self._notify_saved()
+            return False
+        except QkitError as exc:
+            self.save_error = exc
+            self._notify_saved()
+            return False
+        except (OSError, sqlite3.Error) as exc:
+            self.save_error = QkitError(Problem("", "save_failed", params={"detail": str(exc)}))
+            self._notify_saved()
+            return False
+        self.base, self.saved_at = revision.number, revision.created_at
+        self.dirty = self.stale = False
+        self.save_error = None
+        self._notify_saved()
+        return True
+
+    def status(self, lang: str = "zh") -> tuple[str, str]:
+        """What the save indicator says: (state, text); state is saved, unsaved, stale or error."""
+        if self.stale:
+            return "stale", self.save_error.render(lang)
+        if self.save_error is not None:
+            return "error", self.save_error.render(lang)
+        if self.dirty:
+            return "unsaved", tr("unsaved", lang)
+        when = self.saved_at.strftime("%H:%M:%S") if self.saved_at else ""
+        return "saved", tr("saved_revision", lang, number=self.base, time=when)
+
+    def _notify_saved(self) -> None:
+        for callback in list(self._listeners):
+            callback(("_saved",))
+
+    def _schedule_autosave(self) -> None:
+        if self.autosave_delay is None or self.store is None or self.stale:
+            return
+        self._cancel_autosave()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (a script): the save button still saves
+            return
+        self._timer = loop.call_later(self.autosave_delay, self._autosave)
+
+    def _autosave(self) -> None:
+        self._timer = None
+        if self.dirty and not self.stale:
+            self.save()
+
+    def _cancel_autosave(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+
+def _get(parent: Any, key: Any) -> Any:
+    try:
+        return parent[key]
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+def _equal(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b

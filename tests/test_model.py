@@ -1,0 +1,208 @@
+"""The web form's model: validation as typed, live partial scores, saving, stale refusal, KPI editing."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+
+import openpyxl
+import pytest
+import yaml
+
+from conftest import sample_paths
+from qkit import load, load_rubric, score
+from qkit.analytics import kpi_values_frame, localize_columns
+from qkit.kpi_import import read_kpis
+from qkit.model import Session
+from qkit.store import Store
+
+RUBRIC = "hubei-manufacturing"
+
+
+@pytest.fixture
+def store(tmp_path):
+    return Store(tmp_path / "data")
+
+
+def open_session(store, token, **kwargs) -> Session:
+    return Session.open(load_rubric(RUBRIC), str(store.dir), f"key={token}", **kwargs)
+
+
+@pytest.fixture
+def applicant(store):
+    return store.add_applicant("华科精密", RUBRIC)
+
+
+def test_the_key_opens_only_its_own_applicant_in_its_own_workbook(store, applicant):
+    _, token = applicant
+    assert open_session(store, token).name == "华科精密"
+    assert open_session(store, "not-a-key") is None
+    assert Session.open(load_rubric(RUBRIC), str(store.dir), "") is None
+    assert Session.open(load_rubric("hubei-service"), str(store.dir), f"key={token}") is None
+
+
+def test_problems_as_typed_are_those_of_qkit_validate(store, applicant, tmp_path, cli):
+    session = open_session(store, applicant[1])
+    session.set(("applicant", "name"), "")
+    session.set(("applicant", "employees"), "很多")
+    session.append(("clauses", "5.2.2", "strengths"), "")
+    assert session.messages(("applicant", "name")) == ["applicant/name：缺少必填字段"]
+    assert session.messages(("clauses", "5.2.2", "strengths", 0))[0].startswith("clauses/5.2.2/strengths/1：")
+    path = tmp_path / "typed.yaml"
+    path.write_text(session.yaml(), encoding="utf-8")
+    code, _, err = cli("validate", path)
+    assert code == 1
+    for message in session.all_messages():
+        assert message in err
+    assert len(session.all_messages()) == 3
+    assert session.messages(("applicant", "employees"), "en") == ["applicant/employees: must be a whole number (got '很多')"]
+
+
+def test_the_total_stays_live_while_other_fields_are_wrong(store, applicant):
+    session = open_session(store, applicant[1])
+    session.set(("applicant", "name"), "")
+    session.set(("results",), [{"clause": "5.2.4", "name": "营业收入", "values": {2025: "五十"}}])
+    session.set(("clauses", "5.2.2", "score"), 60)
+    session.set(("clauses", "5.2.4", "score"), 55)
+    assert session.problems
+    card = session.scorecard
+    assert card.total == 60 * 50 / 100 + 55 * 80 / 100
+    assert "5.2.2" not in card.missing and "5.2.3" in card.missing
+    session.set(("clauses", "5.2.2", "score"), None)
+    assert session.scorecard.total == 55 * 80 / 100
+
+
+def test_what_was_typed_is_saved_and_reloaded_even_when_wrong(store, applicant):
+    session = open_session(store, applicant[1])
+    session.add_kpi("5.2.4")
+    session.set(("results", 0, "name"), "营业收入")
+    year = session.add_year(0)
+    session.set(("results", 0, "values", year), "约五十")
+    session.set(("clauses", "5.2.2", "strengths", 0), "<script>alert(1)</script>")
+    assert session.messages(("results", 0, "values", year)) == [
+        f"results/1/values/{year}：应为数字（当前值：'约五十'）"]
+    assert session.dirty and session.save()
+    again = open_session(store, applicant[1])
+    assert again.value(("results", 0, "values", year)) == "约五十"
+    assert again.value(("clauses", "5.2.2", "strengths")) == ["<script>alert(1)</script>"]
+    assert again.base == session.base == 2 and not session.dirty
+    assert session.status()[0] == "saved"
+
+
+def test_a_stale_save_is_refused_and_keeps_the_edits(store, applicant):
+    applicant_row, token = applicant
+    first, second = open_session(store, token), open_session(store, token)
+    first.set(("clauses", "5.2.2", "score"), 70)
+    assert first.save()
+    second.set(("clauses", "5.2.2", "score"), 40)
+    second.set(("profile", "a"), "我们的组织概况")
+    assert not second.save()
+    state, text = second.status()
+    assert state == "stale" and "第 2 版" in text and "刷新" in text
+    assert second.status("en")[1].startswith("a newer version (revision 2)")
+    assert second.value(("profile", "a")) == "我们的组织概况"
+    assert store.latest(applicant_row.id).data["clauses"]["5.2.2"]["score"] == 70
+    assert second.save(overwrite=True)
+    history = store.history(applicant_row.id)
+    assert [r.number for r in history] == [3, 2, 1]
+    assert history[0].data["clauses"]["5.2.2"]["score"] == 40 and history[1].data["clauses"]["5.2.2"]["score"] == 70
+    assert second.status()[0] == "saved"
+
+
+def test_autosave_waits_for_a_pause_then_saves_once(store, applicant):
+    applicant_row, token = applicant
+
+    async def edit() -> None:
+        session = open_session(store, token, autosave_delay=0.2)
+        for score in (10, 20, 30):
+            session.set(("clauses", "5.3.2", "score"), score)
+            await asyncio.sleep(0.05)
+        assert store.latest(applicant_row.id).number == 1
+        await asyncio.sleep(0.4)
+        assert not session.dirty
+
+    asyncio.run(edit())
+    history = store.history(applicant_row.id)
+    assert [r.number for r in history] == [2, 1]
+    assert history[0].data["clauses"]["5.3.2"]["score"] == 30
+
+
+def test_years_and_series_move_with_their_values(store, applicant):
+    session = open_session(store, applicant[1])
+    kpi = session.add_kpi("5.3.4")
+    first = session.add_year(kpi)
+    second = session.add_year(kpi)
+    assert second == first + 1
+    session.set(("results", kpi, "values", first), 12.5)
+    series = session.add_series(kpi, "行业标杆")
+    assert session.add_series(kpi, "行业标杆") == "行业标杆 2"
+    session.set(("results", kpi, "comparisons", series, first), 14)
+    assert session.set_year(kpi, first, "2019") is None
+    raw = session.value(("results", kpi))
+    assert raw["values"][2019] == 12.5 and raw["comparisons"]["行业标杆"] == {2019: 14}
+    refused = session.set_year(kpi, 2019, str(second))
+    assert refused.code == "duplicate_year" and raw["values"][2019] == 12.5
+    assert session.rename_series(kpi, "行业标杆", "行业标杆 2").code == "series_name"
+    assert session.rename_series(kpi, "行业标杆", "标杆企业") is None
+    assert list(session.value(("results", kpi, "comparisons"))) == ["标杆企业", "行业标杆 2"]
+
+
+def test_kpis_round_trip_through_the_excel_layout(store, applicant):
+    sample = next(p for p in sample_paths() if p.name.startswith(RUBRIC))
+    doc = load(sample)
+    frame = localize_columns(kpi_values_frame(doc, "zh"), "zh")
+    buffer = io.BytesIO()
+    book = openpyxl.Workbook()
+    book.active.append(["结果数据"])  # a title row above the headings, as people make them
+    book.active.append(list(frame.columns))
+    for row in frame.itertuples(index=False):
+        book.active.append(list(row))
+    book.save(buffer)
+    session = open_session(store, applicant[1])
+    added, updated = session.import_kpis(read_kpis("结果.xlsx", buffer.getvalue()))
+    assert (added, updated) == (len(doc.results), 0)
+    imported = {(k["clause"], k["name"]): k for k in session.value(("results",))}
+    for kpi in doc.results:
+        got = imported[(kpi.clause, kpi.name)]
+        assert got["values"] == kpi.values and got.get("comparisons", {}) == kpi.comparisons
+        assert got["better"] == kpi.better and got.get("unit", "") == kpi.unit
+    assert not [p for p in session.problems if p.field.startswith("results")]
+
+
+def test_a_wide_gbk_csv_updates_a_kpi_and_keeps_bad_cells(store, applicant):
+    session = open_session(store, applicant[1])
+    session.set(("results",), [{"clause": "5.2.4", "name": "营业收入", "unit": "亿元", "values": {2023: 45.0}}])
+    table = ("条款,指标,单位,方向,目标值,数据系列,2023年,2024年,2025\n"
+             "5.2.4,营业收入,亿元,越高越好,52,,45.5,48.9,51.3\n"
+             "5.2.4,营业收入,亿元,越高越好,,行业标杆,60.1,62,64.5\n"
+             "5.2.4,单位产值能耗,吨标准煤/万元,越低越好,,,0.06,n/a,\n")
+    added, updated = session.import_kpis(read_kpis("kpi.csv", table.encode("gb18030")))
+    assert (added, updated) == (1, 1)
+    revenue, energy = session.value(("results",))
+    assert revenue["values"] == {2023: 45.5, 2024: 48.9, 2025: 51.3} and revenue["target"] == 52
+    assert revenue["comparisons"] == {"行业标杆": {2023: 60.1, 2024: 62, 2025: 64.5}}
+    assert energy["better"] == "lower" and energy["values"] == {2023: 0.06, 2024: "n/a"}
+    assert session.messages(("results", 1, "values", 2024)) == ["results/2/values/2024：应为数字（当前值：'n/a'）"]
+
+
+def test_unreadable_imports_say_what_is_wrong():
+    from qkit.errors import QkitError
+
+    with pytest.raises(QkitError) as wrong_type:
+        read_kpis("kpi.pdf", b"%PDF")
+    assert ".csv、.xlsx" in wrong_type.value.render("zh")
+    with pytest.raises(QkitError) as no_header:
+        read_kpis("kpi.csv", "a,b\n1,2\n".encode())
+    assert "条款、指标" in no_header.value.render("zh")
+    with pytest.raises(QkitError) as broken:
+        read_kpis("kpi.xlsx", b"not a zip")
+    assert broken.value.problems[0].code == "import_unreadable"
+
+
+def test_the_exported_yaml_is_the_tidy_document_when_valid(store, applicant):
+    sample = next(p for p in sample_paths() if p.name.startswith(RUBRIC))
+    data = yaml.safe_load(sample.read_text(encoding="utf-8"))
+    session = Session(load_rubric(RUBRIC), data)
+    assert not session.problems
+    assert yaml.safe_load(session.yaml()) == load(sample).to_data()
+    assert session.scorecard.total == score(load(sample), load_rubric(RUBRIC)).total
