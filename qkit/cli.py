@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--json", action="store_true")
     fmt.add_argument("--csv", action="store_true")
     _add_workbook_commands(sub, common)
+    _add_report_commands(sub, common)
     return parser
 
 
@@ -339,6 +340,76 @@ def _restore(args, index: RubricIndex, lang: str, out: Console) -> int:
     return 0
 
 
+# --- reports -------------------------------------------------------------------
+
+
+def _add_report_commands(sub, common: argparse.ArgumentParser) -> None:
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("-o", "--output", required=True, type=Path, metavar="DIR", help="folder for the reports")
+    options.add_argument("--no-pdf", dest="pdf", action="store_false", help="skip the PDF (made with Chromium)")
+    options.add_argument("--template", type=Path, help="report notebook to run (default parameterized/report.ipynb)")
+    options.add_argument("--timeout", type=float, default=300, metavar="SECONDS",
+                         help="longest a template cell may run (default 300)")
+    rep = sub.add_parser("report", parents=[common, options],
+                         help="feedback report for one applicant: HTML, PDF, Excel, JSON and the executed notebook")
+    rep.add_argument("file", type=Path)
+    bat = sub.add_parser("batch", parents=[common, options],
+                         help="reports for every applicant in a folder, in parallel, and the cohort summary")
+    bat.add_argument("folder", type=Path)
+    bat.add_argument("--jobs", type=int, default=2, metavar="N", help="worker processes (default 2)")
+    bat.add_argument("--resume", action="store_true", help="skip applicants whose report is newer than their file")
+
+
+def _report_options(args, lang: str) -> dict:
+    from .report import TEMPLATE
+
+    return {"lang": lang, "rubric_dirs": getattr(args, "rubrics", None), "template": args.template or TEMPLATE,
+            "timeout": args.timeout, "pdf": args.pdf}
+
+
+def _report(args, index: RubricIndex, lang: str, out: Console) -> int:
+    from .report import make_report
+
+    files = make_report(args.file, args.output, **_report_options(args, lang))
+    out.print(tr("report_written", lang), markup=False)
+    for path in (files.html, files.pdf, files.excel, files.scores, files.notebook):
+        if path is not None:
+            out.print(f"  {path}", markup=False, highlight=False)
+    for note in files.notes:
+        out.print(note, markup=False, style="yellow")
+    return 0
+
+
+def _batch(args, index: RubricIndex, lang: str, out: Console) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .batch import run_batch
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=out, transient=False) as progress:
+        result = run_batch(args.folder, args.output, max(1, args.jobs), args.resume, progress=progress,
+                           **_report_options(args, lang))
+    out.print(tr("batch_done", lang, ok=len(result.done), failed=len(result.failed), skipped=len(result.skipped)),
+              markup=False)
+    notes = sorted({note for outcome in result.done for note in outcome.notes})
+    for note in notes:
+        out.print(note, markup=False, style="yellow")
+    if result.summary:
+        out.print(f"{tr('summary_written', lang)} " + "  ".join(str(p) for p in result.summary),
+                  markup=False, highlight=False)
+    if result.failed:
+        err = Console(stderr=True, soft_wrap=True)
+        err.print(tr("batch_failures", lang), markup=False, style="bold red")
+        for outcome in result.failed:
+            err.print(f"- {outcome.document.name}", markup=False, style="bold")
+            for line in outcome.reason.splitlines():
+                err.print(f"    {line}", markup=False, highlight=False)
+            if outcome.notebook:
+                err.print(f"    {tr('notebook_kept', lang, file=outcome.notebook)}", markup=False, highlight=False)
+        return 1
+    return 0
+
+
 COMMANDS = {
     ("rubrics", "list"): _rubrics_list,
     ("rubrics", "show"): _rubrics_show,
@@ -352,4 +423,6 @@ COMMANDS = {
     ("export", None): _export,
     ("history", None): _history,
     ("restore", None): _restore,
+    ("report", None): _report,
+    ("batch", None): _batch,
 }

@@ -1,0 +1,76 @@
+"""The report as an Excel workbook, for teams who work in Excel.
+
+One sheet per table (scores, items, strengths and OFIs, priorities, KPI data
+and KPI analysis), headers in the user's language, numbers as numbers,
+a frozen header row with filters, and widths that fit Chinese text.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import pandas as pd
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from . import analytics, tables
+from .i18n import tr
+from .scoring import Scorecard
+
+MAX_WIDTH = 60
+HEADER_FILL = PatternFill("solid", fgColor="1D3557")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+
+
+def _display_width(value) -> int:
+    """Columns a value needs: CJK characters are twice as wide as Latin ones."""
+    text = "" if value is None else str(value)
+    lines = text.splitlines() or [""]
+    return max(sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line) for line in lines)
+
+
+def style_sheet(ws: Worksheet) -> None:
+    """Header row styled and frozen, filters on, widths fitted, long text wrapped."""
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+    for cell in ws[1]:
+        cell.fill, cell.font = HEADER_FILL, HEADER_FONT
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+    for i, column in enumerate(ws.iter_cols(), 1):
+        width = max(_display_width(c.value) for c in column) + 2
+        ws.column_dimensions[get_column_letter(i)].width = min(max(width, 6), MAX_WIDTH)
+        if width > MAX_WIDTH:
+            for cell in column[1:]:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def write_sheets(path: str | Path, sheets: dict[str, pd.DataFrame]) -> Path:
+    """Write named tables, one per sheet, each styled by ``style_sheet``."""
+    path = Path(path)
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name, index=False)
+            style_sheet(writer.sheets[name])
+    return path
+
+
+def workbook_sheets(card: Scorecard, lang: str = "zh") -> dict[str, pd.DataFrame]:
+    """The report's tables by sheet name."""
+    doc = card.assessment
+    values = analytics.kpi_values_frame(doc, lang)
+    values["better"] = [tr(f"better_{b}", lang) for b in values["better"]]
+    return {
+        tr("sheet_scores", lang): tables.clause_frame(card, lang),
+        tr("sheet_items", lang): tables.item_frame(card, lang),
+        tr("sheet_feedback", lang): tables.feedback_frame(card, lang),
+        tr("sheet_priorities", lang): tables.priority_frame(card, lang),
+        tr("sheet_kpis", lang): analytics.localize_columns(values, lang),
+        tr("sheet_kpi_summary", lang): analytics.localize_columns(analytics.kpi_summary_frame(doc, lang), lang),
+    }
+
+
+def write_workbook(card: Scorecard, path: str | Path, lang: str = "zh") -> Path:
+    """One applicant's scores, feedback, priorities and KPI data as an .xlsx file."""
+    return write_sheets(path, workbook_sheets(card, lang))

@@ -1,0 +1,241 @@
+"""One applicant's feedback report: run the report notebook, keep it, export it.
+
+The report is the notebook ``parameterized/report.ipynb`` executed for one
+assessment document (plain ``papermill`` runs it too). ``Reporter`` adds what
+a team hands over: the executed notebook, the scores as JSON, a
+self-contained HTML file (no code, images embedded, nothing loaded from the
+network, print rules), a PDF printed by headless Chromium when it is
+installed, and an Excel workbook.
+
+Most of a plain notebook run is start-up: a new Python, a new kernel, the
+imports inside it, a new exporter. A ``Reporter`` pays that once: it keeps
+one kernel warm (its namespace reset between applicants) and one HTML
+exporter, and reuses both for every document it is given.
+"""
+
+from __future__ import annotations
+
+import copy
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from . import excel, sections
+from .errors import Problem, QkitError
+from .i18n import tr
+from .scoring import Scorecard
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "parameterized" / "report.ipynb"
+EXPORT_TEMPLATES = Path(__file__).resolve().parent / "templates" / "nbconvert"
+KERNEL = "python3"
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run",
+                  "--no-pdf-header-footer", "--print-to-pdf-no-header")
+HIDDEN_CELL_TAG = "remove-cell"  # template cells that explain the template, not the applicant
+
+
+@dataclass
+class ReportFiles:
+    """Where one applicant's report went; ``notes`` say what was left out and why."""
+
+    notebook: Path
+    scores: Path
+    html: Path
+    excel: Path
+    pdf: Path | None
+    card: Scorecard
+    notes: list[str] = field(default_factory=list)
+
+
+def report_paths(assessment: Path, out_dir: Path) -> dict[str, Path]:
+    """The files a report writes, named after the assessment document."""
+    stem = Path(assessment).stem
+    return {
+        "notebook": out_dir / f"{stem}.ipynb",
+        "scores": out_dir / sections.scores_name(assessment),
+        "html": out_dir / f"{stem}.html",
+        "excel": out_dir / f"{stem}.xlsx",
+        "pdf": out_dir / f"{stem}.pdf",
+    }
+
+
+def find_chromium() -> str | None:
+    return next((path for name in CHROMIUM_NAMES if (path := shutil.which(name))), None)
+
+
+def print_pdf(html: Path, pdf: Path, chromium: str, timeout: float = 120) -> None:
+    """Print an HTML file to PDF with headless Chromium in a throwaway profile."""
+    with tempfile.TemporaryDirectory(prefix="qkit-chromium-") as profile:
+        cmd = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--print-to-pdf={pdf}",
+               html.resolve().as_uri()]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+            detail = (proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"])[-1]
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            detail = str(exc)
+    if not pdf.is_file() or pdf.stat().st_size == 0:
+        raise QkitError(Problem(str(pdf), "pdf_failed", params={"detail": detail}))
+
+
+class Reporter:
+    """Makes reports one after another with one warm kernel and one exporter.
+
+    Use as a context manager (or call ``close``) so the kernel is shut down.
+    A kernel that died or timed out is replaced for the next document.
+    """
+
+    def __init__(self, lang: str = "zh", rubric_dirs: list[Path] | None = None, template: Path = TEMPLATE,
+                 timeout: float = 300, pdf: bool = True):
+        self.lang = lang
+        self.rubric_dirs = [str(Path(d).resolve()) for d in rubric_dirs or []]
+        if not Path(template).is_file():
+            raise QkitError(Problem(str(template), "file_missing"))
+        from papermill.iorw import load_notebook_node
+
+        self.template = load_notebook_node(str(template))
+        self.timeout = timeout
+        self.chromium = find_chromium() if pdf else None
+        self.want_pdf = pdf
+        self._km = self._kc = self._sockets = None
+        self._exporter = None
+
+    def __enter__(self) -> "Reporter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --- the kernel ------------------------------------------------------------
+
+    def _client(self, nb):
+        from nbclient import NotebookClient
+
+        if self._km is None:
+            from jupyter_client.manager import AsyncKernelManager
+
+            # local sockets: nothing listens on the network, and the kernel has no TCP warning to print
+            self._sockets = tempfile.TemporaryDirectory(prefix="qkit-kernel-")
+            self._km = AsyncKernelManager(kernel_name=KERNEL, transport="ipc", ip=f"{self._sockets.name}/kernel")
+        client = NotebookClient(nb, km=self._km, kernel_name=KERNEL, timeout=self.timeout,
+                                startup_timeout=120, record_timing=False)
+        client.kc = self._kc
+        return client
+
+    def _execute(self, nb) -> None:
+        """Run the notebook in the warm kernel, starting one on first use."""
+        if self._kc is not None:
+            self._client(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("%reset -f")])).execute()
+        client = self._client(nb)
+        try:
+            client.execute()
+        finally:
+            self._kc = client.kc
+
+    def close(self) -> None:
+        """Shut the kernel down (a no-op when none runs)."""
+        from jupyter_core.utils import run_sync
+
+        km, kc, sockets, self._km, self._kc, self._sockets = self._km, self._kc, self._sockets, None, None, None
+        if kc is not None:
+            kc.stop_channels()
+        if km is not None and km.has_kernel:
+            run_sync(km.shutdown_kernel)(now=True)
+        if sockets is not None:
+            sockets.cleanup()
+
+    # --- one report --------------------------------------------------------------
+
+    def parameterize(self, assessment: Path, scores: Path):
+        from papermill.parameterize import parameterize_notebook
+
+        parameters = {"assessment": str(assessment), "lang": self.lang, "rubrics": self.rubric_dirs,
+                      "scores_json": str(scores)}
+        return parameterize_notebook(copy.deepcopy(self.template), parameters, kernel_name=KERNEL)
+
+    def run(self, assessment: str | Path, out_dir: str | Path) -> ReportFiles:
+        """Make one applicant's report in ``out_dir``; QkitError says why it failed.
+
+        A failed run's notebook is kept (its outputs show where it stopped);
+        the other files of an earlier report for this document are removed, so
+        nothing stale looks current.
+        """
+        from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+        assessment, out_dir = Path(assessment).resolve(), Path(out_dir).resolve()
+        paths = report_paths(assessment, out_dir)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise QkitError(Problem(str(out_dir), "cannot_write", params={"detail": exc.strerror})) from None
+        for path in paths.values():
+            path.unlink(missing_ok=True)
+        if not assessment.is_file():
+            raise QkitError(Problem(str(assessment), "file_missing"))
+        try:
+            card, problems = sections.load_scorecard(assessment, self.rubric_dirs), []
+        except QkitError as exc:
+            card, problems = None, exc.problems
+        nb = self.parameterize(assessment, paths["scores"])
+        failure = None
+        try:
+            self._execute(nb)
+        except CellTimeoutError:
+            self.close()
+            failure = Problem(str(assessment), "run_timeout", params={"seconds": f"{self.timeout:g}"})
+        except DeadKernelError:
+            self.close()
+            failure = Problem(str(assessment), "kernel_died")
+        except CellExecutionError as exc:
+            failure = Problem(str(assessment), "template_failed", params={"detail": f"{exc.ename}: {exc.evalue}"})
+        except RuntimeError as exc:  # the kernel did not start
+            self.close()
+            failure = Problem(str(assessment), "kernel_failed", params={"detail": str(exc)})
+        nbformat.write(nb, paths["notebook"])
+        if problems:
+            raise QkitError(problems)
+        if failure:
+            raise QkitError(failure)
+        files = ReportFiles(paths["notebook"], paths["scores"], paths["html"], paths["excel"], None, card)
+        nb.metadata["title"] = f"{tr('report_title', self.lang)} · {card.assessment.name}"
+        paths["html"].write_text(self.export_html(nb), encoding="utf-8")
+        excel.write_workbook(card, paths["excel"], self.lang)
+        if not self.want_pdf:
+            return files
+        if self.chromium is None:
+            files.notes.append(tr("no_chromium", self.lang))
+            return files
+        try:
+            print_pdf(paths["html"], paths["pdf"], self.chromium)
+            files.pdf = paths["pdf"]
+        except QkitError as exc:
+            files.notes.append(exc.render(self.lang))
+        return files
+
+    def export_html(self, nb) -> str:
+        """The executed notebook as the report's HTML: outputs only, in the report layout."""
+        if self._exporter is None:
+            from nbconvert import HTMLExporter
+            from nbconvert.preprocessors import TagRemovePreprocessor
+
+            self._exporter = HTMLExporter(template_name="qkit-report",
+                                          extra_template_basedirs=[str(EXPORT_TEMPLATES)],
+                                          exclude_input=True, exclude_input_prompt=True,
+                                          exclude_output_prompt=True, language_code=self.lang)
+            self._exporter.register_preprocessor(
+                TagRemovePreprocessor(remove_cell_tags={HIDDEN_CELL_TAG}), enabled=True)
+        body, _ = self._exporter.from_notebook_node(nb)
+        return body
+
+
+def make_report(assessment: str | Path, out_dir: str | Path, lang: str = "zh",
+                rubric_dirs: list[Path] | None = None, template: Path = TEMPLATE,
+                timeout: float = 300, pdf: bool = True) -> ReportFiles:
+    """One report with a kernel of its own (``qkit report``)."""
+    with Reporter(lang, rubric_dirs, template, timeout, pdf) as reporter:
+        return reporter.run(assessment, out_dir)

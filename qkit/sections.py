@@ -1,0 +1,170 @@
+"""The feedback report's sections as HTML, for the report notebook to display.
+
+The report template (``parameterized/report.ipynb``) keeps no logic: each of
+its cells shows one section built here from the Scorecard. The HTML comes from
+Jinja2 macros with autoescaping, so whatever an assessor typed (a strength
+containing ``<script>``) appears as text.
+"""
+
+from __future__ import annotations
+
+import json
+import numbers
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+
+from . import analytics, charts, document, tables
+from .i18n import fmt_date, fmt_percent, fmt_points, fmt_value, join_list, tr
+from .rubric import OrganizationRubric, RubricIndex
+from .scoring import Scorecard, score
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@dataclass(frozen=True)
+class Html:
+    """Markup that Jupyter displays as HTML (and nbconvert exports as such)."""
+
+    html: str
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __str__(self) -> str:
+        return self.html
+
+
+@cache
+def _macros() -> Any:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(tr=tr, join_list=join_list, fmt_date=fmt_date)
+    env.filters.update(points=fmt_points, percent=fmt_percent, cell=_cell)
+    return env.get_template("report_sections.html.j2").module
+
+
+def _render(macro: str, **context: Any) -> Html:
+    return Html(str(getattr(_macros(), macro)(**context)))
+
+
+def _cell(value: Any, percent: bool = False) -> str:
+    """A table cell as a quality team reads it: 24.5 not 24.500, 65%, — for nothing."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "—"
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return fmt_percent(value) if percent else fmt_points(value)
+    return str(value)
+
+
+def load_scorecard(assessment: str | Path, rubrics: list[str | Path] | None = None) -> Scorecard:
+    """Read, check and score one assessment document (QkitError lists every problem)."""
+    index = RubricIndex.scan([Path(d) for d in rubrics or []])
+    doc = document.load(assessment, index)
+    return score(doc, index.load(doc.rubric))
+
+
+def scores_name(assessment: str | Path) -> str:
+    """The scores file's default name: the document's, with .scores.json."""
+    return f"{Path(assessment).stem}.scores.json"
+
+
+def write_scores(card: Scorecard, path: str | Path, lang: str = "zh") -> Path:
+    """The scores as JSON (``Scorecard.to_dict``) for other tools."""
+    path = Path(path)
+    path.write_text(json.dumps(card.to_dict(lang), ensure_ascii=False, indent=2), encoding="utf-8")
+    return path
+
+
+def table(frame: pd.DataFrame, css: str = "", percent: tuple[str, ...] = ()) -> Html:
+    """Any table as escaped HTML, numbers formatted; ``percent`` names columns holding percentages."""
+    return _render("table", frame=frame, css=css, percent=percent)
+
+
+def cover(card: Scorecard, lang: str = "zh") -> Html:
+    """Title page: award, category, applicant, date and the people involved."""
+    doc = card.assessment
+    person = card.rubric.kind == "individual"
+    fields = (("organization", "position") if person else ("industry", "employees")) + ("location", "contact")
+    facts = [(tr("applicant_person" if person else "applicant", lang), doc.name)]
+    facts += [(tr(f, lang), doc.applicant[f]) for f in fields if doc.applicant.get(f) not in (None, "")]
+    facts.append((tr("standard", lang), card.rubric.document.title))
+    meta = doc.assessment
+    facts.append((tr("date", lang), fmt_date(meta.get("date"), lang)))
+    if meta.get("stage"):
+        facts.append((tr("stage", lang), meta["stage"]))
+    if meta.get("assessors"):
+        facts.append((tr("assessors", lang), join_list(meta["assessors"], lang)))
+    return _render("cover", card=card, facts=facts, lang=lang)
+
+
+def summary(card: Scorecard, lang: str = "zh") -> Html:
+    """Total, maturity band with its descriptors, missing clauses and scores to justify."""
+    descriptors = []
+    if isinstance(card.rubric, OrganizationRubric):
+        for kind in ("process", "results"):
+            dimension = card.rubric.guidelines.dimension(kind)
+            texts = card.maturity.descriptors[kind]
+            descriptors.append((tr(f"{kind}_descriptors", lang),
+                                [(f.name(lang), texts[f.id]) for f in dimension.factors]))
+    flagged = [(c, tables.flag_text(c, lang)) for c in card.flagged]
+    return _render("summary", card=card, band=tables.maturity_label(card, lang), descriptors=descriptors,
+                   flagged=flagged, lang=lang)
+
+
+def items(card: Scorecard, lang: str = "zh") -> Html:
+    """The item (or indicator group) table under its heading."""
+    return _render("items", frame=tables.item_frame(card, lang), percent=(tr("score", lang),), lang=lang)
+
+
+def feedback(card: Scorecard, lang: str = "zh") -> Html:
+    """Strengths, OFIs, evidence and notes of every clause, item by item."""
+    return _render("feedback", card=card, lang=lang)
+
+
+def priorities(card: Scorecard, lang: str = "zh", top: int = 10) -> Html:
+    """The clauses with the most points at stake, with their OFIs."""
+    return _render("priorities", frame=tables.priority_frame(card, lang).head(top), percent=(tr("score", lang),),
+                   lang=lang)
+
+
+KPI_COLUMNS = ["kpi", "unit", "better", "latest_year", "latest", "target", "met", "trend", "comparisons"]
+
+
+def _kpi_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The KPI summary as shown in the report: values as entered, met as ✓/✗."""
+    shown = frame[KPI_COLUMNS].astype(object)
+    for col in ("latest", "target"):
+        shown[col] = [fmt_value(v) if v is not None and not pd.isna(v) else None for v in frame[col]]
+    shown["latest_year"] = [None if pd.isna(y) else str(int(y)) for y in frame["latest_year"]]
+    shown["met"] = [None if m is None else "✓" if m else "✗" for m in frame["met"]]
+    return analytics.localize_columns(shown, lang)
+
+
+def results(card: Scorecard, lang: str = "zh") -> list[Html]:
+    """Per results clause: its LeTCI hint, its KPI table and each KPI's trend chart."""
+    doc = card.assessment
+    summary = analytics.kpi_summary_frame(doc, lang)
+    by_id = {c.id: c for c in card.clauses}
+    parts = [_render("results_intro", lang=lang)]
+    for clause in analytics.analyze_results(doc, card.rubric, lang):
+        kpis = summary[summary["clause"] == clause.id]
+        parts.append(_render("results_clause", clause=clause, score=by_id[clause.id], frame=_kpi_table(kpis, lang),
+                             lang=lang))
+        parts += [charts.kpi_trend(kpi, lang) for kpi in doc.kpis(clause.id)]
+    return parts
+
+
+def heading(key: str, lang: str = "zh", level: int = 2) -> Html:
+    """A section heading; level 2 starts a new page when printed."""
+    return _render("heading", text=tr(key, lang), level=level)
+
+
+def appendix(card: Scorecard, lang: str = "zh") -> Html:
+    """The full clause table."""
+    frame = tables.clause_frame(card, lang).drop(columns=tr("item", lang))  # the clause id names its item
+    return _render("appendix", frame=frame, percent=(tr("score", lang),), lang=lang)

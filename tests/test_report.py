@@ -1,0 +1,216 @@
+"""The feedback report: the template under nbval and papermill, the HTML, PDF, Excel and JSON it leaves."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import openpyxl
+import pytest
+import yaml
+
+from conftest import ROOT, SAMPLES, write_yaml
+from qkit import analytics, load, load_rubric, score
+from qkit.i18n import fmt_points, tr
+from qkit.report import TEMPLATE, Reporter, find_chromium
+from qkit.tables import maturity_label
+
+SAMPLE = SAMPLES / "hubei-manufacturing-huake.yaml"
+HOSTILE = "<script>alert('qkit')</script>"
+
+
+class Tags(HTMLParser):
+    """Every element of a page with its attributes, as a browser's parser sees them."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def named(self, name: str) -> list[dict]:
+        return [attrs for tag, attrs in self.tags if tag == name]
+
+
+def hostile_document(path: Path) -> Path:
+    """The sample with markup in the places users type: name, strength, OFI, evidence, KPI name."""
+    data = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))
+    data["applicant"]["name"] = "华科 <b>精密</b> & Co"
+    data["clauses"]["5.2.2"]["strengths"][0] = f"强项 {HOSTILE}"
+    data["clauses"]["5.2.2"]["ofis"].append('<img src=x onerror="alert(1)">')
+    data["clauses"]["5.2.2"]["evidence"].append("<iframe src='https://example.com'></iframe>")
+    data["results"][0]["name"] = "营业收入 <script>x()</script>"
+    return write_yaml(path, data)
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    """The sample and a document full of markup, reported by one warm Reporter."""
+    out = tmp_path_factory.mktemp("report")
+    hostile = hostile_document(tmp_path_factory.mktemp("docs") / "hostile.yaml")
+    with Reporter(pdf=find_chromium() is not None) as reporter:
+        yield {"sample": reporter.run(SAMPLE, out), "hostile": reporter.run(hostile, out)}
+
+
+def test_html_has_the_feedback_report_content(reports):
+    files = reports["sample"]
+    card = files.card
+    page = files.html.read_text(encoding="utf-8")
+    text = html.unescape(page)
+    doc = card.assessment
+    for expected in (doc.name, card.rubric.award("zh"), card.rubric.category("zh"), "2026年4月16日",
+                     fmt_points(card.total), maturity_label(card), tr("sec_feedback"), tr("gaps"),
+                     tr("sec_results"), tr("sec_appendix")):
+        assert expected in text, expected
+    for c in card.clauses:
+        rating = doc.rating(c.id)
+        for line in rating.strengths + rating.ofis:
+            assert html.escape(line, quote=False) in page, (c.id, line)
+    for item in card.items:
+        assert f"{item.id} {item.name()}" in text
+    # the results section: every results clause with its data hint, every KPI with its chart
+    for clause in analytics.analyze_results(doc, card.rubric):
+        assert f"{clause.id} {clause.title}" in text
+        for sentence in clause.hint.sentences:
+            assert sentence in text
+
+
+def test_html_is_self_contained_without_code(reports):
+    page = reports["sample"].html.read_text(encoding="utf-8")
+    tags = Tags(page)
+    assert not tags.named("script")
+    assert not [a for a in tags.named("link") if "href" in a]
+    assert not [a for tag, a in tags.tags for v in a.values() if v and re.match(r"(https?:)?//", v)]
+    images = [a["src"] for a in tags.named("img")]
+    kpis = len(reports["sample"].card.assessment.results)
+    assert len(images) == 4 + kpis  # radar, clause bars, factor heatmap, priorities, one chart per KPI
+    assert all(src.startswith("data:image/png;base64,") for src in images)
+    for code in ("load_scorecard", "import ", "sections.", "jp-InputArea", "assessment = "):
+        assert code not in page
+    assert "@media print" in page and "break-before: page" in page
+
+
+def test_charts_render_chinese_without_warnings(reports):
+    nb = nbformat.read(reports["sample"].notebook, as_version=4)
+    streams = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs
+               if o.output_type in ("stream", "error")]
+    assert streams == []  # a missing glyph would show up here as a warning on stderr
+    pngs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])
+            if "image/png" in o.get("data", {})]
+    assert len(pngs) == 4 + len(reports["sample"].card.assessment.results)
+
+
+def test_user_text_is_escaped(reports):
+    files = reports["hostile"]
+    page = files.html.read_text(encoding="utf-8")
+    tags = Tags(page)
+    assert not tags.named("script") and not tags.named("iframe")
+    assert not [a for a in tags.named("img") if not a["src"].startswith("data:image/png;base64,")]
+    assert not tags.named("b")
+    assert "&lt;script&gt;alert(&#x27;qkit&#x27;)&lt;/script&gt;" in page or "&lt;script&gt;alert('qkit')&lt;/script&gt;" in page
+    assert "华科 &lt;b&gt;精密&lt;/b&gt; &amp; Co" in page
+    assert "营业收入 &lt;script&gt;x()&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=" in page
+    sheet = openpyxl.load_workbook(files.excel)[tr("sheet_feedback")]
+    assert f"强项 {HOSTILE}" in [row[4] for row in sheet.iter_rows(min_row=2, values_only=True)]
+
+
+def test_scores_json_is_the_scorecard(reports):
+    files = reports["sample"]
+    assert json.loads(files.scores.read_text(encoding="utf-8")) == json.loads(
+        json.dumps(files.card.to_dict("zh"), ensure_ascii=False))
+
+
+def test_excel_workbook_matches_the_scorecard(reports):
+    card = reports["sample"].card
+    doc = card.assessment
+    book = openpyxl.load_workbook(reports["sample"].excel)
+    assert book.sheetnames[:4] == [tr("sheet_scores"), tr("sheet_items"), tr("sheet_feedback"), tr("sheet_priorities")]
+    scores = book[tr("sheet_scores")]
+    header = [c.value for c in scores[1]]
+    rows = {r[header.index(tr("clause"))]: r for r in scores.iter_rows(min_row=2, values_only=True)}
+    assert list(rows) == [c.id for c in card.clauses]
+    for c in card.clauses:
+        assert rows[c.id][header.index(tr("score"))] == c.score
+        assert rows[c.id][header.index(tr("earned"))] == pytest.approx(c.earned)
+        assert rows[c.id][header.index(tr("points"))] == c.points
+    items = list(book[tr("sheet_items")].iter_rows(min_row=2, values_only=True))
+    assert items[-1][2:4] == (card.max, pytest.approx(card.total))
+    feedback = list(book[tr("sheet_feedback")].iter_rows(min_row=2, values_only=True))
+    assert len(feedback) == sum(len(doc.rating(c.id).strengths) + len(doc.rating(c.id).ofis) for c in card.clauses)
+    priorities = list(book[tr("sheet_priorities")].iter_rows(min_row=2, values_only=True))
+    gaps = [c for c in card.gaps() if c.at_stake > 0]
+    assert [(r[1], r[5]) for r in priorities] == [(c.id, pytest.approx(c.at_stake)) for c in gaps]
+    kpis = list(book[tr("sheet_kpis")].iter_rows(min_row=2, values_only=True))
+    assert len(kpis) == len(analytics.kpi_values_frame(doc))
+    first = doc.results[0]
+    assert (first.name, min(first.values), first.values[min(first.values)]) in [(r[2], r[6], r[7]) for r in kpis]
+
+
+@pytest.mark.skipif(find_chromium() is None, reason="Chromium is not installed")
+def test_pdf_is_printed(reports):
+    pdf = reports["sample"].pdf
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", data)) >= 10  # cover, summary, charts, feedback, appendix …
+
+
+def test_nbval_runs_the_template(tmp_path):
+    """The template as shipped (its default applicant) passes nbval and writes the scores beside it."""
+    shutil.copy(TEMPLATE, tmp_path / "report.ipynb")
+    (tmp_path / "applicants").symlink_to(SAMPLES)
+    proc = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-q",
+                           "-p", "no:cacheprovider", "report.ipynb"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert re.search(r"\b\d+ passed", proc.stdout)
+    scores = json.loads((tmp_path / "hubei-manufacturing-huake.scores.json").read_text(encoding="utf-8"))
+    card = score(load(SAMPLE), load_rubric("hubei-manufacturing"))
+    assert scores["total"] == card.total
+
+
+def test_plain_papermill_runs_the_template(tmp_path):
+    """papermill report.ipynb out.ipynb -p assessment FILE, here in English for the individual award."""
+    sample = SAMPLES / "wuhan-individual-chen.yaml"
+    papermill = Path(sys.executable).parent / "papermill"
+    proc = subprocess.run([str(papermill), "--no-progress-bar", str(TEMPLATE), "out.ipynb",
+                           "-p", "assessment", str(sample), "-p", "lang", "en"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    nb = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    shown = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells if c.cell_type == "code"
+                    for o in c.outputs)
+    assert "Self-assessment feedback report" in shown and "陈屹峰" in shown
+    scores = json.loads((tmp_path / "wuhan-individual-chen.scores.json").read_text(encoding="utf-8"))
+    assert scores["total"] == score(load(sample), load_rubric("wuhan-individual")).total
+
+
+def test_report_command(cli, tmp_path):
+    code, out, err = cli("report", SAMPLES / "wuhan-individual-chen.yaml", "-o", tmp_path, "--no-pdf", "--lang", "en")
+    assert code == 0, err
+    assert "report written" in out
+    assert {p.suffix for p in tmp_path.iterdir()} == {".html", ".xlsx", ".json", ".ipynb"}
+
+
+def test_report_command_on_an_invalid_document(cli, tmp_path):
+    bad = write_yaml(tmp_path / "bad.yaml", {"format_version": 1, "rubric": "hubei-medical",
+                                             "applicant": {"name": "某医院"}, "clauses": {"5.2.2": {"score": 33}}})
+    code, out, err = cli("report", bad, "-o", tmp_path / "out", "--no-pdf")
+    assert code == 1
+    assert "clauses/5.2.2/score" in err and "5 的倍数" in err and "Traceback" not in err
+    assert (tmp_path / "out" / "bad.ipynb").is_file()  # the failed run is kept for a look
+    assert not (tmp_path / "out" / "bad.html").exists()
+
+
+def test_report_command_with_a_missing_file(cli, tmp_path):
+    code, out, err = cli("report", tmp_path / "nope.yaml", "-o", tmp_path, "--no-pdf")
+    assert code == 1 and "文件不存在" in err and "Traceback" not in err
