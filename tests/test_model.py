@@ -11,7 +11,7 @@ import yaml
 
 from conftest import sample_paths
 from qkit import load, load_rubric, score
-from qkit.analytics import kpi_values_frame, localize_columns
+from qkit.excel import write_workbook
 from qkit.kpi_import import read_kpis
 from qkit.model import Session
 from qkit.store import Store
@@ -147,19 +147,12 @@ def test_years_and_series_move_with_their_values(store, applicant):
     assert list(session.value(("results", kpi, "comparisons"))) == ["标杆企业", "行业标杆 2"]
 
 
-def test_kpis_round_trip_through_the_excel_layout(store, applicant):
+def test_kpis_round_trip_through_the_excel_export(store, applicant, tmp_path):
     sample = next(p for p in sample_paths() if p.name.startswith(RUBRIC))
     doc = load(sample)
-    frame = localize_columns(kpi_values_frame(doc, "zh"), "zh")
-    buffer = io.BytesIO()
-    book = openpyxl.Workbook()
-    book.active.append(["结果数据"])  # a title row above the headings, as people make them
-    book.active.append(list(frame.columns))
-    for row in frame.itertuples(index=False):
-        book.active.append(list(row))
-    book.save(buffer)
+    exported = write_workbook(score(doc, load_rubric(RUBRIC)), tmp_path / "报告.xlsx")
     session = open_session(store, applicant[1])
-    added, updated = session.import_kpis(read_kpis("结果.xlsx", buffer.getvalue()))
+    added, updated = session.import_kpis(read_kpis(exported.name, exported.read_bytes()))
     assert (added, updated) == (len(doc.results), 0)
     imported = {(k["clause"], k["name"]): k for k in session.value(("results",))}
     for kpi in doc.results:
@@ -167,6 +160,18 @@ def test_kpis_round_trip_through_the_excel_layout(store, applicant):
         assert got["values"] == kpi.values and got.get("comparisons", {}) == kpi.comparisons
         assert got["better"] == kpi.better and got.get("unit", "") == kpi.unit
     assert not [p for p in session.problems if p.field.startswith("results")]
+
+
+def test_a_title_row_above_the_headings_is_skipped(store, applicant):
+    book = openpyxl.Workbook()
+    book.active.append(["2025年结果数据"])
+    book.active.append(["clause", "KPI", "unit", "better", "2024", "2025"])
+    book.active.append(["5.5.4", "员工满意度", "%", "higher is better", 86.5, 88])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    kpis = read_kpis("kpi.xlsx", buffer.getvalue())
+    assert kpis == [{"clause": "5.5.4", "name": "员工满意度", "unit": "%", "better": "higher",
+                     "values": {2024: 86.5, 2025: 88}}]
 
 
 def test_a_wide_gbk_csv_updates_a_kpi_and_keeps_bad_cells(store, applicant):

@@ -1,0 +1,56 @@
+"""Write the served workbooks: workbooks/<rubric id>.ipynb for each built-in standard, and index.ipynb.
+
+Each workbook is one code cell calling qkit, so every standard gets the same
+form from the same widgets. Run it after adding a rubric; ``--check`` only
+reports whether the files are up to date (the tests use it).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from qkit.rubric import BUILTIN_DIR  # noqa: E402
+
+WORKBOOKS = ROOT / "workbooks"
+KERNEL = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+          "language_info": {"name": "python"}}
+
+
+def notebook(source: str) -> str:
+    nb = nbformat.v4.new_notebook(metadata=KERNEL)
+    nb.cells = [nbformat.v4.new_code_cell(source)]
+    for cell in nb.cells:
+        cell.pop("id", None)
+    nb.nbformat_minor = 4  # no cell ids: the files stay identical whenever they are regenerated
+    return nbformat.writes(nb) + "\n"
+
+
+def expected() -> dict[Path, str]:
+    ids = sorted(p.stem for p in BUILTIN_DIR.glob("*.yaml"))
+    files = {WORKBOOKS / f"{rid}.ipynb": notebook(f'from qkit.widgets import workbook\n\nworkbook("{rid}")')
+             for rid in ids}
+    files[WORKBOOKS / "index.ipynb"] = notebook("from qkit.widgets import landing\n\nlanding()")
+    return files
+
+
+def main(argv: list[str]) -> int:
+    files = expected()
+    if "--check" in argv:
+        stale = [p.name for p, text in files.items() if not p.exists() or p.read_text(encoding="utf-8") != text]
+        for name in stale:
+            print(f"out of date: workbooks/{name} (run scripts/make_workbooks.py)")
+        return 1 if stale else 0
+    WORKBOOKS.mkdir(exist_ok=True)
+    for path, text in files.items():
+        path.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
