@@ -311,6 +311,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "wb_export_excel": ("Excel 工作簿", "Excel workbook"),
     "wb_export_report": ("HTML 反馈报告", "HTML report"),
     "wb_download": ("下载 {file}", "Download {file}"),
+    "wb_data_hint": ("数据提示（仅供参考，不改变得分）", "What the data suggest (advice only, never a score)"),
     "wb_preparing": ("正在生成文件，请稍候（报告约需半分钟）……", "preparing the file (a report takes about half a minute)…"),
 }
 

@@ -51,6 +51,11 @@ CSS = """<style>
 .qkit-form .widget-label { font-weight: 500; }
 .qkit-form .widget-text, .qkit-form .widget-textarea { box-sizing: border-box; }
 .qkit-form .widget-hbox > .widget-vbox { margin-right: 10px; }
+.qkit-form textarea { font-family: inherit; }
+.qkit-score-row { background: #eef4fb; border-radius: 4px; padding: 4px 8px; margin: 6px 0; }
+.qkit-score select { font-weight: 600; }
+.qkit-hint { background: #f7f7f2; border-left: 3px solid #c9b458; padding: 4px 10px; }
+.qkit-hint ul { margin: 2px 0 2px 18px; padding: 0; }
 </style>"""
 
 
@@ -426,7 +431,12 @@ class ClauseEditor(w.VBox):
         self.score.add_class("qkit-score")
         self.earned = _html("")
         self.flag = _html("", "qkit-warn")
-        parts.append(w.HBox([self.score, self.earned, self.flag], layout=w.Layout(align_items="center")))
+        self.hint = _html("", "qkit-muted")
+        if clause.kind in ("results", "indicator"):
+            parts.append(self.hint)
+        score_row = w.HBox([self.score, self.earned, self.flag], layout=w.Layout(align_items="center"))
+        score_row.add_class("qkit-score-row")
+        parts.append(score_row)
         parts.append(form.messages(self.path + ("score",)))
         parts.append(form.messages(self.path))
         parts += [
@@ -474,7 +484,7 @@ class ClauseEditor(w.VBox):
                        self.form.messages(self.path + ("factors",))])
 
     def _refresh(self, path: Path) -> None:
-        if path[:2] != self.path and path not in ((), ("results",)):
+        if path[:2] != self.path and path[:1] != ("results",) and path != ():
             return
         lang = self.lang
         card = self.session.scorecard
@@ -496,6 +506,21 @@ class ClauseEditor(w.VBox):
                              if scored and scored.score is not None else "")
         flag = _flag(scored, lang) if scored else ""
         self.flag.value = f"⚠ {esc(flag)}" if flag else ""
+        if self.clause.kind in ("results", "indicator"):
+            self.hint.value = self._data_hint()
+
+    def _data_hint(self) -> str:
+        """What the clause's KPIs suggest for the results factors (qkit.analytics); advice, not a score."""
+        from .analytics import analyze_kpi, draft_hint
+
+        doc, lang = self.session.document, self.lang
+        kpis = doc.kpis(self.clause.id) if doc else []
+        if not kpis and self.clause.kind == "indicator":
+            return ""
+        hint = draft_hint([analyze_kpi(k) for k in kpis], self.session.rubric, lang)
+        band = f"{tr('hint_band', lang)}：{hint.band.min}–{hint.band.max}%" if hint.band and kpis else ""
+        sentences = "".join(f"<li>{esc(s)}</li>" for s in hint.sentences)
+        return f"<div class='qkit-hint'><b>{tr('wb_data_hint', lang)}</b> {band}<ul>{sentences}</ul></div>"
 
     def _apply(self, _: Any) -> None:
         card = self.session.scorecard

@@ -17,6 +17,7 @@ import yaml
 
 from conftest import ROOT, RUBRIC_IDS, sample_paths
 from qkit import load, load_rubric, score
+from qkit.analytics import analyze_results
 from qkit.i18n import fmt_points
 from qkit.model import Session
 from qkit.store import Store
@@ -93,6 +94,11 @@ def test_each_sample_fills_its_form(store, sample):
     for editor in editors:
         expected = doc.rating(editor.clause.id).score
         assert editor.score.value == (-1 if expected is None else expected)
+    hints = {r.id: r.hint for r in analyze_results(doc, load_rubric(doc.rubric))}
+    for editor in editors:
+        if editor.clause.id in hints and hints[editor.clause.id].band and doc.kpis(editor.clause.id):
+            band = hints[editor.clause.id].band
+            assert f"数据提示分数段：{band.min}–{band.max}%" in editor.hint.value
     text = page_text(book.widget)
     for kpi in doc.results:
         assert kpi.name in text
