@@ -10,6 +10,7 @@ import argparse
 import csv
 import io
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -356,7 +357,8 @@ def _add_report_commands(sub, common: argparse.ArgumentParser) -> None:
     bat = sub.add_parser("batch", parents=[common, options],
                          help="reports for every applicant in a folder, in parallel, and the cohort summary")
     bat.add_argument("folder", type=Path)
-    bat.add_argument("--jobs", type=int, default=2, metavar="N", help="worker processes (default 2)")
+    bat.add_argument("--jobs", type=int, default=min(os.cpu_count() or 1, 4), metavar="N",
+                     help="worker processes, each with its own kernel (default: the number of CPUs, at most 4)")
     bat.add_argument("--resume", action="store_true", help="skip applicants whose report is newer than their file")
 
 

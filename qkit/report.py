@@ -19,6 +19,8 @@ import copy
 import shutil
 import subprocess
 import tempfile
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,7 +44,10 @@ HIDDEN_CELL_TAG = "remove-cell"  # template cells that explain the template, not
 
 @dataclass
 class ReportFiles:
-    """Where one applicant's report went; ``notes`` say what was left out and why."""
+    """Where one applicant's report went; ``notes`` say what was left out and why.
+
+    ``seconds`` times each stage (notebook, html, excel, pdf) for benchmarks.
+    """
 
     notebook: Path
     scores: Path
@@ -51,6 +56,14 @@ class ReportFiles:
     pdf: Path | None
     card: Scorecard
     notes: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+@contextmanager
+def _timed(seconds: dict[str, float], stage: str):
+    start = time.perf_counter()
+    yield
+    seconds[stage] = time.perf_counter() - start
 
 
 def report_paths(assessment: Path, out_dir: Path) -> dict[str, Path]:
@@ -182,9 +195,10 @@ class Reporter:
         except QkitError as exc:
             card, problems = None, exc.problems
         nb = self.parameterize(assessment, paths["scores"])
-        failure = None
+        failure, seconds = None, {}
         try:
-            self._execute(nb)
+            with _timed(seconds, "notebook"):
+                self._execute(nb)
         except CellTimeoutError:
             self.close()
             failure = Problem(str(assessment), "run_timeout", params={"seconds": f"{self.timeout:g}"})
@@ -201,17 +215,21 @@ class Reporter:
             raise QkitError(problems)
         if failure:
             raise QkitError(failure)
-        files = ReportFiles(paths["notebook"], paths["scores"], paths["html"], paths["excel"], None, card)
+        files = ReportFiles(paths["notebook"], paths["scores"], paths["html"], paths["excel"], None, card,
+                            seconds=seconds)
         nb.metadata["title"] = f"{tr('report_title', self.lang)} · {card.assessment.name}"
-        paths["html"].write_text(self.export_html(nb), encoding="utf-8")
-        excel.write_workbook(card, paths["excel"], self.lang)
+        with _timed(seconds, "html"):
+            paths["html"].write_text(self.export_html(nb), encoding="utf-8")
+        with _timed(seconds, "excel"):
+            excel.write_workbook(card, paths["excel"], self.lang)
         if not self.want_pdf:
             return files
         if self.chromium is None:
             files.notes.append(tr("no_chromium", self.lang))
             return files
         try:
-            print_pdf(paths["html"], paths["pdf"], self.chromium)
+            with _timed(seconds, "pdf"):
+                print_pdf(paths["html"], paths["pdf"], self.chromium)
             files.pdf = paths["pdf"]
         except QkitError as exc:
             files.notes.append(exc.render(self.lang))

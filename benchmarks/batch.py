@@ -1,0 +1,111 @@
+"""Batch reports: the loop a user would write against ``qkit batch``, same machine, same run.
+
+The baseline runs, for each applicant, the papermill command and then
+``jupyter nbconvert --to html --no-input``: a new Python, kernel, import of
+qkit/pandas/matplotlib inside the kernel and exporter every time. ``qkit
+batch`` keeps one warm kernel and one exporter per worker process. Both make
+one HTML report per applicant from the same template; qkit also writes the
+Excel workbook, the scores JSON and the cohort summary (and no PDF unless
+``--pdf``, as the baseline makes none).
+
+Then it times the stages of one warm worker in-process, to show where the
+time goes: the kernel start and the imports inside it (paid once per worker),
+the notebook itself, the HTML export and the Excel workbook.
+
+    .venv/bin/python benchmarks/batch.py [--applicants 20] [--jobs 2] [--pdf]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SAMPLES = sorted((ROOT / "parameterized" / "applicants").glob("*.yaml"))
+TEMPLATE = ROOT / "parameterized" / "report.ipynb"
+
+
+def prepare(folder: Path, n: int) -> list[Path]:
+    """n applicants: the samples over and over, each under a name of its own."""
+    folder.mkdir()
+    docs = []
+    for i in range(n):
+        sample = SAMPLES[i % len(SAMPLES)]
+        docs.append(folder / f"applicant-{i + 1:02d}-{sample.stem}.yaml")
+        shutil.copy(sample, docs[-1])
+    return docs
+
+
+def run(cmd: list, cwd: Path) -> None:
+    proc = subprocess.run([str(c) for c in cmd], cwd=cwd, capture_output=True, text=True)
+    if proc.returncode:
+        sys.exit(f"failed: {' '.join(map(str, cmd))}\n{proc.stderr[-2000:]}")
+
+
+def naive(docs: list[Path], out: Path) -> tuple[float, float]:
+    """The per-applicant loop; returns the seconds spent in papermill and in nbconvert."""
+    out.mkdir()
+    papermill = nbconvert = 0.0
+    for doc in docs:
+        notebook = out / f"{doc.stem}.ipynb"
+        start = time.perf_counter()
+        run([BIN / "papermill", TEMPLATE, notebook, "-p", "assessment", doc], out)
+        middle = time.perf_counter()
+        run([BIN / "jupyter", "nbconvert", "--to", "html", "--no-input", notebook], out)
+        papermill += middle - start
+        nbconvert += time.perf_counter() - middle
+    return papermill, nbconvert
+
+
+def stages(docs: list[Path], out: Path) -> list[tuple[str, float]]:
+    """One worker's stages, timed in-process: the first applicant (cold kernel), then warm ones."""
+    from qkit.report import Reporter
+
+    with Reporter(pdf=False) as reporter:
+        runs = [reporter.run(doc, out).seconds for doc in docs]
+    warm = runs[1:]
+    return [("kernel start + imports + first notebook", runs[0]["notebook"]),
+            ("notebook in the warm kernel, each", sum(r["notebook"] for r in warm) / len(warm)),
+            ("HTML export, each", sum(r["html"] for r in runs) / len(runs)),
+            ("Excel workbook, each", sum(r["excel"] for r in runs) / len(runs))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--applicants", type=int, default=20)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--pdf", action="store_true", help="let qkit batch print PDFs too")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="qkit-bench-") as tmp:
+        tmp = Path(tmp)
+        docs = prepare(tmp / "applicants", args.applicants)
+        print(f"{len(docs)} applicants (copies of the {len(SAMPLES)} samples), {args.jobs} jobs for qkit batch")
+
+        start = time.perf_counter()
+        papermill, nbconvert = naive(docs, tmp / "naive")
+        baseline = time.perf_counter() - start
+        print(f"papermill + nbconvert loop: {baseline:7.1f} s  (papermill {papermill:.1f} s, nbconvert {nbconvert:.1f} s,"
+              f" {baseline / len(docs):.2f} s per applicant)")
+
+        cmd = [BIN / "qkit", "batch", tmp / "applicants", "-o", tmp / "qkit", "--jobs", args.jobs]
+        start = time.perf_counter()
+        run(cmd + ([] if args.pdf else ["--no-pdf"]), tmp)
+        batch = time.perf_counter() - start
+        reports = len(list((tmp / "qkit").glob("*.html")))
+        assert reports == len(docs), f"qkit batch made {reports} reports"
+        print(f"qkit batch --jobs {args.jobs}:       {batch:7.1f} s  ({batch / len(docs):.2f} s per applicant)")
+        print(f"ratio: qkit batch is {baseline / batch:.1f}x faster")
+
+        print("\nwhere one worker's time goes (in-process, 4 applicants):")
+        for name, seconds in stages(docs[:4], tmp / "stages"):
+            print(f"  {name:42s} {seconds:6.2f} s")
+
+
+if __name__ == "__main__":
+    main()
