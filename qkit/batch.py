@@ -22,6 +22,7 @@ from .report import TEMPLATE, Reporter, report_paths
 
 DOCUMENT_PATTERNS = ("*.yaml", "*.yml")
 SUMMARY_XLSX, SUMMARY_CSV, COHORT_PNG = "summary.xlsx", "summary.csv", "cohort.png"
+RESERVED_STEMS = ("summary", "cohort")  # their reports would overwrite the cohort summary
 
 
 @dataclass
@@ -45,13 +46,15 @@ class BatchResult:
 
 def find_documents(folder: Path) -> list[Path]:
     """The assessment documents in a folder, each with a report name of its own."""
-    if not folder.is_dir():
+    if not folder.exists():
         raise QkitError(Problem(str(folder), "file_missing"))
+    if not folder.is_dir():
+        raise QkitError(Problem(str(folder), "not_folder"))
     docs = sorted({p for pattern in DOCUMENT_PATTERNS for p in folder.glob(pattern) if p.is_file()})
     if not docs:
         raise QkitError(Problem(str(folder), "no_documents"))
     stems = [p.stem for p in docs]
-    clashes = sorted(p.name for p in docs if stems.count(p.stem) > 1)
+    clashes = sorted(p.name for p in docs if stems.count(p.stem) > 1 or p.stem in RESERVED_STEMS)
     if clashes:
         raise QkitError(Problem(str(folder), "same_stem", params={"allowed": clashes}))
     return docs
@@ -138,7 +141,8 @@ def write_summary(documents: list[Path], out_dir: Path, lang: str = "zh",
     frame = tables.summary_frame(cards, [d.name for d in documents], lang)
     xlsx = excel.write_sheets(out_dir / SUMMARY_XLSX, {tr("sheet_summary", lang): frame})
     csv = out_dir / SUMMARY_CSV
-    frame.to_csv(csv, index=False, encoding="utf-8-sig")  # the BOM makes Excel read the Chinese right
+    # the BOM makes Excel read the Chinese right
+    excel.csv_safe(frame).to_csv(csv, index=False, encoding="utf-8-sig")
     png = out_dir / COHORT_PNG
     charts.cohort_chart(cards, lang).savefig(png, dpi=150)
     return [xlsx, csv, png]

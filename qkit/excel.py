@@ -1,8 +1,9 @@
 """The report as an Excel workbook, for teams who work in Excel.
 
 One sheet per table (scores, items, strengths and OFIs, priorities, KPI data
-and KPI analysis), headers in the user's language, numbers as numbers,
-a frozen header row with filters, and widths that fit Chinese text.
+and KPI analysis), headers in the user's language, numbers as numbers, text
+as text (never a formula), a frozen header row with filters, and widths that
+fit Chinese text.
 """
 
 from __future__ import annotations
@@ -31,6 +32,22 @@ def _display_width(value) -> int:
     return max(sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line) for line in lines)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def keep_text(ws: Worksheet) -> None:
+    """Text stays text: a strength typed as "=HYPERLINK(…)" must not become a live formula."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text that a spreadsheet would run as a formula, quoted with a leading apostrophe (for CSV)."""
+    return frame.map(lambda v: f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v)
+
+
 def style_sheet(ws: Worksheet) -> None:
     """Header row styled and frozen, filters on, widths fitted, long text wrapped."""
     ws.freeze_panes = "A2"
@@ -52,6 +69,7 @@ def write_sheets(path: str | Path, sheets: dict[str, pd.DataFrame]) -> Path:
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, frame in sheets.items():
             frame.to_excel(writer, sheet_name=name, index=False)
+            keep_text(writer.sheets[name])
             style_sheet(writer.sheets[name])
     return path
 

@@ -51,7 +51,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kernel_failed": ("无法启动计算内核：{detail}", "cannot start the kernel: {detail}"),
     "worker_died": ("生成报告的工作进程意外退出", "the worker process making the report died"),
     "no_documents": ("目录中没有自评文件（*.yaml）", "no assessment documents (*.yaml) in this folder"),
-    "same_stem": ("多个自评文件同名（扩展名不同），报告会互相覆盖：{allowed}", "several documents share a name and would overwrite each other's report: {allowed}"),
+    "same_stem": ("这些自评文件的报告会互相覆盖或覆盖汇总文件（同名不同扩展名，或名为 summary、cohort），请改名：{allowed}",
+                  "these documents' reports would overwrite each other or the cohort summary (same name, or named summary or cohort); rename them: {allowed}"),
+    "not_folder": ("应为文件夹", "must be a folder"),
     # the store and the served workbooks (qkit.store, qkit.serve)
     "unknown_applicant": ("没有此编号的申报单位；用 qkit applicants list 查看编号", "no applicant with this id; see qkit applicants list"),
     "unknown_revision": ("没有此版本；可选第 1 到第 {latest} 版", "no such revision; choose 1 to {latest}"),

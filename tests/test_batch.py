@@ -12,6 +12,7 @@ import time
 import nbformat
 import openpyxl
 import pytest
+import yaml
 
 from conftest import SAMPLES, write_yaml
 from qkit import load, load_rubric, score
@@ -142,3 +143,26 @@ def test_kernel_death_and_timeout_are_failures_of_one_applicant(cli, tmp_path):
 def test_batch_on_a_folder_without_documents(cli, tmp_path):
     code, stdout, err = cli("batch", tmp_path, "-o", tmp_path / "out")
     assert code == 1 and tr("no_documents") in err and "Traceback" not in err
+
+
+def test_summary_csv_keeps_formulas_as_text(tmp_path):
+    from qkit.batch import write_summary
+
+    data = yaml.safe_load((SAMPLES / "wuhan-individual-chen.yaml").read_text(encoding="utf-8"))
+    data["applicant"]["name"] = "=1+2"
+    doc = write_yaml(tmp_path / "formula.yaml", data)
+    write_summary([doc], tmp_path)
+    with open(tmp_path / "summary.csv", encoding="utf-8-sig", newline="") as f:
+        row = next(csv.DictReader(f))
+    assert row[tr("applicant")] == "'=1+2"
+    cell = openpyxl.load_workbook(tmp_path / "summary.xlsx").active.cell(2, 2)
+    assert (cell.value, cell.data_type) == ("=1+2", "s")
+
+
+def test_batch_refuses_documents_whose_reports_would_collide(cli, tmp_path):
+    for name in ("a.yaml", "a.yml", "summary.yaml"):
+        shutil.copy(SAMPLES / "wuhan-individual-chen.yaml", tmp_path / name)
+    code, stdout, err = cli("batch", tmp_path, "-o", tmp_path / "out")
+    assert code == 1
+    assert "a.yaml" in err and "a.yml" in err and "summary.yaml" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()

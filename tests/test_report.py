@@ -24,6 +24,7 @@ from qkit.tables import maturity_label
 
 SAMPLE = SAMPLES / "hubei-manufacturing-huake.yaml"
 HOSTILE = "<script>alert('qkit')</script>"
+FORMULA = '=HYPERLINK("https://example.com","点此")'
 
 
 class Tags(HTMLParser):
@@ -48,6 +49,7 @@ def hostile_document(path: Path) -> Path:
     data["clauses"]["5.2.2"]["strengths"][0] = f"强项 {HOSTILE}"
     data["clauses"]["5.2.2"]["ofis"].append('<img src=x onerror="alert(1)">')
     data["clauses"]["5.2.2"]["evidence"].append("<iframe src='https://example.com'></iframe>")
+    data["clauses"]["5.2.3"]["ofis"].append(FORMULA)
     data["results"][0]["name"] = "营业收入 <script>x()</script>"
     return write_yaml(path, data)
 
@@ -121,7 +123,9 @@ def test_user_text_is_escaped(reports):
     assert "营业收入 &lt;script&gt;x()&lt;/script&gt;" in page
     assert "&lt;img src=x onerror=" in page
     sheet = openpyxl.load_workbook(files.excel)[tr("sheet_feedback")]
-    assert f"强项 {HOSTILE}" in [row[4] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    texts = {row[4].value: row[4].data_type for row in sheet.iter_rows(min_row=2)}
+    assert texts[f"强项 {HOSTILE}"] == "s"
+    assert texts[FORMULA] == "s"  # shown as typed, never run as a formula
 
 
 def test_scores_json_is_the_scorecard(reports):
