@@ -22,7 +22,7 @@ import ipywidgets as w
 from .errors import QkitError
 from .i18n import fmt_percent, fmt_points, join_list, tr
 from .model import Path, Session, field_of, parse_integer, parse_names, parse_number
-from .rubric import STEP, IndividualRubric, OrganizationRubric, RubricIndex, load_rubric
+from .rubric import STEP, IndividualRubric, OrganizationRubric, RubricIndex
 from .scoring import Scorecard
 
 UNSCORED = -1  # the score picker's "not scored" entry; the document leaves the score out
@@ -82,10 +82,6 @@ def _html(markup: str, *classes: str) -> w.HTML:
     for cls in classes:
         widget.add_class(cls)
     return widget
-
-
-def _full(**layout: Any) -> w.Layout:
-    return w.Layout(width="100%", **layout)
 
 
 # --- entry points ---------------------------------------------------------------
@@ -155,9 +151,9 @@ class Form:
         return widget
 
     def forget(self, path: Path) -> None:
-        """Drop the message lines of fields under path (their editors are being rebuilt)."""
-        prefix = field_of(path)
-        for key in [k for k in self._messages if k == prefix or k.startswith(prefix + "/")]:
+        """Drop the message lines of the fields under path: their editors are being rebuilt."""
+        prefix = field_of(path) + "/"
+        for key in [k for k in self._messages if k.startswith(prefix)]:
             del self._messages[key]
 
     def _refresh_messages(self, path: Path) -> None:
@@ -225,7 +221,7 @@ class TextList(w.VBox):
         self.add_class(f"qkit-list-{path[-1]}")
 
     def _build(self) -> None:
-        self.form.forget(self.path + (0,))
+        self.form.forget(self.path)
         entries = self.form.session.value(self.path, [])
         entries = entries if isinstance(entries, list) else []
         rows = []
@@ -530,7 +526,7 @@ class ClauseEditor(w.VBox):
 
 
 def _flag(clause_score: Any, lang: str) -> str:
-    from .cli import flag_text
+    from .cli import flag_text  # imported when needed: the command line's modules slow the page's start
 
     return flag_text(clause_score, lang)
 
@@ -559,7 +555,7 @@ class KpiEditor(w.VBox):
         self._build()
 
     def _build(self) -> None:
-        self.form.forget(("results", 0))
+        self.form.forget(("results",))
         kpis = self.session.value(("results",), [])
         kpis = kpis if isinstance(kpis, list) else []
         self.list.children = [self._kpi(i) for i in range(len(kpis))]

@@ -114,8 +114,8 @@ def test_autosave_waits_for_a_pause_then_saves_once(store, applicant):
 
     async def edit() -> None:
         session = open_session(store, token, autosave_delay=0.2)
-        for score in (10, 20, 30):
-            session.set(("clauses", "5.3.2", "score"), score)
+        for value in (10, 20, 30):
+            session.set(("clauses", "5.3.2", "score"), value)
             await asyncio.sleep(0.05)
         assert store.latest(applicant_row.id).number == 1
         await asyncio.sleep(0.4)

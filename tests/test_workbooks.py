@@ -21,7 +21,7 @@ from qkit.analytics import analyze_results
 from qkit.i18n import fmt_points
 from qkit.model import Session
 from qkit.store import Store
-from qkit.widgets import ClauseEditor, ExportPanel, SummaryPanel, Workbook, landing, workbook
+from qkit.widgets import ClauseEditor, ExportPanel, SummaryPanel, TextList, Workbook, landing, workbook
 
 WORKBOOKS = ROOT / "workbooks"
 
@@ -197,3 +197,25 @@ def test_nbval_runs_every_workbook(store, tmp_path):
                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert re.search(rf"\b{len(RUBRIC_IDS) + 1} passed", run.stdout), run.stdout[-2000:]
+
+
+def test_list_entries_keep_their_own_messages_after_a_removal(store):
+    applicant, token = store.add_applicant("试填单位", "hubei-service")
+    session = Session.open(load_rubric("hubei-service"), str(store.dir), f"key={token}")
+    book = Workbook(session, "zh")
+    book.tabs.selected_index = 1
+    strengths = next(x for x in walk(book.widget) if isinstance(x, TextList) and x.path[-1] == "strengths")
+    for _ in range(3):
+        strengths.add.click()
+    boxes = [x for x in walk(strengths.entries) if isinstance(x, w.Textarea)]
+    boxes[1].value = "顾客需求识别覆盖全部细分市场"
+    messages = lambda: [row.children[1].value for row in strengths.entries.children]  # noqa: E731
+    first, second, third = messages()
+    assert "strengths/1：内容为空" in first and second == "" and "strengths/3：内容为空" in third
+    remove = [x for x in walk(strengths.entries) if isinstance(x, w.Button)]
+    remove[0].click()
+    assert session.value(strengths.path) == ["顾客需求识别覆盖全部细分市场", ""]
+    assert messages()[0] == "" and "strengths/2：内容为空" in messages()[1]
+    rows = [x for x in walk(strengths.entries) if isinstance(x, w.Textarea)]
+    rows[1].value = "服务标准覆盖全部网点"
+    assert messages() == ["", ""] and "内容为空" not in book.header.problems.value
