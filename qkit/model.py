@@ -357,9 +357,10 @@ class Session:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # no event loop (a script): the save button still saves
             return
-        self._timer = loop.call_later(self.autosave_delay, self._autosave)
+        self._timer = loop.call_later(self.autosave_delay, self.flush)
 
-    def _autosave(self) -> None:
+    def flush(self) -> None:
+        """Save edits still waiting for the autosave; a refused save keeps them in the page."""
         self._timer = None
         if self.dirty and not self.stale:
             self.save()

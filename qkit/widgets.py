@@ -9,6 +9,7 @@ only ever placed in input values or escaped before it reaches an HTML widget.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import html
 import io
@@ -104,6 +105,7 @@ def workbook(rubric_id: str, query: str | None = None, data_dir: str | None = No
         return _denied(lang, exc.render(lang))
     if session is None:
         return _denied(lang)
+    atexit.register(session.flush)  # Voila shuts the kernel down when the tab closes: keep the last edits
     return Workbook(session, lang).widget
 
 

@@ -188,3 +188,22 @@ def test_the_document_downloads_from_the_export_tab(server, new_page, tmp_path):
     download.value.save_as(saved)
     assert saved.suffix == ".yaml"
     assert yaml.safe_load(saved.read_text(encoding="utf-8"))["applicant"]["name"] == "导出测试单位"
+
+
+def test_closing_the_tab_right_after_typing_keeps_the_edit(server, new_page):
+    _, store = server
+    url = link(server, "关闭标签测试单位")
+    applicant = next(a for a in store.applicants() if a.name == "关闭标签测试单位")
+    page = new_page()
+    card = open_form(page, url)
+    strengths = card.locator(".qkit-list-strengths")
+    strengths.get_by_role("button", name="添加一条").click()
+    strengths.locator("textarea").first.fill("关闭前写下的优势")
+    page.wait_for_timeout(200)  # the keystrokes reach the kernel; the autosave has not run yet
+    page.close(run_before_unload=True)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if store.latest(applicant.id).data["clauses"]["5.2.2"].get("strengths"):
+            break
+        time.sleep(0.3)
+    assert store.latest(applicant.id).data["clauses"]["5.2.2"]["strengths"] == ["关闭前写下的优势"]

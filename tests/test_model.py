@@ -211,3 +211,17 @@ def test_the_exported_yaml_is_the_tidy_document_when_valid(store, applicant):
     assert not session.problems
     assert yaml.safe_load(session.yaml()) == load(sample).to_data()
     assert session.scorecard.total == score(load(sample), load_rubric(RUBRIC)).total
+
+
+def test_flush_saves_pending_edits_but_never_over_a_newer_revision(store, applicant):
+    applicant_row, token = applicant
+    first, second = open_session(store, token), open_session(store, token)
+    first.set(("clauses", "5.2.2", "notes"), "评审组一致意见")
+    first.flush()
+    assert store.latest(applicant_row.id).data["clauses"]["5.2.2"]["notes"] == "评审组一致意见"
+    first.flush()
+    assert store.latest(applicant_row.id).number == 2  # nothing pending, nothing written
+    second.set(("clauses", "5.2.2", "notes"), "另一窗口")
+    second.flush()
+    second.flush()
+    assert second.stale and store.latest(applicant_row.id).number == 2
