@@ -29,11 +29,14 @@ from .scoring import Scorecard
 UNSCORED = -1  # the score picker's "not scored" entry; the document leaves the score out
 PRIORITIES = 5
 CSS = """<style>
-.qkit-form { max-width: 1100px; margin: 0 auto; font-size: 14px; }
+.qkit-form { max-width: 1100px; margin: 0 auto; font-size: 14px; overflow: visible !important; }
+.jp-OutputArea:has(.qkit-header), .jp-OutputArea-child:has(.qkit-header),
+.jp-OutputArea-output:has(.qkit-header) { overflow: visible !important; }  /* lets the header stay in view */
 .qkit-header { position: sticky; top: 0; z-index: 10; background: #f7f9fc; border-bottom: 1px solid #d0d7e2;
   padding: 6px 10px; }
 .qkit-title { font-size: 18px; font-weight: 600; }
-.qkit-total { font-size: 18px; font-weight: 600; color: #1f4e8c; }
+.qkit-total { font-size: 18px; font-weight: 600; color: #1f4e8c; margin-right: 16px; }
+.qkit-header .qkit-muted { margin-left: 16px; }
 .qkit-muted { color: #667; font-size: 13px; }
 .qkit-problem { color: #b3261e; font-size: 13px; }
 .qkit-problem:has(.widget-html-content:empty) { display: none; }
@@ -311,9 +314,9 @@ class Header(w.VBox):
         self.total.add_class("qkit-total-value")
         self.status.add_class("qkit-save-status")
         self.children = [
-            w.HBox([w.VBox([self.title, self.detail], layout=w.Layout(flex="1")),
-                    w.VBox([self.total], layout=w.Layout(margin="0 16px"))]),
-            w.HBox([self.save_button, self.overwrite, self.status], layout=w.Layout(align_items="center")),
+            w.HBox([w.VBox([self.title], layout=w.Layout(flex="1")), self.total],
+                   layout=w.Layout(align_items="center")),
+            w.HBox([self.save_button, self.overwrite, self.status, self.detail], layout=w.Layout(align_items="center")),
             self.problems_box,
         ]
         self.add_class("qkit-header")

@@ -207,3 +207,20 @@ def test_closing_the_tab_right_after_typing_keeps_the_edit(server, new_page):
             break
         time.sleep(0.3)
     assert store.latest(applicant.id).data["clauses"]["5.2.2"]["strengths"] == ["关闭前写下的优势"]
+
+
+def test_kpis_imported_from_a_csv_appear_and_bad_cells_are_named(server, new_page, tmp_path):
+    url = link(server, "导入测试单位")
+    page = new_page()
+    open_form(page, url, tab="结果数据")
+    table = tmp_path / "结果数据.csv"
+    table.write_bytes(("条款,指标,单位,方向,2024年,2025年\n"
+                       "5.2.4,营业收入,亿元,越高越好,48.9,51.3\n"
+                       "5.5.4,员工流失率,%,越低越好,6.1,约五\n").encode("gb18030"))
+    with page.expect_file_chooser(timeout=UPDATE) as chooser:
+        page.get_by_role("button", name="导入 CSV / Excel").click()
+    chooser.value.set_files(str(table))
+    wait_for_text(page, ".qkit-form", "新增 2 项指标")
+    page.wait_for_function("() => [...document.querySelectorAll('.qkit-card input')].some(i => i.value === '营业收入')",
+                           timeout=UPDATE)
+    wait_for_text(page, ".qkit-form", "results/2/values/2025：应为数字（当前值：'约五'）")
