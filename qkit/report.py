@@ -135,13 +135,16 @@ class Reporter:
             # local sockets: nothing listens on the network, and the kernel has no TCP warning to print
             self._sockets = tempfile.TemporaryDirectory(prefix="qkit-kernel-")
             self._km = AsyncKernelManager(kernel_name=KERNEL, transport="ipc", ip=f"{self._sockets.name}/kernel")
-        client = NotebookClient(nb, km=self._km, kernel_name=KERNEL, timeout=self.timeout,
-                                startup_timeout=120, record_timing=False)
+        client = NotebookClient(nb, km=self._km, kernel_name=KERNEL, timeout=self.timeout, startup_timeout=120)
         client.kc = self._kc
         return client
 
     def _execute(self, nb) -> None:
-        """Run the notebook in the warm kernel, starting one on first use."""
+        """Run the notebook in the warm kernel (its namespace emptied), starting one when there is none."""
+        from jupyter_core.utils import run_sync
+
+        if self._kc is not None and not run_sync(self._km.is_alive)():
+            self.close()  # died between documents: not the next document's fault
         if self._kc is not None:
             self._client(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("%reset -f")])).execute()
         client = self._client(nb)

@@ -101,7 +101,7 @@ def test_resume_skips_current_reports_and_reruns_touched_ones(cohort, cli):
 
 
 FRAGILE_TEMPLATE = '''\
-import os, time
+import os, threading, time
 from pathlib import Path
 from qkit import sections
 
@@ -110,21 +110,28 @@ if name.endswith("crash"):
     os._exit(1)
 if name.endswith("slow"):
     time.sleep(120)
+if name.endswith("leave"):
+    threading.Timer(0.5, os._exit, (0,)).start()
 card = sections.load_scorecard(assessment, rubrics)
 scores = sections.write_scores(card, scores_json, lang)
 sections.cover(card, lang)
 '''
 
 
-def test_kernel_death_and_timeout_are_failures_of_one_applicant(cli, tmp_path):
-    """One worker meets a dying kernel, then a hanging one, and still reports the next applicant."""
-    template = tmp_path / "fragile.ipynb"
+def fragile_template(path):
+    """A report template whose kernel dies, hangs or quits later, depending on the document's name."""
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell('assessment = ""\nlang = "zh"\nrubrics = []\nscores_json = ""',
                                   metadata={"tags": ["parameters"]}),
         nbformat.v4.new_code_cell(FRAGILE_TEMPLATE)])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, template)
+    nbformat.write(nb, path)
+    return path
+
+
+def test_kernel_death_and_timeout_are_failures_of_one_applicant(cli, tmp_path):
+    """One worker meets a dying kernel, then a hanging one, and still reports the next applicant."""
+    template = fragile_template(tmp_path / "fragile.ipynb")
     folder = tmp_path / "applicants"
     folder.mkdir()
     for stem in ("a-crash", "b-slow", "c-fine"):
@@ -166,3 +173,15 @@ def test_batch_refuses_documents_whose_reports_would_collide(cli, tmp_path):
     assert code == 1
     assert "a.yaml" in err and "a.yml" in err and "summary.yaml" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_kernel_gone_between_documents_is_replaced(tmp_path):
+    from qkit.report import Reporter
+
+    template = fragile_template(tmp_path / "fragile.ipynb")
+    docs = [shutil.copy(SAMPLES / "wuhan-individual-chen.yaml", tmp_path / f"{stem}.yaml") for stem in ("a-leave", "b")]
+    with Reporter(template=template, pdf=False) as reporter:
+        reporter.run(docs[0], tmp_path / "out")
+        time.sleep(2)  # the first document's kernel quits meanwhile
+        files = reporter.run(docs[1], tmp_path / "out")
+    assert files.html.is_file()
