@@ -35,9 +35,6 @@ class Html:
     def _repr_html_(self) -> str:
         return self.html
 
-    def __str__(self) -> str:
-        return self.html
-
 
 @cache
 def _macros() -> Any:
@@ -78,11 +75,6 @@ def write_scores(card: Scorecard, path: str | Path, lang: str = "zh") -> Path:
     path = Path(path)
     path.write_text(json.dumps(card.to_dict(lang), ensure_ascii=False, indent=2), encoding="utf-8")
     return path
-
-
-def table(frame: pd.DataFrame, css: str = "", percent: tuple[str, ...] = ()) -> Html:
-    """Any table as escaped HTML, numbers formatted; ``percent`` names columns holding percentages."""
-    return _render("table", frame=frame, css=css, percent=percent)
 
 
 def cover(card: Scorecard, lang: str = "zh") -> Html:
@@ -157,11 +149,6 @@ def results(card: Scorecard, lang: str = "zh") -> list[Html]:
                              lang=lang))
         parts += [charts.kpi_trend(kpi, lang) for kpi in doc.kpis(clause.id)]
     return parts
-
-
-def heading(key: str, lang: str = "zh", level: int = 2) -> Html:
-    """A section heading; level 2 starts a new page when printed."""
-    return _render("heading", text=tr(key, lang), level=level)
 
 
 def appendix(card: Scorecard, lang: str = "zh") -> Html:
