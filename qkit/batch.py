@@ -101,6 +101,8 @@ def run_batch(folder: Path, out_dir: Path, jobs: int = 2, resume: bool = False, 
     ``progress`` is a ``rich.progress.Progress`` to advance, or None.
     """
     docs = find_documents(folder)
+    if not template.is_file():
+        raise QkitError(Problem(str(template), "file_missing"))
     out_dir = out_dir.resolve()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -108,8 +110,6 @@ def run_batch(folder: Path, out_dir: Path, jobs: int = 2, resume: bool = False, 
         raise QkitError(Problem(str(out_dir), "cannot_write", params={"detail": exc.strerror})) from None
     skipped = [d for d in docs if resume and is_current(d, out_dir)]
     todo = [d for d in docs if d not in skipped]
-    if not template.is_file():
-        raise QkitError(Problem(str(template), "file_missing"))
     options = {"lang": lang, "rubric_dirs": rubric_dirs, "template": template, "timeout": timeout, "pdf": pdf}
     task = progress.add_task(tr("batch_progress", lang), total=len(todo)) if progress else None
     done, failed = [], []
@@ -128,6 +128,8 @@ def run_batch(folder: Path, out_dir: Path, jobs: int = 2, resume: bool = False, 
                 if progress:
                     progress.advance(task)
     ok = skipped + [o.document for o in done]
+    for name in (SUMMARY_XLSX, SUMMARY_CSV, COHORT_PNG):
+        (out_dir / name).unlink(missing_ok=True)  # a summary of an earlier run must not pass for this one
     summary = write_summary([d for d in docs if d in ok], out_dir, lang, rubric_dirs) if ok else []
     done.sort(key=lambda o: docs.index(o.document))
     failed.sort(key=lambda o: docs.index(o.document))

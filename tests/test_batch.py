@@ -137,6 +137,8 @@ def test_kernel_death_and_timeout_are_failures_of_one_applicant(cli, tmp_path):
     for stem in ("a-crash", "b-slow", "c-fine"):
         shutil.copy(SAMPLES / "wuhan-individual-chen.yaml", folder / f"{stem}.yaml")
     out = tmp_path / "out"
+    out.mkdir()
+    (out / "summary.csv").write_text("an earlier run's summary", encoding="utf-8")
     code, stdout, err = cli("batch", folder, "-o", out, "--jobs", "1", "--timeout", "5", "--no-pdf",
                             "--template", template, "--lang", "en")
     assert code == 1
@@ -145,6 +147,8 @@ def test_kernel_death_and_timeout_are_failures_of_one_applicant(cli, tmp_path):
     assert (out / "c-fine.html").is_file()
     assert (out / "a-crash.ipynb").is_file() and (out / "b-slow.ipynb").is_file()
     assert not (out / "a-crash.html").exists() and not (out / "b-slow.html").exists()
+    with open(out / "summary.csv", encoding="utf-8-sig", newline="") as f:
+        assert [row[tr("file", "en")] for row in csv.DictReader(f)] == ["c-fine.yaml"]
 
 
 def test_batch_on_a_folder_without_documents(cli, tmp_path):
