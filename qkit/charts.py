@@ -74,9 +74,9 @@ def use_cjk_font() -> str:
     return family
 
 
-def _figure(width: float, height: float) -> Figure:
+def _figure(width: float, height: float, layout: str | None = "constrained") -> Figure:
     use_cjk_font()
-    fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
+    fig = Figure(figsize=(width, height), dpi=110, layout=layout)
     FigureCanvasAgg(fig)
     return fig
 
@@ -291,8 +291,13 @@ def factor_heatmap(card: Scorecard, lang: str = "zh") -> Figure:
 
 
 def kpi_trend(kpi: KPI, lang: str = "zh") -> Figure:
-    """One KPI over the years: our values, the target and every comparison series."""
-    fig = _figure(6.4, 3.8)
+    """One KPI over the years: our values, the target and every comparison series.
+
+    Reports draw one per KPI, dozens per applicant, so the layout is fixed
+    rather than constrained: solving the layout took a third of the drawing time.
+    """
+    fig = _figure(6.4, 3.8, layout=None)
+    fig.subplots_adjust(left=0.12, right=0.95, top=0.84, bottom=0.27)
     ax = fig.add_subplot()
     _tidy(ax, "y")
     own = sorted(kpi.values.items())
