@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 import yaml
 
+from conftest import serving
 from qkit.store import Store, access_path
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -24,37 +21,11 @@ UPDATE = 15_000  # ms for the kernel to answer an edit
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (scripts/setup installs it)")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    data = tmp_path_factory.mktemp("served") / "data"
-    port = free_port()
-    log = open(data.parent / "serve.log", "w")
-    process = subprocess.Popen([sys.executable, "-m", "qkit", "serve", "--no-browser", "--port", str(port),
-                                "--data", str(data)], stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/", timeout=2)
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("qkit serve did not start:\n" + (data.parent / "serve.log").read_text())
-            time.sleep(0.3)
-    yield base, Store(data)
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    root = tmp_path_factory.mktemp("served")
+    with serving(root, "--data", str(root / "data")) as (base, _):
+        yield base, Store(root / "data")
 
 
 @pytest.fixture(scope="module")

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
-import pytest
 
+from conftest import free_port, get, qkit_env, serving
 from qkit.serve import CULL_IDLE_TIMEOUT, WORKBOOKS_DIR
 from qkit.store import Store
 
@@ -140,55 +136,6 @@ def write_notebook(path: Path, source: str) -> None:
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_code_cell(source)]
     nbformat.write(nb, path)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def get(url: str) -> tuple[int, str]:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(url, timeout=120) as response:
-            return response.status, response.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode("utf-8", "replace")
-
-
-def qkit_env() -> dict[str, str]:
-    """The environment without $QKIT_DATA, so only what qkit serve passes on reaches the kernels."""
-    return {k: v for k, v in os.environ.items() if k != "QKIT_DATA"}
-
-
-@contextmanager
-def serving(tmp_path: Path, *args: str):
-    """``qkit serve`` on a free port; yields (base URL, log file); stopped at the end."""
-    port = free_port()
-    log = tmp_path / "serve.log"
-    with open(log, "wb") as sink:
-        proc = subprocess.Popen([sys.executable, "-m", "qkit", "serve", "--port", str(port), "--no-browser", *args],
-                                cwd=tmp_path, env=qkit_env(), stdout=sink, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                assert proc.poll() is None, log.read_text(encoding="utf-8", errors="replace")
-                assert time.monotonic() < deadline, "qkit serve did not answer in time"
-                try:
-                    if get(base + "/voila/api/contents/")[0] == 200:
-                        break
-                except OSError:
-                    time.sleep(0.3)
-            yield base, log
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
 
 
 def test_serve_opens_only_the_keyed_applicant_and_nothing_outside_the_workbooks(cli, tmp_path):
