@@ -248,6 +248,7 @@ LABELS: dict[str, tuple[str, str]] = {
     # the web form (qkit.widgets)
     "unsaved": ("有未保存的修改，将自动保存……", "unsaved changes; saving automatically…"),
     "saved_revision": ("已保存（第 {number} 版，{time}）", "saved (revision {number}, {time})"),
+    "store_unavailable": ("服务器上的自评数据暂时无法读取，请联系管理员。", "The assessment data on the server cannot be read right now; please contact the administrator."),
     "wb_denied_title": ("无法打开自评表", "The workbook cannot be opened"),
     "wb_landing_title": ("卓越绩效自评表", "Performance-excellence self-assessment workbooks"),
     "wb_landing_intro": ("本服务提供以下评定标准的在线自评表：", "Online self-assessment workbooks are served for these standards:"),

@@ -15,6 +15,7 @@ import html
 import io
 import os
 import re
+import sys
 from typing import Any, Callable
 from urllib.parse import parse_qs
 
@@ -105,7 +106,9 @@ def workbook(rubric_id: str, query: str | None = None, data_dir: str | None = No
     try:
         session = Session.open(rubric, data_dir, query, index=index)
     except QkitError as exc:
-        return _denied(lang, exc.render(lang))
+        # the detail names server files: it goes to the server's log, not to the page
+        print(exc.render("en"), file=sys.stderr)
+        return _denied(lang, tr("store_unavailable", lang))
     if session is None:
         return _denied(lang)
     atexit.register(session.flush)  # Voila shuts the kernel down when the tab closes: keep the last edits

@@ -18,7 +18,7 @@ import yaml
 from conftest import ROOT, RUBRIC_IDS, sample_paths
 from qkit import load, load_rubric, score
 from qkit.analytics import analyze_results
-from qkit.i18n import fmt_points
+from qkit.i18n import fmt_points, tr
 from qkit.model import Session
 from qkit.store import Store
 from qkit.widgets import ClauseEditor, ExportPanel, SummaryPanel, TextList, Workbook, landing, workbook
@@ -125,6 +125,14 @@ def test_a_score_change_updates_the_total_and_suggestion(store):
     assert session.value(("clauses", editor.clause.id, "score")) == 55
     editor.score.value = 90
     assert "超出建议段" in editor.flag.value or "不在建议分数段" in editor.flag.value
+
+
+def test_an_unreadable_store_is_explained_without_server_paths(tmp_path, capsys):
+    (tmp_path / "qkit.sqlite3").write_bytes(b"this is not a database" * 100)
+    text = page_text(workbook("hubei-service", "key=anything", str(tmp_path)))
+    assert tr("store_unavailable", "zh") in text
+    assert str(tmp_path) not in text and "qkit.sqlite3" not in text
+    assert "qkit.sqlite3" in capsys.readouterr().err  # the administrator finds the detail in the server log
 
 
 def test_a_wrong_or_foreign_key_shows_a_friendly_message_and_no_data(store):
