@@ -47,7 +47,6 @@ from .rubric import Band, IndividualRubric, OrganizationRubric
 
 MIN_TREND_POINTS = 3
 MIN_KPIS = 3
-DATA_FACTORS = ("Le", "T", "C")
 FAVOURABLE, UNFAVOURABLE, FLAT = "favourable", "unfavourable", "flat"
 LEADING, LEVEL, TRAILING = "leading", "level", "trailing"
 

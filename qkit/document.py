@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Problem, QkitError
+from .errors import NO_VALUE, Problem, QkitError
 from .rubric import STEP, IndividualRubric, OrganizationRubric, RubricIndex
 
 FORMAT_VERSION = 1
@@ -101,11 +101,8 @@ class _Checker:
         self.index = index
         self.problems: list[Problem] = []
 
-    def add(self, where: str, code: str, value: Any = None, has_value: bool = True, **params: Any) -> None:
-        if has_value:
-            self.problems.append(Problem(where, code, value, params))
-        else:
-            self.problems.append(Problem(where, code, params=params))
+    def add(self, where: str, code: str, value: Any = NO_VALUE, **params: Any) -> None:
+        self.problems.append(Problem(where, code, value, params))
 
     def mapping(self, value: Any, where: str, allowed: tuple[str, ...] | list[str] | None = None) -> dict:
         if value is None:
@@ -117,13 +114,13 @@ class _Checker:
             for key in value:
                 if str(key) not in allowed:
                     self.add(f"{where}/{key}" if where else str(key), "unknown_field",
-                             has_value=False, allowed=list(allowed))
+                             allowed=list(allowed))
         return value
 
     def text(self, value: Any, where: str, required: bool = False) -> str:
         if value is None or value == "":
             if required:
-                self.add(where, "required", has_value=False)
+                self.add(where, "required")
             return ""
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             self.add(where, "not_text", value)
@@ -140,7 +137,7 @@ class _Checker:
         for i, entry in enumerate(value, 1):
             text = self.text(entry, f"{where}/{i}")
             if not text.strip() and (entry is None or isinstance(entry, str)):
-                self.add(f"{where}/{i}", "empty_text", has_value=False)
+                self.add(f"{where}/{i}", "empty_text")
             elif text:
                 out.append(text)
         return out
@@ -177,14 +174,14 @@ class _Checker:
         rubric_id = data.get("rubric")
         rubric = None
         if rubric_id is None:
-            self.add("rubric", "required", has_value=False)
+            self.add("rubric", "required")
         elif str(rubric_id) not in self.index.paths:
             self.add("rubric", "unknown_rubric", rubric_id, allowed=self.index.ids)
         else:
             rubric = self.index.load(str(rubric_id))
         applicant = dict(self.mapping(data.get("applicant"), "applicant", APPLICANT_FIELDS))
         if "applicant" not in data:
-            self.add("applicant", "required", has_value=False)
+            self.add("applicant", "required")
         else:
             self.text(applicant.get("name"), "applicant/name", required=True)
         if "employees" in applicant and applicant["employees"] is not None:
@@ -221,14 +218,14 @@ class _Checker:
     def profile(self, value: Any, rubric: OrganizationRubric | IndividualRubric) -> dict[str, str]:
         if isinstance(rubric, IndividualRubric):
             if value:
-                self.add("profile", "no_profile", has_value=False)
+                self.add("profile", "no_profile")
             return {}
         prompts = [p.id for p in rubric.profile.prompts]
         raw = self.mapping(value, "profile")
         out = {}
         for key, text in raw.items():
             if str(key) not in prompts:
-                self.add(f"profile/{key}", "unknown_prompt", has_value=False, allowed=prompts)
+                self.add(f"profile/{key}", "unknown_prompt", allowed=prompts)
             else:
                 out[str(key)] = self.text(text, f"profile/{key}")
         return out
@@ -240,7 +237,7 @@ class _Checker:
             cid = str(key)
             where = f"clauses/{cid}"
             if cid not in by_id:
-                self.add(where, "unknown_clause", has_value=False, allowed=list(by_id))
+                self.add(where, "unknown_clause", allowed=list(by_id))
                 continue
             raw = self.mapping(raw, where, CLAUSE_FIELDS)
             out[cid] = ClauseRating(
@@ -266,13 +263,13 @@ class _Checker:
         allowed = rubric.factors_of(clause)
         if not allowed:
             if value:
-                self.add(where, "no_factors", has_value=False)
+                self.add(where, "no_factors")
             return {}
         bands = [b.key for b in rubric.guidelines.dimension(clause.kind).bands]
         out = {}
         for key, band in self.mapping(value, where).items():
             if str(key) not in allowed:
-                self.add(f"{where}/{key}", "unknown_factor", has_value=False, allowed=allowed)
+                self.add(f"{where}/{key}", "unknown_factor", allowed=allowed)
             elif band is None or band == "":
                 continue
             elif _band_key(band) not in bands:
@@ -299,7 +296,7 @@ class _Checker:
                 continue
             clause = str(raw.get("clause", ""))
             if "clause" not in raw:
-                self.add(f"{where}/clause", "required", has_value=False)
+                self.add(f"{where}/clause", "required")
             elif clause not in targets:
                 self.add(f"{where}/clause", "results_clause", raw["clause"], allowed=targets)
             name = self.text(raw.get("name"), f"{where}/name", required=True)
@@ -308,7 +305,7 @@ class _Checker:
                 self.add(f"{where}/better", "better", better)
             values = self.series(raw.get("values"), f"{where}/values")
             if not values and not any(p.field.startswith(f"{where}/values") for p in self.problems):
-                self.add(f"{where}/values", "kpi_no_values", has_value=False)
+                self.add(f"{where}/values", "kpi_no_values")
             comparisons = {
                 str(series): self.series(points, f"{where}/comparisons/{series}")
                 for series, points in self.mapping(raw.get("comparisons"), f"{where}/comparisons").items()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-_NOTHING = object()
+NO_VALUE = object()  # a problem about a field that was left out has no value to show
 
 
 @dataclass(frozen=True)
@@ -19,12 +19,12 @@ class Problem:
 
     field: str
     code: str
-    value: Any = _NOTHING
+    value: Any = NO_VALUE
     params: dict[str, Any] = field(default_factory=dict)
 
     @property
     def has_value(self) -> bool:
-        return self.value is not _NOTHING
+        return self.value is not NO_VALUE
 
     def render(self, lang: str = "zh") -> str:
         from .i18n import render_problem

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 
 MESSAGES: dict[str, tuple[str, str]] = {

@@ -383,6 +383,7 @@ class RubricIndex:
 
 @cache
 def _load_cached(path: Path, mtime: float) -> OrganizationRubric | IndividualRubric:
+    """Load once per file version: mtime is part of the cache key, so an edited file is reloaded."""
     return load_rubric_file(path)
 
 
