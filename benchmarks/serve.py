@@ -32,8 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qkit.serve import voila_argv  # noqa: E402
-from qkit.store import Store, access_path  # noqa: E402
+from qkit.web.serve import voila_argv  # noqa: E402
+from qkit.web.store import Store, access_path  # noqa: E402
 
 RUBRIC = "hubei-manufacturing"
 CHROMIUM = "/usr/bin/chromium"

@@ -219,7 +219,7 @@ def _sentences(cov: Coverage, analyses: list[KpiAnalysis], lang: str) -> list[st
 def draft_hint(analyses: list[KpiAnalysis], rubric: OrganizationRubric | IndividualRubric,
                lang: str = "zh") -> LetciHint:
     """The LeTCI hint for one clause's KPIs, by the rule in the module docstring."""
-    band_of = rubric.band_of if isinstance(rubric, IndividualRubric) else rubric.guidelines.results.band_of
+    band_of = rubric.results_band_of
     cov = Coverage.of(analyses)
     base = max(cov.kpis, MIN_KPIS)
     shares = {
@@ -235,12 +235,8 @@ def draft_hint(analyses: list[KpiAnalysis], rubric: OrganizationRubric | Individ
 def analyze_results(doc: Assessment, rubric: OrganizationRubric | IndividualRubric,
                     lang: str = "zh") -> list[ClauseResults]:
     """Coverage and hint for every results clause, or every indicator with KPIs."""
-    if isinstance(rubric, IndividualRubric):
-        clauses = [c for c in rubric.clauses if doc.kpis(c.id)]
-    else:
-        clauses = [c for c in rubric.clauses if c.kind == "results"]
     out = []
-    for clause in clauses:
+    for clause in (c for c in rubric.results_clauses if rubric.hints_for(c, bool(doc.kpis(c.id)))):
         analyses = [analyze_kpi(k) for k in doc.kpis(clause.id)]
         out.append(ClauseResults(clause.id, clause.name(lang), tuple(analyses),
                                  Coverage.of(analyses), draft_hint(analyses, rubric, lang)))

@@ -25,9 +25,9 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from .document import KPI
 from .errors import Problem, QkitError
-from .i18n import fmt_percent, fmt_points, fmt_value, tr
-from .rubric import Band, IndividualRubric
-from .scoring import ClauseScore, Scorecard
+from .i18n import fmt_band, fmt_percent, fmt_points, fmt_value, tr
+from .rubric import Band
+from .scoring import ClauseScore, ItemScore, Scorecard
 
 # None searches the system's fonts; tests point it at other directories.
 FONT_DIRS: list[str] | None = None
@@ -112,10 +112,8 @@ def _label(unit, lang: str) -> str:
 
 
 def _units(card: Scorecard) -> list:
-    """Items, or the indicators for the individual award (two groups make no polygon)."""
-    if isinstance(card.rubric, IndividualRubric):
-        return card.clauses
-    return list(card.items)
+    """The radar's vertices: the items, or the clauses when there are too few items for a polygon."""
+    return list(card.items) if len(card.items) >= 3 else card.clauses
 
 
 def _percent(unit) -> float:
@@ -158,7 +156,7 @@ def item_radar(card: Scorecard, lang: str = "zh", compare: Scorecard | None = No
                 fontsize=8, color=PRIMARY, fontweight="bold")
     if compare is not None:
         ax.legend(loc="upper right", bbox_to_anchor=(1.15, 1.12), fontsize=8.5, frameon=False)
-    key = "chart_radar_indicators" if isinstance(card.rubric, IndividualRubric) else "chart_radar"
+    key = "chart_radar" if units and isinstance(units[0], ItemScore) else "chart_radar_indicators"
     _title(ax, tr(key, lang), _applicant(card))
     return fig
 
@@ -202,7 +200,7 @@ def clause_bars(card: Scorecard, lang: str = "zh") -> Figure:
 
 def priority_chart(card: Scorecard, lang: str = "zh", top: int = 10) -> Figure:
     """The ``top`` clauses with the most points at stake, largest first."""
-    gaps = [c for c in card.gaps() if c.at_stake > 0][:top]
+    gaps = card.priorities(top)
     fig = _figure(7.2, 1.5 + 0.36 * max(len(gaps), 2))
     ax = fig.add_subplot()
     _tidy(ax)
@@ -228,7 +226,7 @@ def priority_chart(card: Scorecard, lang: str = "zh", top: int = 10) -> Figure:
 
 
 def _band_text(band: Band | None) -> str:
-    return "—" if band is None else f"{band.min}–{band.max}%"
+    return "—" if band is None else fmt_band(band)
 
 
 def _heat(ax, rows: list[str], columns: list[str], bands: list[list[Band | None]], scale: list[Band]) -> None:
@@ -262,7 +260,7 @@ def factor_heatmap(card: Scorecard, lang: str = "zh") -> Figure:
     the band of each indicator's score.
     """
     rubric = card.rubric
-    if isinstance(rubric, IndividualRubric):
+    if all(rubric.dimension(c) is None for c in rubric.clauses):  # no factors: each score's described band
         clauses = card.clauses
         fig = _figure(4.6, 1.4 + 0.36 * len(clauses))
         ax = fig.add_subplot()
@@ -276,7 +274,7 @@ def factor_heatmap(card: Scorecard, lang: str = "zh") -> Figure:
     axes = fig.subplots(len(groups), 1, gridspec_kw={"height_ratios": [len(g) + 1.2 for _, g in groups]},
                         squeeze=False)[:, 0]
     for ax, (kind, clauses) in zip(axes, groups):
-        dimension = rubric.guidelines.dimension(kind)
+        dimension = rubric.dimension(clauses[0])
         columns = [f"{f.id} {f.name(lang)}" for f in dimension.factors] + [tr("score", lang)]
         bands = []
         for c in clauses:

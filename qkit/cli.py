@@ -18,13 +18,13 @@ from typing import Sequence
 from rich.console import Console
 from rich.table import Table
 
-from . import document, template
+from . import __version__, document, template
 from .errors import Problem, QkitError
-from .i18n import fmt_date, fmt_percent, fmt_points, join_list, tr
+from .i18n import fmt_cell, fmt_date, fmt_percent, fmt_points, join_list, tr
 from .rubric import RubricIndex
 from .scoring import Scorecard, score
-from .serve import DEFAULT_PORT, base_url, serve
-from .store import Store, access_path, data_dir
+from .web.serve import DEFAULT_PORT, base_url, serve
+from .web.store import Store, access_path, data_dir
 
 
 def _common() -> argparse.ArgumentParser:
@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = _common()
     parser = argparse.ArgumentParser(prog="qkit", parents=[common],
                                      description="湖北省长江质量奖 / 武汉市市长质量奖 自评工具 (quality-award self-assessment)")
+    parser.add_argument("--version", action="version", version=f"qkit {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     rubrics = sub.add_parser("rubrics", parents=[common], help="list or show the award standards")
@@ -71,9 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     lang = getattr(args, "lang", "zh")
-    index = RubricIndex.scan(getattr(args, "rubrics", None))
     out = Console(soft_wrap=True)
     try:
+        index = RubricIndex.scan(getattr(args, "rubrics", None))
         handler = COMMANDS[(args.command, getattr(args, "action", None))]
         return handler(args, index, lang, out)
     except QkitError as exc:
@@ -116,7 +117,7 @@ def _rubrics_show(args, index: RubricIndex, lang: str, out: Console) -> int:
     table = Table(tr("clause", lang), tr("title", lang), tr("kind", lang), tr("points", lang),
                   title=f"{rubric.title(lang)}（{rubric.document.title}）")
     for item in rubric.items:
-        table.add_row(item.id, item.name(lang), tr(rubric.kind == "individual" and "group" or "item", lang),
+        table.add_row(item.id, item.name(lang), tr(rubric.words["item"], lang),
                       str(item.points), style="bold")
         for c in item.clauses:
             table.add_row(c.id, c.name(lang), tr(c.kind, lang), str(c.points))
@@ -182,48 +183,39 @@ def scores_csv(card: Scorecard, lang: str = "zh") -> str:
     return buffer.getvalue()
 
 
-def flag_text(c, lang: str, short: bool = False) -> str:
-    """Why a clause needs the assessor's attention, or "" when it does not."""
-    if c.outside_band:
-        if short:
-            return tr("outside_short", lang)
-        return tr("outside_justified" if c.notes else "outside_band", lang, band=c.suggestion.band.key)
-    if c.below_described:
-        return tr("below_short", lang) if short else tr("below_described", lang, band=c.below_described.key)
-    return ""
-
-
 def print_scorecard(card: Scorecard, lang: str, out: Console) -> None:
-    title = f"{card.assessment.name} · {card.rubric.title(lang)}"
-    table = Table(tr("clause", lang), tr("title", lang), tr("points", lang), tr("score", lang),
-                  tr("earned", lang), tr("suggested", lang), tr("flag", lang), title=title)
-    for item in card.items:
-        table.add_row(item.id, item.name(lang), str(item.points), fmt_percent(item.percent),
-                      fmt_points(item.earned), "", "", style="bold")
-        for c in item.clauses:
-            suggested = f"{c.suggestion.band.key}（{c.suggestion.score}）" if c.suggestion else ""
-            table.add_row(c.id, c.name(lang), str(c.points),
-                          fmt_percent(c.score) if c.score is not None else tr("unscored", lang),
-                          fmt_points(c.earned), suggested, flag_text(c, lang, short=True))
-    table.add_row("", tr("total", lang), str(card.max), fmt_percent(card.percent), fmt_points(card.total),
-                  "", "", style="bold")
+    """The clause table (items in bold), total, maturity, missing clauses, flags and the top priorities."""
+    from .tables import clause_frame, item_frame, maturity_label
+
+    clauses, items = clause_frame(card, lang), item_frame(card, lang)
+    score_column = tr("score", lang)
+    shown = [clauses.columns[i] for i in (1, 2, 4, 5, 6, 7, 9)]  # clause … points, score, earned, suggested, flag
+
+    def cells(row, columns) -> list[str]:
+        texts = [fmt_cell(row[c], c == score_column) for c in columns]
+        return [tr("unscored", lang) if c == score_column and text == "—" else text for c, text in zip(columns, texts)]
+
+    item_columns = [items.columns[i] for i in (0, 1, 2, 4, 3)]  # in the clause table's order
+    table = Table(*shown, title=f"{card.assessment.name} · {card.rubric.title(lang)}")
+    for (_, item_row), item in zip(items.iterrows(), [*card.items, None]):
+        table.add_row(*cells(item_row, item_columns), "", "", style="bold")
+        for _, row in clauses[clauses.iloc[:, 0] == (item.id if item else None)].iterrows():
+            table.add_row(*cells(row, shown))
     out.print(table)
-    maturity = card.maturity
-    band = maturity.band.label if maturity.band else tr("below_described", lang, band=card.rubric.bands[-1].key)
     out.print(f"{tr('total', lang)}: {fmt_points(card.total)} / {card.max}（{fmt_percent(round(card.percent, 1))}）"
-              f"    {tr('maturity', lang)}: {band}", markup=False)
+              f"    {tr('maturity', lang)}: {maturity_label(card, lang)}", markup=False)
     if card.missing:
         out.print(f"{tr('partial', lang)}: {join_list(card.missing, lang)}", markup=False, style="yellow")
     if card.flagged:
         out.print(f"\n{tr('flags', lang)}", markup=False, style="bold")
         for c in card.flagged:
-            out.print(f"- {c.id} {c.name(lang)}: {flag_text(c, lang)}", markup=False)
+            out.print(f"- {c.id} {c.name(lang)}: {c.flag.message(lang)}", markup=False)
             if c.notes:
                 out.print(f"  {tr('justified', lang)}: {c.notes}", markup=False, style="dim")
-    gaps = [c for c in card.gaps() if c.at_stake > 0][:5]
-    if gaps:
+    priorities = card.priorities(5)
+    if priorities:
         out.print(f"\n{tr('gaps', lang)}", markup=False, style="bold")
-        for rank, c in enumerate(gaps, 1):
+        for rank, c in enumerate(priorities, 1):
             out.print(f"{rank}. {c.id} {c.name(lang)}  {tr('at_stake', lang)} {fmt_points(c.at_stake)}", markup=False)
             for ofi in c.ofis:
                 out.print(f"     - {ofi}", markup=False)

@@ -17,13 +17,12 @@ from typing import Any
 import yaml
 
 from .errors import NO_VALUE, Problem, QkitError
-from .rubric import STEP, IndividualRubric, OrganizationRubric, RubricIndex
+from .rubric import STEP, IndividualRubric, OrganizationRubric, RubricIndex, rubric_kinds
 
 FORMAT_VERSION = 1
 BETTER = ("higher", "lower")
 
 TOP_FIELDS = ("format_version", "rubric", "applicant", "assessment", "profile", "clauses", "results")
-APPLICANT_FIELDS = ("name", "short_name", "industry", "location", "employees", "contact", "organization", "position")
 ASSESSMENT_FIELDS = ("date", "stage", "assessors")
 CLAUSE_FIELDS = ("score", "factors", "strengths", "ofis", "evidence", "notes")
 KPI_FIELDS = ("clause", "name", "unit", "better", "target", "values", "comparisons")
@@ -89,6 +88,16 @@ class Assessment:
         return yaml.safe_dump(self.to_data(), allow_unicode=True, sort_keys=False, width=1000)
 
 
+def _year(value: Any) -> int | None:
+    """A year as people write it: 2025, or "2025" (JSON keys are strings), or "2025年"; else None."""
+    if isinstance(value, str):
+        text = value.strip().removesuffix("年")
+        value = int(text) if text.isascii() and text.isdigit() else None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2100:
+        return None
+    return value
+
+
 def _band_key(value: Any) -> str:
     """Accept the ways people write a band: 50-65, 50–65, 50%-65%."""
     return str(value).replace("%", "").replace("–", "-").replace("～", "-").replace(" ", "")
@@ -152,9 +161,10 @@ class _Checker:
 
     def series(self, value: Any, where: str) -> dict[int, float]:
         out = {}
-        for year, number in self.mapping(value, where).items():
-            if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2100:
-                self.add(f"{where}/{year}", "year", year)
+        for key, number in self.mapping(value, where).items():
+            year = _year(key)
+            if year is None:
+                self.add(f"{where}/{key}", "year", key)
                 continue
             checked = self.number(number, f"{where}/{year}")
             if checked is not None:
@@ -179,7 +189,10 @@ class _Checker:
             self.add("rubric", "unknown_rubric", rubric_id, allowed=self.index.ids)
         else:
             rubric = self.index.load(str(rubric_id))
-        applicant = dict(self.mapping(data.get("applicant"), "applicant", APPLICANT_FIELDS))
+        # before the rubric is known, any kind's applicant fields are allowed
+        fields = rubric.applicant_fields if rubric else tuple(dict.fromkeys(
+            f for kind in rubric_kinds() for f in kind.applicant_fields))
+        applicant = dict(self.mapping(data.get("applicant"), "applicant", fields))
         if "applicant" not in data:
             self.add("applicant", "required")
         else:
@@ -216,7 +229,7 @@ class _Checker:
         return out
 
     def profile(self, value: Any, rubric: OrganizationRubric | IndividualRubric) -> dict[str, str]:
-        if isinstance(rubric, IndividualRubric):
+        if rubric.profile is None:
             if value:
                 self.add("profile", "no_profile")
             return {}
@@ -265,7 +278,7 @@ class _Checker:
             if value:
                 self.add(where, "no_factors")
             return {}
-        bands = [b.key for b in rubric.guidelines.dimension(clause.kind).bands]
+        bands = [b.key for b in rubric.dimension(clause).bands]
         out = {}
         for key, band in self.mapping(value, where).items():
             if str(key) not in allowed:
@@ -284,10 +297,7 @@ class _Checker:
         if not isinstance(value, list):
             self.add("results", "not_list", value)
             return []
-        if isinstance(rubric, IndividualRubric):
-            targets = [c.id for c in rubric.clauses]
-        else:
-            targets = [c.id for c in rubric.clauses if c.kind == "results"]
+        targets = [c.id for c in rubric.results_clauses]
         out = []
         for i, raw in enumerate(value, 1):
             where = f"results/{i}"

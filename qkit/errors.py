@@ -27,9 +27,22 @@ class Problem:
         return self.value is not NO_VALUE
 
     def render(self, lang: str = "zh") -> str:
+        """The field, the message and the value given, in the user's language."""
         from .i18n import render_problem
 
         return render_problem(self, lang)
+
+    def message(self, lang: str = "zh") -> str:
+        """The message alone, for a view that already shows which field it is about."""
+        from .i18n import problem_message
+
+        return problem_message(self, lang)
+
+    def short(self, lang: str = "zh") -> str:
+        """The message in a word or two, for a table cell (the codes that have a ``<code>_short``)."""
+        from .i18n import tr
+
+        return tr(f"{self.code}_short", lang)
 
 
 class QkitError(Exception):

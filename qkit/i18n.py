@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+import numbers
 from typing import Any
 
 DEFAULT_LANG = "zh"
@@ -35,6 +37,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kpi_no_values": ("该指标没有任何年度数据，请至少填写一年的数值", "this KPI has no values; enter at least one year"),
     "year": ("年份应为四位数的年份（例如 2025）", "a year must be a four-digit year (e.g. 2025)"),
     "empty_text": ("内容为空，请填写或删除此行", "empty entry; fill it in or remove the line"),
+    "no_rubrics": ("未找到任何评定标准文件（*.yaml）；已查找：{allowed}", "no rubric files (*.yaml) found; searched: {allowed}"),
     "rubric_invalid": ("评定标准文件有误：{detail}", "invalid rubric file: {detail}"),
     "output_exists": ("文件已存在；如需覆盖请加 --force", "file exists; add --force to overwrite"),
     "cannot_write": ("无法写入：{detail}", "cannot write: {detail}"),
@@ -98,8 +101,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "partial": ("部分评分：以下条款尚未评分", "partially scored: these clauses are not yet scored"),
     "outside_band": ("所选得分不在建议分数段 {band} 内，请在 notes 中说明理由", "the chosen score lies outside the suggested band {band}; justify it in notes"),
     "outside_justified": ("所选得分不在建议分数段 {band} 内（已说明理由）", "the chosen score lies outside the suggested band {band} (justified)"),
-    "outside_short": ("超出建议段", "outside band"),
-    "below_short": ("低于最低档", "below lowest band"),
+    "outside_band_short": ("超出建议段", "outside band"),
+    "outside_justified_short": ("超出建议段（已说明）", "outside band (justified)"),
+    "below_described_short": ("低于最低档", "below lowest band"),
     "justified": ("评审员说明", "assessor's note"),
     "flags": ("需要评审员说明的条款", "clauses the assessor should justify"),
     "below_described": ("低于最低描述档次（{band}）", "below the lowest described level ({band})"),
@@ -346,6 +350,20 @@ def fmt_percent(value: float | None) -> str:
     return "—" if value is None else f"{fmt_points(value)}%"
 
 
+def fmt_band(band: Any) -> str:
+    """A score band as every view shows it: 50%–65%. (``band.key``, 50-65, is its id in files.)"""
+    return f"{band.min}%–{band.max}%"
+
+
+def fmt_cell(value: Any, percent: bool = False) -> str:
+    """A table cell as a quality team reads it: 24.5 not 24.500, 65%, — for nothing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return fmt_percent(value) if percent else fmt_points(value)
+    return str(value)
+
+
 def fmt_date(value: dt.date | str | None, lang: str | None = DEFAULT_LANG) -> str:
     if value is None or value == "":
         return "—"
@@ -356,11 +374,16 @@ def fmt_date(value: dt.date | str | None, lang: str | None = DEFAULT_LANG) -> st
     return value.isoformat()
 
 
-def render_problem(problem: Any, lang: str | None = DEFAULT_LANG) -> str:
+def problem_message(problem: Any, lang: str | None = DEFAULT_LANG) -> str:
+    """What is wrong and what is allowed, without the field."""
     params = dict(problem.params)
     if "allowed" in params and isinstance(params["allowed"], (list, tuple)):
         params["allowed"] = join_list(params["allowed"], lang)
-    message = tr(problem.code, lang, **params)
+    return tr(problem.code, lang, **params)
+
+
+def render_problem(problem: Any, lang: str | None = DEFAULT_LANG) -> str:
+    message = problem_message(problem, lang)
     sep = "：" if _lang(lang) == 0 else ": "
     text = f"{problem.field}{sep}{message}" if problem.field else message
     if problem.has_value:

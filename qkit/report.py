@@ -29,11 +29,11 @@ import nbformat
 from . import excel, sections
 from .errors import Problem, QkitError
 from .i18n import tr
+from .resources import REPORT_TEMPLATE, TEMPLATES
 from .scoring import Scorecard
 
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE = ROOT / "parameterized" / "report.ipynb"
-EXPORT_TEMPLATES = Path(__file__).resolve().parent / "templates" / "nbconvert"
+TEMPLATE = REPORT_TEMPLATE
+EXPORT_TEMPLATES = TEMPLATES / "nbconvert"
 KERNEL = "python3"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -12,14 +12,15 @@ import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, ClassVar, Literal, Union
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import Problem, QkitError
+from .resources import RUBRICS
 
-BUILTIN_DIR = Path(__file__).resolve().parent.parent / "rubrics"
+BUILTIN_DIR = RUBRICS
 ENV_VAR = "QKIT_RUBRICS"
 STEP = 5
 
@@ -179,6 +180,13 @@ class Guidelines(_Model):
 
 
 class _RubricBase(_Model):
+    """What every standard has; the two kinds below differ only through these members.
+
+    ``words`` names the i18n keys for what this kind of standard calls its
+    parts (an item or an indicator group, a clause or an indicator, an
+    applicant organization or a nominee), so no view branches on the kind.
+    """
+
     id: str
     award: Text
     category: Text
@@ -186,15 +194,33 @@ class _RubricBase(_Model):
     provenance: list[str]
     total_points: int
 
+    applicant_fields: ClassVar[tuple[str, ...]]
+    words: ClassVar[dict[str, str]]
+
     def title(self, lang: str = "zh") -> str:
         return f"{self.award(lang)} · {self.category(lang)}"
 
+    @property
+    def lowest_band(self) -> Band:
+        return min(self.bands, key=lambda b: b.min)
+
+    def clause(self, clause_id: str):
+        """The clause (or indicator) with this id, or None."""
+        return next((c for c in self.clauses if c.id == clause_id), None)
+
 
 class OrganizationRubric(_RubricBase):
+    """An organization award: items of process and results clauses, scored with the guidelines' tables."""
+
     kind: Literal["organization"]
     guidelines: Guidelines
     profile: Profile
     items: list[Item]
+
+    applicant_fields: ClassVar[tuple[str, ...]] = ("name", "short_name", "industry", "location", "employees",
+                                                   "contact")
+    words: ClassVar[dict[str, str]] = {"item": "item", "clause": "clause", "applicant": "applicant",
+                                       "profile_tab": "wb_profile_tab"}
 
     @model_validator(mode="after")
     def _totals(self) -> "OrganizationRubric":
@@ -211,8 +237,42 @@ class OrganizationRubric(_RubricBase):
     def clauses(self) -> list[Clause]:
         return [c for item in self.items for c in item.clauses]
 
+    def dimension(self, clause: Clause) -> Dimension:
+        """The scoring table a clause is rated on: A.1 for process clauses, A.2 for results."""
+        return self.guidelines.dimension(clause.kind)
+
     def factors_of(self, clause: Clause) -> list[str]:
-        return self.guidelines.dimension(clause.kind).factor_ids
+        return self.dimension(clause).factor_ids
+
+    @property
+    def bands(self) -> list[Band]:
+        """The bands a total is placed in (those of the process table; A.2 has the same ranges)."""
+        return self.guidelines.process.bands
+
+    def band_of(self, percent: float) -> Band:
+        return self.guidelines.process.band_of(percent)
+
+    def maturity_descriptors(self, band: Band) -> dict[str, dict[str, str]]:
+        """The process and results descriptors of a maturity band, by factor."""
+        return {"process": dict(band.descriptors),
+                "results": dict(self.guidelines.results.band(band.key).descriptors)}
+
+    def below_described(self, score: int | None) -> Band | None:
+        """Every score has a described band in the organization awards."""
+        return None
+
+    @property
+    def results_clauses(self) -> list[Clause]:
+        """The clauses KPIs support: the results clauses."""
+        return [c for c in self.clauses if c.kind == "results"]
+
+    def results_band_of(self, percent: float) -> Band:
+        """A share of results read in the bands of table A.2."""
+        return self.guidelines.results.band_of(percent)
+
+    def hints_for(self, clause: Clause, has_kpis: bool) -> bool:
+        """Every results clause gets a data hint, even one with no KPIs (that says so)."""
+        return clause.kind == "results"
 
 
 class Indicator(Titled):
@@ -244,9 +304,17 @@ class Group(Titled):
 
 
 class IndividualRubric(_RubricBase):
+    """The individual award: indicator groups whose indicators have described score bands, no factors."""
+
     kind: Literal["individual"]
     bands: list[Band]
     groups: list[Group]
+
+    applicant_fields: ClassVar[tuple[str, ...]] = ("name", "short_name", "organization", "position", "location",
+                                                   "contact")
+    words: ClassVar[dict[str, str]] = {"item": "group", "clause": "indicator", "applicant": "applicant_person",
+                                       "profile_tab": "wb_person_tab"}
+    profile: ClassVar[None] = None  # no organizational profile
 
     @model_validator(mode="after")
     def _totals(self) -> "IndividualRubric":
@@ -275,21 +343,45 @@ class IndividualRubric(_RubricBase):
     def clauses(self) -> list[Indicator]:
         return [i for g in self.groups for i in g.indicators]
 
+    def dimension(self, clause: Indicator) -> None:
+        """Indicators have no factor table."""
+        return None
 
     def factors_of(self, clause: Indicator) -> list[str]:
         return []
-
-    @property
-    def lowest_described(self) -> int:
-        return min(b.min for b in self.bands)
 
     def band_of(self, score: float) -> Band | None:
         """The described band a percentage falls in, or None below the lowest."""
         fitting = [b for b in self.bands if b.min <= score]
         return max(fitting, key=lambda b: b.min) if fitting else None
 
+    def maturity_descriptors(self, band: Band) -> dict[str, dict[str, str]]:
+        """The standard describes bands per indicator only, not for the total."""
+        return {}
+
+    def below_described(self, score: int | None) -> Band | None:
+        """The lowest described band, when a score lies below it."""
+        return self.lowest_band if score is not None and score < self.lowest_band.min else None
+
+    @property
+    def results_clauses(self) -> list[Indicator]:
+        """Any indicator may be supported by KPIs."""
+        return self.clauses
+
+    def results_band_of(self, percent: float) -> Band | None:
+        return self.band_of(percent)
+
+    def hints_for(self, clause: Indicator, has_kpis: bool) -> bool:
+        """Only indicators with KPIs get a data hint; most indicators are not about results."""
+        return has_kpis
+
 
 Rubric = Annotated[Union[OrganizationRubric, IndividualRubric], Field(discriminator="kind")]
+
+
+def rubric_kinds() -> tuple[type[OrganizationRubric], type[IndividualRubric]]:
+    """The kinds of standard qkit knows."""
+    return OrganizationRubric, IndividualRubric
 
 
 class _RubricFile(BaseModel):
@@ -369,6 +461,9 @@ class RubricIndex:
         for directory in rubric_dirs(extra):
             if directory.is_dir():
                 paths.update({p.stem: p for p in sorted(directory.glob("*.yaml"))})
+        if not paths:  # an installation that lost its rubric files must not look like one with no standards
+            searched = [str(d) for d in rubric_dirs(extra)]
+            raise QkitError(Problem("rubrics", "no_rubrics", params={"allowed": searched}))
         return cls(paths)
 
     @property

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .document import Assessment
+from .errors import Problem
+from .i18n import fmt_band
 from .rubric import Band, Dimension, IndividualRubric, OrganizationRubric
 
 
@@ -67,6 +69,22 @@ class ClauseScore:
     def outside_band(self) -> bool:
         return self.score is not None and self.suggestion is not None and self.score not in self.suggestion.band
 
+    @property
+    def flag(self) -> Problem | None:
+        """Why the assessor should look at this clause again, as data every view renders; None when fine.
+
+        Codes: ``outside_band`` (a score outside the suggested band, to be
+        justified in the notes), ``outside_justified`` (the same, with a note)
+        and ``below_described`` (an individual-award score below the lowest
+        described band). Each has a short form, ``<code>_short``.
+        """
+        if self.outside_band:
+            code = "outside_justified" if self.notes else "outside_band"
+            return Problem(self.id, code, params={"band": fmt_band(self.suggestion.band)})
+        if self.below_described:
+            return Problem(self.id, "below_described", params={"band": fmt_band(self.below_described)})
+        return None
+
     def name(self, lang: str = "zh") -> str:
         return self.title_en if lang == "en" else self.title
 
@@ -93,11 +111,16 @@ class ItemScore:
 
 @dataclass(frozen=True)
 class Maturity:
-    """The total's percentage placed in the standard's bands."""
+    """The total's percentage placed in the standard's bands.
+
+    ``band`` is None only below the lowest described band (the individual
+    award), and then ``below`` is that lowest band.
+    """
 
     percent: float
     band: Band | None
     descriptors: dict[str, dict[str, str]]
+    below: Band | None = None
 
 
 @dataclass(frozen=True)
@@ -133,23 +156,22 @@ class Scorecard:
 
     @property
     def flagged(self) -> list[ClauseScore]:
-        return [c for c in self.clauses if c.outside_band or c.below_described]
+        return [c for c in self.clauses if c.flag]
 
     @property
     def maturity(self) -> Maturity:
-        if isinstance(self.rubric, IndividualRubric):
-            return Maturity(self.percent, self.rubric.band_of(self.percent), {})
-        guidelines = self.rubric.guidelines
-        band = guidelines.process.band_of(self.percent)
-        descriptors = {
-            "process": dict(band.descriptors),
-            "results": dict(guidelines.results.band(band.key).descriptors),
-        }
-        return Maturity(self.percent, band, descriptors)
+        band = self.rubric.band_of(self.percent)
+        if band is None:
+            return Maturity(self.percent, None, {}, below=self.rubric.lowest_band)
+        return Maturity(self.percent, band, self.rubric.maturity_descriptors(band))
 
     def gaps(self) -> list[ClauseScore]:
         """Clauses ranked by the points still at stake, largest first."""
         return sorted(self.clauses, key=lambda c: (-c.at_stake, c.id))
+
+    def priorities(self, n: int | None = None) -> list[ClauseScore]:
+        """The ``n`` clauses (all when None) with points still at stake, largest first."""
+        return [c for c in self.gaps() if c.at_stake > 0][:n]
 
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
         maturity = self.maturity
@@ -178,8 +200,7 @@ class Scorecard:
             ],
             "gaps": [
                 {"id": c.id, "title": c.name(lang), "at_stake": c.at_stake, "ofis": list(c.ofis)}
-                for c in self.gaps()
-                if c.at_stake > 0
+                for c in self.priorities()
             ],
         }
 
@@ -201,13 +222,10 @@ def _clause_dict(c: ClauseScore, lang: str) -> dict[str, Any]:
 
 def _clause_score(rubric, clause, doc: Assessment) -> ClauseScore:
     rating = doc.rating(clause.id)
-    suggestion = below = None
-    if isinstance(rubric, OrganizationRubric):
-        suggestion = suggest(rating.factors, rubric.guidelines.dimension(clause.kind))
-    elif rating.score is not None and rating.score < rubric.lowest_described:
-        below = min(rubric.bands, key=lambda b: b.min)
-    return ClauseScore(clause.id, clause.title, clause.title_en, clause.kind, clause.points,
-                       rating.score, suggestion, below, tuple(rating.ofis), rating.notes)
+    dimension = rubric.dimension(clause)
+    suggestion = suggest(rating.factors, dimension) if dimension else None
+    return ClauseScore(clause.id, clause.title, clause.title_en, clause.kind, clause.points, rating.score,
+                       suggestion, rubric.below_described(rating.score), tuple(rating.ofis), rating.notes)
 
 
 def score(doc: Assessment, rubric: OrganizationRubric | IndividualRubric) -> Scorecard:

@@ -9,7 +9,6 @@ containing ``<script>``) appears as text.
 from __future__ import annotations
 
 import json
-import numbers
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -19,11 +18,11 @@ import jinja2
 import pandas as pd
 
 from . import analytics, charts, document, tables
-from .i18n import fmt_date, fmt_percent, fmt_points, fmt_value, join_list, tr
-from .rubric import OrganizationRubric, RubricIndex
+from .i18n import fmt_band, fmt_cell, fmt_date, fmt_percent, fmt_points, fmt_value, join_list, tr
+from .resources import TEMPLATES
+from .rubric import RubricIndex
 from .scoring import Scorecard, score
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 @dataclass(frozen=True)
@@ -41,21 +40,12 @@ def _macros() -> Any:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.globals.update(tr=tr, join_list=join_list, fmt_date=fmt_date)
-    env.filters.update(points=fmt_points, percent=fmt_percent, cell=_cell)
+    env.filters.update(points=fmt_points, percent=fmt_percent, cell=fmt_cell, band=fmt_band)
     return env.get_template("report_sections.html.j2").module
 
 
 def _render(macro: str, **context: Any) -> Html:
     return Html(str(getattr(_macros(), macro)(**context)))
-
-
-def _cell(value: Any, percent: bool = False) -> str:
-    """A table cell as a quality team reads it: 24.5 not 24.500, 65%, — for nothing."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return "—"
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        return fmt_percent(value) if percent else fmt_points(value)
-    return str(value)
 
 
 def load_scorecard(assessment: str | Path, rubrics: list[str | Path] | None = None) -> Scorecard:
@@ -80,9 +70,8 @@ def write_scores(card: Scorecard, path: str | Path, lang: str = "zh") -> Path:
 def cover(card: Scorecard, lang: str = "zh") -> Html:
     """Title page: award, category, applicant, date and the people involved."""
     doc = card.assessment
-    person = card.rubric.kind == "individual"
-    fields = (("organization", "position") if person else ("industry", "employees")) + ("location", "contact")
-    facts = [(tr("applicant_person" if person else "applicant", lang), doc.name)]
+    fields = [f for f in card.rubric.applicant_fields if f not in ("name", "short_name")]
+    facts = [(tr(card.rubric.words["applicant"], lang), doc.name)]
     facts += [(tr(f, lang), doc.applicant[f]) for f in fields if doc.applicant.get(f) not in (None, "")]
     facts.append((tr("standard", lang), card.rubric.document.title))
     meta = doc.assessment
@@ -96,14 +85,10 @@ def cover(card: Scorecard, lang: str = "zh") -> Html:
 
 def summary(card: Scorecard, lang: str = "zh") -> Html:
     """Total, maturity band with its descriptors, missing clauses and scores to justify."""
-    descriptors = []
-    if isinstance(card.rubric, OrganizationRubric):
-        for kind in ("process", "results"):
-            dimension = card.rubric.guidelines.dimension(kind)
-            texts = card.maturity.descriptors[kind]
-            descriptors.append((tr(f"{kind}_descriptors", lang),
-                                [(f.name(lang), texts[f.id]) for f in dimension.factors]))
-    flagged = [(c, tables.flag_text(c, lang)) for c in card.flagged]
+    descriptors = [(tr(f"{kind}_descriptors", lang), [(f.name(lang), texts[f.id]) for f in dimension.factors])
+                   for kind, texts in card.maturity.descriptors.items()
+                   for dimension in [card.rubric.guidelines.dimension(kind)]]
+    flagged = [(c, c.flag.message(lang)) for c in card.flagged]
     return _render("summary", card=card, band=tables.maturity_label(card, lang), descriptors=descriptors,
                    flagged=flagged, lang=lang)
 
@@ -153,5 +138,6 @@ def results(card: Scorecard, lang: str = "zh") -> list[Html]:
 
 def appendix(card: Scorecard, lang: str = "zh") -> Html:
     """The full clause table."""
-    frame = tables.clause_frame(card, lang).drop(columns=tr("item", lang))  # the clause id names its item
+    frame = tables.clause_frame(card, lang)
+    frame = frame.drop(columns=frame.columns[0])  # the item: the clause id names it
     return _render("appendix", frame=frame, percent=(tr("score", lang),), lang=lang)

@@ -10,40 +10,38 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .cli import flag_text
-from .i18n import join_list, tr
+from .i18n import fmt_band, join_list, tr
 from .scoring import Scorecard
 
 
 def maturity_label(card: Scorecard, lang: str = "zh") -> str:
-    """The maturity band as 50%–65%, or for the individual award a total below every described band."""
-    band = card.maturity.band
-    if band is None:
-        return tr("below_described", lang, band=min(card.rubric.bands, key=lambda b: b.min).key)
-    return f"{band.min}%–{band.max}%"
+    """The maturity band as 50%–65%, or (individual award) a total below the lowest described band."""
+    maturity = card.maturity
+    if maturity.band is None:
+        return tr("below_described", lang, band=fmt_band(maturity.below))
+    return fmt_band(maturity.band)
 
 
 def item_frame(card: Scorecard, lang: str = "zh") -> pd.DataFrame:
-    """One row per item (or indicator group): points, earned, percent."""
-    item_label = "group" if card.rubric.kind == "individual" else "item"
+    """One row per item (or indicator group): points, earned, percent; the total last."""
     rows = [(i.id, i.name(lang), i.points, i.earned, round(i.percent, 1)) for i in card.items]
     rows.append(("", tr("total", lang), card.max, card.total, round(card.percent, 1)))
-    return pd.DataFrame(rows, columns=[tr(item_label, lang), tr("title", lang), tr("points", lang),
+    return pd.DataFrame(rows, columns=[tr(card.rubric.words["item"], lang), tr("title", lang), tr("points", lang),
                                        tr("earned", lang), tr("score", lang)])
 
 
 def clause_frame(card: Scorecard, lang: str = "zh") -> pd.DataFrame:
     """One row per clause: score, points earned, the suggested band and any flag."""
-    clause_label = "indicator" if card.rubric.kind == "individual" else "clause"
     rows = []
     for item in card.items:
         for c in item.clauses:
             rows.append((item.id, c.id, c.name(lang), tr(c.kind, lang), c.points, c.score, c.earned,
-                         c.suggestion.band.key if c.suggestion else None,
+                         fmt_band(c.suggestion.band) if c.suggestion else None,
                          c.suggestion.score if c.suggestion else None,
-                         flag_text(c, lang, short=True) or None, c.notes or None))
+                         c.flag.short(lang) if c.flag else None, c.notes or None))
     return pd.DataFrame(rows, columns=[
-        tr("item", lang), tr(clause_label, lang), tr("title", lang), tr("kind", lang), tr("points", lang),
+        tr(card.rubric.words["item"], lang), tr(card.rubric.words["clause"], lang), tr("title", lang),
+        tr("kind", lang), tr("points", lang),
         tr("score", lang), tr("earned", lang), tr("suggested", lang), tr("suggested_score", lang),
         tr("flag", lang), tr("justified", lang)])
 
@@ -56,15 +54,15 @@ def feedback_frame(card: Scorecard, lang: str = "zh") -> pd.DataFrame:
         for kind, texts in (("strengths", rating.strengths), ("ofis", rating.ofis)):
             for n, text in enumerate(texts, 1):
                 rows.append((c.id, c.name(lang), tr(kind, lang), n, text))
-    return pd.DataFrame(rows, columns=[tr("clause", lang), tr("title", lang), tr("kind", lang),
+    return pd.DataFrame(rows, columns=[tr(card.rubric.words["clause"], lang), tr("title", lang), tr("kind", lang),
                                        tr("number", lang), tr("content", lang)])
 
 
 def priority_frame(card: Scorecard, lang: str = "zh") -> pd.DataFrame:
     """Clauses with points still at stake, largest first, each with its OFIs."""
     rows = [(rank, c.id, c.name(lang), c.points, c.score, c.at_stake, "\n".join(c.ofis) or None)
-            for rank, c in enumerate((c for c in card.gaps() if c.at_stake > 0), 1)]
-    return pd.DataFrame(rows, columns=[tr("rank", lang), tr("clause", lang), tr("title", lang), tr("points", lang),
+            for rank, c in enumerate(card.priorities(), 1)]
+    return pd.DataFrame(rows, columns=[tr("rank", lang), tr(card.rubric.words["clause"], lang), tr("title", lang), tr("points", lang),
                                        tr("score", lang), tr("at_stake", lang), tr("ofis", lang)])
 
 

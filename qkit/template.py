@@ -32,17 +32,13 @@ def render(rubric: OrganizationRubric | IndividualRubric) -> str:
         f"format_version: {FORMAT_VERSION}",
         f"rubric: {rubric.id}",
         "applicant:",
-        '  name: ""            # 必填',
-        '  short_name: ""',
     ]
-    if isinstance(rubric, IndividualRubric):
-        lines += ['  organization: ""', '  position: ""']
-    else:
-        lines += ['  industry: ""', '  location: ""', "  employees:", '  contact: ""']
+    for name in rubric.applicant_fields:
+        lines.append({"name": '  name: ""            # 必填', "employees": "  employees:"}.get(name, f'  {name}: ""'))
     lines += ["assessment:", "  date:               # YYYY-MM-DD", "  stage: 自评", "  assessors: []"]
 
-    if isinstance(rubric, OrganizationRubric):
-        profile = rubric.profile
+    profile = rubric.profile
+    if profile is not None:
         lines += ["", f"# {profile.id} {profile.title}（不计分）", *_comment(profile.intro, ""), "profile:"]
         for prompt in profile.prompts:
             lines += _comment(f"{prompt.id}）{prompt.title}：{prompt.text}", "  ")
@@ -51,7 +47,7 @@ def render(rubric: OrganizationRubric | IndividualRubric) -> str:
     lines += ["", "clauses:"]
     for item in rubric.items:
         lines += ["", f"  # ===== {item.id} {item.title}（{item.points}分） ====="]
-        if isinstance(rubric, OrganizationRubric):
+        if getattr(item, "overview", ""):
             lines += _comment(item.overview, "  ")
         for clause in item.clauses:
             lines += _clause(rubric, clause)
@@ -66,7 +62,7 @@ def render(rubric: OrganizationRubric | IndividualRubric) -> str:
 
 def _clause(rubric, clause) -> list[str]:
     lines = [""]
-    if isinstance(rubric, IndividualRubric):
+    if clause.kind == "indicator":
         lines.append(f"  # {clause.id} {clause.title}（{clause.points}分）")
         lines += _comment("评价指标内容：" + "".join(clause.contents), "  ")
         for point in clause.evaluation_points:
@@ -83,7 +79,7 @@ def _clause(rubric, clause) -> list[str]:
                 lines += _comment(f"{req.id}）{req.title}：{req.text}", "  ", "  ")
         else:
             lines += _comment(clause.description, "  ")
-        bands = "、".join(b.key for b in rubric.guidelines.dimension(clause.kind).bands)
+        bands = "、".join(b.key for b in rubric.dimension(clause).bands)
         ids = rubric.factors_of(clause)
         factors = f"    factors: {{{', '.join(f'{f}: ' for f in ids)}}}   # 各因素的分数段：{bands}"
     lines += [f"  {_q(clause.id)}:", "    score:"]

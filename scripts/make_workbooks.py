@@ -1,4 +1,4 @@
-"""Write the served workbooks: workbooks/<rubric id>.ipynb for each built-in standard, and index.ipynb.
+"""Write the served workbooks: qkit/workbooks/<rubric id>.ipynb for each built-in standard, and index.ipynb.
 
 Each workbook is one code cell calling qkit, so every standard gets the same
 form from the same widgets. Run it after adding a rubric; ``--check`` only
@@ -15,9 +15,8 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qkit.rubric import BUILTIN_DIR  # noqa: E402
+from qkit.resources import RUBRICS, WORKBOOKS  # noqa: E402
 
-WORKBOOKS = ROOT / "workbooks"
 KERNEL = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
           "language_info": {"name": "python"}}
 
@@ -32,10 +31,10 @@ def notebook(source: str) -> str:
 
 
 def expected() -> dict[Path, str]:
-    ids = sorted(p.stem for p in BUILTIN_DIR.glob("*.yaml"))
-    files = {WORKBOOKS / f"{rid}.ipynb": notebook(f'from qkit.widgets import workbook\n\nworkbook("{rid}")')
+    ids = sorted(p.stem for p in RUBRICS.glob("*.yaml"))
+    files = {WORKBOOKS / f"{rid}.ipynb": notebook(f'from qkit.web.widgets import workbook\n\nworkbook("{rid}")')
              for rid in ids}
-    files[WORKBOOKS / "index.ipynb"] = notebook("from qkit.widgets import landing\n\nlanding()")
+    files[WORKBOOKS / "index.ipynb"] = notebook("from qkit.web.widgets import landing\n\nlanding()")
     return files
 
 
@@ -44,7 +43,7 @@ def main(argv: list[str]) -> int:
     if "--check" in argv:
         stale = [p.name for p, text in files.items() if not p.exists() or p.read_text(encoding="utf-8") != text]
         for name in stale:
-            print(f"out of date: workbooks/{name} (run scripts/make_workbooks.py)")
+            print(f"out of date: qkit/workbooks/{name} (run scripts/make_workbooks.py)")
         return 1 if stale else 0
     WORKBOOKS.mkdir(exist_ok=True)
     for path, text in files.items():

@@ -75,12 +75,16 @@ def qkit_env() -> dict[str, str]:
 
 
 @contextmanager
-def serving(tmp_path: Path, *args: str):
-    """``qkit serve`` on a free port; yields (base URL, log file); stopped at the end."""
+def serving(tmp_path: Path, *args: str, qkit: list[str] | None = None):
+    """``qkit serve`` on a free port; yields (base URL, log file); stopped at the end.
+
+    ``qkit`` is the command to run (default: this Python's ``-m qkit``).
+    """
     port = free_port()
     log = tmp_path / "serve.log"
+    command = qkit or [sys.executable, "-m", "qkit"]
     with open(log, "wb") as sink:
-        proc = subprocess.Popen([sys.executable, "-m", "qkit", "serve", "--port", str(port), "--no-browser", *args],
+        proc = subprocess.Popen([*command, "serve", "--port", str(port), "--no-browser", *args],
                                 cwd=tmp_path, env=qkit_env(), stdout=sink, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:
@@ -101,3 +105,37 @@ def serving(tmp_path: Path, *args: str):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+# --- Chromium, driven by Playwright ------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (scripts/setup installs it)")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium (Playwright cannot download its own browser here)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """A page in a context of its own (Chinese locale, a desktop window); closed at the end."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()

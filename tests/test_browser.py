@@ -8,17 +8,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import serving
-from qkit.store import Store, access_path
+from conftest import needs_chromium, serving
+from qkit.web.store import Store, access_path
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 RUBRIC = "hubei-manufacturing"
 FIRST_RENDER = 90_000  # ms; a cold kernel on a busy two-core machine
 UPDATE = 15_000  # ms for the kernel to answer an edit
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (scripts/setup installs it)")
+pytestmark = [pytest.mark.browser, pytest.mark.slow, needs_chromium]
 
 
 @pytest.fixture(scope="module")
@@ -26,30 +23,6 @@ def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("served")
     with serving(root, "--data", str(root / "data")) as (base, _):
         yield base, Store(root / "data")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def new_page(browser):
-    contexts = []
-
-    def make():
-        context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def link(server, name: str) -> str:

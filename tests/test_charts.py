@@ -124,9 +124,9 @@ def test_heatmap_cells_show_each_factor_band():
             rating = card.assessment.rating(c.id).factors
             for col, f in enumerate(factors):
                 low, high = rating[f].split("-")
-                assert cells[(col, r)] == f"{low}–{high}%"
+                assert cells[(col, r)] == f"{low}%–{high}%"
             band = dim.dimension(kind).band_of(c.score)
-            assert cells[(len(factors), r)] == f"{band.min}–{band.max}%"
+            assert cells[(len(factors), r)] == f"{band.min}%–{band.max}%"
 
 
 def test_heatmap_leaves_unrated_factors_blank_and_shows_individual_bands():
@@ -135,13 +135,13 @@ def test_heatmap_leaves_unrated_factors_blank_and_shows_individual_bands():
     first = rubric.clauses[0].id
     data["clauses"][first]["factors"] = {"A": "50-65"}
     ax = make(charts.factor_heatmap, score(from_data(data), rubric)).axes[0]
-    assert [_cells(ax)[(col, 0)] for col in range(4)] == ["50–65%", "—", "—", "—"]
+    assert [_cells(ax)[(col, 0)] for col in range(4)] == ["50%–65%", "—", "—", "—"]
     card = CARDS["wuhan-individual-chen"]
     ax = make(charts.factor_heatmap, card).axes[0]
     cells = _cells(ax)
     for r, c in enumerate(card.clauses):
         band = card.rubric.band_of(c.score)
-        assert cells[(0, r)] == f"{band.min}–{band.max}%"
+        assert cells[(0, r)] == f"{band.min}%–{band.max}%"
 
 
 def kpi_shapes():

@@ -12,9 +12,9 @@ import yaml
 from conftest import sample_paths
 from qkit import load, load_rubric, score
 from qkit.excel import write_workbook
-from qkit.kpi_import import read_kpis
-from qkit.model import Session
-from qkit.store import Store
+from qkit.web.kpi_import import read_kpis
+from qkit.web.session import Session
+from qkit.web.store import Store
 
 RUBRIC = "hubei-manufacturing"
 

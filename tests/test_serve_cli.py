@@ -14,8 +14,8 @@ from pathlib import Path
 import nbformat
 
 from conftest import free_port, get, qkit_env, serving
-from qkit.serve import CULL_IDLE_TIMEOUT, WORKBOOKS_DIR
-from qkit.store import Store
+from qkit.web.serve import CULL_IDLE_TIMEOUT, WORKBOOKS_DIR
+from qkit.web.store import Store
 
 LINK = re.compile(r"http://127\.0\.0\.1:(\d+)(/voila/render/([\w-]+)\.ipynb)\?key=([\w-]+)")
 
@@ -126,7 +126,7 @@ def test_export_writes_documents_that_score_accepts(cli, tmp_path):
 # --- qkit serve ---------------------------------------------------------------------
 
 PROBE = """import os
-from qkit.store import open_for_token
+from qkit.web.store import open_for_token
 opened = open_for_token(None, os.environ.get("QUERY_STRING"))
 print("NAME:" + opened[0].name if opened else "DENIED")"""
 

@@ -10,7 +10,7 @@ import pytest
 
 from qkit import check, load_rubric
 from qkit.errors import QkitError
-from qkit.store import (DB_NAME, SCHEMA_VERSION, StaleRevision, Store, access_path, data_dir, hash_token,
+from qkit.web.store import (DB_NAME, SCHEMA_VERSION, StaleRevision, Store, access_path, data_dir, hash_token,
                         open_for_token, token_from_query)
 
 

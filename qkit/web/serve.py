@@ -20,10 +20,11 @@ import socket
 from pathlib import Path
 
 from . import store
-from .errors import Problem, QkitError
-from .i18n import tr
+from ..errors import Problem, QkitError
+from ..i18n import tr
+from ..resources import WORKBOOKS
 
-WORKBOOKS_DIR = Path(__file__).resolve().parent.parent / "workbooks"
+WORKBOOKS_DIR = WORKBOOKS
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
 CULL_IDLE_TIMEOUT = 900  # seconds a kernel lives after its page was closed

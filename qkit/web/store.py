@@ -34,11 +34,11 @@ from urllib.parse import parse_qs, urlencode
 
 import yaml
 
-from . import template
-from .document import parse_yaml
-from .errors import Problem, QkitError
-from .i18n import tr
-from .rubric import RubricIndex
+from .. import template
+from ..document import parse_yaml
+from ..errors import Problem, QkitError
+from ..i18n import tr
+from ..rubric import RubricIndex
 
 DEFAULT_DATA_DIR = Path("qkit-data")
 DATA_ENV = "QKIT_DATA"

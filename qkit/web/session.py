@@ -20,11 +20,11 @@ from typing import Any, Callable
 
 import yaml
 
-from .document import check_partial
-from .errors import Problem, QkitError
-from .i18n import tr
-from .rubric import IndividualRubric, OrganizationRubric, RubricIndex
-from .scoring import Scorecard, score
+from ..document import check_partial
+from ..errors import Problem, QkitError
+from ..i18n import tr
+from ..rubric import IndividualRubric, OrganizationRubric, RubricIndex
+from ..scoring import Scorecard, score
 from .store import StaleRevision, Store, open_for_token
 from .store import data_dir as store_dir
 
@@ -130,7 +130,7 @@ class Session:
     @property
     def results_clauses(self) -> list[str]:
         """Clauses a KPI can support: results clauses, or every individual-award indicator."""
-        return [c.id for c in self.rubric.clauses if c.kind in ("results", "indicator")]
+        return [c.id for c in self.rubric.results_clauses]
 
     # --- changing ------------------------------------------------------------
 

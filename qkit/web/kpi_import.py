@@ -19,9 +19,9 @@ import io
 from pathlib import PurePath
 from typing import Any
 
-from .errors import Problem, QkitError
-from .i18n import LABELS, tr
-from .model import parse_number, parse_year
+from ..errors import Problem, QkitError
+from ..i18n import LABELS, tr
+from .session import parse_number, parse_year
 
 COLUMNS = ("clause", "kpi", "unit", "better", "series", "year", "value", "target")
 REQUIRED = ("clause", "kpi")

@@ -21,11 +21,11 @@ from urllib.parse import parse_qs
 
 import ipywidgets as w
 
-from .errors import QkitError
-from .i18n import fmt_percent, fmt_points, join_list, tr
-from .model import Path, Session, field_of, parse_integer, parse_names, parse_number
-from .rubric import STEP, IndividualRubric, OrganizationRubric, RubricIndex
-from .scoring import Scorecard
+from ..errors import QkitError
+from ..i18n import fmt_band, fmt_percent, fmt_points, join_list, tr
+from .session import Path, Session, field_of, parse_integer, parse_names, parse_number
+from ..rubric import STEP, RubricIndex
+from ..scoring import Scorecard
 
 UNSCORED = -1  # the score picker's "not scored" entry; the document leaves the score out
 PRIORITIES = 5
@@ -263,7 +263,7 @@ class Workbook:
         self.header = Header(self.form)
         self.summary: SummaryPanel | None = None
         parts: list[tuple[str, Callable[[], w.Widget]]] = []
-        parts.append((tr("wb_profile_tab" if rubric.kind == "organization" else "wb_person_tab", lang),
+        parts.append((tr(rubric.words["profile_tab"], lang),
                       lambda: ProfileEditor(self.form)))
         for item in rubric.items:
             parts.append((f"{item.id} {item.name(lang)}", lambda item=item: ItemPanel(self.form, item)))
@@ -357,14 +357,11 @@ class Header(w.VBox):
 class ProfileEditor(w.VBox):
     """Who is assessed and when, and the organizational profile (5.1) of organization awards."""
 
-    APPLICANT = {"organization": ("name", "short_name", "industry", "location", "employees", "contact"),
-                 "individual": ("name", "short_name", "organization", "position", "location", "contact")}
-
     def __init__(self, form: Form):
         super().__init__()
         lang, rubric = form.lang, form.session.rubric
         fields = []
-        for key in self.APPLICANT[rubric.kind]:
+        for key in rubric.applicant_fields:
             parse = parse_integer if key == "employees" else None
             fields.append(form.text(("applicant", key), tr(f"wb_applicant_{key}", lang), parse=parse,
                                     width="48%"))
@@ -382,8 +379,8 @@ class ProfileEditor(w.VBox):
             ], layout=w.Layout(flex_flow="row wrap", justify_content="space-between")),
         ])
         parts = [applicant, assessment]
-        if isinstance(rubric, OrganizationRubric):
-            profile = rubric.profile
+        profile = rubric.profile
+        if profile is not None:
             prompts = []
             for prompt in profile.prompts:
                 prompts.append(_html(f"<div class='qkit-req'><b>{esc(prompt.id)}）{esc(prompt.name(lang))}</b>："
@@ -427,8 +424,9 @@ class ClauseEditor(w.VBox):
                                                                                         display="none"))
         self.apply.on_click(self._apply)
         self.descriptors: dict[str, w.HTML] = {}
-        if isinstance(rubric, OrganizationRubric):
-            parts.append(self._factors(rubric))
+        self.dimension = rubric.dimension(clause)
+        if self.dimension is not None:
+            parts.append(self._factors())
             parts.append(w.HBox([self.suggestion, self.apply], layout=w.Layout(align_items="center")))
         options = [(tr("unscored", lang), UNSCORED)] + [(f"{s}%", s) for s in range(0, 101, STEP)]
         self.score = form.choice(self.path + ("score",), options, empty=UNSCORED, label=tr("score", lang))
@@ -461,7 +459,7 @@ class ClauseEditor(w.VBox):
             return f"<p>{esc(clause.lead)}</p>{subs}" if clause.lead else subs
         if clause.kind == "results":
             return f"<p>{esc(clause.description)}</p>"
-        rubric: IndividualRubric = self.session.rubric
+        rubric = self.session.rubric
         contents = "".join(f"<p>{esc(c)}</p>" for c in clause.contents)
         points = join_list([esc(p) for p in clause.evaluation_points], lang)
         bands = "".join(f"<tr><td>{esc(b.label)}</td><td>{esc(d)}</td></tr>"
@@ -470,10 +468,9 @@ class ClauseEditor(w.VBox):
                 f"<table class='qkit-table'><tr><th>{tr('score', lang)}</th><th>{tr('wb_descriptor', lang)}</th></tr>"
                 f"{bands}</table>")
 
-    def _factors(self, rubric: OrganizationRubric) -> w.Widget:
-        lang = self.lang
-        dimension = rubric.guidelines.dimension(self.clause.kind)
-        options = [(tr("wb_unrated", lang), "")] + [(f"{b.min}–{b.max}%", b.key) for b in dimension.bands]
+    def _factors(self) -> w.Widget:
+        lang, dimension = self.lang, self.dimension
+        options = [(tr("wb_unrated", lang), "")] + [(fmt_band(b), b.key) for b in dimension.bands]
         columns = []
         for factor in dimension.factors:
             path = self.path + ("factors", factor.id)
@@ -493,33 +490,33 @@ class ClauseEditor(w.VBox):
         lang = self.lang
         card = self.session.scorecard
         scored = next((c for c in card.clauses if c.id == self.clause.id), None) if card else None
-        if isinstance(self.session.rubric, OrganizationRubric):
-            dimension = self.session.rubric.guidelines.dimension(self.clause.kind)
+        dimension = self.dimension
+        if dimension is not None:
             for factor in dimension.factors:
                 key = self.session.value(self.path + ("factors", factor.id))
                 band = next((b for b in dimension.bands if b.key == key), None)
                 self.descriptors[factor.id].value = esc(band.descriptors.get(factor.id, "")) if band else ""
             if scored and scored.suggestion:
                 s = scored.suggestion
-                self.suggestion.value = tr("wb_suggestion", lang, band=f"{s.band.min}–{s.band.max}%", score=s.score)
+                self.suggestion.value = tr("wb_suggestion", lang, band=fmt_band(s.band), score=s.score)
                 self.apply.layout.display = "inline-flex" if scored.score != s.score else "none"
             else:
                 self.suggestion.value = f"<span class='qkit-muted'>{tr('wb_rate_all', lang)}</span>"
                 self.apply.layout.display = "none"
         self.earned.value = (tr("wb_earned", lang, earned=fmt_points(scored.earned), points=scored.points)
                              if scored and scored.score is not None else "")
-        flag = _flag(scored, lang) if scored else ""
-        self.flag.value = f"⚠ {esc(flag)}" if flag else ""
+        flag = scored.flag if scored else None
+        self.flag.value = f"⚠ {esc(flag.message(lang))}" if flag else ""
         if self.clause.kind in ("results", "indicator"):
             self.hint.value = self._data_hint()
 
     def _data_hint(self) -> str:
         """What the clause's KPIs suggest for the results factors (qkit.analytics); advice, not a score."""
-        from .analytics import analyze_kpi, draft_hint
+        from ..analytics import analyze_kpi, draft_hint
 
         doc, lang = self.session.document, self.lang
         kpis = doc.kpis(self.clause.id) if doc else []
-        if not kpis and self.clause.kind == "indicator":
+        if not self.session.rubric.hints_for(self.clause, bool(kpis)):
             return ""
         hint = draft_hint([analyze_kpi(k) for k in kpis], self.session.rubric, lang)
         band = f"{tr('hint_band', lang)}：{hint.band.min}–{hint.band.max}%" if hint.band and kpis else ""
@@ -531,12 +528,6 @@ class ClauseEditor(w.VBox):
         scored = next((c for c in card.clauses if c.id == self.clause.id), None) if card else None
         if scored and scored.suggestion:
             self.score.value = scored.suggestion.score
-
-
-def _flag(clause_score: Any, lang: str) -> str:
-    from .cli import flag_text  # imported when needed: the command line's modules slow the page's start
-
-    return flag_text(clause_score, lang)
 
 
 class KpiEditor(w.VBox):
@@ -692,8 +683,8 @@ class SummaryPanel(w.VBox):
         if card is None:
             self.total.value = ""
             return
-        from .charts import item_radar
-        from .tables import maturity_label
+        from ..charts import item_radar
+        from ..tables import maturity_label
 
         missing = (f"<p class='qkit-warn'>{tr('partial', lang)}：{esc(join_list(card.missing, lang))}</p>"
                    if card.missing else "")
@@ -708,7 +699,7 @@ class SummaryPanel(w.VBox):
                             f"<th>{tr('points', lang)}</th><th>{tr('earned', lang)}</th><th>{tr('score', lang)}</th>"
                             f"</tr>{rows}</table>")
         self.radar.value = _png(item_radar(card, lang))
-        gaps = [c for c in card.gaps() if c.at_stake > 0][:PRIORITIES]
+        gaps = card.priorities(PRIORITIES)
         entries = "".join(
             f"<li><b>{esc(c.id)} {esc(c.name(lang))}</b> — {tr('at_stake', lang)} {fmt_points(c.at_stake)}"
             + "".join(f"<div class='qkit-muted'>· {esc(o)}</div>" for o in c.ofis) + "</li>"
@@ -765,13 +756,13 @@ class ExportPanel(w.VBox):
             return f"{stem}.yaml", session.yaml().encode("utf-8"), "application/x-yaml"
         with tempfile.TemporaryDirectory() as tmp:
             if kind == "excel":
-                from .excel import write_workbook
+                from ..excel import write_workbook
 
                 path = write_workbook(session.scorecard, FilePath(tmp) / f"{stem}.xlsx", lang)
                 return path.name, path.read_bytes(), XLSX
             if session.problems:
                 raise QkitError(session.problems)
-            from .report import make_report
+            from ..report import make_report
 
             document = FilePath(tmp) / f"{stem}.yaml"
             document.write_text(session.yaml(), encoding="utf-8")
