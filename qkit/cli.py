@@ -20,7 +20,7 @@ from rich.table import Table
 
 from . import __version__, document, template
 from .errors import Problem, QkitError
-from .i18n import fmt_cell, fmt_date, fmt_percent, fmt_points, join_list, tr
+from .i18n import fmt_cell, fmt_date, fmt_percent, fmt_points, join_list, render_problems, tr
 from .rubric import RubricIndex
 from .scoring import Scorecard, score
 from .web.serve import DEFAULT_PORT, base_url, serve
@@ -150,8 +150,8 @@ def _validate(args, index: RubricIndex, lang: str, out: Console) -> int:
         except QkitError as exc:
             failed += 1
             err.print(tr("invalid", lang, file=path, n=len(exc.problems)), markup=False, style="bold red")
-            for problem in exc.problems:
-                err.print(f"  - {problem.render(lang)}", markup=False, highlight=False)
+            for line in render_problems(exc.problems, lang):
+                err.print(f"  - {line}", markup=False, highlight=False)
         else:
             out.print(tr("valid", lang, file=path), markup=False)
     return 1 if failed else 0

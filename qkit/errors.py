@@ -53,4 +53,7 @@ class QkitError(Exception):
         super().__init__(self.render("en"))
 
     def render(self, lang: str = "zh") -> str:
-        return "\n".join(p.render(lang) for p in self.problems)
+        """One line per problem; a problem repeated in many places is one line with the count."""
+        from .i18n import render_problems
+
+        return "\n".join(render_problems(self.problems, lang))

@@ -35,6 +35,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "better": ("应为 higher（越高越好）或 lower（越低越好）", "must be higher or lower"),
     "results_clause": ("指标应支持一个结果条款；可选：{allowed}", "a KPI must support a results clause; choose one of: {allowed}"),
     "kpi_no_values": ("该指标没有任何年度数据，请至少填写一年的数值", "this KPI has no values; enter at least one year"),
+    "repeated": ("{message}（共 {n} 处：{places} 等）", "{message} ({n} places: {places} …)"),
     "year": ("年份应为四位数的年份（例如 2025）", "a year must be a four-digit year (e.g. 2025)"),
     "empty_text": ("内容为空，请填写或删除此行", "empty entry; fill it in or remove the line"),
     "no_rubrics": ("未找到任何评定标准文件（*.yaml）；已查找：{allowed}", "no rubric files (*.yaml) found; searched: {allowed}"),
@@ -380,6 +381,31 @@ def problem_message(problem: Any, lang: str | None = DEFAULT_LANG) -> str:
     if "allowed" in params and isinstance(params["allowed"], (list, tuple)):
         params["allowed"] = join_list(params["allowed"], lang)
     return tr(problem.code, lang, **params)
+
+
+REPEATED = 3  # a problem found this often or more is said once, with its count and first places
+PLACES_SHOWN = 3
+
+
+def render_problems(problems: list[Any], lang: str | None = DEFAULT_LANG) -> list[str]:
+    """Each problem on a line; the same problem found in many places is one line with the count.
+
+    "The same" means the same message (code and parameters); the values may
+    differ. A document converted from JSON with 250 bad year keys reads as
+    one line, not 250.
+    """
+    groups: dict[tuple, list[Any]] = {}
+    for problem in problems:
+        key = (problem.code, repr(sorted(problem.params.items())))
+        groups.setdefault(key, []).append(problem)
+    lines = []
+    for group in groups.values():
+        if len(group) < REPEATED:
+            lines += [render_problem(p, lang) for p in group]
+        else:
+            places = join_list([p.field for p in group[:PLACES_SHOWN]], lang)
+            lines.append(tr("repeated", lang, message=problem_message(group[0], lang), n=len(group), places=places))
+    return lines
 
 
 def render_problem(problem: Any, lang: str | None = DEFAULT_LANG) -> str:
