@@ -9,6 +9,8 @@ others go on; its notebook is kept for a look at where it stopped.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -17,12 +19,14 @@ from pathlib import Path
 
 from . import charts, excel, sections, tables
 from .errors import Problem, QkitError
+from .files import remove, replacing, writable_folder, write_atomic
 from .i18n import tr
 from .report import TEMPLATE, Reporter, report_paths
 
 DOCUMENT_PATTERNS = ("*.yaml", "*.yml")
 SUMMARY_XLSX, SUMMARY_CSV, COHORT_PNG = "summary.xlsx", "summary.csv", "cohort.png"
 RESERVED_STEMS = ("summary", "cohort")  # their reports would overwrite the cohort summary
+MANIFEST = ".qkit-batch.json"  # which reports are complete, written after all their files
 
 
 @dataclass
@@ -34,6 +38,7 @@ class Outcome:
     reason: str = ""
     notebook: Path | None = None
     notes: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
 
 
 @dataclass
@@ -60,10 +65,54 @@ def find_documents(folder: Path) -> list[Path]:
     return docs
 
 
-def is_current(document: Path, out_dir: Path) -> bool:
-    """True when the document's HTML report is newer than the document."""
-    html = report_paths(document, out_dir)["html"]
-    return html.is_file() and html.stat().st_mtime > document.stat().st_mtime
+class Manifest:
+    """The reports of an output folder known to be complete: ``OUT/.qkit-batch.json``.
+
+    An applicant is entered only after every one of its files was written, and
+    taken out before its report is made again, so a run killed half-way leaves
+    no entry for what it did not finish. ``--resume`` trusts this file, not
+    time stamps: a report is current when its entry names the document as it
+    is now (its SHA-256 and modification time), the same options, and files
+    that are all still there with the sizes they were written with.
+    """
+
+    def __init__(self, out_dir: Path, options: dict):
+        self.path = out_dir / MANIFEST
+        self.options = json.dumps({k: str(v) for k, v in sorted(options.items())}, ensure_ascii=False)
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            self.entries = data["documents"] if isinstance(data.get("documents"), dict) else {}
+        except (OSError, ValueError, AttributeError):
+            self.entries = {}  # missing or unreadable: nothing is known to be complete
+
+    @staticmethod
+    def _document(document: Path) -> dict:
+        return {"sha256": hashlib.sha256(document.read_bytes()).hexdigest(),
+                "mtime_ns": document.stat().st_mtime_ns}
+
+    def is_current(self, document: Path) -> bool:
+        entry = self.entries.get(document.name)
+        if not isinstance(entry, dict) or entry.get("options") != self.options:
+            return False
+        if {k: entry.get(k) for k in ("sha256", "mtime_ns")} != self._document(document):
+            return False
+        files = entry.get("files") or {}
+        return bool(files) and all((self.path.parent / name).is_file()
+                                   and (self.path.parent / name).stat().st_size == size
+                                   for name, size in files.items())
+
+    def forget(self, documents: list[Path]) -> None:
+        for document in documents:
+            self.entries.pop(document.name, None)
+        self._write()
+
+    def complete(self, document: Path, files: list[Path]) -> None:
+        self.entries[document.name] = {**self._document(document), "options": self.options,
+                                       "files": {f.name: f.stat().st_size for f in files}}
+        self._write()
+
+    def _write(self) -> None:
+        write_atomic(self.path, json.dumps({"format": 1, "documents": self.entries}, ensure_ascii=False, indent=1))
 
 
 # --- inside a worker process ---------------------------------------------------
@@ -81,7 +130,8 @@ def _start_worker(options: dict) -> None:
 def _report_one(document: Path, out_dir: Path) -> Outcome:
     try:
         files = _reporter.run(document, out_dir)
-        return Outcome(document, True, notes=files.notes)
+        written = [files.notebook, files.scores, files.html, files.excel] + ([files.pdf] if files.pdf else [])
+        return Outcome(document, True, notes=files.notes, files=written)
     except QkitError as exc:
         reason = exc.render(_reporter.lang)
     except Exception as exc:  # noqa: BLE001 - one applicant's failure must not stop the others
@@ -103,14 +153,12 @@ def run_batch(folder: Path, out_dir: Path, jobs: int = 2, resume: bool = False, 
     docs = find_documents(folder)
     if not template.is_file():
         raise QkitError(Problem(str(template), "file_missing"))
-    out_dir = out_dir.resolve()
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise QkitError(Problem(str(out_dir), "cannot_write", params={"detail": exc.strerror})) from None
-    skipped = [d for d in docs if resume and is_current(d, out_dir)]
-    todo = [d for d in docs if d not in skipped]
+    out_dir = writable_folder(out_dir.resolve())  # before any work: a read-only folder fails now, not at the end
     options = {"lang": lang, "rubric_dirs": rubric_dirs, "template": template, "timeout": timeout, "pdf": pdf}
+    manifest = Manifest(out_dir, {**options, "template": hashlib.sha256(template.read_bytes()).hexdigest()})
+    skipped = [d for d in docs if resume and manifest.is_current(d)]
+    todo = [d for d in docs if d not in skipped]
+    manifest.forget(todo)
     task = progress.add_task(tr("batch_progress", lang), total=len(todo)) if progress else None
     done, failed = [], []
     if todo:
@@ -125,11 +173,13 @@ def run_batch(folder: Path, out_dir: Path, jobs: int = 2, resume: bool = False, 
                     outcome = Outcome(futures[future], False, tr("worker_died", lang))
                 outcome.document = futures[future]
                 (done if outcome.ok else failed).append(outcome)
+                if outcome.ok:
+                    manifest.complete(outcome.document, outcome.files)
                 if progress:
                     progress.advance(task)
     ok = skipped + [o.document for o in done]
     for name in (SUMMARY_XLSX, SUMMARY_CSV, COHORT_PNG):
-        (out_dir / name).unlink(missing_ok=True)  # a summary of an earlier run must not pass for this one
+        remove(out_dir / name)  # a summary of an earlier run must not pass for this one
     summary = write_summary([d for d in docs if d in ok], out_dir, lang, rubric_dirs) if ok else []
     done.sort(key=lambda o: docs.index(o.document))
     failed.sort(key=lambda o: docs.index(o.document))
@@ -142,9 +192,9 @@ def write_summary(documents: list[Path], out_dir: Path, lang: str = "zh",
     cards = [sections.load_scorecard(d, rubric_dirs) for d in documents]
     frame = tables.summary_frame(cards, [d.name for d in documents], lang)
     xlsx = excel.write_sheets(out_dir / SUMMARY_XLSX, {tr("sheet_summary", lang): frame})
-    csv = out_dir / SUMMARY_CSV
-    # the BOM makes Excel read the Chinese right
-    excel.csv_safe(frame).to_csv(csv, index=False, encoding="utf-8-sig")
-    png = out_dir / COHORT_PNG
-    charts.cohort_chart(cards, lang).savefig(png, dpi=150)
+    csv, png = out_dir / SUMMARY_CSV, out_dir / COHORT_PNG
+    with replacing(csv, ".csv") as partial:
+        excel.csv_safe(frame).to_csv(partial, index=False, encoding="utf-8-sig")  # the BOM: Excel reads Chinese
+    with replacing(png, ".png") as partial:
+        charts.cohort_chart(cards, lang).savefig(partial, dpi=150, format="png")
     return [xlsx, csv, png]

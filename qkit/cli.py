@@ -20,6 +20,7 @@ from rich.table import Table
 
 from . import __version__, document, template
 from .errors import Problem, QkitError
+from .files import write_atomic
 from .i18n import fmt_cell, fmt_date, fmt_percent, fmt_points, join_list, render_problems, tr
 from .rubric import RubricIndex
 from .scoring import Scorecard, score
@@ -133,10 +134,7 @@ def _new(args, index: RubricIndex, lang: str, out: Console) -> int:
     rubric = index.load(args.rubric)
     if args.output.exists() and not args.force:
         raise QkitError(Problem(str(args.output), "output_exists"))
-    try:
-        args.output.write_text(template.render(rubric), encoding="utf-8")
-    except OSError as exc:
-        raise QkitError(Problem(str(args.output), "cannot_write", params={"detail": exc.strerror})) from None
+    write_atomic(args.output, template.render(rubric))
     out.print(tr("written", lang, file=args.output), markup=False)
     return 0
 

@@ -17,10 +17,18 @@ from typing import Any
 import yaml
 
 from .errors import NO_VALUE, Problem, QkitError
+from .i18n import fmt_bytes
 from .rubric import STEP, IndividualRubric, OrganizationRubric, RubricIndex, rubric_kinds
 
 FORMAT_VERSION = 1
 BETTER = ("higher", "lower")
+
+# Input limits, enforced while parsing, before anything is expanded. The largest
+# shipped sample is 40 KB, 5 levels deep and about 2,000 values: these leave
+# room for a hundred times that, and stop a file built to exhaust memory or time.
+MAX_BYTES = 4 * 1024 * 1024
+MAX_DEPTH = 20
+MAX_VALUES = 200_000  # values after YAML aliases (*name) are expanded
 
 TOP_FIELDS = ("format_version", "rubric", "applicant", "assessment", "profile", "clauses", "results")
 ASSESSMENT_FIELDS = ("date", "stage", "assessors")
@@ -341,11 +349,49 @@ def check_partial(data: Any, index: RubricIndex | None = None) -> tuple[Assessme
     return checker.document(data), checker.problems
 
 
+def check_limits(text: str, where: str = "") -> None:
+    """Refuse text over the size, nesting or alias-expansion limits, reading it as a stream of events.
+
+    The check never builds the data: nesting is counted as it opens (so a file
+    100,000 levels deep stops at level 21), and each anchor's size is counted
+    once and added wherever an alias repeats it, so a "billion laughs" file is
+    refused after reading a few lines.
+    """
+    size = len(text.encode("utf-8"))
+    if size > MAX_BYTES:
+        raise QkitError(Problem(where, "too_big", params={"size": fmt_bytes(size), "limit": fmt_bytes(MAX_BYTES)}))
+    anchors: list[str | None] = []  # the anchor of each open mapping or list
+    counts = [0]  # values counted so far inside each open mapping or list (the document first)
+    expanded: dict[str, int] = {}  # how many values each anchor stands for
+    for event in yaml.parse(text):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            if len(anchors) == MAX_DEPTH:
+                raise QkitError(Problem(where, "too_deep", params={"limit": MAX_DEPTH,
+                                                                   "line": event.start_mark.line + 1}))
+            anchors.append(event.anchor)
+            counts.append(0)
+            continue
+        if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            anchor, values = anchors.pop(), counts.pop() + 1
+        elif isinstance(event, yaml.ScalarEvent):
+            anchor, values = event.anchor, 1
+        elif isinstance(event, yaml.AliasEvent):
+            anchor, values = None, expanded.get(event.anchor, 1)
+        else:
+            continue
+        if anchor:
+            expanded[anchor] = values
+        counts[-1] += values
+        if counts[-1] > MAX_VALUES:
+            raise QkitError(Problem(where, "too_many_values", params={"limit": f"{MAX_VALUES:,}"}))
+
+
 def parse_yaml(text: str, where: str = "") -> Any:
-    """YAML text to data, with syntax errors as a Problem naming line and column."""
+    """YAML text to data, within the input limits; syntax errors as a Problem naming line and column."""
     if not text.strip():
         raise QkitError(Problem(where, "file_empty"))
     try:
+        check_limits(text, where)
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -355,13 +401,20 @@ def parse_yaml(text: str, where: str = "") -> Any:
 
 
 def read_text(path: str | Path) -> str:
+    """A document file's text, refusing folders, unreadable files and files over the size limit unread."""
     path = Path(path)
     try:
+        if path.is_dir():
+            raise QkitError(Problem(str(path), "is_folder"))
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise QkitError(Problem(str(path), "too_big", params={"size": fmt_bytes(size),
+                                                                  "limit": fmt_bytes(MAX_BYTES)}))
         raw = path.read_bytes()
     except FileNotFoundError:
         raise QkitError(Problem(str(path), "file_missing")) from None
-    except IsADirectoryError:
-        raise QkitError(Problem(str(path), "file_missing")) from None
+    except OSError as exc:
+        raise QkitError(Problem(str(path), "cannot_read", params={"detail": exc.strerror or str(exc)})) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:

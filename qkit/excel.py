@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import analytics, tables
+from .files import replacing
 from .i18n import tr
 from .scoring import Scorecard
 
@@ -66,7 +67,7 @@ def style_sheet(ws: Worksheet) -> None:
 def write_sheets(path: str | Path, sheets: dict[str, pd.DataFrame]) -> Path:
     """Write named tables, one per sheet, each styled by ``style_sheet``."""
     path = Path(path)
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+    with replacing(path, ".xlsx") as partial, pd.ExcelWriter(partial, engine="openpyxl") as writer:
         for name, frame in sheets.items():
             frame.to_excel(writer, sheet_name=name, index=False)
             keep_text(writer.sheets[name])

@@ -12,6 +12,13 @@ DEFAULT_LANG = "zh"
 MESSAGES: dict[str, tuple[str, str]] = {
     # problems with input; {allowed} and {detail} come from the Problem's params
     "file_missing": ("文件不存在", "file not found"),
+    "is_folder": ("这是一个文件夹，不是自评文件；请给出 .yaml 文件", "this is a folder, not an assessment document; give a .yaml file"),
+    "cannot_read": ("无法读取：{detail}", "cannot read: {detail}"),
+    "too_big": ("文件过大（{size}），自评文件最大 {limit}", "the file is too large ({size}); a document may have at most {limit}"),
+    "too_deep": ("第 {line} 行附近嵌套超过 {limit} 层；自评文件不需要这么多层，请检查缩进或括号",
+                 "nested more than {limit} levels near line {line}; a document needs far fewer, check the indentation or brackets"),
+    "too_many_values": ("内容展开后超过 {limit} 个值（YAML 别名 * 重复引用过多）；自评文件不需要别名，请写出内容本身",
+                        "more than {limit} values once YAML aliases (*name) are expanded; a document needs no aliases, write the content itself"),
     "file_empty": ("文件为空，请填写评估内容或用 qkit new 生成模板", "the file is empty; fill it in or create a template with qkit new"),
     "not_utf8": ("文件不是 UTF-8 编码，请另存为 UTF-8 后重试", "the file is not UTF-8 encoded; save it as UTF-8 and try again"),
     "yaml_syntax": ("YAML 格式错误，第 {line} 行第 {column} 列附近：{detail}", "YAML syntax error near line {line}, column {column}: {detail}"),
@@ -42,6 +49,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rubric_invalid": ("评定标准文件有误：{detail}", "invalid rubric file: {detail}"),
     "output_exists": ("文件已存在；如需覆盖请加 --force", "file exists; add --force to overwrite"),
     "cannot_write": ("无法写入：{detail}", "cannot write: {detail}"),
+    "disk_full": ("磁盘空间已满，无法写入；请清理磁盘或换一个位置", "the disk is full; free some space or write elsewhere"),
+    "read_only": ("该位置只读，无法写入；请换一个可写的文件夹", "this location is read-only; choose a folder you can write to"),
+    "permission_denied": ("没有写入或读取权限；请换一个文件夹或请管理员授权", "permission denied; choose another folder or ask for access"),
     "no_cjk_font": ("未找到中文字体，图表无法显示中文。请安装 Debian 软件包 fonts-noto-cjk（apt-get install fonts-noto-cjk）后重试",
                     "no CJK font found, so charts cannot show Chinese text; install the Debian package fonts-noto-cjk (apt-get install fonts-noto-cjk) and try again"),
     # running reports (qkit.report, qkit.batch)
@@ -62,6 +72,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_revision": ("没有此版本；可选第 1 到第 {latest} 版", "no such revision; choose 1 to {latest}"),
     "stale_revision": ("该申报单位已在其他窗口保存了更新版本（第 {latest} 版），本次修改未保存。请先复制您刚才的修改，刷新页面后再填入",
                        "a newer version (revision {latest}) was saved in another window, so this change was not saved. Copy your change, reload the page and enter it again"),
+    "store_empty": ("数据库文件为空（0 字节），可能已丢失或损坏，qkit 不会在其上新建数据库。请从备份恢复该文件；如确需从头开始，请先删除它",
+                    "the database file is empty (0 bytes): it may have been lost or damaged, so qkit will not start a new one over it. Restore it from a backup, or delete it to start afresh"),
+    "store_read_only": ("数据目录只读：可以查看和导出，但不能保存或修改", "the data folder is read-only: it can be read and exported, not changed"),
     "store_unreadable": ("无法使用数据库：{detail}", "cannot use the database: {detail}"),
     "store_newer": ("数据库由更新版本的 qkit 创建，本版本只支持第 {supported} 版格式，请升级 qkit",
                     "the database was made by a newer qkit; this version supports format {supported} only, please upgrade"),
@@ -77,6 +90,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "duplicate_year": ("该年份已有一行数据，请改成其他年份", "this year already has a row; choose another year"),
     "series_name": ("对比系列名称不能为空，也不能与其他系列重名", "a comparison series needs a name of its own"),
     "import_type": ("只能导入以下格式的文件：{allowed}", "only these files can be imported: {allowed}"),
+    "import_too_big": ("文件过大（{size}），导入的表格最大 {limit}；请只保留指标数据", "the file is too large ({size}); an imported table may have at most {limit}, keep only the KPI data"),
+    "import_rows": ("表格超过 {limit} 行；请只保留指标数据", "the table has more than {limit} rows; keep only the KPI data"),
     "import_unreadable": ("无法读取该文件：{detail}", "cannot read this file: {detail}"),
     "import_columns": ("未找到表头；第一行（或前几行之一）应包含列名：{allowed}", "no heading row found; a row near the top must name the columns {allowed}"),
 }
@@ -342,6 +357,13 @@ def fmt_points(value: float | None) -> str:
     return "0" if text == "-0" else text
 
 
+def fmt_bytes(size: int) -> str:
+    """A file size as people read it: 850 KB, 4 MB."""
+    if size >= 1024 * 1024:
+        return f"{fmt_points(size / 1024 / 1024)} MB"
+    return f"{max(1, round(size / 1024))} KB"
+
+
 def fmt_value(value: float | None) -> str:
     """A KPI value as entered: up to six significant digits (0.047, 38.2, 1250), no float noise."""
     return "—" if value is None else f"{value:.6g}"
@@ -408,13 +430,59 @@ def render_problems(problems: list[Any], lang: str | None = DEFAULT_LANG) -> lis
     return lines
 
 
+def short_repr(value: Any, limit: int = 60) -> str:
+    """A value as a message shows it, cut to ``limit`` characters *before* it is turned into text.
+
+    A value can be a list nested a thousand levels deep or a string of a
+    million characters: only as much of it is visited as will be shown.
+    """
+    parts: list[str] = []
+    budget = [limit + 1]
+
+    def emit(text: str) -> None:
+        parts.append(text[:budget[0]])
+        budget[0] -= len(parts[-1])
+
+    stack: list[Any] = [value]
+    while stack and budget[0] > 0:
+        item = stack.pop()
+        if isinstance(item, _Token):
+            emit(item.text)
+        elif isinstance(item, str):
+            emit(repr(item[:budget[0]]))
+        elif isinstance(item, dict):
+            entries = [_Token("{")]
+            for i, (key, val) in enumerate(item.items()):
+                if i * 2 > budget[0]:
+                    break
+                entries += [_Token(", ")] if i else []
+                entries += [key, _Token(": "), val]
+            stack += reversed(entries + [_Token("}")])
+        elif isinstance(item, (list, tuple)):
+            entries = [_Token("[")]
+            for i, val in enumerate(item):
+                if i * 2 > budget[0]:
+                    break
+                entries += ([_Token(", ")] if i else []) + [val]
+            stack += reversed(entries + [_Token("]")])
+        else:
+            emit(str(item))
+    text = "".join(parts)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+class _Token:
+    """Literal text in ``short_repr``'s work list (brackets and separators)."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+
 def render_problem(problem: Any, lang: str | None = DEFAULT_LANG) -> str:
     message = problem_message(problem, lang)
     sep = "：" if _lang(lang) == 0 else ": "
     text = f"{problem.field}{sep}{message}" if problem.field else message
     if problem.has_value:
-        shown = repr(problem.value) if isinstance(problem.value, str) else str(problem.value)
-        if len(shown) > 60:
-            shown = shown[:57] + "…"
+        shown = short_repr(problem.value)
         text += f"（{tr('value', lang)}：{shown}）" if _lang(lang) == 0 else f" ({tr('value', lang)} {shown})"
     return text

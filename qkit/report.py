@@ -28,6 +28,7 @@ import nbformat
 
 from . import excel, sections
 from .errors import Problem, QkitError
+from .files import remove, replacing, writable_folder, write_atomic
 from .i18n import tr
 from .resources import REPORT_TEMPLATE, TEMPLATES
 from .scoring import Scorecard
@@ -83,17 +84,17 @@ def find_chromium() -> str | None:
 
 
 def print_pdf(html: Path, pdf: Path, chromium: str, timeout: float = 120) -> None:
-    """Print an HTML file to PDF with headless Chromium in a throwaway profile."""
-    with tempfile.TemporaryDirectory(prefix="qkit-chromium-") as profile:
-        cmd = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--print-to-pdf={pdf}",
+    """Print an HTML file to PDF with headless Chromium in a throwaway profile (renamed into place when whole)."""
+    with tempfile.TemporaryDirectory(prefix="qkit-chromium-") as profile, replacing(pdf, ".pdf") as partial:
+        cmd = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--print-to-pdf={partial}",
                html.resolve().as_uri()]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
             detail = (proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"])[-1]
         except (OSError, subprocess.TimeoutExpired) as exc:
             detail = str(exc)
-    if not pdf.is_file() or pdf.stat().st_size == 0:
-        raise QkitError(Problem(str(pdf), "pdf_failed", params={"detail": detail}))
+        if partial.stat().st_size == 0:
+            raise QkitError(Problem(str(pdf), "pdf_failed", params={"detail": detail}))
 
 
 class Reporter:
@@ -185,14 +186,13 @@ class Reporter:
 
         assessment, out_dir = Path(assessment).resolve(), Path(out_dir).resolve()
         paths = report_paths(assessment, out_dir)
-        try:
-            out_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise QkitError(Problem(str(out_dir), "cannot_write", params={"detail": exc.strerror})) from None
-        for path in paths.values():
-            path.unlink(missing_ok=True)
+        if assessment.is_dir():
+            raise QkitError(Problem(str(assessment), "is_folder"))
         if not assessment.is_file():
             raise QkitError(Problem(str(assessment), "file_missing"))
+        writable_folder(out_dir)
+        for path in paths.values():
+            remove(path)
         try:
             card, problems = sections.load_scorecard(assessment, self.rubric_dirs), []
         except QkitError as exc:
@@ -213,7 +213,8 @@ class Reporter:
         except RuntimeError as exc:  # the kernel did not start
             self.close()
             failure = Problem(str(assessment), "kernel_failed", params={"detail": str(exc)})
-        nbformat.write(nb, paths["notebook"])
+        with replacing(paths["notebook"], ".ipynb") as partial:
+            nbformat.write(nb, partial)
         if problems:
             raise QkitError(problems)
         if failure:
@@ -222,7 +223,7 @@ class Reporter:
                             seconds=seconds)
         nb.metadata["title"] = f"{tr('report_title', self.lang)} · {card.assessment.name}"
         with _timed(seconds, "html"):
-            paths["html"].write_text(self.export_html(nb), encoding="utf-8")
+            write_atomic(paths["html"], self.export_html(nb))
         with _timed(seconds, "excel"):
             excel.write_workbook(card, paths["excel"], self.lang)
         if not self.want_pdf:

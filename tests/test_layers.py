@@ -1,7 +1,7 @@
 """The package's layers: core below views below the edges, and nothing imports upwards.
 
-core   errors, i18n, resources, rubric, document, scoring, analytics, template
-views  charts, tables, sections, excel, report, batch
+core   errors, i18n, resources, files, rubric, document, scoring, analytics, template
+views  charts, tables, html, sections, excel, report, batch
 edges  qkit.web (store, session, widgets, serve, kpi_import), cli, __main__
 """
 
@@ -18,8 +18,8 @@ import pytest
 import qkit
 
 PACKAGE = Path(qkit.__file__).parent
-CORE = {"errors", "i18n", "resources", "rubric", "document", "scoring", "analytics", "template"}
-VIEWS = {"charts", "tables", "sections", "excel", "report", "batch"}
+CORE = {"errors", "i18n", "resources", "files", "rubric", "document", "scoring", "analytics", "template"}
+VIEWS = {"charts", "tables", "html", "sections", "excel", "report", "batch"}
 EDGES = {"web", "cli", "__main__"}
 LAYER = {**{m: 0 for m in CORE}, **{m: 1 for m in VIEWS}, **{m: 2 for m in EDGES}, "__init__": 0}
 
@@ -70,6 +70,9 @@ def test_no_module_imports_a_layer_above_its_own(path):
     assert not upward, f"{path.relative_to(PACKAGE)} (layer {own}) imports {upward}"
 
 
+def test_the_shared_html_environment_stands_on_the_core_only():
+    """Both the report's sections and the web form render through qkit.html: it needs no other view."""
+    assert imports_of(PACKAGE / "html.py") <= CORE
 
 
 def test_the_check_sees_imports_inside_functions_and_from_subpackages():

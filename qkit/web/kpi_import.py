@@ -16,12 +16,19 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from pathlib import PurePath
 from typing import Any
 
 from ..errors import Problem, QkitError
-from ..i18n import LABELS, tr
+from ..i18n import LABELS, fmt_bytes, tr
 from .session import parse_number, parse_year
+
+# Upload limits: a real KPI table has tens of rows and is a few KB (the shipped samples' largest is under
+# 10 KB as CSV); these leave room for far more and refuse a file built to exhaust the server.
+MAX_UPLOAD = 2 * 1024 * 1024  # bytes of the uploaded file
+MAX_UNPACKED = 20 * 1024 * 1024  # bytes an .xlsx (a zip) may unpack to
+MAX_ROWS = 5000
 
 COLUMNS = ("clause", "kpi", "unit", "better", "series", "year", "value", "target")
 REQUIRED = ("clause", "kpi")
@@ -66,26 +73,46 @@ def read_kpis(filename: str, content: bytes) -> list[dict[str, Any]]:
 
 def _table(filename: str, content: bytes) -> list[list[Any]]:
     suffix = PurePath(filename).suffix.lower()
+    if len(content) > MAX_UPLOAD:
+        raise QkitError(Problem(filename, "import_too_big", params={"size": fmt_bytes(len(content)),
+                                                                    "limit": fmt_bytes(MAX_UPLOAD)}))
     try:
         if suffix == ".xlsx":
-            return _xlsx_rows(content)
+            return _xlsx_rows(content, filename)
         if suffix == ".csv":
-            return list(csv.reader(io.StringIO(_decode(content))))
+            return _limited(csv.reader(io.StringIO(_decode(content))), filename)
+    except QkitError:
+        raise
     except Exception as exc:  # any unreadable upload is the user's file, never a crash of the form
         raise QkitError(Problem(filename, "import_unreadable", params={"detail": str(exc) or type(exc).__name__})) from None
     raise QkitError(Problem(filename, "import_type", params={"allowed": [".csv", ".xlsx"]}))
 
 
-def _xlsx_rows(content: bytes) -> list[list[Any]]:
+def _xlsx_rows(content: bytes, filename: str) -> list[list[Any]]:
     """The first sheet that has KPI headings (the Excel export keeps them on a later sheet)."""
     from openpyxl import load_workbook
 
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:  # sizes as the zip declares them, nothing unpacked yet
+        unpacked = sum(member.file_size for member in archive.infolist())
+    if unpacked > MAX_UNPACKED:
+        raise QkitError(Problem(filename, "import_too_big", params={"size": fmt_bytes(unpacked),
+                                                                    "limit": fmt_bytes(MAX_UNPACKED)}))
     book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    sheets = [[list(row) for row in sheet.iter_rows(values_only=True)] for sheet in book.worksheets]
+    sheets = [_limited(sheet.iter_rows(values_only=True), filename) for sheet in book.worksheets]
     for rows in sheets:
         if any(_columns(row)[0].keys() >= set(REQUIRED) for row in rows[:10]):
             return rows
     return sheets[0] if sheets else []
+
+
+def _limited(rows, filename: str) -> list[list[Any]]:
+    """At most MAX_ROWS rows, read one by one: a longer table is refused before it is all in memory."""
+    out = []
+    for row in rows:
+        if len(out) == MAX_ROWS:
+            raise QkitError(Problem(filename, "import_rows", params={"limit": f"{MAX_ROWS:,}"}))
+        out.append(list(row))
+    return out
 
 
 def _decode(content: bytes) -> str:

@@ -37,6 +37,7 @@ import yaml
 from .. import template
 from ..document import parse_yaml
 from ..errors import Problem, QkitError
+from ..files import file_error, writable_folder, write_atomic
 from ..i18n import tr
 from ..rubric import RubricIndex
 
@@ -138,26 +139,36 @@ class Store:
         self.dir = Path(data_dir)
         self.path = self.dir / DB_NAME
         self.index = index or RubricIndex.scan()
+        if self.path.is_file() and self.path.stat().st_size == 0:
+            # an empty file where the database should be may be a lost database: never start over on top of it
+            raise QkitError(Problem(str(self.path), "store_empty"))
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise QkitError(Problem(str(self.dir), "cannot_write", params={"detail": exc.strerror})) from None
+            raise file_error(self.dir, exc) from None
+        # a folder qkit may not write to (a read-only mount, a backup copy) can still be read: list, history, export
+        self.read_only = not os.access(self.dir, os.W_OK)
+        if self.read_only and not self.path.is_file():
+            raise QkitError(Problem(str(self.dir), "read_only"))
         with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            with self._write(db):
-                version = db.execute("PRAGMA user_version").fetchone()[0]
-                if version > SCHEMA_VERSION:
-                    raise QkitError(Problem(str(self.path), "store_newer", version,
-                                            {"supported": SCHEMA_VERSION}))
-                if version == 0:
-                    for statement in SCHEMA:
-                        db.execute(statement)
-                    db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise QkitError(Problem(str(self.path), "store_newer", version, {"supported": SCHEMA_VERSION}))
+            if version == 0:
+                db.execute("PRAGMA journal_mode=WAL")
+                with self._write(db):
+                    if db.execute("PRAGMA user_version").fetchone()[0] == 0:  # not made meanwhile by another process
+                        for statement in SCHEMA:
+                            db.execute(statement)
+                        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         try:
-            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
+            if self.read_only:  # nobody can write here, so nothing changes under us: read the file as it is
+                db = sqlite3.connect(f"{self.path.as_uri()}?mode=ro&immutable=1", uri=True, isolation_level=None)
+            else:
+                db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
         except sqlite3.Error as exc:
             raise QkitError(Problem(str(self.path), "store_unreadable", params={"detail": str(exc)})) from None
         try:
@@ -171,6 +182,8 @@ class Store:
     @contextmanager
     def _write(self, db: sqlite3.Connection) -> Iterator[None]:
         """One IMMEDIATE transaction: the write lock is taken before anything is read."""
+        if self.read_only:
+            raise QkitError(Problem(str(self.dir), "store_read_only"))
         db.execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -320,17 +333,8 @@ class Store:
         Documents that do not pass the checks yet are written too: the caller
         reports their problems.
         """
-        folder = Path(folder)
-        paths = []
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            for applicant in self.applicants():
-                path = folder / export_name(applicant)
-                path.write_text(self.latest(applicant.id).document, encoding="utf-8")
-                paths.append(path)
-        except OSError as exc:
-            raise QkitError(Problem(str(folder), "cannot_write", params={"detail": exc.strerror})) from None
-        return paths
+        folder = writable_folder(folder)
+        return [write_atomic(folder / export_name(a), self.latest(a.id).document) for a in self.applicants()]
 
 
 def export_name(applicant: Applicant) -> str:
