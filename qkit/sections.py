@@ -10,19 +10,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import pandas as pd
 
-from . import analytics, charts, document, tables
-from .i18n import fmt_band, fmt_cell, fmt_date, fmt_percent, fmt_points, fmt_value, join_list, tr
-from .resources import TEMPLATES
+from . import analytics, charts, document, html, tables
+from .i18n import fmt_date, fmt_value, join_list, tr
 from .rubric import RubricIndex
 from .scoring import Scorecard, score
-
 
 
 @dataclass(frozen=True)
@@ -35,17 +31,8 @@ class Html:
         return self.html
 
 
-@cache
-def _macros() -> Any:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(tr=tr, join_list=join_list, fmt_date=fmt_date)
-    env.filters.update(points=fmt_points, percent=fmt_percent, cell=fmt_cell, band=fmt_band)
-    return env.get_template("report_sections.html.j2").module
-
-
 def _render(macro: str, **context: Any) -> Html:
-    return Html(str(getattr(_macros(), macro)(**context)))
+    return Html(str(html.macro("report_sections.html.j2", macro, **context)))
 
 
 def load_scorecard(assessment: str | Path, rubrics: list[str | Path] | None = None) -> Scorecard:

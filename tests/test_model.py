@@ -9,8 +9,10 @@ import openpyxl
 import pytest
 import yaml
 
-from conftest import sample_paths
+from conftest import full_document, sample_paths
 from qkit import load, load_rubric, score
+from qkit.analytics import analyze_kpi, draft_hint
+from qkit.errors import QkitError
 from qkit.excel import write_workbook
 from qkit.web.kpi_import import read_kpis
 from qkit.web.session import Session
@@ -225,3 +227,50 @@ def test_flush_saves_pending_edits_but_never_over_a_newer_revision(store, applic
     second.flush()
     second.flush()
     assert second.stale and store.latest(applicant_row.id).number == 2
+
+
+def test_a_clause_score_and_its_data_hint_come_from_the_session(store, applicant):
+    session = open_session(store, applicant[1])
+    assert session.clause_score("5.2.2").score is None
+    session.set(("clauses", "5.2.2", "score"), 60)
+    assert (session.clause_score("5.2.2").score, session.clause_score("5.2.2").earned) == (60, 30)
+    assert session.clause_score("9.9.9") is None
+    assert session.data_hint("5.2.2") is None  # a process clause: no data hint
+    empty = session.data_hint("5.2.4")  # a results clause without KPIs: sentences saying so, no band
+    assert empty.band is None and empty.sentences
+    session.set(("results",), [{"clause": "5.2.4", "name": "营业收入", "unit": "亿元", "target": 50,
+                                "values": {2023: 40, 2024: 45, 2025: 52}}])
+    hint = session.data_hint("5.2.4", "en")
+    kpis = session.document.kpis("5.2.4")
+    assert hint == draft_hint([analyze_kpi(k) for k in kpis], session.rubric, "en") and hint.band is not None
+
+
+def test_an_individual_award_indicator_gets_a_hint_only_with_kpis():
+    rubric = load_rubric("wuhan-individual")
+    indicator = rubric.clauses[0].id
+    session = Session(rubric, full_document(rubric), autosave_delay=None)
+    assert session.data_hint(indicator) is None
+    session.add_kpi(indicator)
+    session.set(("results", 0, "name"), "带教人数")
+    session.set(("results", 0, "values"), {2024: 3, 2025: 5})
+    assert session.data_hint(indicator).sentences
+
+
+def test_exports_are_files_that_open(store, applicant):
+    sample = next(p for p in sample_paths() if p.name.startswith(RUBRIC))
+    session = Session(load_rubric(RUBRIC), yaml.safe_load(sample.read_text(encoding="utf-8")), autosave_delay=None)
+    session.set(("applicant", "short_name"), "华科/精密 集团")
+    assert session.file_stem == f"华科-精密-集团-{RUBRIC}"
+    name, content, mime = session.export("yaml")
+    assert (name, mime) == (f"{session.file_stem}.yaml", "application/x-yaml")
+    assert yaml.safe_load(content) == yaml.safe_load(session.yaml())
+    name, content, mime = session.export("excel")
+    assert name == f"{session.file_stem}.xlsx" and mime.endswith("spreadsheetml.sheet")
+    assert len(openpyxl.load_workbook(io.BytesIO(content)).sheetnames) >= 5
+    session.set(("applicant", "name"), "")
+    with pytest.raises(QkitError) as refused:  # a report needs a document without problems
+        session.export("report")
+    assert [p.render("zh") for p in refused.value.problems] == session.all_messages()
+    assert yaml.safe_load(session.export("yaml")[1])["applicant"].get("name") is None  # as typed, still given
+    with pytest.raises(ValueError):
+        session.export("pdf")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import base64
 import io
 import json
@@ -9,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import ipywidgets as w
 import openpyxl
@@ -19,6 +21,7 @@ from conftest import ROOT, RUBRIC_IDS, sample_paths
 from qkit import load, load_rubric, score
 from qkit.analytics import analyze_results
 from qkit.i18n import fmt_points, tr
+from qkit.web import widgets as form_widgets
 from qkit.web.session import Session
 from qkit.web.store import Store
 from qkit.web.widgets import ClauseEditor, ExportPanel, SummaryPanel, TextList, Workbook, landing, workbook
@@ -151,17 +154,43 @@ def test_a_wrong_or_foreign_key_shows_a_friendly_message_and_no_data(store):
 
 
 def test_user_text_reaches_html_only_escaped(store):
-    applicant, token = store.add_applicant("<b>单位</b>", "hubei-manufacturing")
+    """Typed markup shows as text in every HTML widget: names, list entries, and problems quoting a value."""
+    applicant, token = store.add_applicant("<u>单位</u>", "hubei-manufacturing")
     session = Session.open(load_rubric("hubei-manufacturing"), str(store.dir), f"key={token}")
-    payload = "<img src=x onerror=alert(1)>"
-    session.set(("clauses", "5.2.4", "ofis"), [payload])
+    payload, script = "<img src=x onerror=alert(1)>", "<script>alert(1)</script>"
+    session.set(("clauses", "5.2.4", "ofis"), [payload, script])
     session.set(("clauses", "5.2.4", "notes"), payload)
+    session.set(("clauses", "5.2.2", "strengths"), [script])
+    session.set(("applicant", "employees"), script)  # not a number: the problem quotes it
+    session.add_kpi("5.2.4")
+    session.set(("results", 0, "name"), payload)
+    session.set(("results", 0, "values", 2025), script)
+    session.add_series(0, payload)
     book = Workbook(session, "zh")
     open_tabs(book)
     html_values = [x.value for x in walk(book.widget) if isinstance(x, w.HTML)]
-    assert any("&lt;img src=x onerror=alert(1)&gt;" in v for v in html_values)
-    assert any("&lt;b&gt;单位&lt;/b&gt;" in v for v in html_values)
-    assert not any(payload in v or "<b>单位" in v for v in html_values)
+    assert any("&lt;img src=x onerror=alert(1)&gt;" in v for v in html_values)  # the priorities list the OFIs
+    assert any("&lt;script&gt;alert(1)&lt;/script&gt;" in v for v in html_values)  # the problems quote it
+    assert any("&lt;u&gt;单位&lt;/u&gt;" in v for v in html_values)
+    for value in html_values:
+        assert "<img" not in value and "<script" not in value and "<u>" not in value, value
+    session.set(("applicant", "name"), payload)  # the header follows the session
+    assert book.header.title.value.startswith("&lt;img src=x onerror=alert(1)&gt;")
+
+
+def test_no_html_is_built_by_hand_in_the_widgets():
+    """Every fragment comes from a macro of web_form.html.j2: no f-string with markup, no escaping by hand."""
+    source = Path(form_widgets.__file__).read_text(encoding="utf-8")
+    assert "html.escape" not in source and "esc(" not in source and "import html" not in source
+    tree = ast.parse(source)
+    built = [ast.get_source_segment(source, node) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr)
+             and any(isinstance(part, ast.Constant) and "<" in str(part.value) for part in node.values)]
+    assert not built, built
+    concatenated = [ast.get_source_segment(source, node) for node in ast.walk(tree)
+                    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod))
+                    and any(isinstance(side, ast.Constant) and "<" in str(side.value)
+                            for side in (node.left, node.right))]
+    assert not concatenated, concatenated
 
 
 def exported(panel: ExportPanel, kind: str) -> bytes:

@@ -7,16 +7,22 @@ field paths, same messages), scores the valid parts so the total stays live
 while something is still wrong, and saves revisions to the store on top of
 the revision the edits started from. A save on top of a revision that is no
 longer the latest is refused by the store; the session then keeps the edits
-and says so, instead of overwriting someone else's work.
+and says so, instead of overwriting someone else's work. It also answers
+what the widgets show and offer beyond the raw values: a clause's live score,
+the hint its KPIs give, and the files to download.
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import datetime as dt
+import re
 import sqlite3
-from typing import Any, Callable
+import tempfile
+from pathlib import Path as FilePath
+from typing import TYPE_CHECKING, Any, Callable
 
 import yaml
 
@@ -24,15 +30,20 @@ from ..document import check_partial
 from ..errors import Problem, QkitError
 from ..i18n import tr
 from ..rubric import IndividualRubric, OrganizationRubric, RubricIndex
-from ..scoring import Scorecard, score
+from ..scoring import ClauseScore, Scorecard, score
 from .store import StaleRevision, Store, open_for_token
 from .store import data_dir as store_dir
+
+if TYPE_CHECKING:
+    from ..analytics import LetciHint
 
 Path = tuple[Any, ...]
 AUTOSAVE_DELAY = 1.0
 # what a change under clauses/<id>/ can alter in the scorecard and its priorities
 SCORED_FIELDS = ("score", "factors", "ofis", "notes")
 LISTS = ("results", "strengths", "ofis", "evidence", "assessors")  # the document's lists, by field name
+EXPORTS = ("yaml", "excel", "report")  # the files the form offers for download
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def field_of(path: Path) -> str:
@@ -131,6 +142,27 @@ class Session:
     def results_clauses(self) -> list[str]:
         """Clauses a KPI can support: results clauses, or every individual-award indicator."""
         return [c.id for c in self.rubric.results_clauses]
+
+    def clause_score(self, clause_id: str) -> ClauseScore | None:
+        """The clause's line in the live scorecard; None while the document cannot be scored."""
+        if self.scorecard is None:
+            return None
+        return next((c for c in self.scorecard.clauses if c.id == clause_id), None)
+
+    def data_hint(self, clause_id: str, lang: str = "zh") -> LetciHint | None:
+        """What the clause's KPIs suggest for its results factors (``qkit.analytics``): advice, not a score.
+
+        None when the standard gives this clause no hint; the suggested band is
+        left out while the clause has no KPIs, so only the sentences saying so remain.
+        """
+        from ..analytics import analyze_kpi, draft_hint  # pandas: loaded when a results clause is shown
+
+        clause = self.rubric.clause(clause_id)
+        kpis = self.document.kpis(clause_id) if self.document else []
+        if clause is None or not self.rubric.hints_for(clause, bool(kpis)):
+            return None
+        hint = draft_hint([analyze_kpi(k) for k in kpis], self.rubric, lang)
+        return hint if kpis else dataclasses.replace(hint, band=None)
 
     # --- changing ------------------------------------------------------------
 
@@ -291,6 +323,39 @@ class Session:
         if self.document is not None and not self.problems:
             return self.document.to_yaml()
         return yaml.safe_dump(self.data, allow_unicode=True, sort_keys=False, width=1000)
+
+    @property
+    def file_stem(self) -> str:
+        """The exported files' name: the applicant's short name (or name) and the standard's id."""
+        name = self.value(("applicant", "short_name")) or self.name or self.rubric.id
+        return re.sub(r"[\\/:*?\"<>|\s]+", "-", str(name)).strip("-") + "-" + self.rubric.id
+
+    def export(self, kind: str, lang: str = "zh") -> tuple[str, bytes, str]:
+        """One of ``EXPORTS`` as a file: its name, bytes and media type.
+
+        The document (yaml) is always given, as typed; the Excel workbook needs
+        a scorecard and the report a document without problems, else QkitError
+        lists the problems.
+        """
+        stem = self.file_stem
+        if kind == "yaml":
+            return f"{stem}.yaml", self.yaml().encode("utf-8"), "application/x-yaml"
+        if kind not in EXPORTS:
+            raise ValueError(f"unknown export {kind!r}; one of {EXPORTS}")
+        if self.scorecard is None or (kind == "report" and self.problems):
+            raise QkitError(self.problems)
+        with tempfile.TemporaryDirectory() as tmp:
+            if kind == "excel":
+                from ..excel import write_workbook  # the views load when a file is asked for, not with the page
+
+                path = write_workbook(self.scorecard, FilePath(tmp) / f"{stem}.xlsx", lang)
+                return path.name, path.read_bytes(), XLSX
+            from ..report import make_report
+
+            document = FilePath(tmp) / f"{stem}.yaml"
+            document.write_text(self.yaml(), encoding="utf-8")
+            files = make_report(document, FilePath(tmp) / "report", lang, pdf=False)
+            return files.html.name, files.html.read_bytes(), "text/html"
 
     @staticmethod
     def affects_score(path: Path) -> bool:

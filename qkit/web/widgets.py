@@ -1,20 +1,19 @@
-"""The web form's widgets: a view over ``qkit.model.Session``.
+"""The web form's widgets: a view over ``qkit.web.session.Session``.
 
 Each workbook notebook is one call, ``workbook("<rubric id>")``. Every value
 shown comes from the session and every edit goes straight to it; checking,
-scoring and saving live in the model and the core. Nothing about an applicant
-is built before the page's access key has been checked. Text a user typed is
-only ever placed in input values or escaped before it reaches an HTML widget.
+scoring, hints and exports live in the model and the core. Nothing about an
+applicant is built before the page's access key has been checked. Text a user
+typed is only ever placed in input values, or in an HTML widget through a
+macro of ``templates/web_form.html.j2``, which escapes it.
 """
 
 from __future__ import annotations
 
 import atexit
 import base64
-import html
 import io
 import os
-import re
 import sys
 from typing import Any, Callable
 from urllib.parse import parse_qs
@@ -22,46 +21,15 @@ from urllib.parse import parse_qs
 import ipywidgets as w
 
 from ..errors import QkitError
-from ..i18n import fmt_band, fmt_percent, fmt_points, join_list, tr
-from .session import Path, Session, field_of, parse_integer, parse_names, parse_number
+from ..html import macro, macros
+from ..i18n import fmt_band, join_list, tr
 from ..rubric import STEP, RubricIndex
 from ..scoring import Scorecard
+from .session import EXPORTS, Path, Session, field_of, parse_integer, parse_names, parse_number
 
 UNSCORED = -1  # the score picker's "not scored" entry; the document leaves the score out
 PRIORITIES = 5
-CSS = """<style>
-.qkit-form { max-width: 1100px; margin: 0 auto; font-size: 14px; overflow: visible !important; }
-.jp-OutputArea:has(.qkit-header), .jp-OutputArea-child:has(.qkit-header),
-.jp-OutputArea-output:has(.qkit-header) { overflow: visible !important; }  /* lets the header stay in view */
-.qkit-header { position: sticky; top: 0; z-index: 10; background: #f7f9fc; border-bottom: 1px solid #d0d7e2;
-  padding: 6px 10px; }
-.qkit-title { font-size: 18px; font-weight: 600; }
-.qkit-total { font-size: 18px; font-weight: 600; color: #1f4e8c; margin-right: 16px; }
-.qkit-header .qkit-muted { margin-left: 16px; }
-.qkit-muted { color: #667; font-size: 13px; }
-.qkit-problem { color: #b3261e; font-size: 13px; }
-.qkit-problem:has(.widget-html-content:empty) { display: none; }
-.qkit-ok { color: #1b6e3a; }
-.qkit-warn { color: #8a5a00; }
-.qkit-card { border: 1px solid #d0d7e2; border-radius: 6px; padding: 8px 12px; margin: 10px 0; background: #fff; }
-.qkit-req { background: #f4f6f9; border-left: 3px solid #7a95bd; padding: 6px 10px; line-height: 1.6; }
-.qkit-req p { margin: 4px 0; }
-.qkit-table { border-collapse: collapse; }
-.qkit-table td, .qkit-table th { border: 1px solid #d0d7e2; padding: 3px 8px; }
-.qkit-table th { background: #eef2f8; }
-.qkit-table td.num { text-align: right; }
-.qkit-denied { max-width: 640px; margin: 80px auto; padding: 24px; border: 1px solid #d0d7e2; border-radius: 8px;
-  font-size: 16px; line-height: 1.7; }
-.qkit-form .widget-textarea textarea { font-size: 14px; line-height: 1.5; }
-.qkit-form .widget-label { font-weight: 500; }
-.qkit-form .widget-text, .qkit-form .widget-textarea { box-sizing: border-box; }
-.qkit-form .widget-hbox > .widget-vbox { margin-right: 10px; }
-.qkit-form textarea { font-family: inherit; }
-.qkit-score-row { background: #eef4fb; border-radius: 4px; padding: 4px 8px; margin: 6px 0; }
-.qkit-score select { font-weight: 600; }
-.qkit-hint { background: #f7f7f2; border-left: 3px solid #c9b458; padding: 4px 10px; }
-.qkit-hint ul { margin: 2px 0 2px 18px; padding: 0; }
-</style>"""
+FORM = "web_form.html.j2"  # the macros of every HTML fragment below
 
 
 def query_string() -> str:
@@ -78,11 +46,13 @@ def page_lang(query: str) -> str:
     return "en" if parse_qs(query or "").get("lang", [""])[0] == "en" else "zh"
 
 
-def esc(value: Any) -> str:
-    return html.escape("" if value is None else str(value))
+def fragment(macro_name: str, /, **context: Any) -> str:
+    """One macro of the form's template, its arguments escaped."""
+    return str(macro(FORM, macro_name, **context)).strip()
 
 
 def _html(markup: str, *classes: str) -> w.HTML:
+    """An HTML widget; markup is a fragment (or empty)."""
     widget = w.HTML(markup)
     for cls in classes:
         widget.add_class(cls)
@@ -96,11 +66,12 @@ def workbook(rubric_id: str, query: str | None = None, data_dir: str | None = No
              lang: str | None = None) -> w.Widget:
     """The form for the applicant whose key is in the page's link, or a friendly refusal.
 
-    The rubric is loaded before the key is read, so a preheated kernel has
-    done that work before the page is requested.
+    The rubric and the form's template are loaded before the key is read, so a
+    preheated kernel has done that work before the page is requested.
     """
     index = RubricIndex.scan()
     rubric = index.load(rubric_id)
+    macros(FORM)  # compiled while a preheated kernel waits for the page
     query = query_string() if query is None else query
     lang = lang or page_lang(query)
     try:
@@ -119,24 +90,14 @@ def landing(lang: str | None = None) -> w.Widget:
     """The list of standards served here; it shows no applicant data."""
     lang = lang or page_lang(query_string())
     index = RubricIndex.scan()
-    rows = "".join(
-        f"<tr><td>{esc(r.award(lang))}</td><td>{esc(r.category(lang))}</td><td>{esc(r.document.title)}</td>"
-        f"<td class='num'>{r.total_points}</td></tr>"
-        for r in (index.load(rid) for rid in index.ids)
-    )
-    table = (f"<table class='qkit-table'><tr><th>{tr('award', lang)}</th><th>{tr('category', lang)}</th>"
-             f"<th>{tr('wb_standard', lang)}</th><th>{tr('total_points', lang)}</th></tr>{rows}</table>")
-    body = (f"<div class='qkit-title'>{tr('wb_landing_title', lang)}</div>"
-            f"<p>{tr('wb_landing_intro', lang)}</p>{table}<p class='qkit-muted'>{tr('wb_landing_help', lang)}</p>")
-    box = w.VBox([_html(CSS), _html(body)])
+    rubrics = [index.load(rid) for rid in index.ids]
+    box = w.VBox([_html(fragment("style")), _html(fragment("landing", rubrics=rubrics, lang=lang))])
     box.add_class("qkit-form")
     return box
 
 
 def _denied(lang: str, detail: str = "") -> w.Widget:
-    extra = f"<p class='qkit-muted'>{esc(detail)}</p>" if detail else ""
-    return w.VBox([_html(CSS), _html(f"<div class='qkit-denied'><b>{tr('wb_denied_title', lang)}</b>"
-                                     f"<p>{tr('access_denied', lang)}</p>{extra}</div>")])
+    return w.VBox([_html(fragment("style")), _html(fragment("denied", detail=detail, lang=lang))])
 
 
 # --- the form -----------------------------------------------------------------
@@ -173,7 +134,7 @@ class Form:
 
     @staticmethod
     def _render(messages: list[str]) -> str:
-        return "".join(f"<div>⚠ {esc(m)}</div>" for m in messages)
+        return fragment("problems", messages=messages)
 
     # inputs bound to the session ------------------------------------------------
 
@@ -188,7 +149,7 @@ class Form:
                   layout=w.Layout(width="99%", **({"height": f"{rows * 24 + 12}px"} if multiline else {})))
         box.observe(lambda change: self.session.set(path, parse(change["new"]) if parse else change["new"]),
                     "value")
-        parts = [w.HTML(f"<b>{esc(label)}</b>")] if label else []
+        parts = [w.HTML(fragment("label", value=label))] if label else []
         return w.VBox(parts + [box, self.messages(path)], layout=w.Layout(width=width))
 
     def choice(self, path: Path, options: list[tuple[str, Any]], *, empty: Any = None, label: str = "",
@@ -207,7 +168,8 @@ class Form:
 
     def labeled(self, label: str, widget: w.Widget, path: Path, width: str = "auto") -> w.VBox:
         """A field with its name above and its problems below."""
-        return w.VBox([w.HTML(f"<b>{esc(label)}</b>"), widget, self.messages(path)], layout=w.Layout(width=width))
+        return w.VBox([w.HTML(fragment("label", value=label)), widget, self.messages(path)],
+                      layout=w.Layout(width=width))
 
     def text_list(self, path: Path, label: str, hint: str = "") -> "TextList":
         return TextList(self, path, label, hint)
@@ -219,7 +181,7 @@ class TextList(w.VBox):
     def __init__(self, form: Form, path: Path, label: str, hint: str = ""):
         super().__init__()
         self.form, self.path = form, path
-        self.header = w.HTML(f"<b>{esc(label)}</b> <span class='qkit-muted'>{esc(hint)}</span>")
+        self.header = w.HTML(fragment("label", value=label, hint=hint))
         self.add = w.Button(description=tr("wb_add_entry", form.lang), icon="plus", layout=w.Layout(width="auto"))
         self.add.on_click(self._add)
         self.entries = w.VBox()
@@ -240,7 +202,7 @@ class TextList(w.VBox):
             remove = w.Button(icon="trash", tooltip=tr("wb_remove_entry", self.form.lang),
                               layout=w.Layout(width="40px"))
             remove.on_click(lambda _, i=i: self._remove(i))
-            number = w.HTML(f"<span class='qkit-muted'>{i + 1}.</span>", layout=w.Layout(width="24px"))
+            number = w.HTML(fragment("entry_number", n=i + 1), layout=w.Layout(width="24px"))
             rows.append(w.VBox([w.HBox([number, box, remove]), self.form.messages(self.path + (i,))]))
         self.entries.children = rows
 
@@ -274,7 +236,7 @@ class Workbook:
         self.tabs = w.Tab(children=[w.VBox() for _ in parts], titles=[title for title, _ in parts])
         self.tabs.observe(self._open_tab, "selected_index")
         self._open_tab({"new": 0})
-        self.widget = w.VBox([_html(CSS), self.header, self.tabs])
+        self.widget = w.VBox([_html(fragment("style")), self.header, self.tabs])
         self.widget.add_class("qkit-form")
 
     def _summary(self) -> "SummaryPanel":
@@ -332,26 +294,23 @@ class Header(w.VBox):
             if Session.affects_score(path):
                 self._score(session.scorecard)
             messages = session.all_messages(lang)
-            self.problems.value = "".join(f"<div class='qkit-problem'>⚠ {esc(m)}</div>" for m in messages)
+            self.problems.value = fragment("problems", messages=messages, css="qkit-problem")
             self.problems_box.set_title(0, tr("wb_problems", lang, n=len(messages)))
             self.problems_box.layout.display = "flex" if messages else "none"
         state, text = session.status(lang)
-        css = {"saved": "qkit-ok", "unsaved": "qkit-muted", "stale": "qkit-problem", "error": "qkit-problem"}[state]
-        self.status.value = f"<span class='{css}'>{esc(text)}</span>"
+        self.status.value = fragment("save_status", state=state, message=text)
         self.overwrite.layout.display = "inline-flex" if state == "stale" else "none"
 
     def _score(self, card: Scorecard | None) -> None:
         rubric, lang = self.session.rubric, self.lang
         name = self.session.name or tr("wb_unnamed", lang)
-        self.title.value = f"{esc(name)} <span class='qkit-muted'>· {esc(rubric.title(lang))}</span>"
+        self.title.value = fragment("header_title", name=name, title=rubric.title(lang))
+        self.total.value = fragment("header_total", card=card, lang=lang)
         if card is None:
-            self.total.value = "—"
             return
-        self.total.value = (f"{tr('total', lang)} {fmt_points(card.total)} / {card.max}"
-                            f"<span class='qkit-muted'>（{fmt_percent(round(card.percent, 1))}）</span>")
         missing = len(card.missing)
-        self.detail.value = (tr("wb_missing", lang, n=missing, all=len(card.clauses)) if missing
-                             else tr("wb_all_scored", lang))
+        self.detail.value = fragment("text", value=tr("wb_missing", lang, n=missing, all=len(card.clauses))
+                                     if missing else tr("wb_all_scored", lang))
 
 
 class ProfileEditor(w.VBox):
@@ -365,10 +324,10 @@ class ProfileEditor(w.VBox):
             parse = parse_integer if key == "employees" else None
             fields.append(form.text(("applicant", key), tr(f"wb_applicant_{key}", lang), parse=parse,
                                     width="48%"))
-        applicant = w.VBox([_html(f"<h3>{tr('wb_applicant', lang)}</h3>"),
+        applicant = w.VBox([_html(fragment("heading", value=tr("wb_applicant", lang))),
                             w.Box(fields, layout=w.Layout(flex_flow="row wrap", justify_content="space-between"))])
         assessment = w.VBox([
-            _html(f"<h3>{tr('wb_assessment', lang)}</h3>"),
+            _html(fragment("heading", value=tr("wb_assessment", lang))),
             w.Box([
                 form.text(("assessment", "date"), tr("wb_date", lang), placeholder="2026-10-15", width="30%",
                           shown=_iso),
@@ -383,11 +342,9 @@ class ProfileEditor(w.VBox):
         if profile is not None:
             prompts = []
             for prompt in profile.prompts:
-                prompts.append(_html(f"<div class='qkit-req'><b>{esc(prompt.id)}）{esc(prompt.name(lang))}</b>："
-                                     f"{esc(prompt.text)}</div>"))
+                prompts.append(_html(fragment("profile_prompt", prompt=prompt, lang=lang)))
                 prompts.append(form.text(("profile", prompt.id), "", multiline=True, rows=5))
-            parts.append(w.VBox([_html(f"<h3>5.1 {esc(profile.name(lang))}</h3>"
-                                       f"<p class='qkit-muted'>{esc(profile.intro)}</p>"), *prompts]))
+            parts.append(w.VBox([_html(fragment("profile_intro", profile=profile, lang=lang)), *prompts]))
         self.children = parts
 
 
@@ -401,9 +358,7 @@ class ItemPanel(w.VBox):
     def __init__(self, form: Form, item: Any):
         super().__init__()
         overview = getattr(item, "overview", "")
-        intro = _html(f"<h3>{esc(item.id)} {esc(item.name(form.lang))}"
-                      f"<span class='qkit-muted'>（{tr('points_unit', form.lang, n=item.points)}）</span></h3>"
-                      + (f"<p class='qkit-muted'>{esc(overview)}</p>" if overview else ""))
+        intro = _html(fragment("item_intro", item=item, overview=overview, lang=form.lang))
         self.children = [intro] + [ClauseEditor(form, clause) for clause in item.clauses]
 
 
@@ -415,9 +370,7 @@ class ClauseEditor(w.VBox):
         self.form, self.session, self.lang, self.clause = form, form.session, form.lang, clause
         lang, rubric = self.lang, self.session.rubric
         self.path = ("clauses", clause.id)
-        head = _html(f"<h4>{esc(clause.id)} {esc(clause.name(lang))}"
-                     f"<span class='qkit-muted'>（{tr(clause.kind, lang)} · {tr('points_unit', lang, n=clause.points)}）"
-                     f"</span></h4>")
+        head = _html(fragment("clause_heading", clause=clause, lang=lang))
         parts: list[w.Widget] = [head, _html(self._requirement(), "qkit-req")]
         self.suggestion = _html("")
         self.apply = w.Button(description=tr("wb_apply_suggestion", lang), layout=w.Layout(width="auto",
@@ -453,20 +406,7 @@ class ClauseEditor(w.VBox):
         self._refresh(self.path)
 
     def _requirement(self) -> str:
-        clause, lang = self.clause, self.lang
-        if clause.kind == "process":
-            subs = "".join(f"<p><b>{esc(r.id)}）{esc(r.name(lang))}</b>：{esc(r.text)}</p>" for r in clause.requirements)
-            return f"<p>{esc(clause.lead)}</p>{subs}" if clause.lead else subs
-        if clause.kind == "results":
-            return f"<p>{esc(clause.description)}</p>"
-        rubric = self.session.rubric
-        contents = "".join(f"<p>{esc(c)}</p>" for c in clause.contents)
-        points = join_list([esc(p) for p in clause.evaluation_points], lang)
-        bands = "".join(f"<tr><td>{esc(b.label)}</td><td>{esc(d)}</td></tr>"
-                        for b, d in zip(rubric.bands, clause.descriptors))
-        return (f"{contents}<p><b>{tr('wb_evaluation_points', lang)}</b>：{points}</p>"
-                f"<table class='qkit-table'><tr><th>{tr('score', lang)}</th><th>{tr('wb_descriptor', lang)}</th></tr>"
-                f"{bands}</table>")
+        return fragment("requirement", clause=self.clause, rubric=self.session.rubric, lang=self.lang)
 
     def _factors(self) -> w.Widget:
         lang, dimension = self.lang, self.dimension
@@ -477,10 +417,10 @@ class ClauseEditor(w.VBox):
             picker = self.form.choice(path, options, empty="", tooltip=factor.definition, width="150px")
             self.descriptors[factor.id] = _html("", "qkit-muted")
             columns.append(w.VBox([
-                w.HTML(f"<b title='{esc(factor.definition)}'>{esc(factor.name(lang))}（{esc(factor.id)}）</b>"),
+                w.HTML(fragment("factor_heading", factor=factor, lang=lang)),
                 picker, self.form.messages(path), self.descriptors[factor.id],
             ], layout=w.Layout(width="24%")))
-        title = _html(f"<b>{tr('wb_factors', lang)}</b> <span class='qkit-muted'>{esc(dimension.table)}</span>")
+        title = _html(fragment("factors_title", dimension=dimension, lang=lang))
         return w.VBox([title, w.HBox(columns, layout=w.Layout(justify_content="space-between")),
                        self.form.messages(self.path + ("factors",))])
 
@@ -488,44 +428,24 @@ class ClauseEditor(w.VBox):
         if path[:2] != self.path and path[:1] != ("results",) and path != ():
             return
         lang = self.lang
-        card = self.session.scorecard
-        scored = next((c for c in card.clauses if c.id == self.clause.id), None) if card else None
+        scored = self.session.clause_score(self.clause.id)
         dimension = self.dimension
         if dimension is not None:
             for factor in dimension.factors:
                 key = self.session.value(self.path + ("factors", factor.id))
                 band = next((b for b in dimension.bands if b.key == key), None)
-                self.descriptors[factor.id].value = esc(band.descriptors.get(factor.id, "")) if band else ""
-            if scored and scored.suggestion:
-                s = scored.suggestion
-                self.suggestion.value = tr("wb_suggestion", lang, band=fmt_band(s.band), score=s.score)
-                self.apply.layout.display = "inline-flex" if scored.score != s.score else "none"
-            else:
-                self.suggestion.value = f"<span class='qkit-muted'>{tr('wb_rate_all', lang)}</span>"
-                self.apply.layout.display = "none"
-        self.earned.value = (tr("wb_earned", lang, earned=fmt_points(scored.earned), points=scored.points)
-                             if scored and scored.score is not None else "")
-        flag = scored.flag if scored else None
-        self.flag.value = f"⚠ {esc(flag.message(lang))}" if flag else ""
+                self.descriptors[factor.id].value = fragment(
+                    "text", value=band.descriptors.get(factor.id, "") if band else "")
+            suggestion = scored.suggestion if scored else None
+            self.suggestion.value = fragment("suggestion", suggestion=suggestion, lang=lang)
+            self.apply.layout.display = "inline-flex" if suggestion and scored.score != suggestion.score else "none"
+        self.earned.value = fragment("earned", scored=scored, lang=lang)
+        self.flag.value = fragment("flag", problem=scored.flag if scored else None, lang=lang)
         if self.clause.kind in ("results", "indicator"):
-            self.hint.value = self._data_hint()
-
-    def _data_hint(self) -> str:
-        """What the clause's KPIs suggest for the results factors (qkit.analytics); advice, not a score."""
-        from ..analytics import analyze_kpi, draft_hint
-
-        doc, lang = self.session.document, self.lang
-        kpis = doc.kpis(self.clause.id) if doc else []
-        if not self.session.rubric.hints_for(self.clause, bool(kpis)):
-            return ""
-        hint = draft_hint([analyze_kpi(k) for k in kpis], self.session.rubric, lang)
-        band = f"{tr('hint_band', lang)}：{hint.band.min}–{hint.band.max}%" if hint.band and kpis else ""
-        sentences = "".join(f"<li>{esc(s)}</li>" for s in hint.sentences)
-        return f"<div class='qkit-hint'><b>{tr('wb_data_hint', lang)}</b> {band}<ul>{sentences}</ul></div>"
+            self.hint.value = fragment("data_hint", hint=self.session.data_hint(self.clause.id, lang), lang=lang)
 
     def _apply(self, _: Any) -> None:
-        card = self.session.scorecard
-        scored = next((c for c in card.clauses if c.id == self.clause.id), None) if card else None
+        scored = self.session.clause_score(self.clause.id)
         if scored and scored.suggestion:
             self.score.value = scored.suggestion.score
 
@@ -547,7 +467,7 @@ class KpiEditor(w.VBox):
                             layout=w.Layout(width="auto"))
         self.add.on_click(self._add)
         self.list = w.VBox()
-        intro = _html(f"<h3>{tr('wb_results_tab', lang)}</h3><p class='qkit-muted'>{tr('wb_results_intro', lang)}</p>")
+        intro = _html(fragment("section_intro", title=tr("wb_results_tab", lang), intro=tr("wb_results_intro", lang)))
         self.own = form.messages(("results",))
         self.children = [intro, w.HBox([self.add, self.upload]), self.import_note,
                          self.own, self.list]
@@ -574,7 +494,7 @@ class KpiEditor(w.VBox):
                                                              width="120px"), path + ("better",)),
             form.text(path + ("target",), tr("col_target", lang), parse=parse_number, width="110px"),
         ], layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
-        card = w.VBox([w.HBox([_html(f"<b>{tr('col_kpi', lang)} {i + 1}</b>"), remove],
+        card = w.VBox([w.HBox([_html(fragment("kpi_heading", number=i + 1, lang=lang)), remove],
                               layout=w.Layout(justify_content="space-between")),
                        fields, form.messages(path), self._values(i)])
         card.add_class("qkit-card")
@@ -591,10 +511,10 @@ class KpiEditor(w.VBox):
         years = sorted({y for s in session.kpi_series(i) for y in s}, key=lambda y: (not isinstance(y, int), str(y)))
         cell = w.Layout(width="130px")
         note = _html("", "qkit-problem")
-        head = [w.HTML(f"<b>{tr('col_year', lang)}</b>", layout=cell)]
+        head = [w.HTML(fragment("label", value=tr("col_year", lang)), layout=cell)]
         for name, spath in series:
             if spath[-1] == "values":
-                head.append(w.HTML(f"<b>{esc(name)}</b>", layout=cell))
+                head.append(w.HTML(fragment("label", value=name), layout=cell))
                 continue
             box = w.Text(value=name, layout=cell, continuous_update=False, tooltip=tr("wb_series_name", lang))
             box.observe(lambda c, old=name: self._after(i, session.rename_series(i, old, c["new"]), note), "value")
@@ -620,7 +540,7 @@ class KpiEditor(w.VBox):
     def _after(self, i: int, problem: Any, note: w.HTML) -> None:
         """Redraw a KPI after a change of its rows or columns, or say why the change was refused."""
         if problem is not None:
-            note.value = esc(problem.render(self.lang))
+            note.value = fragment("text", value=problem.render(self.lang))
             return
         children = list(self.list.children)
         self.form.forget(("results", i))
@@ -645,10 +565,10 @@ class KpiEditor(w.VBox):
         try:
             kpis = read_kpis(upload["name"], bytes(upload["content"]))
         except QkitError as exc:
-            self.import_note.value = f"<span class='qkit-problem'>⚠ {esc(exc.render(self.lang))}</span>"
+            self.import_note.value = fragment("import_failed", message=exc.render(self.lang))
             return
         added, updated = self.session.import_kpis(kpis)
-        self.import_note.value = f"<span class='qkit-ok'>{tr('wb_imported', self.lang, added=added, updated=updated)}</span>"
+        self.import_note.value = fragment("import_done", added=added, updated=updated, lang=self.lang)
         self._build()
 
 
@@ -686,25 +606,10 @@ class SummaryPanel(w.VBox):
         from ..charts import item_radar
         from ..tables import maturity_label
 
-        missing = (f"<p class='qkit-warn'>{tr('partial', lang)}：{esc(join_list(card.missing, lang))}</p>"
-                   if card.missing else "")
-        self.total.value = (f"<h3>{tr('total', lang)}：{fmt_points(card.total)} / {card.max}"
-                            f"（{fmt_percent(round(card.percent, 1))}）</h3>"
-                            f"<p><b>{tr('maturity', lang)}</b>：{esc(maturity_label(card, lang))}</p>{missing}")
-        rows = "".join(
-            f"<tr><td>{esc(i.id)}</td><td>{esc(i.name(lang))}</td><td class='num'>{i.points}</td>"
-            f"<td class='num'>{fmt_points(i.earned)}</td><td class='num'>{fmt_percent(round(i.percent, 1))}</td></tr>"
-            for i in card.items)
-        self.items.value = (f"<table class='qkit-table'><tr><th>{tr('item', lang)}</th><th>{tr('title', lang)}</th>"
-                            f"<th>{tr('points', lang)}</th><th>{tr('earned', lang)}</th><th>{tr('score', lang)}</th>"
-                            f"</tr>{rows}</table>")
+        self.total.value = fragment("summary_total", card=card, maturity=maturity_label(card, lang), lang=lang)
+        self.items.value = fragment("summary_items", card=card, lang=lang)
         self.radar.value = _png(item_radar(card, lang))
-        gaps = card.priorities(PRIORITIES)
-        entries = "".join(
-            f"<li><b>{esc(c.id)} {esc(c.name(lang))}</b> — {tr('at_stake', lang)} {fmt_points(c.at_stake)}"
-            + "".join(f"<div class='qkit-muted'>· {esc(o)}</div>" for o in c.ofis) + "</li>"
-            for c in gaps)
-        self.priorities.value = f"<h4>{tr('gaps', lang)}</h4><ol>{entries}</ol>" if gaps else ""
+        self.priorities.value = fragment("summary_priorities", gaps=card.priorities(PRIORITIES), lang=lang)
 
 
 def _png(figure: Any) -> bytes:
@@ -716,7 +621,7 @@ def _png(figure: Any) -> bytes:
 class ExportPanel(w.VBox):
     """Downloads of the document (YAML), the Excel workbook and the HTML report, made on request."""
 
-    KINDS = ("yaml", "excel", "report")
+    KINDS = EXPORTS
 
     def __init__(self, form: Form):
         super().__init__()
@@ -729,50 +634,17 @@ class ExportPanel(w.VBox):
                               layout=w.Layout(width="auto", margin="0 12px 0 0"))
             button.on_click(lambda _, kind=kind: self._export(kind))
             self.buttons.append(button)
-        self.children = [_html(f"<h3>{tr('wb_export_tab', lang)}</h3><p class='qkit-muted'>"
-                               f"{tr('wb_export_intro', lang)}</p>"), w.HBox(self.buttons), self.link]
+        intro = fragment("section_intro", title=tr("wb_export_tab", lang), intro=tr("wb_export_intro", lang))
+        self.children = [_html(intro), w.HBox(self.buttons), self.link]
         self.link.add_class("qkit-export-link")
 
     def _export(self, kind: str) -> None:
-        self.link.value = f"<span class='qkit-muted'>{tr('wb_preparing', self.lang)}</span>"
+        self.link.value = fragment("muted", value=tr("wb_preparing", self.lang))
         try:
-            name, content, mime = self._file(kind)
+            name, content, mime = self.session.export(kind, self.lang)
         except QkitError as exc:
-            self.link.value = "".join(f"<div class='qkit-problem'>⚠ {esc(p.render(self.lang))}</div>"
-                                      for p in exc.problems)
+            self.link.value = fragment("problems", messages=[p.render(self.lang) for p in exc.problems],
+                                       css="qkit-problem")
             return
         data = base64.b64encode(content).decode("ascii")
-        self.link.value = (f"<a download='{esc(name)}' href='data:{mime};base64,{data}' class='qkit-download'>"
-                           f"⬇ {tr('wb_download', self.lang, file=esc(name))}</a>")
-
-    def _file(self, kind: str) -> tuple[str, bytes, str]:
-        """The file's name, bytes and type; a report needs a document without problems."""
-        import tempfile
-        from pathlib import Path as FilePath
-
-        session, lang = self.session, self.lang
-        stem = _file_stem(session)
-        if kind == "yaml":
-            return f"{stem}.yaml", session.yaml().encode("utf-8"), "application/x-yaml"
-        with tempfile.TemporaryDirectory() as tmp:
-            if kind == "excel":
-                from ..excel import write_workbook
-
-                path = write_workbook(session.scorecard, FilePath(tmp) / f"{stem}.xlsx", lang)
-                return path.name, path.read_bytes(), XLSX
-            if session.problems:
-                raise QkitError(session.problems)
-            from ..report import make_report
-
-            document = FilePath(tmp) / f"{stem}.yaml"
-            document.write_text(session.yaml(), encoding="utf-8")
-            files = make_report(document, FilePath(tmp) / "report", lang, pdf=False)
-            return files.html.name, files.html.read_bytes(), "text/html"
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _file_stem(session: Session) -> str:
-    name = session.value(("applicant", "short_name")) or session.name or session.rubric.id
-    return re.sub(r"[\\/:*?\"<>|\s]+", "-", str(name)).strip("-") + "-" + session.rubric.id
+        self.link.value = fragment("download", name=name, mime=mime, data=data, lang=self.lang)
