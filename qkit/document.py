@@ -29,6 +29,7 @@ BETTER = ("higher", "lower")
 MAX_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 20
 MAX_VALUES = 200_000  # values after YAML aliases (*name) are expanded
+MAX_TEXT = 20_000  # characters in one text field (a long clause narrative has a few thousand)
 
 TOP_FIELDS = ("format_version", "rubric", "applicant", "assessment", "profile", "clauses", "results")
 ASSESSMENT_FIELDS = ("date", "stage", "assessors")
@@ -141,6 +142,9 @@ class _Checker:
             return ""
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             self.add(where, "not_text", value)
+            return ""
+        if isinstance(value, str) and len(value) > MAX_TEXT:
+            self.add(where, "too_long", value, limit=f"{MAX_TEXT:,}", n=f"{len(value):,}")
             return ""
         return str(value)
 

@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 
 Path = tuple[Any, ...]
 AUTOSAVE_DELAY = 1.0
+# problems the form's own inputs cannot cause (lists of allowed values, fixed fields, typed text within
+# MAX_TEXT): a change causing one can only come from a tampered page, and is refused
+REFUSED = {"score_step", "factor_band", "unknown_factor", "unknown_clause", "unknown_field", "unknown_prompt",
+           "better", "results_clause", "too_long", "not_mapping", "not_list", "not_text", "no_factors", "no_profile"}
 # what a change under clauses/<id>/ can alter in the scorecard and its priorities
 SCORED_FIELDS = ("score", "factors", "ofis", "notes")
 LISTS = ("results", "strengths", "ofis", "evidence", "assessors")  # the document's lists, by field name
@@ -170,22 +174,41 @@ class Session:
         """Call ``callback(path)`` after every change; ``()`` means the whole document."""
         self._listeners.append(callback)
 
-    def set(self, path: Path, value: Any) -> None:
-        """Put a value at a path; an empty value removes a mapping's field."""
+    def set(self, path: Path, value: Any) -> Problem | None:
+        """Put a value at a path; an empty value removes a mapping's field.
+
+        What a person types is kept even when it is wrong (and flagged). A
+        change the form's own inputs cannot make (a score of 33 from the
+        score list, a clause the standard does not have, an overlong text)
+        can only come from a tampered page: it is refused, with the problem
+        ``qkit validate`` would report, and the document stays as it was.
+        """
+        before = copy.deepcopy(self.data)
         parent = self._container(path[:-1], path[-1])
         key = path[-1]
         if isinstance(parent, dict) and value in (None, "", [], {}):
             if key not in parent:
-                return
+                return None
             del parent[key]
         else:
             if _equal(_get(parent, key), value):
-                return
+                return None
             if isinstance(parent, list) and key == len(parent):
                 parent.append(value)
             else:
                 parent[key] = value
-        self._changed(path)
+        known = {(p.field, p.code) for p in self.problems}
+        self._recheck()
+        where = field_of(path)
+        refused = next((p for p in self.problems if p.code in REFUSED and (p.field, p.code) not in known
+                        and (p.field == where or p.field.startswith(where + "/") or where.startswith(p.field + "/"))),
+                       None)
+        if refused is not None:
+            self.data = before
+            self._recheck()
+            return refused
+        self._changed(path, checked=True)
+        return None
 
     def append(self, path: Path, value: Any) -> int:
         """Add an entry to the list at path; returns its position."""
@@ -307,8 +330,9 @@ class Session:
                 node = node[part]
         return node
 
-    def _changed(self, path: Path) -> None:
-        self._recheck()
+    def _changed(self, path: Path, checked: bool = False) -> None:
+        if not checked:
+            self._recheck()
         self.dirty = True
         self._schedule_autosave()
         for callback in list(self._listeners):
