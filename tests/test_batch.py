@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import io
 import os
 import shutil
 import time
@@ -14,8 +12,7 @@ import openpyxl
 import pytest
 import yaml
 
-from conftest import SAMPLES, write_yaml
-from qkit import load, load_rubric, score
+from conftest import SAMPLES, card_of, run_qkit, sample_path, write_notebook, write_yaml
 from qkit.i18n import tr
 
 GOOD = ["hubei-manufacturing-huake", "wuhan-individual-chen"]
@@ -23,12 +20,7 @@ GOOD = ["hubei-manufacturing-huake", "wuhan-individual-chen"]
 
 @pytest.fixture(scope="module")
 def cohort(tmp_path_factory):
-    """Two sample applicants and a broken one, reported in one batch run (no PDF, to keep it quick).
-
-    capsys is per test, so this module-wide run captures its own output.
-    """
-    from qkit.cli import main
-
+    """Two sample applicants and a broken one, reported in one batch run (no PDF, to keep it quick)."""
     folder = tmp_path_factory.mktemp("applicants")
     out = tmp_path_factory.mktemp("out")
     for stem in GOOD:
@@ -36,10 +28,8 @@ def cohort(tmp_path_factory):
     write_yaml(folder / "broken.yaml", {"format_version": 1, "rubric": "hubei-medical", "applicant": {"name": "某医院"},
                                         "clauses": {"5.2.2": {"score": 33}}, "colour": "red"})
     (out / "broken.html").write_text("an old report", encoding="utf-8")
-    stdout, stderr = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-        code = main(["batch", str(folder), "-o", str(out), "--jobs", "2", "--no-pdf"])
-    return {"folder": folder, "out": out, "code": code, "stdout": stdout.getvalue(), "stderr": stderr.getvalue()}
+    code, stdout, stderr = run_qkit("batch", folder, "-o", out, "--jobs", "2", "--no-pdf")
+    return {"folder": folder, "out": out, "code": code, "stdout": stdout, "stderr": stderr}
 
 
 def test_a_broken_applicant_fails_alone(cohort):
@@ -61,8 +51,7 @@ def test_a_broken_applicant_fails_alone(cohort):
 
 def test_summary_has_one_row_per_reported_applicant(cohort):
     out = cohort["out"]
-    cards = {f"{stem}.yaml": score(load(SAMPLES / f"{stem}.yaml"), load_rubric(load(SAMPLES / f"{stem}.yaml").rubric))
-             for stem in GOOD}
+    cards = {f"{stem}.yaml": card_of(SAMPLES / f"{stem}.yaml") for stem in GOOD}
     with open(out / "summary.csv", encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [r[tr("file")] for r in rows] == sorted(cards)
@@ -120,13 +109,8 @@ sections.cover(card, lang)
 
 def fragile_template(path):
     """A report template whose kernel dies, hangs or quits later, depending on the document's name."""
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell('assessment = ""\nlang = "zh"\nrubrics = []\nscores_json = ""',
-                                  metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell(FRAGILE_TEMPLATE)])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, path)
-    return path
+    return write_notebook(path, FRAGILE_TEMPLATE,
+                          parameters='assessment = ""\nlang = "zh"\nrubrics = []\nscores_json = ""')
 
 
 def test_kernel_death_and_timeout_are_failures_of_one_applicant(cli, tmp_path):
@@ -135,7 +119,7 @@ def test_kernel_death_and_timeout_are_failures_of_one_applicant(cli, tmp_path):
     folder = tmp_path / "applicants"
     folder.mkdir()
     for stem in ("a-crash", "b-slow", "c-fine"):
-        shutil.copy(SAMPLES / "wuhan-individual-chen.yaml", folder / f"{stem}.yaml")
+        shutil.copy(sample_path("wuhan-individual"), folder / f"{stem}.yaml")
     out = tmp_path / "out"
     out.mkdir()
     (out / "summary.csv").write_text("an earlier run's summary", encoding="utf-8")
@@ -159,7 +143,7 @@ def test_batch_on_a_folder_without_documents(cli, tmp_path):
 def test_summary_csv_keeps_formulas_as_text(tmp_path):
     from qkit.batch import write_summary
 
-    data = yaml.safe_load((SAMPLES / "wuhan-individual-chen.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load(sample_path("wuhan-individual").read_text(encoding="utf-8"))
     data["applicant"]["name"] = "=1+2"
     doc = write_yaml(tmp_path / "formula.yaml", data)
     write_summary([doc], tmp_path)
@@ -172,7 +156,7 @@ def test_summary_csv_keeps_formulas_as_text(tmp_path):
 
 def test_batch_refuses_documents_whose_reports_would_collide(cli, tmp_path):
     for name in ("a.yaml", "a.yml", "summary.yaml"):
-        shutil.copy(SAMPLES / "wuhan-individual-chen.yaml", tmp_path / name)
+        shutil.copy(sample_path("wuhan-individual"), tmp_path / name)
     code, stdout, err = cli("batch", tmp_path, "-o", tmp_path / "out")
     assert code == 1
     assert "a.yaml" in err and "a.yml" in err and "summary.yaml" in err and "Traceback" not in err
@@ -183,7 +167,7 @@ def test_a_kernel_gone_between_documents_is_replaced(tmp_path):
     from qkit.report import Reporter
 
     template = fragile_template(tmp_path / "fragile.ipynb")
-    docs = [shutil.copy(SAMPLES / "wuhan-individual-chen.yaml", tmp_path / f"{stem}.yaml") for stem in ("a-leave", "b")]
+    docs = [shutil.copy(sample_path("wuhan-individual"), tmp_path / f"{stem}.yaml") for stem in ("a-leave", "b")]
     with Reporter(template=template, pdf=False) as reporter:
         reporter.run(docs[0], tmp_path / "out")
         time.sleep(2)  # the first document's kernel quits meanwhile

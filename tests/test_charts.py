@@ -10,12 +10,12 @@ import matplotlib
 import pytest
 from matplotlib import font_manager
 
-from conftest import ROOT, full_document, sample_paths
-from qkit import KPI, QkitError, from_data, load, load_rubric, score
+from conftest import ROOT, full_document, sample_cards, sample_paths
+from qkit import KPI, QkitError, from_data, load_rubric, score
 from qkit import charts
 
-SAMPLES = {p.stem: load(p) for p in sample_paths()}
-CARDS = {stem: score(doc, load_rubric(doc.rubric)) for stem, doc in SAMPLES.items()}
+CARDS = sample_cards()
+SAMPLES = {stem: card.assessment for stem, card in CARDS.items()}
 
 
 def draw(fig):

@@ -16,14 +16,8 @@ from qkit.errors import QkitError
 from qkit.excel import write_workbook
 from qkit.web.kpi_import import read_kpis
 from qkit.web.session import Session
-from qkit.web.store import Store
 
 RUBRIC = "hubei-manufacturing"
-
-
-@pytest.fixture
-def store(tmp_path):
-    return Store(tmp_path / "data")
 
 
 def open_session(store, token, **kwargs) -> Session:

@@ -14,17 +14,14 @@ from pathlib import Path
 import nbformat
 import openpyxl
 import pytest
-import yaml
 
-from conftest import ROOT, SAMPLES, write_yaml
-from qkit import analytics, load, load_rubric, score
+from conftest import FORMULA, HOSTILE, MARKUP_SAMPLE, SAMPLES, card_of, markup_document, sample_path, write_yaml
+from qkit import analytics
 from qkit.i18n import fmt_points, tr
 from qkit.report import TEMPLATE, Reporter, find_chromium
 from qkit.tables import maturity_label
 
-SAMPLE = SAMPLES / "hubei-manufacturing-huake.yaml"
-HOSTILE = "<script>alert('qkit')</script>"
-FORMULA = '=HYPERLINK("https://example.com","点此")'
+SAMPLE = MARKUP_SAMPLE  # the document the markup one is made from
 
 
 class Tags(HTMLParser):
@@ -42,23 +39,11 @@ class Tags(HTMLParser):
         return [attrs for tag, attrs in self.tags if tag == name]
 
 
-def hostile_document(path: Path) -> Path:
-    """The sample with markup in the places users type: name, strength, OFI, evidence, KPI name."""
-    data = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))
-    data["applicant"]["name"] = "华科 <b>精密</b> & Co"
-    data["clauses"]["5.2.2"]["strengths"][0] = f"强项 {HOSTILE}"
-    data["clauses"]["5.2.2"]["ofis"].append('<img src=x onerror="alert(1)">')
-    data["clauses"]["5.2.2"]["evidence"].append("<iframe src='https://example.com'></iframe>")
-    data["clauses"]["5.2.3"]["ofis"].append(FORMULA)
-    data["results"][0]["name"] = "营业收入 <script>x()</script>"
-    return write_yaml(path, data)
-
-
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
     """The sample and a document full of markup, reported by one warm Reporter."""
     out = tmp_path_factory.mktemp("report")
-    hostile = hostile_document(tmp_path_factory.mktemp("docs") / "hostile.yaml")
+    hostile = markup_document(tmp_path_factory.mktemp("docs") / "hostile.yaml")
     with Reporter(pdf=find_chromium() is not None) as reporter:
         yield {"sample": reporter.run(SAMPLE, out), "hostile": reporter.run(hostile, out)}
 
@@ -178,13 +163,12 @@ def test_nbval_runs_the_template(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert re.search(r"\b\d+ passed", proc.stdout)
     scores = json.loads((tmp_path / "hubei-manufacturing-huake.scores.json").read_text(encoding="utf-8"))
-    card = score(load(SAMPLE), load_rubric("hubei-manufacturing"))
-    assert scores["total"] == card.total
+    assert scores["total"] == card_of(SAMPLE).total
 
 
 def test_plain_papermill_runs_the_template(tmp_path):
     """papermill report.ipynb out.ipynb -p assessment FILE, here in English for the individual award."""
-    sample = SAMPLES / "wuhan-individual-chen.yaml"
+    sample = sample_path("wuhan-individual")
     papermill = Path(sys.executable).parent / "papermill"
     proc = subprocess.run([str(papermill), "--no-progress-bar", str(TEMPLATE), "out.ipynb",
                            "-p", "assessment", str(sample), "-p", "lang", "en"],
@@ -195,11 +179,11 @@ def test_plain_papermill_runs_the_template(tmp_path):
                     for o in c.outputs)
     assert "Self-assessment feedback report" in shown and "陈屹峰" in shown
     scores = json.loads((tmp_path / "wuhan-individual-chen.scores.json").read_text(encoding="utf-8"))
-    assert scores["total"] == score(load(sample), load_rubric("wuhan-individual")).total
+    assert scores["total"] == card_of(sample).total
 
 
 def test_report_command(cli, tmp_path):
-    code, out, err = cli("report", SAMPLES / "wuhan-individual-chen.yaml", "-o", tmp_path, "--no-pdf", "--lang", "en")
+    code, out, err = cli("report", sample_path("wuhan-individual"), "-o", tmp_path, "--no-pdf", "--lang", "en")
     assert code == 0, err
     assert "report written" in out
     assert {p.suffix for p in tmp_path.iterdir()} == {".html", ".xlsx", ".json", ".ipynb"}

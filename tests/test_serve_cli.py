@@ -11,9 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-import nbformat
-
-from conftest import free_port, get, qkit_env, serving
+from conftest import free_port, get, qkit_env, serving, write_notebook
 from qkit.web.serve import CULL_IDLE_TIMEOUT, WORKBOOKS_DIR
 from qkit.web.store import Store
 
@@ -129,13 +127,6 @@ PROBE = """import os
 from qkit.web.store import open_for_token
 opened = open_for_token(None, os.environ.get("QUERY_STRING"))
 print("NAME:" + opened[0].name if opened else "DENIED")"""
-
-
-def write_notebook(path: Path, source: str) -> None:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(source)]
-    nbformat.write(nb, path)
 
 
 def test_serve_opens_only_the_keyed_applicant_and_nothing_outside_the_workbooks(cli, tmp_path):

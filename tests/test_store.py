@@ -14,11 +14,6 @@ from qkit.web.store import (DB_NAME, SCHEMA_VERSION, StaleRevision, Store, acces
                         open_for_token, token_from_query)
 
 
-@pytest.fixture
-def store(tmp_path) -> Store:
-    return Store(tmp_path / "data")
-
-
 def scored(data: dict, clause: str, score) -> dict:
     data["clauses"][clause]["score"] = score
     return data

@@ -17,13 +17,12 @@ import openpyxl
 import pytest
 import yaml
 
-from conftest import ROOT, RUBRIC_IDS, sample_paths
+from conftest import ROOT, RUBRIC_IDS, sample_path, sample_paths
 from qkit import load, load_rubric, score
 from qkit.analytics import analyze_results
 from qkit.i18n import fmt_points, tr
 from qkit.web import widgets as form_widgets
 from qkit.web.session import Session
-from qkit.web.store import Store
 from qkit.web.widgets import ClauseEditor, ExportPanel, SummaryPanel, TextList, Workbook, landing, workbook
 
 WORKBOOKS = ROOT / "workbooks"
@@ -57,11 +56,6 @@ def page_text(widget) -> str:
 def open_tabs(book: Workbook) -> None:
     for index in range(len(book.tabs.children)):
         book.tabs.selected_index = index
-
-
-@pytest.fixture
-def store(tmp_path):
-    return Store(tmp_path / "data")
 
 
 def stored_sample(store, path):
@@ -201,8 +195,7 @@ def exported(panel: ExportPanel, kind: str) -> bytes:
 
 
 def test_export_gives_the_document_workbook_and_report_as_downloads(store):
-    sample = next(p for p in sample_paths() if p.name.startswith("hubei-medical"))
-    applicant, token = stored_sample(store, sample)
+    applicant, token = stored_sample(store, sample_path("hubei-medical"))
     session = Session.open(load_rubric(applicant.rubric), str(store.dir), f"key={token}")
     session.set(("clauses", "5.2.2", "strengths", 0), "<script>alert(1)</script>")
     panel = ExportPanel(Workbook(session, "zh").form)
@@ -227,7 +220,7 @@ def test_the_landing_page_lists_the_standards_only(store):
 
 def test_nbval_runs_every_workbook(store, tmp_path):
     """Each notebook in a real kernel: the manufacturing one with its key, the others refusing it."""
-    applicant, token = stored_sample(store, next(p for p in sample_paths() if p.name.startswith("hubei-manufacturing")))
+    applicant, token = stored_sample(store, sample_path("hubei-manufacturing"))
     env = {**os.environ, "QKIT_DATA": str(store.dir), "QUERY_STRING": f"key={token}"}
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax",
                           "--rootdir", str(tmp_path), *sorted(map(str, WORKBOOKS.glob("*.ipynb")))],
