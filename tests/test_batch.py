@@ -32,6 +32,7 @@ def cohort(tmp_path_factory):
     return {"folder": folder, "out": out, "code": code, "stdout": stdout, "stderr": stderr}
 
 
+@pytest.mark.slow
 def test_a_broken_applicant_fails_alone(cohort):
     out, err = cohort["out"], cohort["stderr"]
     assert cohort["code"] == 1
@@ -49,6 +50,7 @@ def test_a_broken_applicant_fails_alone(cohort):
     assert tr("batch_done", ok=2, failed=1, skipped=0) in cohort["stdout"]
 
 
+@pytest.mark.slow
 def test_summary_has_one_row_per_reported_applicant(cohort):
     out = cohort["out"]
     cards = {f"{stem}.yaml": card_of(SAMPLES / f"{stem}.yaml") for stem in GOOD}
@@ -68,6 +70,7 @@ def test_summary_has_one_row_per_reported_applicant(cohort):
     assert (out / "cohort.png").read_bytes().startswith(b"\x89PNG")
 
 
+@pytest.mark.slow
 def test_resume_skips_current_reports_and_reruns_touched_ones(cohort, cli):
     folder, out = cohort["folder"], cohort["out"]
     (folder / "broken.yaml").unlink()
@@ -113,6 +116,7 @@ def fragile_template(path):
                           parameters='assessment = ""\nlang = "zh"\nrubrics = []\nscores_json = ""')
 
 
+@pytest.mark.slow
 def test_kernel_death_and_timeout_are_failures_of_one_applicant(cli, tmp_path):
     """One worker meets a dying kernel, then a hanging one, and still reports the next applicant."""
     template = fragile_template(tmp_path / "fragile.ipynb")
@@ -163,6 +167,7 @@ def test_batch_refuses_documents_whose_reports_would_collide(cli, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_a_kernel_gone_between_documents_is_replaced(tmp_path):
     from qkit.report import Reporter
 

@@ -201,6 +201,7 @@ def test_no_cjk_font_is_a_clear_error(monkeypatch, tmp_path):
         charts.item_radar(CARDS["hubei-manufacturing-huake"])
 
 
+@pytest.mark.slow  # a fresh Python that imports matplotlib
 def test_charts_leave_no_pyplot_state_behind():
     code = (
         "import sys; from qkit import load, load_rubric, score; from qkit import charts\n"

@@ -48,6 +48,7 @@ def reports(tmp_path_factory):
         yield {"sample": reporter.run(SAMPLE, out), "hostile": reporter.run(hostile, out)}
 
 
+@pytest.mark.slow
 def test_html_has_the_feedback_report_content(reports):
     files = reports["sample"]
     card = files.card
@@ -71,6 +72,7 @@ def test_html_has_the_feedback_report_content(reports):
             assert sentence in text
 
 
+@pytest.mark.slow
 def test_html_is_self_contained_without_code(reports):
     page = reports["sample"].html.read_text(encoding="utf-8")
     tags = Tags(page)
@@ -86,6 +88,7 @@ def test_html_is_self_contained_without_code(reports):
     assert "@media print" in page and "break-before: page" in page
 
 
+@pytest.mark.slow
 def test_charts_render_chinese_without_warnings(reports):
     nb = nbformat.read(reports["sample"].notebook, as_version=4)
     streams = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs
@@ -96,6 +99,7 @@ def test_charts_render_chinese_without_warnings(reports):
     assert len(pngs) == 4 + len(reports["sample"].card.assessment.results)
 
 
+@pytest.mark.slow
 def test_user_text_is_escaped(reports):
     files = reports["hostile"]
     page = files.html.read_text(encoding="utf-8")
@@ -113,12 +117,14 @@ def test_user_text_is_escaped(reports):
     assert texts[FORMULA] == "s"  # shown as typed, never run as a formula
 
 
+@pytest.mark.slow
 def test_scores_json_is_the_scorecard(reports):
     files = reports["sample"]
     assert json.loads(files.scores.read_text(encoding="utf-8")) == json.loads(
         json.dumps(files.card.to_dict("zh"), ensure_ascii=False))
 
 
+@pytest.mark.slow
 def test_excel_workbook_matches_the_scorecard(reports):
     card = reports["sample"].card
     doc = card.assessment
@@ -145,6 +151,7 @@ def test_excel_workbook_matches_the_scorecard(reports):
     assert (first.name, min(first.values), first.values[min(first.values)]) in [(r[2], r[6], r[7]) for r in kpis]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(find_chromium() is None, reason="Chromium is not installed")
 def test_pdf_is_printed(reports):
     pdf = reports["sample"].pdf
@@ -153,6 +160,7 @@ def test_pdf_is_printed(reports):
     assert len(re.findall(rb"/Type\s*/Page[^s]", data)) >= 10  # cover, summary, charts, feedback, appendix …
 
 
+@pytest.mark.slow
 def test_nbval_runs_the_template(tmp_path):
     """The template as shipped (its default applicant) passes nbval and writes the scores beside it."""
     shutil.copy(TEMPLATE, tmp_path / "report.ipynb")
@@ -166,6 +174,7 @@ def test_nbval_runs_the_template(tmp_path):
     assert scores["total"] == card_of(SAMPLE).total
 
 
+@pytest.mark.slow
 def test_plain_papermill_runs_the_template(tmp_path):
     """papermill report.ipynb out.ipynb -p assessment FILE, here in English for the individual award."""
     sample = sample_path("wuhan-individual")
@@ -182,6 +191,7 @@ def test_plain_papermill_runs_the_template(tmp_path):
     assert scores["total"] == card_of(sample).total
 
 
+@pytest.mark.slow
 def test_report_command(cli, tmp_path):
     code, out, err = cli("report", sample_path("wuhan-individual"), "-o", tmp_path, "--no-pdf", "--lang", "en")
     assert code == 0, err
@@ -189,6 +199,7 @@ def test_report_command(cli, tmp_path):
     assert {p.suffix for p in tmp_path.iterdir()} == {".html", ".xlsx", ".json", ".ipynb"}
 
 
+@pytest.mark.slow  # the template runs and fails in a kernel
 def test_report_command_on_an_invalid_document(cli, tmp_path):
     bad = write_yaml(tmp_path / "bad.yaml", {"format_version": 1, "rubric": "hubei-medical",
                                              "applicant": {"name": "某医院"}, "clauses": {"5.2.2": {"score": 33}}})

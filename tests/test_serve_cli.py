@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import free_port, get, qkit_env, serving, write_notebook
 from qkit.web.serve import CULL_IDLE_TIMEOUT, WORKBOOKS_DIR
 from qkit.web.store import Store
@@ -129,6 +131,7 @@ opened = open_for_token(None, os.environ.get("QUERY_STRING"))
 print("NAME:" + opened[0].name if opened else "DENIED")"""
 
 
+@pytest.mark.slow
 def test_serve_opens_only_the_keyed_applicant_and_nothing_outside_the_workbooks(cli, tmp_path):
     workbooks, data = tmp_path / "workbooks", tmp_path / "data"
     workbooks.mkdir()
@@ -163,6 +166,7 @@ def test_serve_opens_only_the_keyed_applicant_and_nothing_outside_the_workbooks(
     assert f"Culling kernels with idle durations > {CULL_IDLE_TIMEOUT} seconds" in text
 
 
+@pytest.mark.slow
 def test_serve_defaults_to_the_shipped_workbooks_and_a_local_data_dir(tmp_path):
     shipped = sorted(p.name for p in WORKBOOKS_DIR.glob("*.ipynb"))
     with serving(tmp_path) as (base, _):

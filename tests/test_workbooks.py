@@ -194,6 +194,7 @@ def exported(panel: ExportPanel, kind: str) -> bytes:
     return base64.b64decode(found.group(1))
 
 
+@pytest.mark.slow  # the report runs the template in a kernel
 def test_export_gives_the_document_workbook_and_report_as_downloads(store):
     applicant, token = stored_sample(store, sample_path("hubei-medical"))
     session = Session.open(load_rubric(applicant.rubric), str(store.dir), f"key={token}")
@@ -218,6 +219,7 @@ def test_the_landing_page_lists_the_standards_only(store):
     assert "湖北华科" not in text and "key=" not in text
 
 
+@pytest.mark.slow
 def test_nbval_runs_every_workbook(store, tmp_path):
     """Each notebook in a real kernel: the manufacturing one with its key, the others refusing it."""
     applicant, token = stored_sample(store, sample_path("hubei-manufacturing"))
