@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 
@@ -187,7 +189,26 @@ def test_a_broken_user_rubric_is_reported_by_the_cli(tmp_path, cli):
     assert "my-service.yaml" in err and "items.2.points" in err and "Traceback" not in err
 
 
-def test_index_caches_by_modification_time(tmp_path):
+def test_a_rubric_is_read_once_until_its_file_is_edited(tmp_path, cli):
+    """The loaded rubric is cached by file and modification time: the same object until the file changes."""
     path = _broken_copy(tmp_path, lambda d: None)
     index = RubricIndex.scan([path.parent])
-    assert index.load("my-service") is index.load("my-service")
+    first = index.load("my-service")
+    assert first.clauses[0].title == "引领发展"
+    assert index.load("my-service") is first
+    assert RubricIndex.scan([path.parent]).load("my-service") is first  # a new index, the same unedited file
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["items"][0]["clauses"][0]["title"] = "引领发展（本地修订）"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    later = path.stat().st_mtime + 5  # a coarse file clock must not hide the edit
+    os.utime(path, (later, later))
+
+    edited = index.load("my-service")
+    assert edited is not first
+    assert edited.clauses[0].title == "引领发展（本地修订）"
+    assert first.clauses[0].title == "引领发展"  # what was handed out before is left as it was
+    assert index.load("my-service") is edited
+    assert load_rubric("my-service", [path.parent]) is edited
+    code, out, _ = cli("rubrics", "show", "my-service", "--json", "--rubrics", path.parent)
+    assert code == 0 and json.loads(out)["items"][0]["clauses"][0]["title"] == "引领发展（本地修订）"
