@@ -151,6 +151,16 @@ class Scorecard:
         return [c.id for c in self.clauses if c.score is None]
 
     @property
+    def unscored(self) -> list[ClauseScore]:
+        """The clauses not scored yet, in the standard's order."""
+        return [c for c in self.clauses if c.score is None]
+
+    @property
+    def scored_points(self) -> int:
+        """The points of the clauses scored so far."""
+        return sum(c.points for c in self.clauses if c.score is not None)
+
+    @property
     def complete(self) -> bool:
         return not self.missing
 
@@ -160,18 +170,36 @@ class Scorecard:
 
     @property
     def maturity(self) -> Maturity:
-        band = self.rubric.band_of(self.percent)
+        return self._maturity(self.percent)
+
+    @property
+    def scored_maturity(self) -> Maturity | None:
+        """Maturity from the scored clauses alone (earned / their points); None before any clause is scored.
+
+        While clauses remain unscored, the total counts them as 0 and its band
+        says little; this is the provisional reading of what was scored so far.
+        """
+        if not self.scored_points:
+            return None
+        return self._maturity(100 * self.total / self.scored_points)
+
+    def _maturity(self, percent: float) -> Maturity:
+        band = self.rubric.band_of(percent)
         if band is None:
-            return Maturity(self.percent, None, {}, below=self.rubric.lowest_band)
-        return Maturity(self.percent, band, self.rubric.maturity_descriptors(band))
+            return Maturity(percent, None, {}, below=self.rubric.lowest_band)
+        return Maturity(percent, band, self.rubric.maturity_descriptors(band))
 
     def gaps(self) -> list[ClauseScore]:
         """Clauses ranked by the points still at stake, largest first."""
         return sorted(self.clauses, key=lambda c: (-c.at_stake, c.id))
 
     def priorities(self, n: int | None = None) -> list[ClauseScore]:
-        """The ``n`` clauses (all when None) with points still at stake, largest first."""
-        return [c for c in self.gaps() if c.at_stake > 0][:n]
+        """The ``n`` scored clauses (all when None) with points still at stake, largest first.
+
+        Unscored clauses are not priorities: nothing is known about them yet
+        (``unscored`` lists them). Every view ranks with this method.
+        """
+        return [c for c in self.gaps() if c.score is not None and c.at_stake > 0][:n]
 
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
         maturity = self.maturity

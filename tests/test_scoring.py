@@ -149,3 +149,20 @@ def test_gaps_carry_the_ofis():
     top = card.gaps()[0]
     assert top.id == "5.2.4" and top.at_stake == 64 and top.ofis == ("缺少对比数据",)
     assert card.to_dict()["gaps"][0] == {"id": "5.2.4", "title": "领导作用的结果", "at_stake": 64.0, "ofis": ["缺少对比数据"]}
+
+
+def test_priorities_rank_scored_clauses_only_and_partial_maturity_rests_on_them():
+    """An unscored clause is not a priority; maturity read from what was scored, not from zeros."""
+    rubric = RUBRICS["hubei-service"]
+    scores = {c.id: None for c in rubric.clauses}
+    scores.update({"5.2.2": 60, "5.2.3": 60, "5.3.4": 30})
+    card = card_for(rubric, scores)
+    assert [c.id for c in card.priorities()] == ["5.3.4", "5.2.2", "5.2.3"]  # 56, 20, 20 points at stake
+    assert [c.id for c in card.unscored] == [c.id for c in rubric.clauses if scores[c.id] is None]
+    assert card.to_dict()["gaps"] == [{"id": c.id, "title": c.title, "at_stake": c.at_stake, "ofis": []}
+                                      for c in card.priorities()]
+    assert card.maturity.band.key == "0-5"  # the total counts the 15 unscored clauses as 0
+    assert card.scored_points == 50 + 50 + 80
+    assert card.scored_maturity.percent == pytest.approx(100 * (30 + 30 + 24) / 180)
+    assert card.scored_maturity.band.key == "30-45"
+    assert card_for(rubric, {c.id: None for c in rubric.clauses}).scored_maturity is None
