@@ -144,9 +144,11 @@ def test_serve_opens_only_the_keyed_applicant_and_nothing_outside_the_workbooks(
         status, page = get(f"{base}/voila/render/probe.ipynb?key={key}")
         assert status == 200 and "NAME:光谷&lt;b&gt;制造&lt;/b&gt;" in page
         assert "open_for_token" not in page  # sources stripped
-        for query in ["", "?key=", "?key=wrong", f"?key={key[:-2]}"]:
-            status, page = get(f"{base}/voila/render/probe.ipynb{query}")
-            assert status == 200 and "DENIED" in page and "NAME:" not in page, query
+        status, page = get(f"{base}/voila/render/probe.ipynb")  # no key: the workbook itself refuses
+        assert status == 200 and "DENIED" in page and "NAME:" not in page
+        for query in ["?key=", "?key=wrong", f"?key={key[:-2]}", "?key=" + "x" * 100_000, "?key=%27%20OR%201=1--"]:
+            status, page = get(f"{base}/voila/render/probe.ipynb{query}")  # refused by the server, no kernel
+            assert status == 403 and "链接无效" in page and "NAME:" not in page and "DENIED" not in page, query[:20]
         status, page = get(f"{base}/voila/render/boom.ipynb")
         assert "TRACE-MARK" not in page and "ValueError" not in page  # no tracebacks to the browser
         status, listing = get(f"{base}/voila/api/contents/")
@@ -163,6 +165,7 @@ def test_serve_opens_only_the_keyed_applicant_and_nothing_outside_the_workbooks(
         text = log.read_text(encoding="utf-8", errors="replace")
     assert "http://127.0.0.1:" in text and "qkit applicants add" in text
     assert key not in text and "key=[secret]" in text  # the 404 above is logged without the key
+    assert "wrong access key from 127.0.0.1 (5 in the last 15 minutes)" in text
     assert f"Culling kernels with idle durations > {CULL_IDLE_TIMEOUT} seconds" in text
 
 
@@ -197,3 +200,16 @@ def test_serve_refuses_unsafe_or_impossible_setups(tmp_path):
         port = taken.getsockname()[1]
         done = run_serve(tmp_path, "--workbooks", str(workbooks), "--port", str(port), "--lang", "en")
     assert done.returncode == 1 and "the port is in use" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_wrong_keys_from_one_address_are_answered_more_and_more_slowly():
+    from qkit.web.serve import GUARD_FREE, GUARD_MAX_DELAY, GUARD_WINDOW, KeyGuard
+
+    now = [1000.0]
+    guard = KeyGuard(clock=lambda: now[0])
+    delays = [guard.failed("10.0.0.7") for _ in range(GUARD_FREE + 8)]
+    assert delays[:GUARD_FREE] == [0] * GUARD_FREE
+    assert delays[GUARD_FREE:GUARD_FREE + 4] == [1, 2, 4, 8] and max(delays) == GUARD_MAX_DELAY
+    assert guard.failed("10.0.0.8") == 0  # another address is not slowed down
+    now[0] += GUARD_WINDOW + 1
+    assert guard.failed("10.0.0.7") == 0  # forgotten after the window

@@ -95,7 +95,7 @@ def test_each_sample_fills_its_form(store, sample):
     for editor in editors:
         if editor.clause.id in hints and hints[editor.clause.id].band and doc.kpis(editor.clause.id):
             band = hints[editor.clause.id].band
-            assert f"数据提示分数段：{band.min}–{band.max}%" in editor.hint.value
+            assert f"数据提示分数段：{band.min}%–{band.max}%" in editor.hint.value
     text = page_text(book.widget)
     for kpi in doc.results:
         assert kpi.name in text

@@ -8,16 +8,26 @@ kernel whose page was closed is shut down after a while. The server listens
 on 127.0.0.1 only. Each page finds its applicant from the ``?key=`` of its
 link (see ``qkit.store.open_for_token``); the data directory reaches the
 kernels through ``$QKIT_DATA``. Request logs hide the key.
+
+A link's key is checked by the server before a kernel is started for it: a
+wrong key gets a short refusal page at once, and an address that keeps
+sending wrong keys is answered more and more slowly and logged (see
+``KeyGuard``). Links up to ``MAX_URL`` long get an answer; the key itself is
+compared through its SHA-256 digest, as the store keeps it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 import os
 import re
 import socket
+import time
+from collections import defaultdict, deque
 from pathlib import Path
+from urllib.parse import parse_qs
 
 from . import store
 from ..errors import Problem, QkitError
@@ -29,6 +39,12 @@ HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
 CULL_IDLE_TIMEOUT = 900  # seconds a kernel lives after its page was closed
 CULL_INTERVAL = 60  # seconds between checks for such kernels
+MAX_URL = 1024 * 1024  # longest request head answered (a hostile 100,000-character key gets a refusal, not silence)
+MAX_KEY = 200  # longer keys are refused without a look-up; real ones have 32 characters
+GUARD_WINDOW = 15 * 60  # seconds wrong keys from one address are remembered
+GUARD_FREE = 5  # wrong keys an address may send in the window before answers slow down
+GUARD_MAX_DELAY = 30  # seconds, the slowest answer
+LOG = logging.getLogger("qkit.serve")
 
 
 def base_url(port: int = DEFAULT_PORT) -> str:
@@ -79,11 +95,92 @@ class HideKeys(logging.Filter):
         return True
 
 
-def make_app(workbooks: Path, port: int, open_browser: bool):
-    """The configured Voila application, not yet listening, its request logs without keys."""
-    from voila.app import Voila
+class KeyGuard:
+    """Wrong keys per address: after ``GUARD_FREE`` in ``GUARD_WINDOW``, each answer waits twice as long.
 
-    app = Voila()
+    Guessing a 32-character key is hopeless anyway; the guard makes trying
+    visible in the log and keeps a flood of wrong keys from starting kernels.
+    """
+
+    def __init__(self, clock=time.monotonic):
+        self.clock = clock
+        self.failures: dict[str, deque[float]] = defaultdict(deque)
+
+    def failed(self, address: str) -> float:
+        """Record a wrong key from ``address``; returns the seconds to wait before answering."""
+        now = self.clock()
+        seen = self.failures[address]
+        while seen and seen[0] < now - GUARD_WINDOW:
+            seen.popleft()
+        seen.append(now)
+        extra = len(seen) - GUARD_FREE
+        delay = 0.0 if extra <= 0 else float(min(2 ** (extra - 1), GUARD_MAX_DELAY))
+        LOG.warning("wrong access key from %s (%d in the last %d minutes); answering after %g s",
+                    address, len(seen), GUARD_WINDOW // 60, delay)
+        return delay
+
+
+def refused_page(lang: str) -> str:
+    from ..html import environment
+
+    return environment().get_template("refused.html.j2").render(lang=lang)
+
+
+def guarded_handler(keys_from: store.Store, guard: KeyGuard):
+    """Voila's notebook handler, checking a link's key against the store before any kernel starts."""
+    from voila.tornado.handler import TornadoVoilaHandler
+
+    class GuardedVoilaHandler(TornadoVoilaHandler):
+        async def get(self, path=None):
+            query = parse_qs(self.request.query, keep_blank_values=True)
+            keys = query.get(store.LINK_PARAM)
+            if keys is not None:  # a page without a key shows the workbook's own friendly refusal
+                key = keys[0].strip()
+                known = len(key) <= MAX_KEY and await asyncio.to_thread(_opens, keys_from, key)
+                if not known:
+                    await asyncio.sleep(guard.failed(self.request.remote_ip or "?"))
+                    lang = "en" if query.get("lang", [""])[0] == "en" else "zh"
+                    self.set_status(403)
+                    self.set_header("Cache-Control", "no-store")
+                    self.finish(refused_page(lang))
+                    return
+            await super().get(path)
+
+    return GuardedVoilaHandler
+
+
+def _opens(keys_from: store.Store, key: str) -> bool:
+    try:
+        return keys_from.applicant_for_token(key) is not None
+    except QkitError as exc:
+        LOG.error("%s", exc.render("en"))
+        return False
+
+
+def make_app(workbooks: Path, port: int, open_browser: bool, keys_from: store.Store | None = None):
+    """The configured Voila application, not yet listening, its request logs without keys.
+
+    With ``keys_from``, links' keys are checked against that store before a kernel starts.
+    """
+    from voila.app import Voila
+    from voila.tornado.handler import TornadoVoilaHandler
+
+    guard = KeyGuard()
+
+    class QkitVoila(Voila):
+        def init_handlers(self):
+            handlers = super().init_handlers()
+            if keys_from is None:
+                return handlers
+            guarded = guarded_handler(keys_from, guard)
+            return [(h[0], guarded, *h[2:]) if h[1] is TornadoVoilaHandler else h for h in handlers]
+
+        def listen(self):
+            plain = self.app.listen  # Voila's listen loop, with a request head long enough to refuse long keys
+            self.app.listen = lambda port, address="", **kw: plain(port, address, max_header_size=MAX_URL, **kw)
+            super().listen()
+
+    app = QkitVoila()
     app.initialize(voila_argv(workbooks, port, open_browser))
     root = logging.getLogger()  # tornado's request and error lines end up here
     if not root.handlers:
@@ -100,9 +197,9 @@ def serve(port: int = DEFAULT_PORT, data_dir: str | Path | None = None, open_bro
     data = store.data_dir(data_dir)
     root = Path(workbooks or WORKBOOKS_DIR).resolve()
     check_setup(root, data, port)
-    store.Store(data)  # create or check the database before the first page needs it
+    keys_from = store.Store(data)  # created or checked before the first page needs it
     os.environ[store.DATA_ENV] = str(data)  # the kernels inherit the server's environment
-    app = make_app(root, port, open_browser)
+    app = make_app(root, port, open_browser, keys_from)
     print(tr("serving", lang, url=base_url(port) + "/"))
     print(tr("data_at", lang, dir=data))
     print(tr("serve_hint", lang), flush=True)
