@@ -25,7 +25,7 @@ from .i18n import fmt_cell, fmt_date, fmt_percent, fmt_points, join_list, render
 from .rubric import RubricIndex
 from .scoring import Scorecard, score
 from .web.serve import DEFAULT_PORT, base_url, serve
-from .web.store import Store, access_path, data_dir
+from .web.store import LEAD_NAME, Store, access_path, data_dir
 
 
 def _common() -> argparse.ArgumentParser:
@@ -82,6 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         Console(stderr=True, soft_wrap=True).print(exc.render(lang), markup=False, highlight=False)
         return 1
 
+    except BrokenPipeError:  # the reader went away (qkit … | head): nothing left to say to it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 # --- rubrics ---------------------------------------------------------------
 
@@ -227,17 +230,36 @@ def _add_workbook_commands(sub, common: argparse.ArgumentParser) -> None:
     data.add_argument("--data", type=Path, metavar="DIR", help="data directory (default ./qkit-data or $QKIT_DATA)")
     applicants = sub.add_parser("applicants", parents=[common], help="applicants of the web workbooks")
     asub = applicants.add_subparsers(dest="action", required=True)
-    add = asub.add_parser("add", parents=[common, data], help="add an applicant and print its access link")
+    port = argparse.ArgumentParser(add_help=False)
+    port.add_argument("--port", type=int, default=DEFAULT_PORT, help="the port qkit serve uses (for the link)")
+    add = asub.add_parser("add", parents=[common, data, port],
+                          help="add an applicant and its lead, and print the lead's access link")
     add.add_argument("--name", required=True)
     add.add_argument("--rubric", required=True)
-    add.add_argument("--port", type=int, default=DEFAULT_PORT, help="the port qkit serve uses (for the link)")
-    relink = asub.add_parser("relink", parents=[common, data], help="a new access link; the old one stops working")
+    add.add_argument("--lead", default=LEAD_NAME, help=f"the lead's name (default {LEAD_NAME})")
+    relink = asub.add_parser("relink", parents=[common, data, port],
+                             help="a new link for one member (the lead by default); their old one stops working")
     relink.add_argument("applicant", type=int, metavar="APPLICANT_ID")
-    relink.add_argument("--port", type=int, default=DEFAULT_PORT, help="the port qkit serve uses (for the link)")
+    relink.add_argument("member", nargs="?", metavar="MEMBER", help="member id or name (default: the lead)")
     alist = asub.add_parser("list", parents=[common, data], help="list the applicants")
     alist.add_argument("--json", action="store_true")
 
     srv = sub.add_parser("serve", parents=[common, data], help="serve the web workbooks (Voila) on 127.0.0.1")
+    members = sub.add_parser("members", parents=[common], help="the people with a link to an applicant's workbook")
+    msub = members.add_subparsers(dest="action", required=True)
+    madd = msub.add_parser("add", parents=[common, data, port], help="add a member and print their own link")
+    madd.add_argument("applicant", type=int, metavar="APPLICANT_ID")
+    madd.add_argument("--name", required=True)
+    madd.add_argument("--role", default="writer", help="writer (default), lead or assessor")
+    madd.add_argument("--items", default="", metavar="5.2,5.3",
+                      help="the items a writer writes (5.1 is the profile); the others are read-only to them")
+    mlist = msub.add_parser("list", parents=[common, data], help="list an applicant's members")
+    mlist.add_argument("applicant", type=int, metavar="APPLICANT_ID")
+    mlist.add_argument("--json", action="store_true")
+    revoke = msub.add_parser("revoke", parents=[common, data], help="end a member's link at once; their revisions stay")
+    revoke.add_argument("applicant", type=int, metavar="APPLICANT_ID")
+    revoke.add_argument("member", metavar="MEMBER", help="member id or name")
+
     srv.add_argument("--port", type=int, default=DEFAULT_PORT)
     srv.add_argument("--no-browser", action="store_true", help="do not open a browser")
     srv.add_argument("--workbooks", type=Path, metavar="DIR", help="folder of workbooks to serve (default: the shipped ones)")
@@ -245,9 +267,11 @@ def _add_workbook_commands(sub, common: argparse.ArgumentParser) -> None:
     export = sub.add_parser("export", parents=[common, data], help="write every applicant's latest document as YAML")
     export.add_argument("-o", "--output", required=True, type=Path, metavar="FOLDER")
 
-    history = sub.add_parser("history", parents=[common, data], help="list an applicant's saved revisions")
+    history = sub.add_parser("history", parents=[common, data],
+                             help="an applicant's saved revisions: who saved them and what changed")
     history.add_argument("applicant", type=int, metavar="APPLICANT_ID")
     restore = sub.add_parser("restore", parents=[common, data], help="bring back an old revision as a new one")
+    history.add_argument("--json", action="store_true")
     restore.add_argument("applicant", type=int, metavar="APPLICANT_ID")
     restore.add_argument("revision", type=int, metavar="REVISION")
 
@@ -261,7 +285,7 @@ def _store(args, index: RubricIndex) -> Store:
 
 
 def _applicants_add(args, index: RubricIndex, lang: str, out: Console) -> int:
-    applicant, token = _store(args, index).add_applicant(args.name, args.rubric)
+    applicant, token = _store(args, index).add_applicant(args.name, args.rubric, args.lead)
     out.print(tr("applicant_added", lang, name=applicant.name, id=applicant.id, rubric=applicant.rubric), markup=False)
     _print_link(args, applicant, token, lang, out)
     return 0
@@ -269,13 +293,50 @@ def _applicants_add(args, index: RubricIndex, lang: str, out: Console) -> int:
 
 def _applicants_relink(args, index: RubricIndex, lang: str, out: Console) -> int:
     st = _store(args, index)
-    token = st.renew_token(args.applicant)
-    out.print(tr("relinked", lang), markup=False)
+    member = st.member(args.applicant, args.member)
+    token = st.renew_token(args.applicant, member.id)
+    out.print(tr("relinked_member", lang, name=member.name), markup=False)
+    _print_link(args, st.applicant(args.applicant), token, lang, out)
+    return 0
+
+
+def _role_text(member, lang: str) -> str:
+    role = tr(f"role_{member.role}", lang)
+    return f"{role}（{join_list(member.items, lang)}）" if member.items else role
+
+
+def _members_add(args, index: RubricIndex, lang: str, out: Console) -> int:
+    st = _store(args, index)
+    items = [i.strip() for i in args.items.replace("，", ",").split(",") if i.strip()]
+    member, token = st.add_member(args.applicant, args.name, args.role, items)
+    out.print(tr("member_added", lang, name=member.name, id=member.id, role=_role_text(member, lang)), markup=False)
     _print_link(args, st.applicant(args.applicant), token, lang, out)
     return 0
 
 
 def _print_link(args, applicant, token: str, lang: str, out: Console) -> None:
+def _members_list(args, index: RubricIndex, lang: str, out: Console) -> int:
+    members = _store(args, index).members(args.applicant)
+    if args.json:
+        print(json.dumps([{"id": m.id, "name": m.name, "role": m.role, "items": list(m.items), "active": m.active,
+                           "created_at": m.created_at.isoformat(),
+                           "revoked_at": m.revoked_at.isoformat() if m.revoked_at else None}
+                          for m in members], ensure_ascii=False, indent=2))
+        return 0
+    table = Table(tr("applicant_id", lang), tr("member_name", lang), tr("member_role", lang), tr("member_state", lang))
+    for m in members:
+        state = tr("member_active", lang) if m.active else tr("member_revoked", lang, when=_when(m.revoked_at, lang))
+        table.add_row(str(m.id), m.name, _role_text(m, lang), state)
+    out.print(table)
+    return 0
+
+
+def _members_revoke(args, index: RubricIndex, lang: str, out: Console) -> int:
+    member = _store(args, index).revoke(args.applicant, args.member)
+    out.print(tr("member_revoked_now", lang, name=member.name), markup=False)
+    return 0
+
+
     out.print(tr("access_link", lang), markup=False)
     out.print(base_url(args.port) + access_path(applicant, token), markup=False, highlight=False)
     out.print(tr("token_once", lang), markup=False, style="yellow")
@@ -315,11 +376,17 @@ def _export(args, index: RubricIndex, lang: str, out: Console) -> int:
 def _history(args, index: RubricIndex, lang: str, out: Console) -> int:
     st = _store(args, index)
     applicant = st.applicant(args.applicant)
-    table = Table(tr("revision_no", lang), tr("based_on", lang), tr("saved_at", lang), tr("note", lang),
-                  title=f"{applicant.id} {applicant.name}（{applicant.rubric}）")
-    for rev in st.history(applicant.id):
-        table.add_row(str(rev.number), "" if rev.parent is None else str(rev.parent), _when(rev.created_at, lang),
-                      rev.note)
+    revisions = st.history(applicant.id)
+    if args.json:
+        print(json.dumps([{"number": r.number, "author": r.author, "created_at": r.created_at.isoformat(),
+                           "changed": list(r.changed), "based_on": r.parent, "note": r.note}
+                          for r in revisions], ensure_ascii=False, indent=2))
+        return 0
+    table = Table(tr("revision_no", lang), tr("author", lang), tr("saved_at", lang), tr("changed", lang),
+                  tr("note", lang), title=f"{applicant.id} {applicant.name}（{applicant.rubric}）")
+    for rev in revisions:
+        table.add_row(str(rev.number), rev.author or "—", _when(rev.created_at, lang),
+                      join_list(rev.changed, lang), rev.note)
     out.print(table)
     return 0
 
@@ -418,3 +485,6 @@ COMMANDS = {
     ("report", None): _report,
     ("batch", None): _batch,
 }
+    ("members", "add"): _members_add,
+    ("members", "list"): _members_list,
+    ("members", "revoke"): _members_revoke,

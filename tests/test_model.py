@@ -85,7 +85,22 @@ def test_what_was_typed_is_saved_and_reloaded_even_when_wrong(store, applicant):
     assert session.status()[0] == "saved"
 
 
-def test_a_stale_save_is_refused_and_keeps_the_edits(store, applicant):
+def test_edits_to_different_fields_from_an_older_revision_merge(store, applicant):
+    applicant_row, token = applicant
+    first, second = open_session(store, token), open_session(store, token)
+    first.set(("clauses", "5.2.2", "score"), 70)
+    assert first.save()
+    second.set(("clauses", "5.3.2", "score"), 40)
+    second.set(("profile", "a"), "我们的组织概况")
+    assert second.save()  # started from revision 1, merged with revision 2
+    latest = store.latest(applicant_row.id)
+    assert latest.number == 3 and latest.parent == 2
+    assert latest.data["clauses"]["5.2.2"]["score"] == 70 and latest.data["clauses"]["5.3.2"]["score"] == 40
+    assert second.value(("clauses", "5.2.2", "score")) == 70  # the page took in the other change
+    assert second.status()[0] == "saved" and second.base == 3
+
+
+def test_the_same_field_changed_twice_is_a_choice_and_nothing_is_lost(store, applicant):
     applicant_row, token = applicant
     first, second = open_session(store, token), open_session(store, token)
     first.set(("clauses", "5.2.2", "score"), 70)
@@ -94,15 +109,60 @@ def test_a_stale_save_is_refused_and_keeps_the_edits(store, applicant):
     second.set(("profile", "a"), "我们的组织概况")
     assert not second.save()
     state, text = second.status()
-    assert state == "stale" and "第 2 版" in text and "刷新" in text
-    assert second.status("en")[1].startswith("a newer version (revision 2)")
-    assert second.value(("profile", "a")) == "我们的组织概况"
-    assert store.latest(applicant_row.id).data["clauses"]["5.2.2"]["score"] == 70
+    assert state == "conflict" and "第 2 版" in text and "1 处" in text
+    assert second.status("en")[1].endswith("your edits are still on this page")
+    [conflict] = second.conflicts
+    assert (conflict.path, conflict.theirs, conflict.mine) == (("clauses", "5.2.2", "score"), 70, 40)
+    assert second.value(("profile", "a")) == "我们的组织概况" and second.value(("clauses", "5.2.2", "score")) == 40
+    assert store.latest(applicant_row.id).number == 2  # nothing saved until the person chooses
+    second.choose(0, "mine")
+    latest = store.latest(applicant_row.id)
+    assert latest.number == 3 and latest.data["clauses"]["5.2.2"]["score"] == 40
+    assert latest.data["profile"]["a"] == "我们的组织概况"
+    assert store.history(applicant_row.id)[1].data["clauses"]["5.2.2"]["score"] == 70  # the other version stays
+    assert second.status()[0] == "saved" and not second.conflicts
+
+
+def test_conflicting_texts_can_be_combined(store, applicant):
+    applicant_row, token = applicant
+    first, second = open_session(store, token), open_session(store, token)
+    first.set(("clauses", "5.2.2", "notes"), "评审组意见甲")
+    assert first.save()
+    second.set(("clauses", "5.2.2", "notes"), "评审组意见乙")
+    assert not second.save()
+    second.choose(0, "both")
+    assert store.latest(applicant_row.id).data["clauses"]["5.2.2"]["notes"] == "评审组意见甲\n评审组意见乙"
+
+
+def test_overwrite_keeps_this_page_for_every_conflict(store, applicant):
+    applicant_row, token = applicant
+    first, second = open_session(store, token), open_session(store, token)
+    first.set(("clauses", "5.2.2", "score"), 70)
+    first.set(("clauses", "5.2.3", "score"), 75)
+    assert first.save()
+    second.set(("clauses", "5.2.2", "score"), 40)
+    second.set(("clauses", "5.2.3", "score"), 45)
+    assert not second.save() and len(second.conflicts) == 2
     assert second.save(overwrite=True)
-    history = store.history(applicant_row.id)
-    assert [r.number for r in history] == [3, 2, 1]
-    assert history[0].data["clauses"]["5.2.2"]["score"] == 40 and history[1].data["clauses"]["5.2.2"]["score"] == 70
-    assert second.status()[0] == "saved"
+    data = store.latest(applicant_row.id).data["clauses"]
+    assert (data["5.2.2"]["score"], data["5.2.3"]["score"]) == (40, 45)
+
+
+def test_a_page_without_edits_takes_in_what_others_saved(store, applicant):
+    applicant_row, token = applicant
+    first, second = open_session(store, token), open_session(store, token)
+    seen = []
+    second.observe(seen.append)
+    assert not second.refresh()
+    first.set(("clauses", "5.4.2", "score"), 65)
+    assert first.save()
+    assert second.refresh() and seen[-1] == ()
+    assert second.value(("clauses", "5.4.2", "score")) == 65 and second.base == 2
+    second.set(("clauses", "5.4.3", "score"), 50)
+    first.set(("clauses", "5.4.2", "score"), 70)
+    assert first.save()
+    assert not second.refresh()  # unsaved edits: they are merged when saved, not overwritten now
+    assert second.save() and store.latest(applicant_row.id).data["clauses"]["5.4.2"]["score"] == 70
 
 
 def test_autosave_waits_for_a_pause_then_saves_once(store, applicant):
@@ -220,7 +280,7 @@ def test_flush_saves_pending_edits_but_never_over_a_newer_revision(store, applic
     second.set(("clauses", "5.2.2", "notes"), "另一窗口")
     second.flush()
     second.flush()
-    assert second.stale and store.latest(applicant_row.id).number == 2
+    assert second.conflicts and store.latest(applicant_row.id).number == 2
 
 
 def test_a_clause_score_and_its_data_hint_come_from_the_session(store, applicant):

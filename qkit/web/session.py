@@ -28,10 +28,11 @@ import yaml
 
 from ..document import check_partial
 from ..errors import Problem, QkitError
-from ..i18n import tr
+from ..i18n import join_list, tr
 from ..rubric import IndividualRubric, OrganizationRubric, RubricIndex
 from ..scoring import ClauseScore, Scorecard, score
-from .store import StaleRevision, Store, open_for_token
+from ..merge import Conflict, resolve
+from .store import Member, MergeConflict, Store, open_for_token
 from .store import data_dir as store_dir
 
 if TYPE_CHECKING:
@@ -90,18 +91,22 @@ class Session:
 
     def __init__(self, rubric: OrganizationRubric | IndividualRubric, data: dict[str, Any], *,
                  store: Store | None = None, applicant_id: Any = None, base: int | None = None,
-                 index: RubricIndex | None = None, autosave_delay: float | None = AUTOSAVE_DELAY):
+                 index: RubricIndex | None = None, autosave_delay: float | None = AUTOSAVE_DELAY,
+                 member: Member | None = None):
         self.rubric = rubric
         self.data = copy.deepcopy(data)
         self.store = store
         self.applicant_id = applicant_id
         self.base = base
+        self.member = member  # who is signed in; None edits everything (a file, a script)
+        self.conflicts: list[Conflict] = []  # same fields changed by someone else meanwhile, to be chosen
+        self._merged: tuple[int, dict[str, Any]] | None = None  # (latest revision, merged data) while choosing
         self.index = index or RubricIndex.scan()
         self.autosave_delay = autosave_delay
         self.dirty = False
         self.saved_at: dt.datetime | None = None
         self.save_error: QkitError | None = None
-        self.stale = False
+        self.latest_author: str | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._listeners: list[Callable[[Path], None]] = []
         self._recheck()
@@ -113,9 +118,9 @@ class Session:
         opened = open_for_token(data_dir, query_string)
         if opened is None or opened[0].rubric != rubric.id:
             return None
-        applicant, revision = opened
+        applicant, revision, member = opened
         session = cls(rubric, revision.data, store=Store(store_dir(data_dir)), applicant_id=applicant.id,
-                      base=revision.number, **kwargs)
+                      base=revision.number, member=member, **kwargs)
         session.saved_at = revision.created_at
         return session
 
@@ -168,6 +173,32 @@ class Session:
         hint = draft_hint([analyze_kpi(k) for k in kpis], self.rubric, lang)
         return hint if kpis else dataclasses.replace(hint, band=None)
 
+    # --- who may change what ---------------------------------------------------
+
+    def editable(self, path: Path) -> bool:
+        """Whether the signed-in member may change the field at ``path``.
+
+        A lead, an assessor and a writer without assigned items edit everything;
+        a writer with items edits the clauses of those items, the KPIs that
+        support them, and the profile when 5.1 is assigned.
+        """
+        member = self.member
+        if member is None or member.role != "writer" or not member.items:
+            return True
+        return self.item_of(path) in member.items
+
+    def item_of(self, path: Path) -> str | None:
+        """The item (5.1 for the profile) a field belongs to; None for the applicant's details."""
+        if not path:
+            return None
+        if path[0] == "profile" and self.rubric.profile is not None:
+            return self.rubric.profile.id
+        if path[0] == "clauses" and len(path) > 1:
+            return next((item.id for item in self.rubric.items if any(c.id == path[1] for c in item.clauses)), None)
+        if path[0] == "results" and len(path) > 1 and isinstance(path[1], int):
+            return self.item_of(("clauses", self.value(("results", path[1], "clause"), "")))
+        return None
+
     # --- changing ------------------------------------------------------------
 
     def observe(self, callback: Callable[[Path], None]) -> None:
@@ -183,6 +214,8 @@ class Session:
         can only come from a tampered page: it is refused, with the problem
         ``qkit validate`` would report, and the document stays as it was.
         """
+        if not self.editable(path):
+            return Problem(field_of(path), "not_your_item", params={"items": join_list(self.member.items)})
         before = copy.deepcopy(self.data)
         parent = self._container(path[:-1], path[-1])
         key = path[-1]
@@ -393,20 +426,29 @@ class Session:
     def save(self, overwrite: bool = False) -> bool:
         """Save a new revision; returns whether it was written.
 
-        ``overwrite`` saves on top of the latest revision after a refusal; the
-        other revision stays in the history.
+        When someone else saved meanwhile, the page's edits are merged with
+        theirs field by field (``qkit.merge``) and the merged document is
+        saved: the page takes in the others' changes. When the same field was
+        changed to different values, nothing is saved and ``conflicts`` lists
+        them for the person to choose (``choose``); ``overwrite`` chooses this
+        page's value for every one. Each person's saved version stays in the
+        history.
         """
         self._cancel_autosave()
         if self.store is None:
             return False
-        base = self.base
+        if self.conflicts:
+            if not overwrite:
+                self._notify_saved()
+                return False
+            for _ in list(self.conflicts):
+                self.choose(0, "mine", save=False)
         try:
-            if overwrite:
-                latest = self.store.latest(self.applicant_id)
-                base = latest.number if latest else None
-            revision = self.store.save(self.applicant_id, copy.deepcopy(self.data), base)
-        except StaleRevision as exc:
-            self.stale, self.save_error = True, exc
+            revision = self.store.save(self.applicant_id, copy.deepcopy(self.data), self.base, author=self.member,
+                                       merging=True)
+        except MergeConflict as exc:
+            self.conflicts, self._merged, self.latest_author = exc.conflicts, (exc.latest.number, exc.merged), \
+                exc.latest.author
             self._notify_saved()
             return False
         except QkitError as exc:
@@ -417,16 +459,60 @@ class Session:
             self.save_error = QkitError(Problem("", "save_failed", params={"detail": str(exc)}))
             self._notify_saved()
             return False
-        self.base, self.saved_at = revision.number, revision.created_at
-        self.dirty = self.stale = False
-        self.save_error = None
+        self.saved_at, self.dirty, self.save_error = revision.created_at, False, None
+        if revision.data != self.data:  # merged with what others saved meanwhile: the page takes it in
+            self._take(revision.number, revision.data)
+        self.base = revision.number
         self._notify_saved()
         return True
 
+    def _take(self, number: int, data: dict[str, Any]) -> None:
+        """Make ``data`` (revision ``number`` plus any edits of this page) what the page shows."""
+        self.data, self.base = data, number
+        self._recheck()
+        for callback in list(self._listeners):
+            callback(())
+
+    def choose(self, index: int, which: str, save: bool = True) -> None:
+        """Settle conflict ``index``: keep ``theirs``, ``mine``, or ``both`` texts one after the other.
+
+        When the last one is settled, the merged document is saved.
+        """
+        conflict = self.conflicts.pop(index)
+        if which == "both" and isinstance(conflict.theirs, str) and isinstance(conflict.mine, str):
+            value: Any = f"{conflict.theirs}\n{conflict.mine}"
+        else:
+            value = conflict.mine if which == "mine" else conflict.theirs
+        number, data = self._merged
+        self._merged = (number, resolve(data, conflict, value))
+        if not self.conflicts:
+            self._take(*self._merged)
+            self._merged = None
+            self.dirty = True
+            if save:
+                self.save()
+        else:
+            self._notify_saved()
+
+    def refresh(self) -> bool:
+        """Take in what others saved since this page's revision; True when the page changed.
+
+        Only while the page has no unsaved edits: those are merged when saved.
+        """
+        if self.store is None or self.dirty or self.conflicts:
+            return False
+        latest = self.store.latest(self.applicant_id)
+        if latest.number == self.base:
+            return False
+        self.saved_at, self.latest_author = latest.created_at, latest.author
+        self._take(latest.number, latest.data)
+        return True
+
     def status(self, lang: str = "zh") -> tuple[str, str]:
-        """What the save indicator says: (state, text); state is saved, unsaved, stale or error."""
-        if self.stale:
-            return "stale", self.save_error.render(lang)
+        """What the save indicator says: (state, text); state is saved, unsaved, conflict or error."""
+        if self.conflicts:
+            return "conflict", tr("merge_conflicts", lang, n=len(self.conflicts), latest=self._merged[0],
+                                  author=self.latest_author or tr("someone_else", lang))
         if self.save_error is not None:
             return "error", self.save_error.render(lang)
         if self.dirty:
@@ -439,7 +525,7 @@ class Session:
             callback(("_saved",))
 
     def _schedule_autosave(self) -> None:
-        if self.autosave_delay is None or self.store is None or self.stale:
+        if self.autosave_delay is None or self.store is None or self.conflicts:
             return
         self._cancel_autosave()
         try:
@@ -451,7 +537,7 @@ class Session:
     def flush(self) -> None:
         """Save edits still waiting for the autosave; a refused save keeps them in the page."""
         self._timer = None
-        if self.dirty and not self.stale:
+        if self.dirty and not self.conflicts:
             self.save()
 
     def _cancel_autosave(self) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import re
 import secrets
@@ -39,23 +40,42 @@ from ..document import parse_yaml
 from ..errors import Problem, QkitError
 from ..files import file_error, writable_folder, write_atomic
 from ..i18n import tr
+from ..merge import Conflict, changes, merge
 from ..rubric import RubricIndex
 
 DEFAULT_DATA_DIR = Path("qkit-data")
 DATA_ENV = "QKIT_DATA"
 DB_NAME = "qkit.sqlite3"
 LINK_PARAM = "key"  # not "token": the Jupyter server reserves that one for its own login
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another one before giving up
+ROLES = ("lead", "writer", "assessor")
+LEAD_NAME = "负责人"  # the first member of an applicant when no name is given
 
+_MEMBER = """CREATE TABLE member (
+        id            INTEGER PRIMARY KEY,
+        applicant_id  INTEGER NOT NULL REFERENCES applicant(id),
+        name          TEXT NOT NULL,
+        role          TEXT NOT NULL CHECK (role IN ('lead', 'writer', 'assessor')),
+        items         TEXT NOT NULL DEFAULT '',
+        token_hash    TEXT NOT NULL UNIQUE,
+        created_at    TEXT NOT NULL,
+        revoked_at    TEXT
+    )"""
+_IMMUTABLE = (
+    """CREATE TRIGGER revision_never_updated BEFORE UPDATE ON revision
+       BEGIN SELECT RAISE(ABORT, 'revisions are never changed; save a new one'); END""",
+    """CREATE TRIGGER revision_never_deleted BEFORE DELETE ON revision
+       BEGIN SELECT RAISE(ABORT, 'revisions are never deleted'); END""",
+)
 SCHEMA = (
     """CREATE TABLE applicant (
         id          INTEGER PRIMARY KEY,
         name        TEXT NOT NULL,
         rubric      TEXT NOT NULL,
-        token_hash  TEXT NOT NULL UNIQUE,
         created_at  TEXT NOT NULL
     )""",
+    _MEMBER,
     """CREATE TABLE revision (
         id             INTEGER PRIMARY KEY,
         applicant_id   INTEGER NOT NULL REFERENCES applicant(id),
@@ -64,13 +84,27 @@ SCHEMA = (
         created_at     TEXT NOT NULL,
         document       TEXT NOT NULL,
         note           TEXT NOT NULL DEFAULT '',
+        author_id      INTEGER REFERENCES member(id),
+        changed        TEXT NOT NULL DEFAULT '[]',
         UNIQUE (applicant_id, number)
     )""",
-    """CREATE TRIGGER revision_never_updated BEFORE UPDATE ON revision
-       BEGIN SELECT RAISE(ABORT, 'revisions are never changed; save a new one'); END""",
-    """CREATE TRIGGER revision_never_deleted BEFORE DELETE ON revision
-       BEGIN SELECT RAISE(ABORT, 'revisions are never deleted'); END""",
+    *_IMMUTABLE,
 )
+# each step takes the schema from its version to the next; a store is brought up to date when opened
+MIGRATIONS = {
+    1: (  # one key per applicant → members with keys of their own; revisions get an author and what changed
+        _MEMBER,
+        f"""INSERT INTO member (applicant_id, name, role, items, token_hash, created_at)
+            SELECT id, '{LEAD_NAME}', 'lead', '', token_hash, created_at FROM applicant""",
+        "CREATE TABLE applicant_v2 (id INTEGER PRIMARY KEY, name TEXT NOT NULL, rubric TEXT NOT NULL,"
+        " created_at TEXT NOT NULL)",
+        "INSERT INTO applicant_v2 (id, name, rubric, created_at) SELECT id, name, rubric, created_at FROM applicant",
+        "DROP TABLE applicant",
+        "ALTER TABLE applicant_v2 RENAME TO applicant",
+        "ALTER TABLE revision ADD COLUMN author_id INTEGER REFERENCES member(id)",
+        "ALTER TABLE revision ADD COLUMN changed TEXT NOT NULL DEFAULT '[]'",
+    ),
+}
 
 
 def data_dir(arg: str | Path | None = None) -> Path:
@@ -108,8 +142,34 @@ class Applicant:
 
 
 @dataclass(frozen=True)
+class Member:
+    """A person with a link of their own to an applicant's workbook.
+
+    ``role``: a ``lead`` edits everything; a ``writer`` edits the ``items``
+    assigned (every item when none are); an ``assessor`` scores. ``items``
+    are item ids such as ``5.2`` (``5.1`` is the organizational profile).
+    """
+
+    id: int
+    applicant_id: int
+    name: str
+    role: str
+    items: tuple[str, ...]
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+@dataclass(frozen=True)
 class Revision:
-    """One saved state of an applicant's document; ``parent`` is the revision it was edited from."""
+    """One saved state of an applicant's document; ``parent`` is the revision it was edited from.
+
+    ``author`` is the member who saved it (None for revisions from before
+    members, or made by the command line), ``changed`` the fields it changed.
+    """
 
     applicant_id: int
     number: int
@@ -118,6 +178,8 @@ class Revision:
     data: dict[str, Any]
     note: str
     document: str  # the stored YAML text of data
+    author: str | None = None
+    changed: tuple[str, ...] = ()
 
 
 class StaleRevision(QkitError):
@@ -126,6 +188,19 @@ class StaleRevision(QkitError):
     def __init__(self, latest: int):
         self.latest = latest
         super().__init__(Problem("", "stale_revision", params={"latest": latest}))
+
+
+class MergeConflict(QkitError):
+    """A merging save found fields changed to different values by both sides; nothing was saved.
+
+    ``merged`` is the merged document with the latest saved values at the
+    conflicts, for the person to choose from (``qkit.merge.resolve``).
+    """
+
+    def __init__(self, latest: Revision, merged: dict[str, Any], conflicts: list[Conflict]):
+        self.latest, self.merged, self.conflicts = latest, merged, conflicts
+        super().__init__(Problem("", "merge_conflicts", params={"n": len(conflicts), "latest": latest.number,
+                                                                "author": latest.author or ""}))
 
 
 class Store:
@@ -156,11 +231,23 @@ class Store:
                 raise QkitError(Problem(str(self.path), "store_newer", version, {"supported": SCHEMA_VERSION}))
             if version == 0:
                 db.execute("PRAGMA journal_mode=WAL")
-                with self._write(db):
-                    if db.execute("PRAGMA user_version").fetchone()[0] == 0:  # not made meanwhile by another process
-                        for statement in SCHEMA:
-                            db.execute(statement)
-                        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            if version < SCHEMA_VERSION:
+                self._upgrade(db)
+
+    def _upgrade(self, db: sqlite3.Connection) -> None:
+        """Create the schema, or bring an older one up to date, step by step, in one transaction."""
+        db.execute("PRAGMA foreign_keys=OFF")  # tables are rebuilt; the references hold again afterwards
+        with self._write(db):
+            version = db.execute("PRAGMA user_version").fetchone()[0]  # another process may have done it
+            steps = [SCHEMA] if version == 0 else [MIGRATIONS[v] for v in range(version, SCHEMA_VERSION)]
+            for statement in (s for step in steps for s in step):
+                db.execute(statement)
+            if version < SCHEMA_VERSION:
+                db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                if db.execute("PRAGMA foreign_key_check").fetchall():
+                    raise QkitError(Problem(str(self.path), "store_unreadable",
+                                            params={"detail": "foreign keys broken by the upgrade"}))
+        db.execute("PRAGMA foreign_keys=ON")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -194,31 +281,92 @@ class Store:
 
     # --- applicants -------------------------------------------------------------
 
-    def add_applicant(self, name: str, rubric_id: str) -> tuple[Applicant, str]:
-        """A new applicant with a starter document as revision 1; returns the plain token, only this once."""
+    def add_applicant(self, name: str, rubric_id: str, lead: str = LEAD_NAME) -> tuple[Applicant, str]:
+        """A new applicant with a starter document as revision 1 and its lead member.
+
+        Returns the lead's plain key, only this once (the store keeps its hash).
+        """
         name = (name or "").strip()
         if not name:
             raise QkitError(Problem("name", "required"))
         rubric = self.index.load(rubric_id)
         data = yaml.safe_load(template.render(rubric))  # the same shape as `qkit new`
         data["applicant"]["name"] = name
-        token = secrets.token_urlsafe(24)
         created = _now()
         with self._connect() as db, self._write(db):
-            applicant_id = db.execute(
-                "INSERT INTO applicant (name, rubric, token_hash, created_at) VALUES (?, ?, ?, ?)",
-                (name, rubric.id, hash_token(token), created)).lastrowid
-            self._insert(db, applicant_id, 1, None, _dump(data), "", created)
+            applicant_id = db.execute("INSERT INTO applicant (name, rubric, created_at) VALUES (?, ?, ?)",
+                                      (name, rubric.id, created)).lastrowid
+            member, token = self._add_member(db, applicant_id, lead, "lead", (), created)
+            self._insert(db, applicant_id, 1, None, _dump(data), "", created, author=member)
         return self.applicant(applicant_id), token
 
-    def renew_token(self, applicant_id: int) -> str:
-        """A new access token for a lost or leaked link; the old link stops working. Shown only this once."""
+    def add_member(self, applicant_id: int, name: str, role: str = "writer",
+                   items: tuple[str, ...] | list[str] = ()) -> tuple[Member, str]:
+        """A new member of an applicant's team with a link of their own; returns the plain key, only this once."""
+        name = (name or "").strip()
+        if not name:
+            raise QkitError(Problem("--name", "required"))
+        if role not in ROLES:
+            raise QkitError(Problem("--role", "unknown_role", role, {"allowed": list(ROLES)}))
+        applicant = self.applicant(applicant_id)
+        allowed = item_ids(self.index.load(applicant.rubric))
+        unknown = [i for i in items if i not in allowed]
+        if unknown:
+            raise QkitError(Problem("--items", "unknown_item", ",".join(unknown), {"allowed": allowed}))
+        with self._connect() as db, self._write(db):
+            if db.execute("SELECT 1 FROM member WHERE applicant_id = ? AND name = ? AND revoked_at IS NULL",
+                          (applicant_id, name)).fetchone():
+                raise QkitError(Problem("--name", "member_exists", name))
+            return self._add_member(db, applicant_id, name, role, tuple(items), _now())
+
+    def _add_member(self, db: sqlite3.Connection, applicant_id: int, name: str, role: str,
+                    items: tuple[str, ...], created: str) -> tuple[Member, str]:
+        token = secrets.token_urlsafe(24)
+        member_id = db.execute(
+            "INSERT INTO member (applicant_id, name, role, items, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (applicant_id, name, role, ",".join(items), hash_token(token), created)).lastrowid
+        return Member(member_id, applicant_id, name, role, items, dt.datetime.fromisoformat(created), None), token
+
+    _MEMBERS = "SELECT id, applicant_id, name, role, items, created_at, revoked_at FROM member"
+
+    @staticmethod
+    def _member(row: tuple) -> Member:
+        return Member(row[0], row[1], row[2], row[3], tuple(i for i in row[4].split(",") if i),
+                      dt.datetime.fromisoformat(row[5]), row[6] and dt.datetime.fromisoformat(row[6]))
+
+    def members(self, applicant_id: int) -> list[Member]:
+        """The applicant's members, revoked ones included, in the order they were added."""
+        self.applicant(applicant_id)
+        with self._connect() as db:
+            rows = db.execute(self._MEMBERS + " WHERE applicant_id = ? ORDER BY id", (applicant_id,)).fetchall()
+        return [self._member(row) for row in rows]
+
+    def member(self, applicant_id: int, ref: int | str | None = None) -> Member:
+        """An active member by id or name; None gives the first active lead."""
+        active = [m for m in self.members(applicant_id) if m.active]
+        if ref is None:
+            found = next((m for m in active if m.role == "lead"), None)
+        else:
+            found = next((m for m in active if str(m.id) == str(ref)), None) or next(
+                (m for m in active if m.name == str(ref)), None)
+        if found is None:
+            raise QkitError(Problem("member", "unknown_member", ref or "lead",
+                                    {"allowed": [f"{m.id} {m.name}" for m in active]}))
+        return found
+
+    def revoke(self, applicant_id: int, ref: int | str) -> Member:
+        """The member's link stops working at once; their revisions stay."""
+        member = self.member(applicant_id, ref)
+        with self._connect() as db, self._write(db):
+            db.execute("UPDATE member SET revoked_at = ? WHERE id = ?", (_now(), member.id))
+        return next(m for m in self.members(applicant_id) if m.id == member.id)
+
+    def renew_token(self, applicant_id: int, ref: int | str | None = None) -> str:
+        """A new key for a member's lost or leaked link (the lead's by default); the old link stops working."""
+        member = self.member(applicant_id, ref)
         token = secrets.token_urlsafe(24)
         with self._connect() as db, self._write(db):
-            changed = db.execute("UPDATE applicant SET token_hash = ? WHERE id = ?",
-                                 (hash_token(token), applicant_id)).rowcount
-        if not changed:
-            raise QkitError(Problem("applicant", "unknown_applicant", applicant_id))
+            db.execute("UPDATE member SET token_hash = ? WHERE id = ?", (hash_token(token), member.id))
         return token
 
     _APPLICANTS = """
@@ -244,23 +392,34 @@ class Store:
             raise QkitError(Problem("applicant", "unknown_applicant", applicant_id))
         return self._applicant(row)
 
-    def applicant_for_token(self, token: str | None) -> Applicant | None:
-        """The applicant whose access token this is; None for a missing, empty or wrong token."""
+    def member_for_token(self, token: str | None) -> tuple[Applicant, Member] | None:
+        """The applicant and the active member whose key this is; None for a missing, wrong or revoked key."""
         if not token:
             return None
         with self._connect() as db:
-            row = db.execute(self._APPLICANTS + " AND a.token_hash = ?", (hash_token(token),)).fetchone()
-        return None if row is None else self._applicant(row)
+            row = db.execute(self._MEMBERS + " WHERE token_hash = ? AND revoked_at IS NULL",
+                             (hash_token(token),)).fetchone()
+        if row is None:
+            return None
+        member = self._member(row)
+        return self.applicant(member.applicant_id), member
+
+    def applicant_for_token(self, token: str | None) -> Applicant | None:
+        """The applicant an active member's key opens; None for a missing, wrong or revoked key."""
+        found = self.member_for_token(token)
+        return found[0] if found else None
 
     # --- revisions --------------------------------------------------------------
 
     @staticmethod
     def _revision(applicant_id: int, row: tuple) -> Revision:
-        number, parent, created, document, note = row
+        number, parent, created, document, note, author, changed = row
         return Revision(applicant_id, number, parent, dt.datetime.fromisoformat(created),
-                        parse_yaml(document, f"revision {number}"), note, document)
+                        parse_yaml(document, f"revision {number}"), note, document, author,
+                        tuple(json.loads(changed or "[]")))
 
-    _REVISION = "SELECT number, parent_number, created_at, document, note FROM revision WHERE applicant_id = ?"
+    _REVISION = ("SELECT r.number, r.parent_number, r.created_at, r.document, r.note, m.name, r.changed"
+                 " FROM revision r LEFT JOIN member m ON m.id = r.author_id WHERE r.applicant_id = ?")
 
     def _latest_number(self, db: sqlite3.Connection, applicant_id: int) -> int:
         latest = db.execute("SELECT MAX(number) FROM revision WHERE applicant_id = ?", (applicant_id,)).fetchone()[0]
@@ -269,15 +428,19 @@ class Store:
         return latest
 
     def _insert(self, db: sqlite3.Connection, applicant_id: int, number: int, parent: int | None,
-                document: str, note: str, created: str | None = None) -> Revision:
+                document: str, note: str, created: str | None = None, author: Member | None = None,
+                changed: list[str] | None = None) -> Revision:
         created = created or _now()
-        db.execute("INSERT INTO revision (applicant_id, number, parent_number, created_at, document, note)"
-                   " VALUES (?, ?, ?, ?, ?, ?)", (applicant_id, number, parent, created, document, note))
-        return self._revision(applicant_id, (number, parent, created, document, note))
+        changed_json = json.dumps(changed or [], ensure_ascii=False)
+        db.execute("INSERT INTO revision (applicant_id, number, parent_number, created_at, document, note, author_id,"
+                   " changed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   (applicant_id, number, parent, created, document, note, author and author.id, changed_json))
+        return self._revision(applicant_id, (number, parent, created, document, note, author and author.name,
+                                             changed_json))
 
     def latest(self, applicant_id: int) -> Revision:
         with self._connect() as db:
-            row = db.execute(self._REVISION + " ORDER BY number DESC LIMIT 1", (applicant_id,)).fetchone()
+            row = db.execute(self._REVISION + " ORDER BY r.number DESC LIMIT 1", (applicant_id,)).fetchone()
         if row is None:
             raise QkitError(Problem("applicant", "unknown_applicant", applicant_id))
         return self._revision(applicant_id, row)
@@ -285,7 +448,7 @@ class Store:
     def revision(self, applicant_id: int, number: int) -> Revision:
         with self._connect() as db:
             latest = self._latest_number(db, applicant_id)
-            row = db.execute(self._REVISION + " AND number = ?", (applicant_id, number)).fetchone()
+            row = db.execute(self._REVISION + " AND r.number = ?", (applicant_id, number)).fetchone()
         if row is None:
             raise QkitError(Problem("revision", "unknown_revision", number, {"latest": latest}))
         return self._revision(applicant_id, row)
@@ -294,36 +457,53 @@ class Store:
         """Every revision, newest first."""
         with self._connect() as db:
             self._latest_number(db, applicant_id)
-            rows = db.execute(self._REVISION + " ORDER BY number DESC", (applicant_id,)).fetchall()
+            rows = db.execute(self._REVISION + " ORDER BY r.number DESC", (applicant_id,)).fetchall()
         return [self._revision(applicant_id, row) for row in rows]
 
-    def save(self, applicant_id: int, data: dict[str, Any], base: int, note: str = "") -> Revision:
-        """Store ``data`` as revision latest+1, edited from revision ``base``.
+    def save(self, applicant_id: int, data: dict[str, Any], base: int, note: str = "",
+             author: Member | None = None, merging: bool = False) -> Revision:
+        """Store ``data`` as revision latest+1, edited from revision ``base`` by ``author``.
 
-        Raises ``StaleRevision`` when ``base`` is not the latest revision (the
-        applicant was saved meanwhile, e.g. in another tab): nothing is
-        overwritten and the caller should reload. Saving data identical to the
-        latest revision adds nothing and returns that revision, so an autosave
-        without changes leaves no empty revisions.
+        When ``base`` is not the latest revision (someone saved meanwhile),
+        nothing is overwritten: without ``merging`` it raises
+        ``StaleRevision``; with it, ``data`` is merged with the latest revision
+        three ways (``qkit.merge``) inside the same transaction, so saves
+        racing each other always make progress, and the merged document is
+        saved, or ``MergeConflict`` is raised when the same field was changed
+        to different values. Saving data identical to the latest revision adds
+        nothing and returns that revision, so an autosave without changes
+        leaves no empty revisions. The revision records what changed.
         """
-        document = _dump(data)
         with self._connect() as db, self._write(db):
             latest = self._latest_number(db, applicant_id)
+            row = db.execute(self._REVISION + " AND r.number = ?", (applicant_id, latest)).fetchone()
+            current = self._revision(applicant_id, row)
             if base != latest:
-                raise StaleRevision(latest)
-            row = db.execute(self._REVISION + " AND number = ?", (applicant_id, latest)).fetchone()
+                if not merging:
+                    raise StaleRevision(latest)
+                old = db.execute(self._REVISION + " AND r.number = ?", (applicant_id, base)).fetchone()
+                merged = merge(self._revision(applicant_id, old).data if old else {}, current.data, data)
+                if merged.conflicts:
+                    raise MergeConflict(current, merged.data, merged.conflicts)
+                data = merged.data
+            document = _dump(data)
             if row[3] == document:
-                return self._revision(applicant_id, row)
-            return self._insert(db, applicant_id, latest + 1, base, document, note)
+                return current
+            return self._insert(db, applicant_id, latest + 1, latest, document, note, author=author,
+                                changed=changes(current.data, data))  # a merged save continues the latest
 
-    def restore(self, applicant_id: int, number: int, base: int, lang: str = "zh") -> Revision:
+    def restore(self, applicant_id: int, number: int, base: int, lang: str = "zh",
+                author: Member | None = None) -> Revision:
         """Bring back revision ``number`` as a new revision (nothing is overwritten); ``base`` as in save."""
         old = self.revision(applicant_id, number)
         with self._connect() as db, self._write(db):
             latest = self._latest_number(db, applicant_id)
             if base != latest:
                 raise StaleRevision(latest)
-            return self._insert(db, applicant_id, latest + 1, base, old.document, tr("restored_note", lang, n=number))
+            current = db.execute(self._REVISION + " AND r.number = ?", (applicant_id, latest)).fetchone()
+            changed = changes(parse_yaml(current[3], f"revision {latest}"), old.data)
+            return self._insert(db, applicant_id, latest + 1, base, old.document, tr("restored_note", lang, n=number),
+                                author=author, changed=changed)
 
     # --- export -----------------------------------------------------------------
 
@@ -335,6 +515,11 @@ class Store:
         """
         folder = writable_folder(folder)
         return [write_atomic(folder / export_name(a), self.latest(a.id).document) for a in self.applicants()]
+
+
+def item_ids(rubric) -> list[str]:
+    """What a writer can be assigned: the profile (5.1, when the standard has one) and every item."""
+    return ([rubric.profile.id] if rubric.profile is not None else []) + [item.id for item in rubric.items]
 
 
 def export_name(applicant: Applicant) -> str:
@@ -358,18 +543,19 @@ def token_from_query(query_string: str | None) -> str | None:
 
 
 def open_for_token(data_dir_arg: str | Path | None, query_string: str | None,
-                   ) -> tuple[Applicant, Revision] | None:
-    """What a workbook opens: the applicant of the page's key and its latest revision, or None.
+                   ) -> tuple[Applicant, Revision, Member] | None:
+    """What a workbook opens: the applicant of the page's key, its latest revision and the member, or None.
 
     In a workbook: ``open_for_token(None, os.environ.get("QUERY_STRING"))``;
     ``qkit serve`` sets $QKIT_DATA for the kernels, so None finds the store.
-    A missing or wrong key gives None and reveals nothing about any applicant.
+    A missing, wrong or revoked key gives None and reveals nothing about any applicant.
     """
     token = token_from_query(query_string)
     if token is None:
         return None
     store = Store(data_dir(data_dir_arg))
-    applicant = store.applicant_for_token(token)
-    if applicant is None:
+    found = store.member_for_token(token)
+    if found is None:
         return None
-    return applicant, store.latest(applicant.id)
+    applicant, member = found
+    return applicant, store.latest(applicant.id), member
