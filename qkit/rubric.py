@@ -99,9 +99,14 @@ class Factor(_Model):
     zh: str
     en: str
     definition: str
+    definition_en: str = ""  # qkit's translation; the Chinese is the standard's text
 
     def name(self, lang: str = "zh") -> str:
         return self.en if lang == "en" else self.zh
+
+    def explained(self, lang: str = "zh") -> str:
+        """The definition in the language asked for, when a translation exists; else the Chinese."""
+        return self.definition_en if lang == "en" and self.definition_en else self.definition
 
 
 class Band(_Model):
@@ -111,12 +116,21 @@ class Band(_Model):
     max: int = Field(ge=0, le=100)
     label: str
     descriptors: dict[str, str] = {}
+    descriptors_en: dict[str, str] = {}  # qkit's translation of each descriptor; the Chinese is authoritative
 
     @model_validator(mode="after")
     def _steps(self) -> "Band":
         if self.min > self.max or self.min % STEP or self.max % STEP:
             raise ValueError(f"band {self.min}–{self.max} must run upward in {STEP}% steps")
+        if self.descriptors_en and sorted(self.descriptors_en) != sorted(self.descriptors):
+            raise ValueError(f"band {self.key}: descriptors_en must translate exactly the descriptors")
         return self
+
+    def descriptor(self, factor_id: str, lang: str = "zh") -> str:
+        """A factor's descriptor in the language asked for, when a translation exists; else the Chinese."""
+        if lang == "en" and factor_id in self.descriptors_en:
+            return self.descriptors_en[factor_id]
+        return self.descriptors.get(factor_id, "")
 
     @property
     def key(self) -> str:
@@ -150,6 +164,12 @@ class Dimension(_Model):
     intro: str
     factors: list[Factor]
     bands: list[Band]
+    table_en: str = ""  # qkit's translations; the Chinese is the standard's text
+    intro_en: str = ""
+
+    def caption(self, lang: str = "zh") -> str:
+        """The table's name in the language asked for, when a translation exists; else the Chinese."""
+        return self.table_en if lang == "en" and self.table_en else self.table
 
     @model_validator(mode="after")
     def _bands(self) -> "Dimension":
