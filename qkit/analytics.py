@@ -273,9 +273,14 @@ def kpi_summary_frame(doc: Assessment, lang: str = "zh") -> pd.DataFrame:
                                     ours=fmt_value(c.ours), theirs=fmt_value(c.theirs))
                                  for c in a.comparisons], lang)
         rows.append((no, kpi.clause, kpi.name, kpi.unit, tr("better_" + kpi.better, lang), len(kpi.values), a.latest_year, a.latest,
-                     kpi.target, a.met, a.gap, tr("trend_" + (a.trend or "none"), lang), a.slope,
+                     kpi.target, a.met, _rounded(a.gap), tr("trend_" + (a.trend or "none"), lang), _rounded(a.slope),
                      a.favourable_changes, a.changes, comparisons))
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def _rounded(value: float | None) -> float | None:
+    """A computed difference without float noise (-0.7, not -0.7000000000000028): six significant digits."""
+    return None if value is None else float(f"{value:.6g}")
 
 
 def localize_columns(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:

@@ -95,6 +95,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "data_in_workbooks": ("数据目录不能放在自评表目录内，否则可能经网页被访问；请换一个 --data 目录",
                           "the data directory must not lie inside the workbooks folder, where the web server could reach it; choose another --data"),
     "port_in_use": ("端口已被占用；请关闭占用该端口的程序，或用 --port 换一个端口", "the port is in use; stop the program using it or choose another with --port"),
+    "port_unusable": ("无法使用该端口：{detail}；请用 --port 换一个端口（1024 以上）", "cannot use this port: {detail}; choose another with --port (above 1024)"),
     # the web form (qkit.model, qkit.widgets, qkit.kpi_import)
     "save_failed": ("保存失败：{detail}；您的修改仍在本页，请稍后再点“保存”", "saving failed: {detail}; your changes are still on this page, press Save again later"),
     "duplicate_year": ("该年份已有一行数据，请改成其他年份", "this year already has a row; choose another year"),
@@ -431,8 +432,15 @@ def fmt_bytes(size: int) -> str:
 
 
 def fmt_value(value: float | None) -> str:
-    """A KPI value as entered: up to six significant digits (0.047, 38.2, 1250), no float noise."""
-    return "—" if value is None else f"{value:.6g}"
+    """A KPI value as entered: up to six significant digits (0.047, 38.2, 1250, 1234567), no float noise.
+
+    Large values keep their digits (a revenue of 1234567 is not 1.23457e+06).
+    """
+    if value is None:
+        return "—"
+    if abs(value) >= 1e6:
+        return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
+    return f"{value:.6g}"
 
 
 def fmt_percent(value: float | None) -> str:

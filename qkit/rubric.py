@@ -436,7 +436,6 @@ def rubric_dirs(extra: list[Path] | None = None) -> list[Path]:
     return dirs
 
 
-@cache
 def _guidelines(path: Path) -> Guidelines:
     data = _read_yaml(path)
     try:
@@ -493,12 +492,18 @@ class RubricIndex:
     def load(self, rubric_id: str) -> OrganizationRubric | IndividualRubric:
         if rubric_id not in self.paths:
             raise QkitError(Problem("rubric", "unknown_rubric", rubric_id, {"allowed": self.ids}))
-        return _load_cached(self.paths[rubric_id], self.paths[rubric_id].stat().st_mtime)
+        return _load_cached(self.paths[rubric_id], _version(self.paths[rubric_id]))
+
+
+def _version(path: Path) -> tuple[int, ...]:
+    """When the rubric file and every guidelines file it may use were last changed."""
+    folders = [path.parent, *rubric_dirs()]
+    return (path.stat().st_mtime_ns, *(g.stat().st_mtime_ns for d in folders for g in sorted(d.glob("guidelines/*.yaml"))))
 
 
 @cache
-def _load_cached(path: Path, mtime: float) -> OrganizationRubric | IndividualRubric:
-    """Load once per file version: mtime is part of the cache key, so an edited file is reloaded."""
+def _load_cached(path: Path, version: tuple[int, ...]) -> OrganizationRubric | IndividualRubric:
+    """Load once per file version: the modification times are the cache key, so an edited file is reloaded."""
     return load_rubric_file(path)
 
 

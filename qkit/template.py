@@ -15,9 +15,15 @@ from .rubric import IndividualRubric, OrganizationRubric
 WIDTH = 40
 
 
+NO_LINE_START = "，。、；：！？）」』”’》"  # Chinese punctuation never begins a line
+
+
 def _comment(text: str, indent: str, prefix: str = "") -> list[str]:
     lines = textwrap.wrap(text, WIDTH, initial_indent=prefix, subsequent_indent=" " * len(prefix) if prefix else "")
-    return [f"{indent}# {line}" for line in lines]
+    for i in range(1, len(lines)):
+        while lines[i] and lines[i][0] in NO_LINE_START:  # the mark goes back to the end of the line before
+            lines[i - 1], lines[i] = lines[i - 1] + lines[i][0], lines[i][1:]
+    return [f"{indent}# {line}" for line in lines if line]
 
 
 def _q(text: str) -> str:

@@ -28,6 +28,7 @@ from qkit.errors import Problem
 from qkit.i18n import (LABELS, MESSAGES, fmt_band, fmt_cell, fmt_date, fmt_percent, fmt_points, fmt_value, join_list,
                        render_problem, tr)
 from qkit.rubric import RubricIndex
+from qkit.web.store import ROLES
 
 PACKAGE = Path(qkit.__file__).parent
 KEYS = {**MESSAGES, **LABELS}
@@ -101,7 +102,7 @@ def test_fmt_percent(value, shown):
 
 @pytest.mark.parametrize("value, shown", [
     (0.047, "0.047"), (38.2, "38.2"), (1250.0, "1250"), (0.1 + 0.2, "0.3"), (99.95, "99.95"), (-3.5, "-3.5"),
-    (None, "—")])
+    (1234567, "1,234,567"), (25_600_000.5, "25,600,000.50"), (None, "—")])
 def test_fmt_value_shows_a_kpi_as_entered(value, shown):
     assert fmt_value(value) == shown
 
@@ -258,6 +259,7 @@ DYNAMIC = {
     ("charts.py", "kind"): lambda: _clause_kinds() - {"indicator"},  # the process and the results table
     ("cli.py", "rubric.words['item']"): _words,
     ("cli.py", "c.kind"): _clause_kinds,
+    ("cli.py", "f'role_{member.role}'"): lambda: {f"role_{r}" for r in ROLES},
     ("errors.py", "f'{self.code}_short'"): lambda: {f"{code}_short" for code in _flag_codes()},
     ("excel.py", "f'better_{b}'"): _better,
     ("i18n.py", "problem.code"): _problem_codes,

@@ -212,3 +212,22 @@ def test_a_rubric_is_read_once_until_its_file_is_edited(tmp_path, cli):
     assert load_rubric("my-service", [path.parent]) is edited
     code, out, _ = cli("rubrics", "show", "my-service", "--json", "--rubrics", path.parent)
     assert code == 0 and json.loads(out)["items"][0]["clauses"][0]["title"] == "引领发展（本地修订）"
+
+
+def test_editing_a_users_guidelines_reloads_the_rubrics_that_use_them(tmp_path):
+    """A user's own scoring guidelines are read again when edited, as their rubric files are."""
+    folder = tmp_path / "rubrics"
+    (folder / "guidelines").mkdir(parents=True)
+    data = yaml.safe_load((RUBRICS / "hubei-service.yaml").read_text(encoding="utf-8"))
+    data["id"], data["guidelines"] = "my-service", "mine"
+    (folder / "my-service.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    guidelines = folder / "guidelines" / "mine.yaml"
+    text = (RUBRICS / "guidelines" / "hubei.yaml").read_text(encoding="utf-8")
+    guidelines.write_text(text, encoding="utf-8")
+    index = RubricIndex.scan([folder])
+    first = index.load("my-service")
+    intro = first.guidelines.process.intro
+    guidelines.write_text(text.replace(intro.strip()[:8], "（本地修订）" + intro.strip()[:8], 1), encoding="utf-8")
+    later = guidelines.stat().st_mtime + 5
+    os.utime(guidelines, (later, later))
+    assert index.load("my-service").guidelines.process.intro.startswith("（本地修订）")

@@ -121,3 +121,9 @@ def test_templates_differ_by_standard():
         heading = f"  # {a.id} {a.title}（"
         assert heading in texts["hubei-service"] and heading not in texts["hubei-manufacturing"]
         assert f"  # {b.id} {b.title}（" in texts["hubei-manufacturing"]
+
+
+@pytest.mark.parametrize("rubric", RUBRICS, ids=lambda r: r.id)
+def test_no_comment_line_starts_with_chinese_punctuation(rubric):
+    lines = [line.split("# ", 1)[1] for line in render(rubric).splitlines() if "# " in line]
+    assert not [line for line in lines if line[:1] in "，。、；：！？）"], rubric.id

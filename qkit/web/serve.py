@@ -80,7 +80,7 @@ def check_setup(workbooks: Path, data: Path, port: int) -> None:
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 raise QkitError(Problem("--port", "port_in_use", port)) from None
-            raise QkitError(Problem("--port", "port_in_use", port, {"detail": exc.strerror})) from None
+            raise QkitError(Problem("--port", "port_unusable", port, {"detail": exc.strerror})) from None
 
 
 class HideKeys(logging.Filter):
