@@ -264,6 +264,10 @@ class OrganizationRubric(_RubricBase):
     def factors_of(self, clause: Clause) -> list[str]:
         return self.dimension(clause).factor_ids
 
+    def clause_band(self, clause: Clause, score: float | None) -> Band | None:
+        """The band of a clause's score in the clause's own scoring table (A.1 or A.2); None when unscored."""
+        return None if score is None else self.dimension(clause).band_of(score)
+
     @property
     def bands(self) -> list[Band]:
         """The bands a total is placed in (those of the process table; A.2 has the same ranges)."""
@@ -369,6 +373,10 @@ class IndividualRubric(_RubricBase):
 
     def factors_of(self, clause: Indicator) -> list[str]:
         return []
+
+    def clause_band(self, clause: Indicator, score: float | None) -> Band | None:
+        """The described band of an indicator's score; None when unscored or below the lowest band."""
+        return None if score is None else self.band_of(score)
 
     def band_of(self, score: float) -> Band | None:
         """The described band a percentage falls in, or None below the lowest."""
