@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from .compare import Comparison, assessment_label, signed
 from .document import KPI
 from .errors import Problem, QkitError
 from .i18n import fmt_band, fmt_percent, fmt_points, fmt_value, tr
@@ -39,6 +40,8 @@ PRIMARY = "#1f4e79"
 RESULTS = "#2e8b8b"
 AVAILABLE = "#dde3ea"
 TARGET = "#c0392b"
+UP = "#2e7d32"
+DOWN = "#c62828"
 MUTED = "#6b7785"
 SERIES = ("#e07b39", "#7f8c8d", "#6a4c93", "#3c9d5d", "#b8860b", "#c2185b")
 BAND_COLOURS = ("#f2f5f9", "#d2e0ee", "#a9c5e0", "#6f9fcb", "#3d74ad", "#1f4e79")
@@ -122,11 +125,22 @@ def _percent(unit) -> float:
     return unit.percent
 
 
+def _polygon_labels(card: Scorecard, compare: Scorecard, lang: str) -> tuple[str, str]:
+    """The legend's names of the two polygons: applicant and assessment date, and which one is current
+    when that alone does not tell them apart."""
+    labels = assessment_label(card, lang), assessment_label(compare, lang)
+    if labels[0] == labels[1]:
+        labels = _paren(labels[0], tr("cmp_current", lang), lang), _paren(labels[1], tr("cmp_previous", lang), lang)
+    return labels
+
+
 def item_radar(card: Scorecard, lang: str = "zh", compare: Scorecard | None = None) -> Figure:
     """Score % per item, one vertex per item; ``compare`` adds a second polygon, matched by item id.
 
     The individual award's two groups would make no polygon, so its radar
-    has one vertex per indicator.
+    has one vertex per indicator. With ``compare`` the legend names each
+    polygon by applicant and assessment date (a previous year's assessment,
+    or another applicant).
     """
     fig = _figure(6.4, 5.6)
     ax = fig.add_subplot(projection="polar")
@@ -144,12 +158,13 @@ def item_radar(card: Scorecard, lang: str = "zh", compare: Scorecard | None = No
     ax.tick_params(axis="x", pad=10)
     ax.grid(color="#d5dae0", linewidth=0.8)
     ax.spines["polar"].set_color("#b0b7c0")
+    labels = _polygon_labels(card, compare, lang) if compare is not None else (_applicant(card) or card.rubric.id,)
     polygons = [(card, PRIMARY, "-")] + ([(compare, SERIES[0], "--")] if compare is not None else [])
-    for other, colour, style in polygons:
+    for (other, colour, style), label in zip(polygons, labels):
         by_id = {u.id: _percent(u) for u in _units(other)}
         values = [by_id.get(u.id, math.nan) for u in units]
         ax.plot(angles + angles[:1], values + values[:1], color=colour, linestyle=style, linewidth=2,
-                marker="o", markersize=4, label=_applicant(other) or other.rubric.id, gid="polygon")
+                marker="o", markersize=4, label=label, gid="polygon")
         ax.fill(angles, values, color=colour, alpha=0.12)
     for angle, value in zip(angles, [_percent(u) for u in units]):
         ax.text(angle, value + 9, fmt_percent(round(value, 1)), ha="center", va="center",
@@ -158,6 +173,40 @@ def item_radar(card: Scorecard, lang: str = "zh", compare: Scorecard | None = No
         ax.legend(loc="upper right", bbox_to_anchor=(1.15, 1.12), fontsize=8.5, frameon=False)
     key = "chart_radar" if units and isinstance(units[0], ItemScore) else "chart_radar_indicators"
     _title(ax, tr(key, lang), _applicant(card))
+    return fig
+
+
+def item_changes(comparison: Comparison, lang: str = "zh") -> Figure:
+    """One bar per item: its change in score, in percentage points; green up, red down, each with its value.
+
+    An item with a clause unscored on either side has no bar, and says so.
+    """
+    items = comparison.items
+    deltas = [i.delta_percent for i in items]
+    largest = max([abs(d) for d in deltas if d is not None] + [1.0])
+    fig = _figure(7.2, 1.5 + 0.42 * max(len(items), 2))
+    ax = fig.add_subplot()
+    _tidy(ax)
+    y = np.arange(len(items))
+    values = [0.0 if d is None else d for d in deltas]
+    colours = [UP if v > 0 else DOWN for v in values]
+    ax.barh(y, values, height=0.6, color=colours, gid="changes")
+    ax.axvline(0, color="#8a939e", linewidth=1)
+    for i, (item, delta) in enumerate(zip(items, deltas)):
+        if delta is None:
+            ax.text(largest * 0.03, i, tr("chart_partial", lang), va="center", ha="left", fontsize=7.5, color=MUTED)
+            continue
+        text = _paren(signed(round(delta, 1)), tr("cmp_points", lang, delta=signed(item.delta_points)), lang)
+        offset = largest * 0.03 if delta >= 0 else -largest * 0.03
+        ax.text(delta + offset, i, text, va="center", ha="left" if delta >= 0 else "right", fontsize=7.5,
+                color=UP if delta > 0 else DOWN if delta < 0 else "#333333")
+    ax.set_yticks(y, [_label(i, lang) for i in items])
+    ax.invert_yaxis()
+    ax.set_xlim(-largest * 1.6, largest * 1.6)
+    ax.set_xlabel(tr("chart_percentage_points", lang), fontsize=9)
+    sides = tr("cmp_sides", lang, old=assessment_label(comparison.old, lang),
+               new=assessment_label(comparison.new, lang))
+    _title(ax, tr("chart_item_changes", lang), sides)
     return fig
 
 

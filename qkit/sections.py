@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import analytics, charts, document, html, tables
+from . import analytics, charts, compare, document, html, tables
 from .i18n import fmt_date, fmt_value, join_list, tr
 from .rubric import RubricIndex
 from .scoring import Scorecard, score
@@ -128,3 +128,32 @@ def appendix(card: Scorecard, lang: str = "zh") -> Html:
     frame = tables.clause_frame(card, lang)
     frame = frame.drop(columns=frame.columns[0])  # the item: the clause id names it
     return _render("appendix", frame=frame, percent=(tr("score", lang),), lang=lang)
+
+
+# --- 与上期比较: the previous assessment compared (qkit.compare) ---------------------------
+
+
+def load_comparison(card: Scorecard, previous: str | Path,
+                    rubrics: list[str | Path] | None = None) -> compare.Comparison:
+    """The previous assessment document read, checked (its problems name its file) and compared with ``card``."""
+    index = RubricIndex.scan([Path(d) for d in rubrics or []])
+    return compare.compare(compare.load_card(previous, index), card)
+
+
+def comparison(card: Scorecard, previous: str | Path, lang: str = "zh",
+               rubrics: list[str | Path] | None = None) -> list[Any]:
+    """与上期比较: the headline, the radar of both assessments, the item change bars, the clause changes,
+    the OFIs gone and new and the KPI values revised."""
+    comp = load_comparison(card, previous, rubrics)
+    frame = tables.clause_change_frame(comp, lang)
+    frame = frame.drop(columns=frame.columns[0])  # the item: the clause id names it
+    cols = tables.change_columns(lang)
+    unscored = tr("unscored", lang)
+    for col in (cols["old"], cols["new"]):
+        frame[col] = [unscored if pd.isna(v) else v for v in frame[col].astype(object)]
+    facts = tables.comparison_facts(comp, lang)
+    intro = _render("compare_intro", facts=facts, lang=lang)
+    details = _render("compare_details", frame=frame, percent=(cols["old"], cols["new"]),
+                      signed=(cols["delta_percent"], cols["delta_points"]), movers=facts["movers"], ofis=comp.ofis,
+                      revisions=tables.revision_lines(comp, lang), lang=lang)
+    return [intro, charts.item_radar(card, lang, compare=comp.old), charts.item_changes(comp, lang), details]

@@ -8,9 +8,13 @@ cells are ``None``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
-from .i18n import fmt_band, join_list, tr
+from .compare import Comparison, assessment_label, signed
+from .i18n import fmt_band, fmt_percent, fmt_points, fmt_value, join_list, tr
+from .rubric import Band
 from .scoring import Scorecard
 
 
@@ -85,3 +89,83 @@ def summary_frame(cards: list[Scorecard], files: list[str], lang: str = "zh") ->
                               join_list(card.missing, lang) or None)))
         rows.append(row)
     return pd.DataFrame(rows, columns=lead + list(items) + tail)
+
+
+# --- two assessments compared (qkit.compare) -------------------------------------------
+
+
+def change_columns(lang: str = "zh") -> dict[str, str]:
+    """The headers of the comparison tables, by role: the views find their columns through these."""
+    return {"old": tr("cmp_old_score", lang), "new": tr("cmp_new_score", lang),
+            "delta_percent": tr("cmp_delta_percent", lang), "delta_points": tr("cmp_delta_points", lang),
+            "old_band": tr("cmp_old_band", lang), "new_band": tr("cmp_new_band", lang)}
+
+
+def _band_cell(band: Band | None, score: int | None, lang: str) -> str | None:
+    """A clause's band; a score below the lowest described band (individual award) says so; unscored is empty."""
+    if score is None:
+        return None
+    return fmt_band(band) if band else tr("below_described_short", lang)
+
+
+def item_change_frame(comparison: Comparison, lang: str = "zh") -> pd.DataFrame:
+    """One row per item: score % before and after, the change in percentage points and in points; the total last.
+
+    An item (or the total) with a clause unscored on either side has no change (None).
+    """
+    cols, card = change_columns(lang), comparison.new
+    rows = [(i.id, i.name(lang), i.points, round(i.old_percent, 1), round(i.new_percent, 1),
+             _round(i.delta_percent, 1), i.delta_points) for i in comparison.items]
+    t = comparison.total
+    rows.append(("", tr("total", lang), t.max, round(t.old_percent, 1), round(t.new_percent, 1),
+                 _round(t.delta_percent, 1), t.delta))
+    return pd.DataFrame(rows, columns=[tr(card.rubric.words["item"], lang), tr("title", lang), tr("points", lang),
+                                       cols["old"], cols["new"], cols["delta_percent"], cols["delta_points"]])
+
+
+def clause_change_frame(comparison: Comparison, lang: str = "zh") -> pd.DataFrame:
+    """One row per clause: score % before and after (None when unscored), the changes, the band before and after."""
+    cols, card = change_columns(lang), comparison.new
+    rows = [(c.item, c.id, c.name(lang), c.points, c.old, c.new, c.delta_percent, c.delta_points,
+             _band_cell(c.old_band, c.old, lang), _band_cell(c.new_band, c.new, lang)) for c in comparison.clauses]
+    return pd.DataFrame(rows, columns=[
+        tr(card.rubric.words["item"], lang), tr(card.rubric.words["clause"], lang), tr("title", lang),
+        tr("points", lang), cols["old"], cols["new"], cols["delta_percent"], cols["delta_points"], cols["old_band"],
+        cols["new_band"]])
+
+
+def comparison_facts(comparison: Comparison, lang: str = "zh") -> dict[str, Any]:
+    """The comparison's headline as sentences: which assessments, the total, maturity, unscored, movers.
+
+    The CLI and the report's 与上期比较 section both show these.
+    """
+    total = comparison.total
+    shown = {"old": fmt_points(total.old), "new": fmt_points(total.new), "max": total.max}
+    if total.complete:
+        total_line = tr("cmp_total", lang, delta=signed(total.delta),
+                        delta_percent=signed(round(total.delta_percent, 1)), **shown)
+    else:
+        total_line = tr("cmp_total_partial", lang, **shown)
+    maturity = tr("cmp_maturity", lang, old=maturity_label(comparison.old, lang),
+                  new=maturity_label(comparison.new, lang))
+    unscored = [c.id for c in comparison.unscored]
+    movers = [tr("cmp_mover", lang, clause=f"{c.id} {c.name(lang)}", old=fmt_percent(c.old), new=fmt_percent(c.new),
+                 delta=signed(c.delta_points)) for c in comparison.movers()]
+    return {
+        "sides": tr("cmp_sides", lang, old=assessment_label(comparison.old, lang),
+                    new=assessment_label(comparison.new, lang)),
+        "total": total_line,
+        "maturity": maturity,
+        "unscored": tr("cmp_unscored", lang, clauses=join_list(unscored, lang)) if unscored else "",
+        "movers": movers,
+    }
+
+
+def revision_lines(comparison: Comparison, lang: str = "zh") -> list[str]:
+    """Each KPI value given differently by the two documents for the same year."""
+    return [tr("cmp_revision", lang, kpi=f"{kpi.clause} {kpi.name}", series=f"{r.series} · " if r.series else "",
+               year=r.year, old=fmt_value(r.old), new=fmt_value(r.new)) for kpi, r in comparison.revisions]
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
