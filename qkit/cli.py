@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--csv", action="store_true")
     _add_workbook_commands(sub, common)
     _add_report_commands(sub, common)
+    _add_compare_command(sub, common)
     return parser
 
 
@@ -411,6 +412,8 @@ def _add_report_commands(sub, common: argparse.ArgumentParser) -> None:
     rep = sub.add_parser("report", parents=[common, options],
                          help="feedback report for one applicant: HTML, PDF, Excel, JSON and the executed notebook")
     rep.add_argument("file", type=Path)
+    rep.add_argument("-p", "--previous", type=Path, metavar="FILE",
+                     help="an earlier assessment of the same standard: adds the 与上期比较 section")
     bat = sub.add_parser("batch", parents=[common, options],
                          help="reports for every applicant in a folder, in parallel, and the cohort summary")
     bat.add_argument("folder", type=Path)
@@ -429,7 +432,7 @@ def _report_options(args, lang: str) -> dict:
 def _report(args, index: RubricIndex, lang: str, out: Console) -> int:
     from .report import make_report
 
-    files = make_report(args.file, args.output, **_report_options(args, lang))
+    files = make_report(args.file, args.output, previous=args.previous, **_report_options(args, lang))
     out.print(tr("report_written", lang), markup=False)
     for path in (files.html, files.pdf, files.excel, files.scores, files.notebook):
         if path is not None:
@@ -469,6 +472,110 @@ def _batch(args, index: RubricIndex, lang: str, out: Console) -> int:
     return 0
 
 
+# --- comparing two assessments ----------------------------------------------------------
+
+
+def _add_compare_command(sub, common: argparse.ArgumentParser) -> None:
+    cmp = sub.add_parser("compare", parents=[common],
+                         help="compare an earlier and a later assessment of the same standard (year over year)")
+    cmp.add_argument("old", type=Path, metavar="OLD", help="the earlier assessment document")
+    cmp.add_argument("new", type=Path, metavar="NEW", help="the later assessment document")
+    cmp.add_argument("--json", action="store_true")
+
+
+def _compare(args, index: RubricIndex, lang: str, out: Console) -> int:
+    from .compare import compare_files
+
+    comparison = compare_files(args.old, args.new, index)
+    if args.json:
+        print(json.dumps(comparison.to_dict(lang), ensure_ascii=False, indent=2))
+    else:
+        print_comparison(comparison, lang, out)
+    return 0
+
+
+def print_comparison(comparison, lang: str, out: Console) -> None:
+    """The clause table (items in bold) with scores before and after and the changes; total, maturity,
+    the clauses that moved most, the OFIs gone and new, and the KPIs joined over both documents."""
+    from .compare import signed
+    from .tables import change_columns, clause_change_frame, comparison_facts, item_change_frame, revision_lines
+
+    cols = change_columns(lang)
+    clauses, items = clause_change_frame(comparison, lang), item_change_frame(comparison, lang)
+    facts = comparison_facts(comparison, lang)
+
+    def cells(row, columns) -> list[str]:
+        texts = []
+        for c in columns:
+            if c in (cols["delta_percent"], cols["delta_points"]):
+                texts.append(signed(None if _missing(row[c]) else row[c]))
+            elif c in (cols["old"], cols["new"]) and _missing(row[c]):
+                texts.append(tr("unscored", lang))
+            else:
+                texts.append(fmt_cell(row[c], c in (cols["old"], cols["new"])))
+        return texts
+
+    shown = list(clauses.columns[1:8])  # clause, title, points, old, new, changes
+    headers = shown[:3] + [tr("cmp_previous", lang), tr("cmp_current", lang), *shown[5:], tr("cmp_band", lang)]
+    table = Table(*headers, title=f"{comparison.new.assessment.name} · {comparison.rubric.title(lang)}",
+                  caption=facts["sides"])
+    for (_, item_row), item in zip(items.iterrows(), [*comparison.items, None]):
+        table.add_row(*cells(item_row, items.columns), "", style="bold")
+        for _, row in clauses[clauses.iloc[:, 0] == (item.id if item else None)].iterrows():
+            old_band, new_band = (fmt_cell(row[cols[k]]) for k in ("old_band", "new_band"))
+            moved = old_band != new_band and "—" not in (old_band, new_band)
+            table.add_row(*cells(row, shown), f"{old_band} → {new_band}" if moved else new_band)
+    out.print(table)
+    out.print(facts["total"], markup=False, style="bold")
+    out.print(facts["maturity"], markup=False)
+    if facts["unscored"]:
+        out.print(facts["unscored"], markup=False, style="yellow")
+    out.print(f"\n{tr('cmp_movers', lang)}", markup=False, style="bold")
+    for rank, line in enumerate(facts["movers"], 1):
+        out.print(f"{rank}. {line}", markup=False)
+    if not facts["movers"]:
+        out.print(tr("cmp_no_movers", lang), markup=False)
+    out.print(f"\n{tr('cmp_ofis', lang)}", markup=False, style="bold")
+    for change in comparison.ofis:
+        out.print(f"{change.clause} {change.name(lang)}", markup=False, style="bold")
+        for title, texts, mark in ((tr("cmp_ofis_gone", lang), change.gone, "-"),
+                                   (tr("cmp_ofis_new", lang), change.added, "+")):
+            if texts:
+                out.print(f"  {title}", markup=False)
+                for text in texts:
+                    out.print(f"    {mark} {text}", markup=False)
+    if not comparison.ofis:
+        out.print(tr("cmp_no_ofi_changes", lang), markup=False)
+    print_kpi_joins(comparison, lang, out)
+    revisions = revision_lines(comparison, lang)
+    if revisions:
+        out.print(f"\n{tr('cmp_kpi_revised', lang)}", markup=False, style="bold")
+        for line in revisions:
+            out.print(f"- {line}", markup=False)
+
+
+def print_kpi_joins(comparison, lang: str, out: Console) -> None:
+    """Each KPI's own values over the years of both documents (the later document wins on a year in both)."""
+    from .i18n import fmt_value
+
+    if not comparison.kpis:
+        out.print(f"\n{tr('cmp_no_kpis', lang)}", markup=False)
+        return
+    found = {"both": tr("cmp_kpi_both", lang), "old": tr("cmp_kpi_old", lang), "new": tr("cmp_kpi_new", lang)}
+    years = sorted({y for join in comparison.kpis for y in join.kpi.values})
+    table = Table(tr("col_clause", lang), tr("col_kpi", lang), tr("col_unit", lang), *map(str, years),
+                  tr("cmp_kpi_found", lang), title=tr("cmp_kpis", lang))
+    for join in comparison.kpis:
+        k = join.kpi
+        values = [fmt_value(k.values[y]) if y in k.values else "" for y in years]
+        table.add_row(k.clause, k.name, k.unit, *values, found[join.found])
+    out.print(table)
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
 COMMANDS = {
     ("rubrics", "list"): _rubrics_list,
     ("rubrics", "show"): _rubrics_show,
@@ -484,6 +591,7 @@ COMMANDS = {
     ("restore", None): _restore,
     ("report", None): _report,
     ("batch", None): _batch,
+    ("compare", None): _compare,
 }
     ("members", "add"): _members_add,
     ("members", "list"): _members_list,

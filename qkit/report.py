@@ -26,11 +26,12 @@ from pathlib import Path
 
 import nbformat
 
-from . import excel, sections
+from . import compare, excel, sections
 from .errors import Problem, QkitError
 from .files import remove, replacing, writable_folder, write_atomic
 from .i18n import tr
 from .resources import REPORT_TEMPLATE, TEMPLATES
+from .rubric import RubricIndex
 from .scoring import Scorecard
 
 TEMPLATE = REPORT_TEMPLATE
@@ -168,16 +169,29 @@ class Reporter:
 
     # --- one report --------------------------------------------------------------
 
-    def parameterize(self, assessment: Path, scores: Path):
+    def parameterize(self, assessment: Path, scores: Path, previous: Path | None = None):
         from papermill.parameterize import parameterize_notebook
 
         parameters = {"assessment": str(assessment), "lang": self.lang, "rubrics": self.rubric_dirs,
-                      "scores_json": str(scores)}
+                      "scores_json": str(scores), "previous": str(previous) if previous else ""}
         return parameterize_notebook(copy.deepcopy(self.template), parameters, kernel_name=KERNEL)
 
-    def run(self, assessment: str | Path, out_dir: str | Path) -> ReportFiles:
+    def _check_previous(self, card: Scorecard | None, previous: Path) -> list[Problem]:
+        """The previous document's problems (naming its file), or its different rubric; none when it compares."""
+        try:
+            if card is None:
+                compare.load_card(previous, RubricIndex.scan([Path(d) for d in self.rubric_dirs]))
+            else:
+                sections.load_comparison(card, previous, self.rubric_dirs)
+        except QkitError as exc:
+            return exc.problems
+        return []
+
+    def run(self, assessment: str | Path, out_dir: str | Path, previous: str | Path | None = None) -> ReportFiles:
         """Make one applicant's report in ``out_dir``; QkitError says why it failed.
 
+        ``previous``, an earlier assessment of the same standard, adds the
+        与上期比较 section; it is checked like the document itself.
         A failed run's notebook is kept (its outputs show where it stopped);
         the other files of an earlier report for this document are removed, so
         nothing stale looks current.
@@ -197,7 +211,10 @@ class Reporter:
             card, problems = sections.load_scorecard(assessment, self.rubric_dirs), []
         except QkitError as exc:
             card, problems = None, exc.problems
-        nb = self.parameterize(assessment, paths["scores"])
+        if previous:
+            previous = Path(previous).resolve()
+            problems += self._check_previous(card, previous)
+        nb = self.parameterize(assessment, paths["scores"], previous or None)
         failure, seconds = None, {}
         try:
             with _timed(seconds, "notebook"):
@@ -257,7 +274,7 @@ class Reporter:
 
 def make_report(assessment: str | Path, out_dir: str | Path, lang: str = "zh",
                 rubric_dirs: list[Path] | None = None, template: Path = TEMPLATE,
-                timeout: float = 300, pdf: bool = True) -> ReportFiles:
-    """One report with a kernel of its own (``qkit report``)."""
+                timeout: float = 300, pdf: bool = True, previous: str | Path | None = None) -> ReportFiles:
+    """One report with a kernel of its own (``qkit report``); ``previous`` adds the comparison with it."""
     with Reporter(lang, rubric_dirs, template, timeout, pdf) as reporter:
-        return reporter.run(assessment, out_dir)
+        return reporter.run(assessment, out_dir, previous)
