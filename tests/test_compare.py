@@ -313,7 +313,7 @@ def test_the_report_section(tmp_path):
     assert "&lt;b&gt;已经解决&lt;/b&gt;" in page  # typed text stays text
     assert "5.2.4 营业收入（2024 年）：48 → 48.9" in page
     english = sections.comparison(card, old, "en")
-    assert "Compared with the previous assessment" in english[0].html and "± pp" in english[3].html
+    assert "Compared with the previous assessment" in english[0].html and "± % points" in english[3].html
 
 
 def test_the_report_section_refuses_a_previous_document_of_another_standard(tmp_path):
