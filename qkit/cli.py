@@ -315,7 +315,6 @@ def _members_add(args, index: RubricIndex, lang: str, out: Console) -> int:
     return 0
 
 
-def _print_link(args, applicant, token: str, lang: str, out: Console) -> None:
 def _members_list(args, index: RubricIndex, lang: str, out: Console) -> int:
     members = _store(args, index).members(args.applicant)
     if args.json:
@@ -338,6 +337,7 @@ def _members_revoke(args, index: RubricIndex, lang: str, out: Console) -> int:
     return 0
 
 
+def _print_link(args, applicant, token: str, lang: str, out: Console) -> None:
     out.print(tr("access_link", lang), markup=False)
     out.print(base_url(args.port) + access_path(applicant, token), markup=False, highlight=False)
     out.print(tr("token_once", lang), markup=False, style="yellow")
@@ -592,7 +592,7 @@ COMMANDS = {
     ("report", None): _report,
     ("batch", None): _batch,
     ("compare", None): _compare,
-}
     ("members", "add"): _members_add,
     ("members", "list"): _members_list,
     ("members", "revoke"): _members_revoke,
+}
