@@ -228,7 +228,8 @@ def print_scorecard(card: Scorecard, lang: str, out: Console) -> None:
 
 def _add_workbook_commands(sub, common: argparse.ArgumentParser) -> None:
     data = argparse.ArgumentParser(add_help=False)
-    data.add_argument("--data", type=Path, metavar="DIR", help="data directory (default ./qkit-data or $QKIT_DATA)")
+    data.add_argument("--data", metavar="DIR|URL",
+                      help="data directory, or a postgresql:// database URL (default ./qkit-data or $QKIT_DATA)")
     applicants = sub.add_parser("applicants", parents=[common], help="applicants of the web workbooks")
     asub = applicants.add_subparsers(dest="action", required=True)
     port = argparse.ArgumentParser(add_help=False)

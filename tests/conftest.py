@@ -3,9 +3,11 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -129,6 +131,101 @@ def store(tmp_path):
     from qkit.web.store import Store
 
     return Store(tmp_path / "data")
+
+
+# --- PostgreSQL, started from Debian's packages --------------------------------------
+
+def postgres_bin() -> Path | None:
+    """The folder of the newest PostgreSQL server binaries (Debian keeps them in /usr/lib/postgresql/<version>/bin)."""
+    def version(initdb: Path) -> tuple[int, ...]:
+        return tuple(int(n) for n in initdb.parent.parent.name.split(".") if n.isdigit())
+
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=version)
+    if found:
+        return found[-1].parent
+    on_path = shutil.which("initdb")
+    return Path(on_path).resolve().parent if on_path and shutil.which("pg_ctl") else None
+
+
+class PostgresServer:
+    """A PostgreSQL cluster in a temporary folder, reached only through a Unix socket in that folder (no TCP)."""
+
+    def __init__(self, root: Path, bindir: Path):
+        self.root, self.bindir = root, bindir
+        self.data, self.log = root / "data", root / "server.log"
+        self.as_owner: list[str] = []  # PostgreSQL refuses to run as root: then it runs as the postgres user
+        self.databases = 0
+
+    def run(self, tool: str, *args: str, owner: bool = False, **kwargs) -> subprocess.CompletedProcess:
+        """A PostgreSQL program (pg_dump, psql …) of the same version, as its owner when ``owner``."""
+        command = [*(self.as_owner if owner else []), str(self.bindir / tool), *args]
+        return subprocess.run(command, capture_output=True, text=True, timeout=120, check=True, **kwargs)
+
+    def start(self) -> None:
+        if os.geteuid() == 0:
+            import pwd
+
+            owner = pwd.getpwnam("postgres")  # the Debian package creates this user
+            shutil.chown(self.root, owner.pw_uid, owner.pw_gid)
+            self.as_owner = ["runuser", "-u", "postgres", "--"]
+        self.run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale",
+                 owner=True)
+        self.run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "-o",
+                 f"-k {self.root} -c listen_addresses= -c max_connections=300 -F", "start", owner=True)
+
+    def stop(self) -> None:
+        subprocess.run([*self.as_owner, str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate",
+                        "stop"], capture_output=True, timeout=60)
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://postgres@/{database}?host={self.root}"
+
+    def new_database(self) -> str:
+        """A new, empty database; returns its URL."""
+        import psycopg
+
+        self.databases += 1
+        name = f"qkit_test_{self.databases}"
+        with psycopg.connect(self.url(), autocommit=True) as admin:
+            admin.execute(f"CREATE DATABASE {name}")
+        return self.url(name)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server of this test session (initdb and pg_ctl from Debian's packages), stopped at the end."""
+    bindir = postgres_bin()
+    if bindir is None:
+        pytest.skip("needs the PostgreSQL server binaries initdb and pg_ctl (Debian package postgresql; "
+                    "scripts/setup installs it)")
+    root = Path(tempfile.mkdtemp(prefix="qkit-pg-"))  # short: a Unix socket's path has at most 107 bytes
+    server = PostgresServer(root, bindir)
+    try:
+        try:
+            server.start()
+        except subprocess.CalledProcessError as exc:
+            log = server.log.read_text(errors="replace") if server.log.exists() else ""
+            pytest.fail(f"PostgreSQL did not start: {exc.stderr}{exc.stdout}{log}")
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres) -> str:
+    """The URL of a fresh, empty database for this test."""
+    return postgres.new_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store(request, tmp_path):
+    """An empty store on each backend in turn: SQLite in a data folder, then a fresh PostgreSQL database."""
+    from qkit.web.store import Store
+
+    if request.param == "sqlite":
+        return Store(tmp_path / "data")
+    return Store(request.getfixturevalue("postgres_url"))
 
 
 def free_port() -> int:

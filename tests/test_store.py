@@ -1,4 +1,8 @@
-"""The store behind the web workbooks: revisions, stale saves, tokens, export, concurrent writers."""
+"""The store behind the web workbooks: revisions, stale saves, tokens, export, concurrent writers.
+
+Every test taking ``store`` runs twice: on SQLite in a data folder and on a
+fresh database of a real PostgreSQL server (``postgres`` in conftest).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,24 @@ from qkit import check, load_rubric
 from qkit.errors import QkitError
 from qkit.web.store import (DB_NAME, SCHEMA_VERSION, StaleRevision, Store, access_path, data_dir, hash_token,
                         open_for_token, token_from_query)
+
+
+@pytest.fixture
+def store(any_store):
+    """An empty store, on SQLite and on PostgreSQL in turn."""
+    return any_store
+
+
+def by_hand(store, statement: str) -> None:
+    """One statement run on the store's database directly, as someone with the file or a database login could."""
+    if store.path is not None:
+        with sqlite3.connect(store.path) as db:
+            db.execute(statement)
+    else:
+        import psycopg
+
+        with psycopg.connect(store.location, autocommit=True) as db:
+            db.execute(statement)
 
 
 def scored(data: dict, clause: str, score) -> dict:
@@ -53,11 +75,12 @@ def test_every_save_is_a_new_revision_and_old_ones_stay(store):
     assert [r.number for r in history] == [4, 3, 2, 1]
     assert [r.data["clauses"]["5.2.2"]["score"] for r in history] == [70, 50, 30, None]
     assert store.applicants()[0].latest == 4
-    with sqlite3.connect(store.path) as db:  # even by hand the revisions cannot be changed
-        with pytest.raises(sqlite3.DatabaseError, match="never"):
-            db.execute("UPDATE revision SET document = 'x' WHERE number = 1")
-        with pytest.raises(sqlite3.DatabaseError, match="never"):
-            db.execute("DELETE FROM revision")
+    # even by hand the revisions cannot be changed: the database itself refuses
+    for statement in ["UPDATE revision SET document = 'x' WHERE number = 1", "DELETE FROM revision"] + (
+            ["TRUNCATE revision CASCADE"] if store.path is None else []):
+        with pytest.raises(Exception, match="revisions are never (changed|deleted)"):
+            by_hand(store, statement)
+    assert [r.data["clauses"]["5.2.2"]["score"] for r in store.history(applicant.id)] == [70, 50, 30, None]
 
 
 def test_stale_save_is_refused_and_nothing_is_lost(store):
@@ -110,10 +133,13 @@ def test_restore_makes_a_new_revision(store):
     assert exc.value.problems[0].code == "unknown_applicant"
 
 
-def test_tokens_are_stored_hashed_only(store):
+def test_tokens_are_stored_hashed_only(store, request):
     tokens = [store.add_applicant(f"单位{i}", "wuhan-service")[1] for i in range(3)]
-    files = b"".join(p.read_bytes() for p in store.dir.iterdir() if p.is_file())
-    assert files  # the database (and its write-ahead log) exist
+    if store.path is not None:
+        files = b"".join(p.read_bytes() for p in store.dir.iterdir() if p.is_file())
+    else:  # everything the database holds, as pg_dump writes it out
+        files = request.getfixturevalue("postgres").run("pg_dump", store.location).stdout.encode()
+    assert files and b"wuhan-service" in files  # the database (and its write-ahead log) exist
     for token in tokens:
         assert token.encode() not in files
         assert hash_token(token).encode() in files
@@ -148,10 +174,10 @@ def test_access_link_and_query_string(store):
     assert token_from_query(f"lang=en&{query}") == token
     for missing in [None, "", "key=", "key=%20", "token=" + token, "lang=en"]:
         assert token_from_query(missing) is None
-    opened = open_for_token(store.dir, query)
+    opened = open_for_token(store.location, query)
     assert opened[0] == applicant and opened[1].number == 1
-    assert open_for_token(store.dir, "key=wrong") is None
-    assert open_for_token(store.dir, "") is None
+    assert open_for_token(store.location, "key=wrong") is None
+    assert open_for_token(store.location, "") is None
 
 
 def test_data_dir_resolution(tmp_path, monkeypatch):
@@ -161,9 +187,34 @@ def test_data_dir_resolution(tmp_path, monkeypatch):
     monkeypatch.setenv("QKIT_DATA", str(tmp_path / "env"))
     assert data_dir(None) == tmp_path / "env"
     assert data_dir("given") == tmp_path / "given"
+    url = "postgresql://qkit@db.example.com/qkit"
+    assert data_dir(url) == url and data_dir("postgres://qkit@db/qkit") == "postgres://qkit@db/qkit"
+    monkeypatch.setenv("QKIT_DATA", url)
+    assert data_dir(None) == url  # a URL stays a URL, wherever it comes from
+    for other in ["mysql://qkit@db/qkit", "sqlite:///data.db", str(Path(url))]:  # Path() mangles a URL to postgresql:/
+        with pytest.raises(QkitError) as exc:
+            data_dir(other)
+        assert exc.value.problems[0].field == "--data" and "postgresql://" in exc.value.render()
 
 
-def test_database_file_settings(store):
+def test_a_database_password_never_shows(postgres_url):
+    from qkit.web.store import redact
+
+    assert redact("postgresql://qkit:s3cret@db.example.com:5432/qkit") == "postgresql://qkit:***@db.example.com:5432/qkit"
+    assert redact("postgresql:///qkit?host=/run/pg&password=s3cret") == "postgresql:///qkit?host=/run/pg&password=***"
+    assert redact("/srv/qkit-data") == "/srv/qkit-data"
+    wrong = postgres_url.replace("postgres@", "nobody:s3cret@")  # no such role: the server refuses the login
+    with pytest.raises(QkitError) as exc:
+        Store(wrong)
+    assert exc.value.problems[0].code == "store_unreachable"
+    assert "s3cret" not in exc.value.render("zh") and "nobody" in exc.value.render("en")
+    with pytest.raises(QkitError) as exc:
+        Store("postgresql://qkit:s3cret@[db")  # a URL libpq cannot parse echoes it: the password is scrubbed
+    assert "s3cret" not in exc.value.render("en") and "***" in exc.value.render("en")
+
+
+def test_database_file_settings(tmp_path):
+    store = Store(tmp_path)
     with sqlite3.connect(store.path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
@@ -171,6 +222,36 @@ def test_database_file_settings(store):
     with pytest.raises(QkitError) as exc:
         Store(store.dir)
     assert exc.value.problems[0].code == "store_newer"
+
+
+def test_postgres_keeps_its_schema_version_in_a_table(postgres_url):
+    import psycopg
+
+    store = Store(postgres_url)
+    assert store.schema_version() == SCHEMA_VERSION and store.dir is None and store.path is None
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        assert db.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
+        db.execute("UPDATE schema_version SET version = %s", (SCHEMA_VERSION + 1,))
+    with pytest.raises(QkitError) as exc:
+        Store(postgres_url)
+    assert exc.value.problems[0].code == "store_newer" and "qkit_test" in exc.value.problems[0].field
+
+
+def test_a_later_schema_version_is_reached_by_its_migration_on_both_backends(store, monkeypatch):
+    """The versioned migrations: a store of the current version is brought to the next by its step, once."""
+    import qkit.web.store as module
+
+    applicant, token = store.add_applicant("江城服务", "hubei-service")
+    step = ("ALTER TABLE applicant ADD COLUMN region TEXT NOT NULL DEFAULT '湖北'",)
+    monkeypatch.setattr(module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    monkeypatch.setitem(module.MIGRATIONS, SCHEMA_VERSION, step)
+    monkeypatch.setitem(module.PG_MIGRATIONS, SCHEMA_VERSION, step)
+    upgraded = Store(store.location)
+    assert upgraded.schema_version() == SCHEMA_VERSION + 1
+    with upgraded._connect() as db:
+        assert db.execute("SELECT region FROM applicant").fetchall() == [("湖北",)]
+    assert Store(store.location).schema_version() == SCHEMA_VERSION + 1  # opened again: nothing more to do
+    assert upgraded.applicant_for_token(token) == applicant and len(upgraded.history(applicant.id)) == 1
 
 
 def test_unreadable_database_is_a_problem(tmp_path):
@@ -197,7 +278,7 @@ SAVES_PER_WRITER = 200
 
 def _writer(folder: str, applicant_id: int, tag: str, start, results) -> None:
     """Save SAVES_PER_WRITER times, re-reading the latest revision whenever a save was stale."""
-    store = Store(Path(folder))
+    store = Store(folder if "://" in folder else Path(folder))
     saved, stale = [], 0
     start.wait()
     try:
@@ -220,7 +301,7 @@ def test_two_writer_processes_lose_no_revision(store):
     applicant, _ = store.add_applicant("陈明", "wuhan-individual")
     ctx = multiprocessing.get_context("fork")
     start, results = ctx.Event(), ctx.Queue()
-    writers = [ctx.Process(target=_writer, args=(str(store.dir), applicant.id, tag, start, results))
+    writers = [ctx.Process(target=_writer, args=(store.location, applicant.id, tag, start, results))
                for tag in ("a", "b")]
     for w in writers:
         w.start()

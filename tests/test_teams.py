@@ -1,4 +1,7 @@
-"""Teams: a link for each person, who changed what, and simultaneous edits that merge."""
+"""Teams: a link for each person, who changed what, and simultaneous edits that merge.
+
+Every test taking ``store`` runs on SQLite and on PostgreSQL in turn.
+"""
 
 from __future__ import annotations
 
@@ -18,14 +21,20 @@ from conftest import SAMPLES
 from qkit import check, load_rubric
 from qkit.merge import MISSING, changes, merge
 from qkit.web.session import Session
-from qkit.web.store import Store, open_for_token
+from qkit.web.store import StaleRevision, Store, open_for_token
 
 RUBRIC = "hubei-manufacturing"
 SAMPLE = yaml.safe_load((SAMPLES / "hubei-manufacturing-huake.yaml").read_text(encoding="utf-8"))
 
 
+@pytest.fixture
+def store(any_store):
+    """An empty store, on SQLite and on PostgreSQL in turn."""
+    return any_store
+
+
 def open_as(store, token, **kwargs) -> Session:
-    return Session.open(load_rubric(RUBRIC), str(store.dir), f"key={token}", autosave_delay=None, **kwargs)
+    return Session.open(load_rubric(RUBRIC), store.location, f"key={token}", autosave_delay=None, **kwargs)
 
 
 # --- people -----------------------------------------------------------------------------
@@ -36,18 +45,18 @@ def test_each_member_has_a_key_of_their_own_and_a_revoked_one_opens_nothing(stor
     writer, writer_key = store.add_member(applicant.id, "王强", "writer", ["5.2", "5.3"])
     assessor, assessor_key = store.add_member(applicant.id, "李娜", "assessor")
     assert len({lead_key, writer_key, assessor_key}) == 3
-    assert open_for_token(str(store.dir), f"key={writer_key}")[2] == writer
-    assert open_for_token(str(store.dir), f"key={lead_key}")[2].role == "lead"
+    assert open_for_token(store.location, f"key={writer_key}")[2] == writer
+    assert open_for_token(store.location, f"key={lead_key}")[2].role == "lead"
     session = open_as(store, writer_key)
     session.set(("clauses", "5.2.2", "score"), 60)
     assert session.save()
     store.revoke(applicant.id, "王强")
-    assert open_for_token(str(store.dir), f"key={writer_key}") is None
+    assert open_for_token(store.location, f"key={writer_key}") is None
     assert store.latest(applicant.id).author == "王强"  # the revoked member's revisions stay
     assert [m.active for m in store.members(applicant.id)] == [True, False, True]
     new_key = store.renew_token(applicant.id, assessor.id)
-    assert open_for_token(str(store.dir), f"key={assessor_key}") is None
-    assert open_for_token(str(store.dir), f"key={new_key}")[2].name == "李娜"
+    assert open_for_token(store.location, f"key={assessor_key}") is None
+    assert open_for_token(store.location, f"key={new_key}")[2].name == "李娜"
 
 
 def test_bad_members_are_refused_with_what_is_allowed(store):
@@ -86,19 +95,19 @@ def test_history_names_the_author_and_what_changed(cli, store):
     session.set(("clauses", "5.2.2", "score"), 60)
     session.set(("clauses", "5.2.2", "strengths"), ["战略清晰"])
     assert session.save()
-    code, out, _ = cli("history", str(applicant.id), "--json", "--data", str(store.dir))
+    code, out, _ = cli("history", str(applicant.id), "--json", "--data", store.location)
     assert code == 0
     revisions = json.loads(out)
     assert [r["number"] for r in revisions] == [2, 1]
     assert revisions[0]["author"] == "王强" and revisions[1]["author"] == "张伟"
     assert revisions[0]["changed"] == ["clauses/5.2.2/score", "clauses/5.2.2/strengths"]
     assert set(revisions[0]) >= {"number", "author", "created_at", "changed"}
-    code, out, _ = cli("history", str(applicant.id), "--data", str(store.dir))
+    code, out, _ = cli("history", str(applicant.id), "--data", store.location)
     assert "王强" in out and "clauses/5.2.2/score" in out
 
 
-def test_members_commands(cli, tmp_path):
-    data = str(tmp_path / "data")
+def test_members_commands(cli, store):
+    data = store.location
     code, out, _ = cli("applicants", "add", "--name", "华科精密", "--rubric", RUBRIC, "--lead", "张伟", "--data", data)
     assert code == 0 and "key=" in out
     code, out, _ = cli("members", "add", "1", "--name", "王强", "--items", "5.2,5.3", "--data", data)
@@ -156,6 +165,28 @@ def test_a_store_of_the_first_format_is_brought_up_to_date(tmp_path):
     session = open_as(store, key)
     session.set(("clauses", "5.2.3", "score"), 70)
     assert session.save() and store.latest(1).author == "王强"
+
+
+def test_two_servers_see_each_others_saves_and_merge_or_refuse_across_them(store):
+    """Pages served by two servers: each session opens its own Store (its own connection), as a server does."""
+    applicant, _ = store.add_applicant("华科精密", RUBRIC, lead="张伟")
+    _, key_a = store.add_member(applicant.id, "王强", "writer", ["5.2"])
+    _, key_b = store.add_member(applicant.id, "李娜", "writer", ["5.5"])
+    on_a, on_b, watching = open_as(store, key_a), open_as(store, key_b), open_as(store, key_a)
+    assert on_a.store is not on_b.store  # no shared connection between the "servers"
+    on_a.set(("clauses", "5.2.2", "score"), 60)
+    assert on_a.save() and on_a.base == 2
+    assert watching.refresh() and watching.value(("clauses", "5.2.2", "score")) == 60  # seen through the other
+    on_b.set(("clauses", "5.5.2", "score"), 40)  # edited from revision 1: merged with what A saved
+    assert on_b.save() and on_b.base == 3 and on_b.value(("clauses", "5.2.2", "score")) == 60
+    with pytest.raises(StaleRevision):  # a save that may not merge is refused across servers, never lost
+        Store(store.location).save(applicant.id, on_a.data, base=2)
+    assert store.latest(applicant.id).data["clauses"]["5.5.2"]["score"] == 40
+    on_a.set(("clauses", "5.2.2", "score"), 70)  # the same field changed on both: a choice, nothing saved
+    watching.refresh()
+    watching.set(("clauses", "5.2.2", "score"), 80)
+    assert watching.save()
+    assert not on_a.save() and len(on_a.conflicts) == 1 and store.latest(applicant.id).number == 4
 
 
 # --- the merge ---------------------------------------------------------------------------
@@ -257,7 +288,7 @@ def test_two_writer_processes_editing_different_items_lose_nothing(store):
     applicant, _ = store.add_applicant("华科精密", RUBRIC)
     keys = [store.add_member(applicant.id, name, "writer", [item])[1] for name, item in (("甲", "5.2"), ("乙", "5.5"))]
     rounds = 25
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(store.dir), key, prefix, str(rounds)],
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, store.location, key, prefix, str(rounds)],
                               stderr=subprocess.PIPE, text=True)
              for key, prefix in zip(keys, ("5.2", "5.5"))]
     for proc in procs:

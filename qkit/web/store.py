@@ -1,11 +1,27 @@
 """The store behind the web workbooks: applicants, access tokens and revisions.
 
-One SQLite file, ``<data dir>/qkit.sqlite3``, in WAL mode so several workbook
-kernels and the ``qkit`` command can use it at once. Every save adds a
-revision and nothing is ever updated or deleted (triggers refuse it), so the
-whole history of each applicant's document stays viewable and restorable.
-Documents are stored as the YAML of the raw data the workbook holds, so even
-input that does not pass ``qkit validate`` yet is kept.
+Two backends behind one ``Store``, chosen by where the data lives:
+
+- a data folder (the default, ``./qkit-data``): one SQLite file,
+  ``<data dir>/qkit.sqlite3``, in WAL mode so several workbook kernels and the
+  ``qkit`` command can use it at once;
+- a ``postgresql://`` URL: a PostgreSQL database (through psycopg 3), which
+  several ``qkit serve`` processes on several machines can share.
+
+Every save adds a revision and nothing is ever updated or deleted: the
+database itself refuses it (triggers on both backends), so the whole history
+of each applicant's document stays viewable and restorable. Documents are
+stored as the YAML of the raw data the workbook holds, so even input that
+does not pass ``qkit validate`` yet is kept. A save takes a lock before it
+reads the latest revision (SQLite: an IMMEDIATE transaction; PostgreSQL: the
+applicant's row, ``SELECT … FOR UPDATE``) and merges inside that transaction,
+so two writers, in one process or on two servers, never lose a save.
+
+The backends differ only in ``_SQLite`` and ``_Postgres`` below: how to
+connect, placeholders, identity columns, where the schema version is kept
+(``PRAGMA user_version`` or a ``schema_version`` table), which lock a write
+takes, and the triggers. Both bring an older schema up to date step by step
+when a store is opened.
 
 The API the workbooks use:
 
@@ -27,18 +43,20 @@ import os
 import re
 import secrets
 import sqlite3
+import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, unquote, urlencode
 
 import yaml
 
 from .. import template
 from ..document import parse_yaml
 from ..errors import Problem, QkitError
-from ..files import file_error, writable_folder, write_atomic
+from ..files import file_error, replacing, writable_folder, write_atomic
 from ..i18n import tr
 from ..merge import Conflict, changes, merge
 from ..rubric import RubricIndex
@@ -46,54 +64,70 @@ from ..rubric import RubricIndex
 DEFAULT_DATA_DIR = Path("qkit-data")
 DATA_ENV = "QKIT_DATA"
 DB_NAME = "qkit.sqlite3"
+DATABASE_URLS = ("postgresql://", "postgres://")  # --data given as one of these is a PostgreSQL database
 LINK_PARAM = "key"  # not "token": the Jupyter server reserves that one for its own login
 SCHEMA_VERSION = 2
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another one before giving up
 ROLES = ("lead", "writer", "assessor")
 LEAD_NAME = "负责人"  # the first member of an applicant when no name is given
+TABLES = {  # every table and column, in the order a copy must fill them (references first)
+    "applicant": ("id", "name", "rubric", "created_at"),
+    "member": ("id", "applicant_id", "name", "role", "items", "token_hash", "created_at", "revoked_at"),
+    "revision": ("id", "applicant_id", "number", "parent_number", "created_at", "document", "note", "author_id",
+                 "changed"),
+}
 
-_MEMBER = """CREATE TABLE member (
-        id            INTEGER PRIMARY KEY,
-        applicant_id  INTEGER NOT NULL REFERENCES applicant(id),
-        name          TEXT NOT NULL,
-        role          TEXT NOT NULL CHECK (role IN ('lead', 'writer', 'assessor')),
-        items         TEXT NOT NULL DEFAULT '',
-        token_hash    TEXT NOT NULL UNIQUE,
-        created_at    TEXT NOT NULL,
-        revoked_at    TEXT
-    )"""
+
+def _tables(identity: str) -> tuple[str, ...]:
+    """The tables, with the dialect's auto-numbered primary key ``identity``."""
+    return (
+        f"""CREATE TABLE applicant (
+            id          {identity},
+            name        TEXT NOT NULL,
+            rubric      TEXT NOT NULL,
+            created_at  TEXT NOT NULL
+        )""",
+        _member(identity),
+        f"""CREATE TABLE revision (
+            id             {identity},
+            applicant_id   INTEGER NOT NULL REFERENCES applicant(id),
+            number         INTEGER NOT NULL,
+            parent_number  INTEGER,
+            created_at     TEXT NOT NULL,
+            document       TEXT NOT NULL,
+            note           TEXT NOT NULL DEFAULT '',
+            author_id      INTEGER REFERENCES member(id),
+            changed        TEXT NOT NULL DEFAULT '[]',
+            UNIQUE (applicant_id, number)
+        )""",
+    )
+
+
+def _member(identity: str) -> str:
+    return f"""CREATE TABLE member (
+            id            {identity},
+            applicant_id  INTEGER NOT NULL REFERENCES applicant(id),
+            name          TEXT NOT NULL,
+            role          TEXT NOT NULL CHECK (role IN ('lead', 'writer', 'assessor')),
+            items         TEXT NOT NULL DEFAULT '',
+            token_hash    TEXT NOT NULL UNIQUE,
+            created_at    TEXT NOT NULL,
+            revoked_at    TEXT
+        )"""
+
+
+_SQLITE_ID = "INTEGER PRIMARY KEY"
 _IMMUTABLE = (
     """CREATE TRIGGER revision_never_updated BEFORE UPDATE ON revision
        BEGIN SELECT RAISE(ABORT, 'revisions are never changed; save a new one'); END""",
     """CREATE TRIGGER revision_never_deleted BEFORE DELETE ON revision
        BEGIN SELECT RAISE(ABORT, 'revisions are never deleted'); END""",
 )
-SCHEMA = (
-    """CREATE TABLE applicant (
-        id          INTEGER PRIMARY KEY,
-        name        TEXT NOT NULL,
-        rubric      TEXT NOT NULL,
-        created_at  TEXT NOT NULL
-    )""",
-    _MEMBER,
-    """CREATE TABLE revision (
-        id             INTEGER PRIMARY KEY,
-        applicant_id   INTEGER NOT NULL REFERENCES applicant(id),
-        number         INTEGER NOT NULL,
-        parent_number  INTEGER,
-        created_at     TEXT NOT NULL,
-        document       TEXT NOT NULL,
-        note           TEXT NOT NULL DEFAULT '',
-        author_id      INTEGER REFERENCES member(id),
-        changed        TEXT NOT NULL DEFAULT '[]',
-        UNIQUE (applicant_id, number)
-    )""",
-    *_IMMUTABLE,
-)
+SCHEMA = (*_tables(_SQLITE_ID), *_IMMUTABLE)
 # each step takes the schema from its version to the next; a store is brought up to date when opened
 MIGRATIONS = {
     1: (  # one key per applicant → members with keys of their own; revisions get an author and what changed
-        _MEMBER,
+        _member(_SQLITE_ID),
         f"""INSERT INTO member (applicant_id, name, role, items, token_hash, created_at)
             SELECT id, '{LEAD_NAME}', 'lead', '', token_hash, created_at FROM applicant""",
         "CREATE TABLE applicant_v2 (id INTEGER PRIMARY KEY, name TEXT NOT NULL, rubric TEXT NOT NULL,"
@@ -106,11 +140,70 @@ MIGRATIONS = {
     ),
 }
 
+# PostgreSQL: the same tables; UPDATE, DELETE and TRUNCATE of revisions refused by triggers
+PG_SCHEMA = (
+    *_tables("INTEGER GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"),
+    """CREATE FUNCTION qkit_revision_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+           IF TG_OP = 'UPDATE' THEN
+               RAISE EXCEPTION 'revisions are never changed; save a new one';
+           END IF;
+           RAISE EXCEPTION 'revisions are never deleted';
+       END $$""",
+    """CREATE TRIGGER revision_never_changed BEFORE UPDATE OR DELETE ON revision
+       FOR EACH ROW EXECUTE FUNCTION qkit_revision_immutable()""",
+    """CREATE TRIGGER revision_never_truncated BEFORE TRUNCATE ON revision
+       FOR EACH STATEMENT EXECUTE FUNCTION qkit_revision_immutable()""",
+)
+# PostgreSQL stores start at version 2; a later schema change adds its step here as in MIGRATIONS
+PG_MIGRATIONS: dict[int, tuple[str, ...]] = {}
+PG_LOCK_TIMEOUT = "30s"  # how long a writer waits for another one's lock before giving up
+PG_SCHEMA_LOCK = 0x716B6974  # the advisory lock held while a schema is created or upgraded ("qkit")
 
-def data_dir(arg: str | Path | None = None) -> Path:
-    """The data directory: ``--data DIR``, else ``$QKIT_DATA``, else ``./qkit-data``; absolute."""
+
+def is_database_url(location: Any) -> bool:
+    """Whether ``--data``/``$QKIT_DATA`` names a PostgreSQL database rather than a folder."""
+    return isinstance(location, str) and location.startswith(DATABASE_URLS)
+
+
+def data_dir(arg: str | Path | None = None) -> Path | str:
+    """Where the data lives: ``--data``, else ``$QKIT_DATA``, else ``./qkit-data``.
+
+    A folder comes back as an absolute Path; a ``postgresql://`` URL as the
+    string itself. Another kind of URL is refused, naming what is allowed.
+    """
     chosen = arg or os.environ.get(DATA_ENV) or DEFAULT_DATA_DIR
+    text = str(chosen)
+    if is_database_url(text):
+        return text
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]+:/", text):  # mysql://…, sqlite://…, or a URL a Path has mangled
+        raise QkitError(Problem("--data", "data_url", redact(text),
+                                {"allowed": "postgresql://USER@HOST/DATABASE"}))
     return Path(chosen).expanduser().resolve()
+
+
+def redact(location: str | Path) -> str:
+    """A store's location fit to print: a database URL without its password."""
+    text = str(location)
+    if not is_database_url(text):
+        return text
+    scheme, rest = text.split("://", 1)
+    end = min((i for i in (rest.find("/"), rest.find("?")) if i >= 0), default=len(rest))
+    netloc, tail = rest[:end], rest[end:]
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        if ":" in userinfo:
+            netloc = f"{userinfo.split(':', 1)[0]}:***@{host}"
+    return f"{scheme}://{netloc}" + re.sub(r"([?&]password=)[^&]*", r"\1***", tail)
+
+
+def _secrets_of(url: str) -> list[str]:
+    """The password of a database URL, as written and decoded, to scrub from error messages."""
+    rest = url.split("://", 1)[-1]
+    end = min((i for i in (rest.find("/"), rest.find("?")) if i >= 0), default=len(rest))
+    userinfo = rest[:end].rsplit("@", 1)[0] if "@" in rest[:end] else ""
+    found = [userinfo.split(":", 1)[1] if ":" in userinfo else ""] + re.findall(r"[?&]password=([^&]*)", rest[end:])
+    return sorted({s for raw in found if raw for s in (raw, unquote(raw))}, key=len, reverse=True)
 
 
 def hash_token(token: str) -> str:
@@ -127,6 +220,228 @@ def _dump(data: Any) -> str:
         return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
     except yaml.YAMLError as exc:
         raise QkitError(Problem("", "not_storable", params={"detail": str(exc)})) from None
+
+
+# --- the two backends ------------------------------------------------------------------
+
+
+class _SQLite:
+    """One SQLite file in a data folder: a connection per call, writers serialized by BEGIN IMMEDIATE."""
+
+    name = "sqlite"
+    schema = SCHEMA
+    migrations = MIGRATIONS
+
+    def __init__(self, folder: Path):
+        self.dir = Path(folder)
+        self.path = self.dir / DB_NAME
+        self.location = str(self.dir)
+        if self.path.is_file() and self.path.stat().st_size == 0:
+            # an empty file where the database should be may be a lost database: never start over on top of it
+            raise QkitError(Problem(str(self.path), "store_empty"))
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise file_error(self.dir, exc) from None
+        # a folder qkit may not write to (a read-only mount, a backup copy) can still be read: list, history, export
+        self.read_only = not os.access(self.dir, os.W_OK)
+        if self.read_only and not self.path.is_file():
+            raise QkitError(Problem(str(self.dir), "read_only"))
+
+    @contextmanager
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        try:
+            if self.read_only:  # nobody can write here, so nothing changes under us: read the file as it is
+                db = sqlite3.connect(f"{self.path.as_uri()}?mode=ro&immutable=1", uri=True, isolation_level=None)
+            else:
+                db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise QkitError(Problem(str(self.path), "store_unreadable", params={"detail": str(exc)})) from None
+        try:
+            db.execute("PRAGMA foreign_keys=ON")
+            yield db
+        except sqlite3.DatabaseError as exc:
+            raise QkitError(Problem(str(self.path), "store_unreadable", params={"detail": str(exc)})) from None
+        finally:
+            db.close()
+
+    @contextmanager
+    def write(self, db: sqlite3.Connection, applicant_id: int | None = None) -> Iterator[None]:
+        """One IMMEDIATE transaction: the write lock (on the whole file) is taken before anything is read."""
+        if self.read_only:
+            raise QkitError(Problem(str(self.dir), "store_read_only"))
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    @contextmanager
+    def snapshot(self, db: sqlite3.Connection) -> Iterator[None]:
+        """Reads that all see the same moment (a read transaction)."""
+        db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            db.execute("COMMIT")
+
+    @staticmethod
+    def version(db: sqlite3.Connection) -> int:
+        return db.execute("PRAGMA user_version").fetchone()[0]
+
+    @contextmanager
+    def upgrading(self, db: sqlite3.Connection) -> Iterator[None]:
+        if self.version(db) == 0:
+            db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA foreign_keys=OFF")  # tables are rebuilt; the references hold again afterwards
+        with self.write(db):
+            yield
+        db.execute("PRAGMA foreign_keys=ON")
+
+    def set_version(self, db: sqlite3.Connection, version: int) -> None:
+        db.execute(f"PRAGMA user_version={int(version)}")
+        if db.execute("PRAGMA foreign_key_check").fetchall():
+            raise QkitError(Problem(str(self.path), "store_unreadable",
+                                    params={"detail": "foreign keys broken by the upgrade"}))
+
+    def lock_tables(self, db: sqlite3.Connection) -> None:
+        """Nothing to do: the IMMEDIATE transaction already keeps every other writer out."""
+
+    def after_copy(self, db: sqlite3.Connection) -> None:
+        """Nothing to do: INTEGER PRIMARY KEY continues after the largest id."""
+
+
+class _PgConnection:
+    """A psycopg connection that speaks the store's SQL: ``?`` placeholders become ``%s``."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def execute(self, sql: str, params: tuple | list = ()):
+        return self.conn.execute(sql.replace("?", "%s"), params) if params else self.conn.execute(sql)
+
+    def executemany(self, sql: str, rows: list) -> None:
+        with self.conn.cursor() as cursor:
+            cursor.executemany(sql.replace("?", "%s"), rows)
+
+
+class _Postgres:
+    """A PostgreSQL database: one connection per Store, kept open and shared by its threads in turn.
+
+    Writes to an applicant lock its row (``SELECT … FOR UPDATE``) before
+    anything is read, so the servers sharing the database take turns on it.
+    """
+
+    name = "postgresql"
+    schema = PG_SCHEMA
+    migrations = PG_MIGRATIONS
+    read_only = False
+    dir = path = None
+    IDLE_CHECK = 30.0  # seconds without use after which a kept connection is checked before use
+
+    def __init__(self, url: str):
+        try:
+            import psycopg
+        except ImportError as exc:  # a broken install: the dependency is declared
+            raise QkitError(Problem("--data", "store_unreachable", redact(url), {"detail": str(exc)})) from None
+        self.psycopg = psycopg
+        self.url = url
+        self.location = url
+        self.shown = redact(url)
+        self._conn = None
+        self._pid = None
+        self._used = 0.0
+        self._lock = threading.RLock()
+
+    def _error(self, exc: Exception, code: str = "store_unreadable") -> QkitError:
+        detail = str(exc).strip()
+        for secret in _secrets_of(self.url):
+            detail = detail.replace(secret, "***")
+        return QkitError(Problem(self.shown, code, params={"detail": detail}))
+
+    def _connection(self):
+        """The kept connection, or a new one (after a fork, a lost server or a long pause)."""
+        psycopg = self.psycopg
+        conn = self._conn
+        if conn is not None and (conn.closed or conn.broken or self._pid != os.getpid()):
+            conn = None
+        if conn is not None and time.monotonic() - self._used > self.IDLE_CHECK:
+            try:
+                conn.execute("SELECT 1")
+            except psycopg.Error:
+                conn = None
+        if conn is None:
+            try:
+                conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10, application_name="qkit")
+                conn.execute(f"SET lock_timeout = '{PG_LOCK_TIMEOUT}'")
+            except psycopg.Error as exc:
+                raise self._error(exc, "store_unreachable") from None
+            self._conn, self._pid = conn, os.getpid()
+        return conn
+
+    @contextmanager
+    def connect(self) -> Iterator[_PgConnection]:
+        psycopg = self.psycopg
+        with self._lock:
+            conn = self._connection()
+            try:
+                yield _PgConnection(conn)
+            except psycopg.OperationalError as exc:
+                if conn.broken or conn.closed:
+                    self._conn = None
+                    raise self._error(exc, "store_unreachable") from None
+                raise self._error(exc) from None
+            except psycopg.Error as exc:
+                raise self._error(exc) from None
+            finally:
+                self._used = time.monotonic()
+
+    @contextmanager
+    def write(self, db: _PgConnection, applicant_id: int | None = None) -> Iterator[None]:
+        """One transaction; with ``applicant_id``, that applicant's row is locked before anything is read."""
+        with db.conn.transaction():
+            if applicant_id is not None:
+                db.execute("SELECT id FROM applicant WHERE id = ? FOR UPDATE", (applicant_id,))
+            yield
+
+    @contextmanager
+    def snapshot(self, db: _PgConnection) -> Iterator[None]:
+        with db.conn.transaction():
+            db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            yield
+
+    @staticmethod
+    def version(db: _PgConnection) -> int:
+        if db.execute("SELECT to_regclass('schema_version')").fetchone()[0] is None:
+            return 0
+        row = db.execute("SELECT version FROM schema_version").fetchone()
+        return row[0] if row else 0
+
+    @contextmanager
+    def upgrading(self, db: _PgConnection) -> Iterator[None]:
+        with self.write(db):
+            db.execute("SELECT pg_advisory_xact_lock(?)", (PG_SCHEMA_LOCK,))  # one process creates or upgrades
+            yield
+
+    @staticmethod
+    def set_version(db: _PgConnection, version: int) -> None:
+        db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        db.execute("DELETE FROM schema_version")
+        db.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+
+    @staticmethod
+    def lock_tables(db: _PgConnection) -> None:
+        """Keep every other writer out of the whole store until the transaction ends (a copy into it)."""
+        db.execute("LOCK TABLE applicant, member, revision IN EXCLUSIVE MODE")
+
+    @staticmethod
+    def after_copy(db: _PgConnection) -> None:
+        """Rows copied with their ids: the identity columns continue after the largest one."""
+        for table in TABLES:
+            db.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"
+                       f" HAVING max(id) IS NOT NULL")
 
 
 @dataclass(frozen=True)
@@ -204,80 +519,67 @@ class MergeConflict(QkitError):
 
 
 class Store:
-    """The applicants and revisions in ``<data_dir>/qkit.sqlite3``, created on first use.
+    """The applicants and revisions in a data folder (SQLite) or a ``postgresql://`` database, created on first use.
 
-    Each method opens its own short connection, so a Store can be shared by
-    threads (e.g. an autosave timer) and many processes can use one file.
+    SQLite: each method opens its own short connection, so many processes can
+    use one file. PostgreSQL: the Store keeps one connection, used by its
+    threads in turn. Either way a Store can be shared by threads (e.g. an
+    autosave timer).
     """
 
     def __init__(self, data_dir: str | Path, index: RubricIndex | None = None):
-        self.dir = Path(data_dir)
-        self.path = self.dir / DB_NAME
         self.index = index or RubricIndex.scan()
-        if self.path.is_file() and self.path.stat().st_size == 0:
-            # an empty file where the database should be may be a lost database: never start over on top of it
-            raise QkitError(Problem(str(self.path), "store_empty"))
-        try:
-            self.dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise file_error(self.dir, exc) from None
-        # a folder qkit may not write to (a read-only mount, a backup copy) can still be read: list, history, export
-        self.read_only = not os.access(self.dir, os.W_OK)
-        if self.read_only and not self.path.is_file():
-            raise QkitError(Problem(str(self.dir), "read_only"))
+        self.backend = _Postgres(data_dir) if is_database_url(data_dir) else _SQLite(Path(data_dir))
+        self.location: str = self.backend.location  # what --data/$QKIT_DATA names: a folder or a database URL
+        self.dir: Path | None = self.backend.dir  # the data folder (SQLite only)
+        self.path: Path | None = self.backend.path  # the database file (SQLite only)
+        self.read_only = self.backend.read_only
         with self._connect() as db:
-            version = db.execute("PRAGMA user_version").fetchone()[0]
+            version = self.backend.version(db)
             if version > SCHEMA_VERSION:
-                raise QkitError(Problem(str(self.path), "store_newer", version, {"supported": SCHEMA_VERSION}))
-            if version == 0:
-                db.execute("PRAGMA journal_mode=WAL")
+                raise QkitError(Problem(self.shown, "store_newer", version, {"supported": SCHEMA_VERSION}))
             if version < SCHEMA_VERSION:
                 self._upgrade(db)
 
-    def _upgrade(self, db: sqlite3.Connection) -> None:
+    @property
+    def shown(self) -> str:
+        """Where the store is, fit to print (a database URL without its password)."""
+        return str(self.path) if self.path else redact(self.location)
+
+    def _upgrade(self, db) -> None:
         """Create the schema, or bring an older one up to date, step by step, in one transaction."""
-        db.execute("PRAGMA foreign_keys=OFF")  # tables are rebuilt; the references hold again afterwards
-        with self._write(db):
-            version = db.execute("PRAGMA user_version").fetchone()[0]  # another process may have done it
-            steps = [SCHEMA] if version == 0 else [MIGRATIONS[v] for v in range(version, SCHEMA_VERSION)]
+        backend = self.backend
+        with backend.upgrading(db):
+            version = backend.version(db)  # another process may have done it meanwhile
+            if version > SCHEMA_VERSION:
+                raise QkitError(Problem(self.shown, "store_newer", version, {"supported": SCHEMA_VERSION}))
+            if version == SCHEMA_VERSION:
+                return
+            if version and any(v not in backend.migrations for v in range(version, SCHEMA_VERSION)):
+                raise QkitError(Problem(self.shown, "store_unreadable",
+                                        params={"detail": f"no upgrade from schema version {version}"}))
+            steps = [backend.schema] if version == 0 else [backend.migrations[v] for v in range(version, SCHEMA_VERSION)]
             for statement in (s for step in steps for s in step):
                 db.execute(statement)
-            if version < SCHEMA_VERSION:
-                db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-                if db.execute("PRAGMA foreign_key_check").fetchall():
-                    raise QkitError(Problem(str(self.path), "store_unreadable",
-                                            params={"detail": "foreign keys broken by the upgrade"}))
-        db.execute("PRAGMA foreign_keys=ON")
+            backend.set_version(db, SCHEMA_VERSION)
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        try:
-            if self.read_only:  # nobody can write here, so nothing changes under us: read the file as it is
-                db = sqlite3.connect(f"{self.path.as_uri()}?mode=ro&immutable=1", uri=True, isolation_level=None)
-            else:
-                db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise QkitError(Problem(str(self.path), "store_unreadable", params={"detail": str(exc)})) from None
-        try:
-            db.execute("PRAGMA foreign_keys=ON")
+    def _connect(self) -> Iterator[Any]:
+        with self.backend.connect() as db:
             yield db
-        except sqlite3.DatabaseError as exc:
-            raise QkitError(Problem(str(self.path), "store_unreadable", params={"detail": str(exc)})) from None
-        finally:
-            db.close()
 
-    @contextmanager
-    def _write(self, db: sqlite3.Connection) -> Iterator[None]:
-        """One IMMEDIATE transaction: the write lock is taken before anything is read."""
-        if self.read_only:
-            raise QkitError(Problem(str(self.dir), "store_read_only"))
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+    def _write(self, db, applicant_id: int | None = None):
+        """A write transaction; with ``applicant_id``, other writers to that applicant wait until it ends."""
+        return self.backend.write(db, applicant_id)
+
+    def schema_version(self) -> int:
+        with self._connect() as db:
+            return self.backend.version(db)
+
+    def counts(self) -> dict[str, int]:
+        """How many rows each table holds: applicant, member, revision."""
+        with self._connect() as db:
+            return {table: db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in TABLES}
 
     # --- applicants -------------------------------------------------------------
 
@@ -294,8 +596,8 @@ class Store:
         data["applicant"]["name"] = name
         created = _now()
         with self._connect() as db, self._write(db):
-            applicant_id = db.execute("INSERT INTO applicant (name, rubric, created_at) VALUES (?, ?, ?)",
-                                      (name, rubric.id, created)).lastrowid
+            applicant_id = db.execute("INSERT INTO applicant (name, rubric, created_at) VALUES (?, ?, ?) RETURNING id",
+                                      (name, rubric.id, created)).fetchone()[0]
             member, token = self._add_member(db, applicant_id, lead, "lead", (), created)
             self._insert(db, applicant_id, 1, None, _dump(data), "", created, author=member)
         return self.applicant(applicant_id), token
@@ -313,18 +615,18 @@ class Store:
         unknown = [i for i in items if i not in allowed]
         if unknown:
             raise QkitError(Problem("--items", "unknown_item", ",".join(unknown), {"allowed": allowed}))
-        with self._connect() as db, self._write(db):
+        with self._connect() as db, self._write(db, applicant_id):
             if db.execute("SELECT 1 FROM member WHERE applicant_id = ? AND name = ? AND revoked_at IS NULL",
                           (applicant_id, name)).fetchone():
                 raise QkitError(Problem("--name", "member_exists", name))
             return self._add_member(db, applicant_id, name, role, tuple(items), _now())
 
-    def _add_member(self, db: sqlite3.Connection, applicant_id: int, name: str, role: str,
+    def _add_member(self, db: Any, applicant_id: int, name: str, role: str,
                     items: tuple[str, ...], created: str) -> tuple[Member, str]:
         token = secrets.token_urlsafe(24)
         member_id = db.execute(
-            "INSERT INTO member (applicant_id, name, role, items, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (applicant_id, name, role, ",".join(items), hash_token(token), created)).lastrowid
+            "INSERT INTO member (applicant_id, name, role, items, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+            " RETURNING id", (applicant_id, name, role, ",".join(items), hash_token(token), created)).fetchone()[0]
         return Member(member_id, applicant_id, name, role, items, dt.datetime.fromisoformat(created), None), token
 
     _MEMBERS = "SELECT id, applicant_id, name, role, items, created_at, revoked_at FROM member"
@@ -357,7 +659,7 @@ class Store:
     def revoke(self, applicant_id: int, ref: int | str) -> Member:
         """The member's link stops working at once; their revisions stay."""
         member = self.member(applicant_id, ref)
-        with self._connect() as db, self._write(db):
+        with self._connect() as db, self._write(db, applicant_id):
             db.execute("UPDATE member SET revoked_at = ? WHERE id = ?", (_now(), member.id))
         return next(m for m in self.members(applicant_id) if m.id == member.id)
 
@@ -365,7 +667,7 @@ class Store:
         """A new key for a member's lost or leaked link (the lead's by default); the old link stops working."""
         member = self.member(applicant_id, ref)
         token = secrets.token_urlsafe(24)
-        with self._connect() as db, self._write(db):
+        with self._connect() as db, self._write(db, applicant_id):
             db.execute("UPDATE member SET token_hash = ? WHERE id = ?", (hash_token(token), member.id))
         return token
 
@@ -421,13 +723,13 @@ class Store:
     _REVISION = ("SELECT r.number, r.parent_number, r.created_at, r.document, r.note, m.name, r.changed"
                  " FROM revision r LEFT JOIN member m ON m.id = r.author_id WHERE r.applicant_id = ?")
 
-    def _latest_number(self, db: sqlite3.Connection, applicant_id: int) -> int:
+    def _latest_number(self, db: Any, applicant_id: int) -> int:
         latest = db.execute("SELECT MAX(number) FROM revision WHERE applicant_id = ?", (applicant_id,)).fetchone()[0]
         if latest is None:
             raise QkitError(Problem("applicant", "unknown_applicant", applicant_id))
         return latest
 
-    def _insert(self, db: sqlite3.Connection, applicant_id: int, number: int, parent: int | None,
+    def _insert(self, db: Any, applicant_id: int, number: int, parent: int | None,
                 document: str, note: str, created: str | None = None, author: Member | None = None,
                 changed: list[str] | None = None) -> Revision:
         created = created or _now()
@@ -474,7 +776,7 @@ class Store:
         nothing and returns that revision, so an autosave without changes
         leaves no empty revisions. The revision records what changed.
         """
-        with self._connect() as db, self._write(db):
+        with self._connect() as db, self._write(db, applicant_id):
             latest = self._latest_number(db, applicant_id)
             row = db.execute(self._REVISION + " AND r.number = ?", (applicant_id, latest)).fetchone()
             current = self._revision(applicant_id, row)
@@ -496,7 +798,7 @@ class Store:
                 author: Member | None = None) -> Revision:
         """Bring back revision ``number`` as a new revision (nothing is overwritten); ``base`` as in save."""
         old = self.revision(applicant_id, number)
-        with self._connect() as db, self._write(db):
+        with self._connect() as db, self._write(db, applicant_id):
             latest = self._latest_number(db, applicant_id)
             if base != latest:
                 raise StaleRevision(latest)
@@ -515,6 +817,66 @@ class Store:
         """
         folder = writable_folder(folder)
         return [write_atomic(folder / export_name(a), self.latest(a.id).document) for a in self.applicants()]
+
+    # --- copies and backups -------------------------------------------------------
+
+    def copy_to(self, target: "Store") -> dict[str, tuple[int, int]]:
+        """Copy every applicant, member and revision into an empty store, as they are.
+
+        Ids, revision numbers, authors, times, notes and what changed are kept,
+        so links and history read the same in the target. Returns each table's
+        row count here and in the target after the copy. A target that already
+        holds anything is refused; the copy is one transaction in the target,
+        undone unless the counts agree.
+        """
+        if target.location == self.location:
+            raise QkitError(Problem("--to", "copy_onto_itself", target.shown))
+        with self._connect() as src, self.backend.snapshot(src), target._connect() as dst, target._write(dst):
+            target.backend.lock_tables(dst)
+            there = {t: dst.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in TABLES}
+            if any(there.values()):
+                raise QkitError(Problem("--to", "store_not_empty", target.shown, {"counts": _counts_text(there)}))
+            for table, columns in TABLES.items():
+                rows = src.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY id")
+                insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+                while batch := rows.fetchmany(500):
+                    dst.executemany(insert, [tuple(row) for row in batch])
+            target.backend.after_copy(dst)
+            counts = {t: (src.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0],
+                          dst.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]) for t in TABLES}
+            if any(here != copied for here, copied in counts.values()):
+                raise QkitError(Problem("--to", "copy_mismatch", params={"detail": _counts_text(counts)}))
+        return counts
+
+    def backup(self, to: str | Path) -> Path:
+        """A consistent copy of the SQLite database in one file, made while the store is in use.
+
+        SQLite's online backup copies the database page by page under a read
+        lock, so saves made meanwhile are either wholly in the copy or not at
+        all. The file is written beside its destination and renamed when
+        whole. To restore it, put it in an empty data folder as
+        ``qkit.sqlite3``. A PostgreSQL store is backed up with ``pg_dump``.
+        """
+        if self.path is None:
+            raise QkitError(Problem("--data", "backup_postgres", self.shown))
+        target = Path(to).expanduser().resolve()
+        if target.is_dir():
+            raise QkitError(Problem("--to", "backup_is_folder", str(target)))
+        if target.parent == self.dir.resolve() and target.name.startswith(DB_NAME):  # the live database, its log
+            raise QkitError(Problem("--to", "backup_in_store", str(target)))
+        writable_folder(target.parent)
+        with replacing(target, target.suffix) as temporary, self._connect() as db:
+            copy = sqlite3.connect(temporary)
+            try:
+                db.backup(copy)
+            finally:
+                copy.close()
+        return target
+
+
+def _counts_text(counts: dict[str, Any]) -> str:
+    """Counts per table for a message: ``applicant 3, member 5, revision 40`` (or ``3 → 3`` for a copy)."""
+    return ", ".join(f"{t} {' → '.join(map(str, n)) if isinstance(n, tuple) else n}" for t, n in counts.items())
 
 
 def item_ids(rubric) -> list[str]:
