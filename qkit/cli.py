@@ -24,7 +24,7 @@ from .files import write_atomic
 from .i18n import fmt_cell, fmt_date, fmt_percent, fmt_points, join_list, render_problems, tr
 from .rubric import RubricIndex
 from .scoring import Scorecard, score
-from .web.serve import DEFAULT_PORT, base_url, serve
+from .web.serve import DEFAULT_PORT, HOST, PUBLIC_URL_ENV, public_base, serve
 from .web.store import LEAD_NAME, Store, access_path, data_dir
 
 
@@ -234,6 +234,9 @@ def _add_workbook_commands(sub, common: argparse.ArgumentParser) -> None:
     asub = applicants.add_subparsers(dest="action", required=True)
     port = argparse.ArgumentParser(add_help=False)
     port.add_argument("--port", type=int, default=DEFAULT_PORT, help="the port qkit serve uses (for the link)")
+    port.add_argument("--public-url", metavar="URL",
+                      help=f"where staff reach qkit, e.g. https://qkit.example.com/ behind a proxy (default ${PUBLIC_URL_ENV}, "
+                           "else this machine's 127.0.0.1 and --port)")
     add = asub.add_parser("add", parents=[common, data, port],
                           help="add an applicant and its lead, and print the lead's access link")
     add.add_argument("--name", required=True)
@@ -263,6 +266,13 @@ def _add_workbook_commands(sub, common: argparse.ArgumentParser) -> None:
     revoke.add_argument("member", metavar="MEMBER", help="member id or name")
 
     srv.add_argument("--port", type=int, default=DEFAULT_PORT)
+    srv.add_argument("--host", default=HOST, metavar="ADDRESS",
+                     help=f"address to listen on (default {HOST}: this machine only); see docs/deploy.md")
+    srv.add_argument("--allow-remote", action="store_true",
+                     help="allow a --host other machines can reach; serve it only behind an HTTPS proxy")
+    srv.add_argument("--base-url", metavar="PATH", help="serve under this path, e.g. /qkit/ behind a proxy")
+    srv.add_argument("--behind-proxy", action="store_true",
+                     help="trust the client address the proxy sends (X-Real-IP, X-Forwarded-For)")
     srv.add_argument("--no-browser", action="store_true", help="do not open a browser")
     srv.add_argument("--workbooks", type=Path, metavar="DIR", help="folder of workbooks to serve (default: the shipped ones)")
 
@@ -277,6 +287,16 @@ def _add_workbook_commands(sub, common: argparse.ArgumentParser) -> None:
     restore.add_argument("applicant", type=int, metavar="APPLICANT_ID")
     restore.add_argument("revision", type=int, metavar="REVISION")
 
+    stores = sub.add_parser("store", parents=[common], help="copy or back up the workbooks' store")
+    ssub = stores.add_subparsers(dest="action", required=True)
+    migrate = ssub.add_parser("migrate", parents=[common],
+                              help="copy a store (a data folder) into an empty PostgreSQL database, and check the counts")
+    migrate.add_argument("--from", dest="source", required=True, metavar="DIR", help="the data folder to copy")
+    migrate.add_argument("--to", dest="target", required=True, metavar="URL", help="postgresql://… of an empty database")
+    backup = ssub.add_parser("backup", parents=[common, data],
+                             help="copy the SQLite database into one file while qkit runs (PostgreSQL: use pg_dump)")
+    backup.add_argument("--to", dest="target", required=True, type=Path, metavar="FILE")
+
 
 def _when(moment, lang: str) -> str:
     return f"{fmt_date(moment.date(), lang)} {moment:%H:%M}"
@@ -287,6 +307,7 @@ def _store(args, index: RubricIndex) -> Store:
 
 
 def _applicants_add(args, index: RubricIndex, lang: str, out: Console) -> int:
+    public_base(args.public_url, args.port)  # a wrong public URL is named before a key is made and lost
     applicant, token = _store(args, index).add_applicant(args.name, args.rubric, args.lead)
     out.print(tr("applicant_added", lang, name=applicant.name, id=applicant.id, rubric=applicant.rubric), markup=False)
     _print_link(args, applicant, token, lang, out)
@@ -294,6 +315,7 @@ def _applicants_add(args, index: RubricIndex, lang: str, out: Console) -> int:
 
 
 def _applicants_relink(args, index: RubricIndex, lang: str, out: Console) -> int:
+    public_base(args.public_url, args.port)
     st = _store(args, index)
     member = st.member(args.applicant, args.member)
     token = st.renew_token(args.applicant, member.id)
@@ -308,6 +330,7 @@ def _role_text(member, lang: str) -> str:
 
 
 def _members_add(args, index: RubricIndex, lang: str, out: Console) -> int:
+    public_base(args.public_url, args.port)
     st = _store(args, index)
     items = [i.strip() for i in args.items.replace("，", ",").split(",") if i.strip()]
     member, token = st.add_member(args.applicant, args.name, args.role, items)
@@ -340,7 +363,7 @@ def _members_revoke(args, index: RubricIndex, lang: str, out: Console) -> int:
 
 def _print_link(args, applicant, token: str, lang: str, out: Console) -> None:
     out.print(tr("access_link", lang), markup=False)
-    out.print(base_url(args.port) + access_path(applicant, token), markup=False, highlight=False)
+    out.print(public_base(args.public_url, args.port) + access_path(applicant, token), markup=False, highlight=False)
     out.print(tr("token_once", lang), markup=False, style="yellow")
 
 
@@ -363,7 +386,32 @@ def _applicants_list(args, index: RubricIndex, lang: str, out: Console) -> int:
 
 
 def _serve(args, index: RubricIndex, lang: str, out: Console) -> int:
-    serve(args.port, args.data, not args.no_browser, args.workbooks, lang)
+    serve(args.port, args.data, not args.no_browser, args.workbooks, lang, args.host, args.allow_remote,
+          args.base_url, args.behind_proxy)
+    return 0
+
+
+def _store_migrate(args, index: RubricIndex, lang: str, out: Console) -> int:
+    source = Store(data_dir(args.source), index)
+    target_url = data_dir(args.target)
+    if not isinstance(target_url, str):
+        raise QkitError(Problem("--to", "data_url", args.target, {"allowed": "postgresql://USER@HOST/DATABASE"}))
+    target = Store(target_url, index)
+    counts = source.copy_to(target)
+    out.print(tr("copied_store", lang, to=target.shown), markup=False, highlight=False)
+    names = {"applicant": tr("table_applicant", lang), "member": tr("table_member", lang),
+             "revision": tr("table_revision", lang)}
+    for table, (here, copied) in counts.items():
+        out.print(tr("copied_counts", lang, table=names[table], source=here, target=copied), markup=False)
+    return 0
+
+
+def _store_backup(args, index: RubricIndex, lang: str, out: Console) -> int:
+    st = _store(args, index)
+    path = st.backup(args.target)
+    counts = st.counts()
+    out.print(tr("backed_up", lang, file=path, applicants=counts["applicant"], revisions=counts["revision"]),
+              markup=False, highlight=False)
     return 0
 
 
@@ -590,6 +638,8 @@ COMMANDS = {
     ("export", None): _export,
     ("history", None): _history,
     ("restore", None): _restore,
+    ("store", "migrate"): _store_migrate,
+    ("store", "backup"): _store_backup,
     ("report", None): _report,
     ("batch", None): _batch,
     ("compare", None): _compare,

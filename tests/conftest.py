@@ -249,12 +249,13 @@ def qkit_env() -> dict[str, str]:
 
 
 @contextmanager
-def serving(tmp_path: Path, *args: str, qkit: list[str] | None = None):
+def serving(tmp_path: Path, *args: str, qkit: list[str] | None = None, path: str = "/", port: int | None = None):
     """``qkit serve`` on a free port; yields (base URL, log file); stopped at the end.
 
-    ``qkit`` is the command to run (default: this Python's ``-m qkit``).
+    ``qkit`` is the command to run (default: this Python's ``-m qkit``); ``path`` the
+    ``--base-url`` it serves under, if any (the base URL yielded does not include it).
     """
-    port = free_port()
+    port = port or free_port()
     log = tmp_path / "serve.log"
     command = qkit or [sys.executable, "-m", "qkit"]
     with open(log, "wb") as sink:
@@ -267,7 +268,7 @@ def serving(tmp_path: Path, *args: str, qkit: list[str] | None = None):
                 assert proc.poll() is None, log.read_text(encoding="utf-8", errors="replace")
                 assert time.monotonic() < deadline, "qkit serve did not answer in time"
                 try:
-                    if get(base + "/voila/api/contents/")[0] == 200:
+                    if get(base + path + "voila/api/contents/")[0] == 200:
                         break
                 except OSError:
                     time.sleep(0.3)

@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -161,11 +163,14 @@ def test_serve_opens_only_the_keyed_applicant_and_nothing_outside_the_workbooks(
             assert "SQLite format" not in body and "private notes" not in body
         status, _ = get(f"{base}/voila/render/missing.ipynb?lang=zh&key={key}")
         assert status == 404
+        status, _ = get_as(f"{base}/voila/render/probe.ipynb?key=wrong", {"X-Real-IP": "203.0.113.9"})
+        assert status == 403  # not behind a proxy: a client cannot pass itself off as another address
         time.sleep(1)
         text = log.read_text(encoding="utf-8", errors="replace")
     assert "http://127.0.0.1:" in text and "qkit applicants add" in text
     assert key not in text and "key=[secret]" in text  # the 404 above is logged without the key
     assert "wrong access key from 127.0.0.1 (5 in the last 15 minutes)" in text
+    assert "203.0.113.9" not in text
     assert f"Culling kernels with idle durations > {CULL_IDLE_TIMEOUT} seconds" in text
 
 
@@ -213,3 +218,74 @@ def test_wrong_keys_from_one_address_are_answered_more_and_more_slowly():
     assert guard.failed("10.0.0.8") == 0  # another address is not slowed down
     now[0] += GUARD_WINDOW + 1
     assert guard.failed("10.0.0.7") == 0  # forgotten after the window
+
+
+# --- serving a team on a network ----------------------------------------------------------
+
+
+def test_links_point_to_the_public_url_when_one_is_given(cli, tmp_path, monkeypatch):
+    monkeypatch.delenv("QKIT_PUBLIC_URL", raising=False)
+    code, out, _ = cli("applicants", "add", "--data", tmp_path, "--name", "光谷制造", "--rubric", "wuhan-manufacturing",
+                       "--public-url", "https://qkit.example.com/qkit/")
+    assert code == 0 and "https://qkit.example.com/qkit/voila/render/wuhan-manufacturing.ipynb?key=" in out
+    monkeypatch.setenv("QKIT_PUBLIC_URL", "https://qkit.example.com")
+    code, out, _ = cli("members", "add", "1", "--name", "王强", "--data", tmp_path)
+    assert code == 0 and "https://qkit.example.com/voila/render/wuhan-manufacturing.ipynb?key=" in out
+    code, out, _ = cli("applicants", "relink", "1", "--data", tmp_path, "--public-url", "https://10.0.0.5:8443/")
+    assert code == 0 and "https://10.0.0.5:8443/voila/render/wuhan-manufacturing.ipynb?key=" in out
+    for bad in ["qkit.example.com", "ftp://qkit.example.com/", "https://qkit.example.com/?x=1", "https://"]:
+        code, _, err = cli("applicants", "add", "--data", tmp_path, "--name", "汉江服务", "--rubric", "wuhan-service",
+                           "--public-url", bad)
+        assert code == 1 and "--public-url" in err and "https://" in err and "Traceback" not in err, bad
+    monkeypatch.setenv("QKIT_PUBLIC_URL", "qkit.example.com")
+    code, _, err = cli("members", "add", "1", "--name", "李娜", "--data", tmp_path)
+    assert code == 1 and "QKIT_PUBLIC_URL" in err
+    assert [a.name for a in Store(tmp_path).applicants()] == ["光谷制造"]  # no key made and lost
+    assert [m.name for m in Store(tmp_path).members(1)] == ["负责人", "王强"]
+
+
+def test_serve_refuses_a_network_address_unless_allowed_and_names_bad_options(tmp_path):
+    workbooks = tmp_path / "workbooks"
+    workbooks.mkdir()
+    write_notebook(workbooks / "probe.ipynb", PROBE)
+    common = ["--workbooks", str(workbooks), "--port", str(free_port())]
+    done = run_serve(tmp_path, *common, "--host", "0.0.0.0")
+    assert done.returncode == 1 and "--host" in done.stderr and "--allow-remote" in done.stderr
+    assert "HTTPS" in done.stderr and "Traceback" not in done.stderr
+    done = run_serve(tmp_path, *common, "--host", "no such host!", "--lang", "en")
+    assert done.returncode == 1 and "--host" in done.stderr and "IP address" in done.stderr
+    done = run_serve(tmp_path, *common, "--base-url", "/qkit/../data/")
+    assert done.returncode == 1 and "--base-url" in done.stderr and "/qkit/" in done.stderr
+    done = run_serve(tmp_path, *common, "--data", "mysql://qkit@db/qkit")
+    assert done.returncode == 1 and "--data" in done.stderr and "postgresql://" in done.stderr
+    assert not (tmp_path / "qkit-data").exists()
+
+
+def get_as(url: str, headers: dict[str, str]) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers=headers)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request, timeout=120) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8", "replace")
+
+
+@pytest.mark.slow
+def test_serve_on_the_network_under_a_path_behind_a_proxy(cli, tmp_path):
+    workbooks, data = tmp_path / "workbooks", tmp_path / "data"
+    workbooks.mkdir()
+    write_notebook(workbooks / "probe.ipynb", PROBE)
+    _, key = add(cli, data, "光谷制造", "wuhan-manufacturing")
+    with serving(tmp_path, "--data", str(data), "--workbooks", str(workbooks), "--host", "0.0.0.0", "--allow-remote",
+                 "--base-url", "qkit", "--behind-proxy", path="/qkit/") as (base, log):
+        status, page = get(f"{base}/qkit/voila/render/probe.ipynb?key={key}")
+        assert status == 200 and "NAME:光谷制造" in page
+        assert get(f"{base}/voila/render/probe.ipynb?key={key}")[0] == 404  # only under the path
+        status, page = get_as(f"{base}/qkit/voila/render/probe.ipynb?key=wrong", {"X-Real-IP": "203.0.113.9"})
+        assert status == 403 and "链接无效" in page
+        time.sleep(1)
+        text = log.read_text(encoding="utf-8", errors="replace")
+    assert "wrong access key from 203.0.113.9" in text  # the client the proxy names, not the proxy
+    assert "0.0.0.0" in text and "HTTPS" in text and "docs/deploy.md" in text  # the warning about keys in URLs
+    assert "X-Real-IP" in text and key not in text

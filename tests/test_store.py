@@ -320,3 +320,94 @@ def test_two_writer_processes_lose_no_revision(store):
     by_number = {r.number: r.data["applicant"].get("contact") for r in history}
     for tag in ("a", "b"):  # every successful save is stored as its writer made it
         assert [by_number[n] for n in outcome[tag][0]] == [f"{tag}-{i}" for i in range(SAVES_PER_WRITER)]
+
+
+# --- copying into PostgreSQL, backups ---------------------------------------------------------
+
+
+def filled_store(folder: Path) -> tuple[Store, dict[str, str]]:
+    """A SQLite store with two applicants, their teams (one member revoked), authored and restored revisions."""
+    store = Store(folder)
+    first, lead_key = store.add_applicant("光谷制造", "wuhan-manufacturing", lead="张伟")
+    writer, writer_key = store.add_member(first.id, "王强", "writer", ["5.2"])
+    leaver, _ = store.add_member(first.id, "赵六", "assessor")
+    data = store.latest(first.id).data
+    store.save(first.id, scored(data, "5.2.2", 60), base=1, author=writer)
+    store.save(first.id, scored(data, "5.2.3", 75), base=2, author=store.member(first.id), note="评审前")
+    store.restore(first.id, 2, base=3, author=writer)
+    store.revoke(first.id, leaver.id)
+    second, second_key = store.add_applicant("陈明", "wuhan-individual")
+    store.save(second.id, scored(store.latest(second.id).data, "1.1", 90), base=1)
+    return store, {"lead": lead_key, "writer": writer_key, "second": second_key}
+
+
+def everything(store: Store) -> list:
+    """What a store holds, as its API reads it: applicants, members, and every revision in full."""
+    return [(a, store.members(a.id), store.history(a.id)) for a in store.applicants()]
+
+
+def test_migrate_copies_a_folder_store_into_postgres_as_it_is(cli, tmp_path, postgres_url):
+    source, keys = filled_store(tmp_path / "data")
+    code, out, err = cli("store", "migrate", "--from", tmp_path / "data", "--to", postgres_url)
+    assert code == 0, err
+    assert "申报单位：原有 2，复制后 2" in out and "成员：原有 4，复制后 4" in out and "版本：原有 6，复制后 6" in out
+    target = Store(postgres_url)
+    assert everything(target) == everything(source)  # ids, numbers, authors, times, notes, what changed
+    assert [r.author for r in target.history(1)] == ["王强", "张伟", "王强", "张伟"]
+    assert target.history(1)[0].changed == source.history(1)[0].changed != ()
+    assert target.applicant_for_token(keys["writer"]).id == 1 and target.applicant_for_token(keys["second"]).id == 2
+    third, _ = target.add_applicant("汉江服务", "wuhan-service")  # numbering continues after the copied rows
+    member, _ = target.add_member(1, "李娜")
+    assert third.id == 3 and member.id == 6
+    saved = target.save(2, scored(target.latest(2).data, "1.2", 80), base=2)
+    assert saved.number == 3 and saved.parent == 2
+    with pytest.raises(Exception, match="never"):
+        by_hand(target, "UPDATE revision SET note = 'x'")
+
+    code, _, err = cli("store", "migrate", "--from", tmp_path / "data", "--to", postgres_url)
+    assert code == 1 and "--to" in err and "已有数据" in err and "applicant 3" in err  # never copied on top
+    assert target.counts() == {"applicant": 3, "member": 6, "revision": 8}
+    code, _, err = cli("store", "migrate", "--from", tmp_path / "data", "--to", tmp_path / "elsewhere", "--lang", "en")
+    assert code == 1 and "--to" in err and "postgresql://" in err and not (tmp_path / "elsewhere").exists()
+
+
+def test_backup_while_in_use_restores_to_the_same_store(cli, tmp_path):
+    source, keys = filled_store(tmp_path / "data")
+    open_elsewhere = sqlite3.connect(source.path)  # a server reading meanwhile
+    open_elsewhere.execute("BEGIN")
+    open_elsewhere.execute("SELECT COUNT(*) FROM revision").fetchone()
+    code, out, err = cli("store", "backup", "--data", tmp_path / "data", "--to", tmp_path / "backups" / "qkit-1.sqlite3")
+    open_elsewhere.close()
+    assert code == 0, err
+    assert "2 个申报单位，6 个版本" in out
+    restored = tmp_path / "restored"
+    restored.mkdir()
+    (tmp_path / "backups" / "qkit-1.sqlite3").rename(restored / DB_NAME)
+    again = Store(restored)
+    assert everything(again) == everything(source)
+    assert again.applicant_for_token(keys["lead"]).name == "光谷制造"
+    assert list((tmp_path / "backups").iterdir()) == []  # no temporary file left beside it
+
+    code, _, err = cli("store", "backup", "--data", tmp_path / "data", "--to", source.path)
+    assert code == 1 and "不能备份到正在使用的数据库文件上" in err
+    code, _, err = cli("store", "backup", "--data", tmp_path / "data", "--to", tmp_path)
+    assert code == 1 and "这是一个文件夹" in err
+    assert everything(Store(tmp_path / "data")) == everything(source)
+
+
+def test_a_postgres_store_is_backed_up_with_pg_dump(cli, postgres, postgres_url, tmp_path):
+    """The commands docs/deploy.md gives: pg_dump -Fc, then pg_restore into an empty database."""
+    store = Store(postgres_url)
+    applicant, key = store.add_applicant("江城服务", "hubei-service")
+    store.save(applicant.id, scored(store.latest(applicant.id).data, "5.2.2", 55), base=1)
+    code, _, err = cli("store", "backup", "--data", postgres_url, "--to", tmp_path / "x.sqlite3")
+    assert code == 1 and "pg_dump" in err and not (tmp_path / "x.sqlite3").exists()
+    dump = tmp_path / "qkit.dump"
+    postgres.run("pg_dump", "--format=custom", f"--file={dump}", postgres_url)
+    fresh = postgres.new_database()
+    postgres.run("pg_restore", "--no-owner", f"--dbname={fresh}", str(dump))
+    restored = Store(fresh)
+    assert everything(restored) == everything(store) and restored.applicant_for_token(key).id == applicant.id
+    assert restored.add_applicant("汉江服务", "hubei-service")[0].id == 2
+    with pytest.raises(Exception, match="never"):
+        by_hand(restored, "DELETE FROM revision")

@@ -4,10 +4,19 @@ Applicants see rendered workbooks only: the code is stripped from the pages,
 errors never send tracebacks to the browser, the template cannot be switched
 from the URL, only the notebooks of the workbooks folder are served (Voila's
 file handler gives out images from that folder and nothing else), and a
-kernel whose page was closed is shut down after a while. The server listens
-on 127.0.0.1 only. Each page finds its applicant from the ``?key=`` of its
-link (see ``qkit.store.open_for_token``); the data directory reaches the
-kernels through ``$QKIT_DATA``. Request logs hide the key.
+kernel whose page was closed is shut down after a while. Each page finds its
+applicant from the ``?key=`` of its link (see ``qkit.store.open_for_token``);
+the data directory (or PostgreSQL URL) reaches the kernels through
+``$QKIT_DATA``. Request logs hide the key.
+
+The server listens on 127.0.0.1 unless ``--host`` names another address; an
+address other machines can reach needs ``--allow-remote`` and is served with
+a warning, since the key travels in the URL: on a network, qkit belongs behind
+an HTTPS proxy (docs/deploy.md). ``--base-url`` serves under a path prefix
+(Voila's ``base_url``); ``--behind-proxy`` trusts the client address the proxy
+forwards (tornado's ``xheaders``), so the KeyGuard slows down the real sender
+of wrong keys rather than the proxy. Several servers can share one
+PostgreSQL store.
 
 A link's key is checked by the server before a kernel is started for it: a
 wrong key gets a short refusal page at once, and an address that keeps
@@ -20,23 +29,28 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import ipaddress
 import logging
 import os
 import re
 import socket
+import sys
 import time
 from collections import defaultdict, deque
 from pathlib import Path
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from . import store
 from ..errors import Problem, QkitError
 from ..i18n import tr
-from ..resources import WORKBOOKS
+from ..resources import TEMPLATES, WORKBOOKS
 
 WORKBOOKS_DIR = WORKBOOKS
+# Voila's page without the stylesheets it links from a CDN: the form asks no other host for anything
+PAGE_TEMPLATES = TEMPLATES / "nbconvert" / "qkit-form"
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
+PUBLIC_URL_ENV = "QKIT_PUBLIC_URL"  # where printed links point when no --public-url is given
 CULL_IDLE_TIMEOUT = 900  # seconds a kernel lives after its page was closed
 CULL_INTERVAL = 60  # seconds between checks for such kernels
 MAX_URL = 1024 * 1024  # longest request head answered (a hostile 100,000-character key gets a refusal, not silence)
@@ -47,16 +61,56 @@ GUARD_MAX_DELAY = 30  # seconds, the slowest answer
 LOG = logging.getLogger("qkit.serve")
 
 
-def base_url(port: int = DEFAULT_PORT) -> str:
-    return f"http://{HOST}:{port}"
+def base_url(port: int = DEFAULT_PORT, host: str = HOST) -> str:
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
 
-def voila_argv(workbooks: Path, port: int, open_browser: bool) -> list[str]:
+def public_base(public_url: str | None, port: int = DEFAULT_PORT) -> str:
+    """What printed links start with: ``--public-url``, else ``$QKIT_PUBLIC_URL``, else this machine's own address.
+
+    Behind a proxy the public URL is the proxy's, including any path prefix
+    (``https://qkit.example.com/qkit/``); links then read
+    ``https://qkit.example.com/qkit/voila/render/…?key=…``.
+    """
+    field, chosen = ("--public-url", public_url) if public_url else (PUBLIC_URL_ENV, os.environ.get(PUBLIC_URL_ENV))
+    if not chosen:
+        return base_url(port)
+    parts = urlsplit(chosen)
+    try:
+        parts.port  # noqa: B018 (a port that is not a number raises)
+    except ValueError:
+        parts = parts._replace(scheme="")
+    if parts.scheme not in ("http", "https") or not parts.hostname or "?" in chosen or "#" in chosen \
+            or any(c.isspace() for c in chosen):
+        raise QkitError(Problem(field, "bad_public_url", chosen))
+    return chosen.rstrip("/")
+
+
+def base_path(text: str | None) -> str:
+    """The ``--base-url`` path, with its slashes at both ends (``qkit`` → ``/qkit/``)."""
+    path = "/" + (text or "").strip("/") + "/" if (text or "").strip("/") else "/"
+    if not re.fullmatch(r"/(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*/)*", path):
+        raise QkitError(Problem("--base-url", "bad_base_url", text))
+    return path
+
+
+def is_loopback(host: str) -> bool:
+    """Whether only this machine can reach ``host`` (127.0.0.1, ::1, localhost)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def voila_argv(workbooks: Path, port: int, open_browser: bool, host: str = HOST, path: str = "/") -> list[str]:
     """Voila's command line for serving ``workbooks`` (option names as in ``voila --help-all``)."""
     return [
         str(workbooks),
         f"--port={port}",
-        f"--Voila.ip={HOST}",
+        f"--Voila.ip={host}",
+        f"--Voila.base_url={path}",
         "--Voila.port_retries=0",  # another port would make every printed link wrong
         f"--Voila.open_browser={open_browser}",
         "--strip_sources=True",
@@ -68,18 +122,27 @@ def voila_argv(workbooks: Path, port: int, open_browser: bool) -> list[str]:
     ]
 
 
-def check_setup(workbooks: Path, data: Path, port: int) -> None:
-    """Refuse to start when nothing can be served, the data would be reachable, or the port is taken."""
+def check_setup(workbooks: Path, data: Path | str, port: int, host: str = HOST, allow_remote: bool = False) -> None:
+    """Refuse to start when nothing can be served, the data would be reachable, an address open to the
+    network is given without ``allow_remote``, or the port is taken."""
     if not any(workbooks.glob("*.ipynb")):
         raise QkitError(Problem(str(workbooks), "no_workbooks"))
-    if data == workbooks or workbooks in data.parents:
+    if isinstance(data, Path) and (data == workbooks or workbooks in data.parents):
         raise QkitError(Problem("--data", "data_in_workbooks", str(data)))
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+    try:
+        family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError, ValueError):
+        raise QkitError(Problem("--host", "bad_host", host)) from None
+    if not is_loopback(host) and not allow_remote:
+        raise QkitError(Problem("--host", "remote_needs_flag", host))
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
         try:
-            probe.bind((HOST, port))
+            probe.bind(address)
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 raise QkitError(Problem("--port", "port_in_use", port)) from None
+            if exc.errno == errno.EADDRNOTAVAIL:
+                raise QkitError(Problem("--host", "bad_host", host)) from None
             raise QkitError(Problem("--port", "port_unusable", port, {"detail": exc.strerror})) from None
 
 
@@ -157,10 +220,13 @@ def _opens(keys_from: store.Store, key: str) -> bool:
         return False
 
 
-def make_app(workbooks: Path, port: int, open_browser: bool, keys_from: store.Store | None = None):
+def make_app(workbooks: Path, port: int, open_browser: bool, keys_from: store.Store | None = None,
+             host: str = HOST, path: str = "/", behind_proxy: bool = False):
     """The configured Voila application, not yet listening, its request logs without keys.
 
-    With ``keys_from``, links' keys are checked against that store before a kernel starts.
+    With ``keys_from``, links' keys are checked against that store before a
+    kernel starts. ``behind_proxy`` takes the client's address from the
+    proxy's X-Real-IP / X-Forwarded-For headers (tornado's ``xheaders``).
     """
     from voila.app import Voila
     from voila.tornado.handler import TornadoVoilaHandler
@@ -168,6 +234,10 @@ def make_app(workbooks: Path, port: int, open_browser: bool, keys_from: store.St
     guard = KeyGuard()
 
     class QkitVoila(Voila):
+        def setup_template_dirs(self):
+            super().setup_template_dirs()
+            self.template_paths.insert(0, str(PAGE_TEMPLATES))  # found before Voila's own page and extends it
+
         def init_handlers(self):
             handlers = super().init_handlers()
             if keys_from is None:
@@ -177,11 +247,12 @@ def make_app(workbooks: Path, port: int, open_browser: bool, keys_from: store.St
 
         def listen(self):
             plain = self.app.listen  # Voila's listen loop, with a request head long enough to refuse long keys
-            self.app.listen = lambda port, address="", **kw: plain(port, address, max_header_size=MAX_URL, **kw)
+            self.app.listen = lambda port, address="", **kw: plain(port, address, max_header_size=MAX_URL,
+                                                                   xheaders=behind_proxy, **kw)
             super().listen()
 
     app = QkitVoila()
-    app.initialize(voila_argv(workbooks, port, open_browser))
+    app.initialize(voila_argv(workbooks, port, open_browser, host, path))
     root = logging.getLogger()  # tornado's request and error lines end up here
     if not root.handlers:
         root.addHandler(logging.StreamHandler())
@@ -192,15 +263,21 @@ def make_app(workbooks: Path, port: int, open_browser: bool, keys_from: store.St
 
 
 def serve(port: int = DEFAULT_PORT, data_dir: str | Path | None = None, open_browser: bool = True,
-          workbooks: str | Path | None = None, lang: str = "zh") -> None:
-    """Serve the workbooks until Ctrl+C (or SIGTERM), with the store in ``data_dir``."""
+          workbooks: str | Path | None = None, lang: str = "zh", host: str = HOST, allow_remote: bool = False,
+          base_url_path: str | None = None, behind_proxy: bool = False) -> None:
+    """Serve the workbooks until Ctrl+C (or SIGTERM), with the store in ``data_dir`` (a folder or a database URL)."""
     data = store.data_dir(data_dir)
     root = Path(workbooks or WORKBOOKS_DIR).resolve()
-    check_setup(root, data, port)
+    path = base_path(base_url_path)
+    check_setup(root, data, port, host, allow_remote)
     keys_from = store.Store(data)  # created or checked before the first page needs it
     os.environ[store.DATA_ENV] = str(data)  # the kernels inherit the server's environment
-    app = make_app(root, port, open_browser, keys_from)
-    print(tr("serving", lang, url=base_url(port) + "/"))
-    print(tr("data_at", lang, dir=data))
+    app = make_app(root, port, open_browser and is_loopback(host), keys_from, host, path, behind_proxy)
+    print(tr("serving", lang, url=base_url(port, host) + path))
+    print(tr("data_at", lang, dir=store.redact(data)))
+    if not is_loopback(host):
+        print(tr("remote_warning", lang, host=host), file=sys.stderr)
+    if behind_proxy:
+        print(tr("proxy_trusted", lang))
     print(tr("serve_hint", lang), flush=True)
     app.start()
