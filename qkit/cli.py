@@ -22,6 +22,7 @@ from . import __version__, document, template
 from .errors import Problem, QkitError
 from .files import write_atomic
 from .i18n import fmt_cell, fmt_date, fmt_percent, fmt_points, join_list, render_problems, tr
+from .narrative import load_limits
 from .rubric import RubricIndex
 from .scoring import Scorecard, score
 from .web.serve import DEFAULT_PORT, HOST, PUBLIC_URL_ENV, public_base, serve
@@ -59,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", parents=[common], help="check assessment documents")
     validate.add_argument("files", nargs="+", type=Path)
+    validate.add_argument("--limits", type=Path, metavar="FILE",
+                          help="word limits of the self-assessment report (default: the limits.yaml qkit ships)")
+    validate.add_argument("--coverage", action="store_true",
+                          help="list the requirement sub-points each narrative does not appear to address")
 
     sc = sub.add_parser("score", parents=[common], help="score an assessment document")
     sc.add_argument("file", type=Path)
@@ -146,9 +151,10 @@ def _new(args, index: RubricIndex, lang: str, out: Console) -> int:
 def _validate(args, index: RubricIndex, lang: str, out: Console) -> int:
     failed = 0
     err = Console(stderr=True, soft_wrap=True)
+    limits = load_limits(getattr(args, "limits", None))
     for path in args.files:
         try:
-            document.load(path, index)
+            doc = document.load(path, index)
         except QkitError as exc:
             failed += 1
             err.print(tr("invalid", lang, file=path, n=len(exc.problems)), markup=False, style="bold red")
@@ -156,6 +162,7 @@ def _validate(args, index: RubricIndex, lang: str, out: Console) -> int:
                 err.print(f"  - {line}", markup=False, highlight=False)
         else:
             out.print(tr("valid", lang, file=path), markup=False)
+            _print_writing(doc, index.load(doc.rubric), limits, getattr(args, "coverage", False), lang, out)
     return 1 if failed else 0
 
 
@@ -623,6 +630,31 @@ def print_kpi_joins(comparison, lang: str, out: Console) -> None:
 
 def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and value != value)
+
+
+# --- the 自评报告: narrative limits and coverage -------------------------------------------
+
+
+def _print_writing(doc, rubric, limits, coverage: bool, lang: str, out: Console) -> None:
+    """A valid document's narrative over its limits (warnings, not errors) and the coverage hint."""
+    from .narrative import writing_status
+
+    status = writing_status(doc, rubric, limits)
+    warnings = status.warnings
+    if warnings:
+        out.print(f"  {tr('narrative_warnings', lang, n=len(warnings), file=limits.path.name)}", markup=False,
+                  style="yellow")
+        for warning in warnings:
+            out.print(f"  - {warning.message(lang)}", markup=False, highlight=False)
+    hinted = status.hinted
+    if hinted and not coverage:
+        out.print(f"  {tr('coverage_note', lang, n=len(hinted))}", markup=False, highlight=False)
+    elif hinted:
+        out.print(f"  {tr('coverage_lead', lang)}", markup=False)
+        for part in hinted:
+            points = join_list([c.label(lang) for c in part.unaddressed], lang)
+            out.print(f"  - {tr('coverage_missing', lang, where=part.id, title=part.name(lang), points=points)}",
+                      markup=False, highlight=False)
 
 
 COMMANDS = {

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from . import markup
 from .errors import NO_VALUE, Problem, QkitError
 from .i18n import fmt_bytes
 from .rubric import STEP, IndividualRubric, OrganizationRubric, RubricIndex, rubric_kinds
@@ -24,7 +25,7 @@ FORMAT_VERSION = 1
 BETTER = ("higher", "lower")
 
 # Input limits, enforced while parsing, before anything is expanded. The largest
-# shipped sample is 40 KB, 5 levels deep and about 2,000 values: these leave
+# shipped sample is 50 KB, 5 levels deep and about 2,000 values: these leave
 # room for a hundred times that, and stop a file built to exhaust memory or time.
 MAX_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 20
@@ -33,8 +34,9 @@ MAX_TEXT = 20_000  # characters in one text field (a long clause narrative has a
 
 TOP_FIELDS = ("format_version", "rubric", "applicant", "assessment", "profile", "clauses", "results")
 ASSESSMENT_FIELDS = ("date", "stage", "assessors")
-CLAUSE_FIELDS = ("score", "factors", "strengths", "ofis", "evidence", "notes")
+CLAUSE_FIELDS = ("score", "factors", "strengths", "ofis", "evidence", "notes", "narrative")
 KPI_FIELDS = ("clause", "name", "unit", "better", "target", "values", "comparisons")
+NARRATIVE = "narrative"  # the 自评报告's text: a clause's field, and a key under profile beside the prompts
 
 
 @dataclass
@@ -47,6 +49,7 @@ class ClauseRating:
     ofis: list[str] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
     notes: str = ""
+    narrative: str = ""  # the 自评报告's text for this clause, in the markup of qkit.markup
 
 
 @dataclass
@@ -71,6 +74,7 @@ class Assessment:
     clauses: dict[str, ClauseRating] = field(default_factory=dict)
     results: list[KPI] = field(default_factory=list)
     format_version: int = FORMAT_VERSION
+    profile_narrative: str = ""  # the 自评报告's text for the profile (profile/narrative in the file)
 
     @property
     def name(self) -> str:
@@ -89,6 +93,8 @@ class Assessment:
         data["assessment"] = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in self.assessment.items()}
         data["clauses"] = {cid: {k: v for k, v in c.items() if v not in (None, "", [], {})} for cid, c in data["clauses"].items()}
         data["results"] = [{k: v for k, v in kpi.items() if v not in (None, "", {})} for kpi in data["results"]]
+        if self.profile_narrative:
+            data["profile"] = {**data["profile"], NARRATIVE: self.profile_narrative}
         if not data["profile"]:
             del data["profile"]
         return data
@@ -215,10 +221,12 @@ class _Checker:
         assessment = self.assessment(data.get("assessment"))
         if rubric is None:
             return None
-        profile = self.profile(data.get("profile"), rubric)
+        profile, narrative = self.profile(data.get("profile"), rubric)
         clauses = self.clauses(data.get("clauses"), rubric)
         results = self.results(data.get("results"), rubric)
-        return Assessment(str(rubric_id), applicant, assessment, profile, clauses, results)
+        self.citations(narrative, clauses, results, rubric)
+        return Assessment(str(rubric_id), applicant, assessment, profile, clauses, results,
+                          profile_narrative=narrative)
 
     def assessment(self, value: Any) -> dict[str, Any]:
         raw = self.mapping(value, "assessment", ASSESSMENT_FIELDS)
@@ -240,20 +248,23 @@ class _Checker:
             out["assessors"] = self.texts(raw["assessors"], "assessment/assessors")
         return out
 
-    def profile(self, value: Any, rubric: OrganizationRubric | IndividualRubric) -> dict[str, str]:
+    def profile(self, value: Any, rubric: OrganizationRubric | IndividualRubric) -> tuple[dict[str, str], str]:
+        """The prompts' texts, and the profile's narrative."""
         if rubric.profile is None:
             if value:
                 self.add("profile", "no_profile")
-            return {}
+            return {}, ""
         prompts = [p.id for p in rubric.profile.prompts]
         raw = self.mapping(value, "profile")
-        out = {}
+        out, narrative = {}, ""
         for key, text in raw.items():
-            if str(key) not in prompts:
-                self.add(f"profile/{key}", "unknown_prompt", allowed=prompts)
+            if str(key) == NARRATIVE:
+                narrative = self.text(text, f"profile/{NARRATIVE}")
+            elif str(key) not in prompts:
+                self.add(f"profile/{key}", "unknown_prompt", allowed=[*prompts, NARRATIVE])
             else:
                 out[str(key)] = self.text(text, f"profile/{key}")
-        return out
+        return out, narrative
 
     def clauses(self, value: Any, rubric: OrganizationRubric | IndividualRubric) -> dict[str, ClauseRating]:
         by_id = {c.id: c for c in rubric.clauses}
@@ -272,8 +283,24 @@ class _Checker:
                 ofis=self.texts(raw.get("ofis"), f"{where}/ofis"),
                 evidence=self.texts(raw.get("evidence"), f"{where}/evidence"),
                 notes=self.text(raw.get("notes"), f"{where}/notes"),
+                narrative=self.text(raw.get(NARRATIVE), f"{where}/{NARRATIVE}"),
             )
         return out
+
+    def citations(self, profile: str, clauses: dict[str, ClauseRating], results: list[KPI], rubric) -> None:
+        """Every [[KPI:…]] and [[图:…]] in a narrative must name a KPI, every [[表:…]] a clause with KPIs."""
+        names = [k.name for k in results]
+        tables = [c.id for c in rubric.results_clauses if any(k.clause == c.id for k in results)]
+        texts = [(f"profile/{NARRATIVE}", profile)]
+        texts += [(f"clauses/{cid}/{NARRATIVE}", c.narrative) for cid, c in clauses.items()]
+        for where, text in texts:
+            for cite in markup.citations(text):
+                if cite.kind is None:
+                    self.add(where, "cite_kind", cite.source, allowed=list(markup.CITE_KINDS))
+                elif cite.kind == markup.TABLE and cite.id not in tables:
+                    self.add(where, "cite_table", cite.source, id=cite.id, allowed=tables or ["—"])
+                elif cite.kind != markup.TABLE and cite.id not in names:
+                    self.add(where, "cite_kpi", cite.source, id=cite.id)
 
     def score(self, value: Any, where: str) -> int | None:
         if value is None:

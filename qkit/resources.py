@@ -20,3 +20,4 @@ RUBRICS = shipped("rubrics")
 TEMPLATES = shipped("templates")
 REPORT_TEMPLATE = TEMPLATES / "report.ipynb"
 WORKBOOKS = shipped("workbooks")
+LIMITS = shipped("limits.yaml")

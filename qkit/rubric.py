@@ -61,6 +61,11 @@ class Profile(Titled):
     intro: str
     prompts: list[Requirement]
 
+    @property
+    def subpoints(self) -> list[Requirement]:
+        """What a narrative of the profile should address: its prompts a)–d)."""
+        return self.prompts
+
 
 class Clause(Titled):
     kind: Literal["process", "results"]
@@ -68,6 +73,11 @@ class Clause(Titled):
     lead: str = ""
     requirements: list[Requirement] = []
     description: str = ""
+
+    @property
+    def subpoints(self) -> list[Requirement]:
+        """What a clause's narrative should address: a process clause's a)–d); a results clause names none."""
+        return self.requirements
 
     @model_validator(mode="after")
     def _shape(self) -> "Clause":
@@ -308,6 +318,12 @@ class Indicator(Titled):
     @property
     def kind(self) -> str:
         return "indicator"
+
+    @property
+    def subpoints(self) -> list[Requirement]:
+        """What an indicator's narrative should address: its evaluation points, lettered a, b, c as in the source."""
+        return [Requirement(id=chr(ord("a") + i), title=point, title_en=point, text="")
+                for i, point in enumerate(self.evaluation_points)]
 
 
 class Group(Titled):

@@ -13,6 +13,12 @@ from .document import FORMAT_VERSION
 from .rubric import IndividualRubric, OrganizationRubric
 
 WIDTH = 40
+# how to write a narrative (the 自评报告's text), said once at the profile, or at the top without one
+NARRATIVE_HELP = [
+    "  # 自评报告叙述（narrative，可选）：把 \"\" 换成 |，另起一行缩进书写。空一行分段；",
+    "  # “- ”开头为列表；**文字** 加粗；[[KPI:指标名称]]、[[图:指标名称]]、[[表:条款]] 引用结果数据。",
+    "  # qkit validate 按 Word“字数”检查字数限制（--limits），并提示叙述似未涉及的要点（--coverage）。",
+]
 
 
 NO_LINE_START = "，。、；：！？）」』”’》"  # Chinese punctuation never begins a line
@@ -44,11 +50,14 @@ def render(rubric: OrganizationRubric | IndividualRubric) -> str:
     lines += ["assessment:", "  date:               # YYYY-MM-DD", "  stage: 自评", "  assessors: []"]
 
     profile = rubric.profile
+    if profile is None:
+        lines += ["", *(line[2:] for line in NARRATIVE_HELP)]
     if profile is not None:
         lines += ["", f"# {profile.id} {profile.title}（不计分）", *_comment(profile.intro, ""), "profile:"]
         for prompt in profile.prompts:
             lines += _comment(f"{prompt.id}）{prompt.title}：{prompt.text}", "  ")
             lines.append(f'  {prompt.id}: ""')
+        lines += NARRATIVE_HELP + ['  narrative: ""']
 
     lines += ["", "clauses:"]
     for item in rubric.items:
@@ -91,5 +100,6 @@ def _clause(rubric, clause) -> list[str]:
     lines += [f"  {_q(clause.id)}:", "    score:"]
     if factors:
         lines.append(factors)
-    lines += ["    strengths: []", "    ofis: []", "    evidence: []", '    notes: ""']
+    lines += ["    strengths: []", "    ofis: []", "    evidence: []", '    notes: ""',
+              '    narrative: ""                # 自评报告中本条款的叙述，写法见上文 narrative 的说明']
     return lines

@@ -85,7 +85,8 @@ def test_requirement_texts_are_comments_of_an_organization_template(rubric):
 @pytest.mark.parametrize("rubric", ORGANIZATIONS, ids=lambda r: r.id)
 def test_an_organization_template_asks_for_the_profile_and_factor_ratings(rubric):
     data = yaml.safe_load(render(rubric))
-    assert data["profile"] == {p.id: "" for p in rubric.profile.prompts}
+    assert data["profile"] == {**{p.id: "" for p in rubric.profile.prompts}, "narrative": ""}
+    assert all(entry["narrative"] == "" for entry in data["clauses"].values())
     said = comments(render(rubric))
     for c in rubric.clauses:
         factors = data["clauses"][c.id]["factors"]

@@ -1,0 +1,370 @@
+"""The 自评报告 as data: how long each part is against its limit, and which sub-points it seems to leave out.
+
+The narrative of the profile (``profile/narrative``) and of each clause
+(``clauses/<id>/narrative``) is what an applicant submits. This module
+measures it for the writer, so that every view (``qkit validate``, the Word
+and HTML reports, the web form) shows the same numbers:
+
+- **Length** in Word's 字数 (``qkit.markup.count_words``), for the profile,
+  each clause, each item (its clauses together) and the whole report, against
+  the limits of a limits file (``load_limits``; qkit ships ``limits.yaml``).
+  Over a limit is a warning, never an error.
+- **Coverage hint**: for each sub-point a)–d) of a process clause (the
+  evaluation points of an individual-award indicator, the prompts of the
+  profile), whether the narrative appears to address it. The sub-point's
+  keywords are the two-character sequences of Chinese text in its title and
+  text, less those made with a function word (的, 和, 与 …) and a few words every
+  requirement uses (组织, 包括, 建立 …). The sub-point counts as addressed when
+  the narrative names it by its title (发展方向) or uses at least ``MIN_SHARE``
+  of its keywords. A hint for the writer, read from words alone: it never
+  touches a score.
+- **References**: the numbers of the KPI tables (表5.7-1) and trend charts
+  (图5.7-1) that citations point to, counted item by item.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import markup
+from .errors import Problem, QkitError
+from .i18n import tr
+from .resources import LIMITS
+
+if TYPE_CHECKING:
+    from .document import Assessment
+    from .rubric import IndividualRubric, OrganizationRubric, Requirement
+
+DEFAULT_LIMITS = LIMITS
+LIMIT_KEYS = ("total", "profile", "item", "clause")
+DEFAULT_SECTION = "default"
+PART_ID = re.compile(r"^\d+(\.\d+)*$")
+
+MIN_SHARE = 0.3
+# characters that make a two-character sequence a function-word pair rather than a keyword
+STOP_CHARS = frozenset("的了和与或等以其并把被于之将在是而也即从这那各每该此着")
+# words nearly every requirement uses: they say nothing about which sub-point a text addresses
+STOP_WORDS = frozenset((
+    "组织", "包括", "以及", "进行", "通过", "相关", "有效", "实现", "确保", "能够", "根据", "基于", "方面",
+    "情况", "提高", "提升", "建立", "实施", "开展", "形成", "加强", "推进", "持续", "适宜", "要求", "利用",
+    "采用", "采取", "识别", "确定", "明确", "充分", "不断", "积极", "全面", "系统", "合理", "主要", "关键",
+    "重要", "相应", "具有", "有关", "结合", "不同", "其他", "必要", "方法", "活动", "机制",
+))
+
+
+def _ideograph(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
+def keywords(text: str) -> tuple[str, ...]:
+    """The keywords of a requirement: its Chinese two-character sequences, function words and common words left out."""
+    found: dict[str, None] = {}
+    for run in re.findall(r"[\u3400-\u4dbf\u4e00-\u9fff]+", text):
+        run = "".join("|" if ch in STOP_CHARS else ch for ch in run)
+        for word in STOP_WORDS & {run[i:i + 2] for i in range(len(run) - 1)}:
+            run = run.replace(word, "||")
+        for piece in run.split("|"):
+            found.update((piece[i:i + 2], None) for i in range(len(piece) - 1))
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class SubpointCoverage:
+    """How much of one sub-point's vocabulary a narrative uses."""
+
+    id: str
+    title: str
+    title_en: str
+    keywords: tuple[str, ...]
+    found: tuple[str, ...]
+    named: bool = False  # the narrative names the sub-point by its title
+
+    @property
+    def share(self) -> float:
+        return len(self.found) / len(self.keywords) if self.keywords else 1.0
+
+    @property
+    def addressed(self) -> bool:
+        return self.named or self.share >= MIN_SHARE
+
+    def name(self, lang: str = "zh") -> str:
+        return self.title_en if lang == "en" else self.title
+
+    def label(self, lang: str = "zh") -> str:
+        """As the standards write a sub-point: a）发展方向."""
+        return f"{self.id}) {self.name(lang)}" if lang == "en" else f"{self.id}）{self.name(lang)}"
+
+
+def coverage(text: str, subpoints: list[Requirement]) -> tuple[SubpointCoverage, ...]:
+    """Each sub-point's keywords and those the narrative (plain text) uses; empty when there is no narrative."""
+    if not text.strip():
+        return ()
+    out = []
+    for point in subpoints:
+        words = keywords(f"{point.title}：{point.text}")
+        out.append(SubpointCoverage(point.id, point.title, point.title_en, words,
+                                    tuple(w for w in words if w in text), point.title in text))
+    return tuple(out)
+
+
+# --- limits ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Limits:
+    """One standard's limits in Word's 字数; None is no limit. ``ids`` sets one item's or clause's own limit."""
+
+    total: int | None = None
+    profile: int | None = None
+    item: int | None = None
+    clause: int | None = None
+    ids: dict[str, int | None] = field(default_factory=dict)
+    source: str = ""  # the limits file, for messages
+
+    def of_item(self, item_id: str) -> int | None:
+        return self.ids.get(item_id, self.item)
+
+    def of_clause(self, clause_id: str) -> int | None:
+        return self.ids.get(clause_id, self.clause)
+
+
+@dataclass(frozen=True)
+class LimitsFile:
+    """A limits file: a section per standard, and ``default`` for the others."""
+
+    path: Path
+    sections: dict[str, dict[str, int | None]]
+
+    def for_rubric(self, rubric_id: str) -> Limits:
+        """The standard's own section over the default section, key by key."""
+        merged = {**self.sections.get(DEFAULT_SECTION, {}), **self.sections.get(rubric_id, {})}
+        named = {k: merged.get(k) for k in LIMIT_KEYS}
+        ids = {k: v for k, v in merged.items() if k not in LIMIT_KEYS}
+        return Limits(**named, ids=ids, source=str(self.path))
+
+
+def _limit(value: Any, where: str, problems: list[Problem]) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        problems.append(Problem(where, "limit_value", value))
+        return None
+    return value
+
+
+def load_limits(path: str | Path | None = None) -> LimitsFile:
+    """Read and check a limits file (the shipped one when None); QkitError names every problem."""
+    from .document import parse_yaml, read_text
+
+    path = Path(path) if path is not None else DEFAULT_LIMITS
+    data = parse_yaml(read_text(path), str(path))
+    problems: list[Problem] = []
+    if not isinstance(data, dict):
+        raise QkitError(Problem(str(path), "not_mapping", data))
+    sections: dict[str, dict[str, int | None]] = {}
+    for name, raw in data.items():
+        where = f"{path.name}: {name}"
+        if not isinstance(raw, dict):
+            problems.append(Problem(where, "not_mapping", raw))
+            continue
+        section: dict[str, int | None] = {}
+        for key, value in raw.items():
+            key = str(key)
+            if key not in LIMIT_KEYS and not PART_ID.match(key):
+                problems.append(Problem(f"{where}/{key}", "limit_key", params={"allowed": [*LIMIT_KEYS, "5.3", "5.3.2"]}))
+                continue
+            section[key] = _limit(value, f"{where}/{key}", problems)
+        sections[str(name)] = section
+    if problems:
+        raise QkitError(problems)
+    return LimitsFile(path, sections)
+
+
+# --- references: table and figure numbers --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class References:
+    """The table of each results clause with KPIs and the trend chart of each KPI, numbered per item.
+
+    Numbers are ``5.7-1`` (views write 表5.7-1, 图5.7-1): the item, then the
+    place within it, in the standard's clause order and the document's KPI order.
+    """
+
+    tables: dict[str, str]  # clause id -> number
+    figures: dict[int, str]  # index of the KPI in the document's results -> number
+    by_name: dict[str, int]  # KPI name -> index of its first KPI
+
+    def figure_of(self, name: str) -> str | None:
+        index = self.by_name.get(name)
+        return None if index is None else self.figures.get(index)
+
+    def cite(self, cite: markup.Cite, lang: str = "zh") -> str:
+        """A citation as the report prints it: 客户端百万件不良率（见图5.7-1）, 图5.7-1, 表5.7-1."""
+        if cite.kind == markup.TABLE:
+            number = self.tables.get(cite.id)
+            return tr("ref_table", lang, number=number) if number else cite.id
+        number = self.figure_of(cite.id)
+        if number is None:
+            return cite.id
+        if cite.kind == markup.FIGURE:
+            return tr("ref_figure", lang, number=number)
+        return tr("ref_kpi", lang, name=cite.id, figure=tr("ref_figure", lang, number=number))
+
+
+def references(doc: Assessment, rubric: OrganizationRubric | IndividualRubric) -> References:
+    tables: dict[str, str] = {}
+    figures: dict[int, str] = {}
+    for item in rubric.items:
+        n_table = n_figure = 0
+        for clause in item.clauses:
+            indexes = [i for i, k in enumerate(doc.results) if k.clause == clause.id]
+            if not indexes:
+                continue
+            n_table += 1
+            tables[clause.id] = f"{item.id}-{n_table}"
+            for i in indexes:
+                n_figure += 1
+                figures[i] = f"{item.id}-{n_figure}"
+    by_name: dict[str, int] = {}
+    for i, kpi in enumerate(doc.results):
+        by_name.setdefault(kpi.name, i)
+    return References(tables, figures, by_name)
+
+
+# --- the status of the writing ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartStatus:
+    """The profile or one clause (indicator): its narrative, length, limit and coverage hint."""
+
+    id: str
+    title: str
+    title_en: str
+    field: str  # where the narrative is in the document: profile/narrative, clauses/5.3.2/narrative
+    text: str
+    words: int
+    limit: int | None
+    coverage: tuple[SubpointCoverage, ...]
+
+    @property
+    def written(self) -> bool:
+        return bool(self.text.strip())
+
+    @property
+    def over(self) -> bool:
+        return self.limit is not None and self.words > self.limit
+
+    @property
+    def unaddressed(self) -> list[SubpointCoverage]:
+        """The sub-points the narrative does not appear to address (none while nothing is written)."""
+        return [c for c in self.coverage if not c.addressed]
+
+    def name(self, lang: str = "zh") -> str:
+        return self.title_en if lang == "en" else self.title
+
+    def warning(self) -> Problem | None:
+        if not self.over:
+            return None
+        return Problem(self.field, "narrative_over", params=_counts(self.id, self.words, self.limit))
+
+
+@dataclass(frozen=True)
+class ItemStatus:
+    id: str
+    title: str
+    title_en: str
+    parts: tuple[PartStatus, ...]
+    limit: int | None
+
+    @property
+    def words(self) -> int:
+        return sum(p.words for p in self.parts)
+
+    @property
+    def over(self) -> bool:
+        return self.limit is not None and self.words > self.limit
+
+    def name(self, lang: str = "zh") -> str:
+        return self.title_en if lang == "en" else self.title
+
+
+@dataclass(frozen=True)
+class WritingStatus:
+    """The whole 自评报告's writing: each part's length and hint, each item's and the total's length."""
+
+    profile: PartStatus | None
+    items: tuple[ItemStatus, ...]
+    limits: Limits
+
+    @property
+    def parts(self) -> list[PartStatus]:
+        """The profile (when the standard has one) and every clause, in order."""
+        return ([self.profile] if self.profile else []) + [p for item in self.items for p in item.parts]
+
+    def part(self, part_id: str) -> PartStatus | None:
+        return next((p for p in self.parts if p.id == part_id), None)
+
+    @property
+    def words(self) -> int:
+        return sum(p.words for p in self.parts)
+
+    @property
+    def limit(self) -> int | None:
+        return self.limits.total
+
+    @property
+    def over(self) -> bool:
+        return self.limit is not None and self.words > self.limit
+
+    @property
+    def written(self) -> list[PartStatus]:
+        return [p for p in self.parts if p.written]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Every limit exceeded, as problems to show (never errors): the parts, then the items, then the total."""
+        out = [w for p in self.parts if (w := p.warning())]
+        out += [Problem("clauses", "narrative_over_item", params=_counts(i.id, i.words, i.limit))
+                for i in self.items if i.over]
+        if self.over:
+            out.append(Problem("", "narrative_over_total", params=_counts("", self.words, self.limit)))
+        return out
+
+    @property
+    def hinted(self) -> list[PartStatus]:
+        """The written parts with sub-points that seem left out."""
+        return [p for p in self.parts if p.unaddressed]
+
+
+def _counts(where: str, words: int, limit: int | None) -> dict[str, str]:
+    return {"where": where, "n": f"{words:,}", "limit": f"{limit:,}"}
+
+
+def part_status(part, field_path: str, text: str, limit: int | None) -> PartStatus:
+    """One part's status from its rubric entry (the profile, a clause or an indicator) and its narrative."""
+    plain = markup.plain_text(text)
+    return PartStatus(part.id, part.title, part.title_en, field_path, text, markup.count_words(plain), limit,
+                      coverage(plain, part.subpoints))
+
+
+def writing_status(doc: Assessment, rubric: OrganizationRubric | IndividualRubric,
+                   limits: Limits | LimitsFile | None = None) -> WritingStatus:
+    """The status of every part of a document's narrative, against ``limits`` (the shipped ones when None)."""
+    if not isinstance(limits, Limits):
+        limits = (limits or load_limits()).for_rubric(rubric.id)
+    profile = None
+    if rubric.profile is not None:
+        profile = part_status(rubric.profile, "profile/narrative", doc.profile_narrative,
+                              limits.ids.get(rubric.profile.id, limits.profile))
+    items = tuple(
+        ItemStatus(item.id, item.title, item.title_en,
+                   tuple(part_status(c, f"clauses/{c.id}/narrative", doc.rating(c.id).narrative,
+                                     limits.of_clause(c.id)) for c in item.clauses),
+                   limits.of_item(item.id))
+        for item in rubric.items)
+    return WritingStatus(profile, items, limits)

@@ -1,0 +1,323 @@
+"""The 自评报告's narrative: markup, Word's 字数, citations checked against the KPIs, limits and the coverage hint."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+
+from conftest import SAMPLES, full_document, write_yaml
+from qkit import document, from_data, load, load_rubric
+from qkit.errors import QkitError
+from qkit.markup import citations, count_words, parse, plain_text, word_count
+from qkit.narrative import (DEFAULT_LIMITS, Limits, coverage, keywords, load_limits, references, writing_status)
+from qkit.template import render
+
+HUAKE = SAMPLES / "hubei-manufacturing-huake.yaml"
+GUANGGU = SAMPLES / "wuhan-manufacturing-guanggu.yaml"
+
+
+def raw(path=HUAKE) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+# --- Word's 字数 -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, n", [
+    ("你好，世界。", 6),  # each Chinese character and each Chinese punctuation mark
+    ("ISO 9001:2015 认证", 4),  # a run of Latin letters or digits is one word, however long
+    ("ERP、MES、PLM", 5),
+    ("营业收入51.3亿元", 7),  # 营业收入 4, 51.3 1, 亿元 2
+    ("3%–5% 的年度降价", 6),
+    ("2021—2025年", 4),  # the em dash counts as Chinese punctuation
+    ("Quality award self-assessment", 3),
+    ("- -- … ", 1),  # punctuation alone is no word; the ellipsis is Chinese punctuation
+    ("", 0),
+    ("　全角空格　不计", 6),  # the ideographic space is a space
+])
+def test_count_words_counts_as_words_zi_shu(text, n):
+    assert count_words(text) == n
+
+
+def test_word_count_leaves_the_markup_out():
+    text = "**华科精密**是专精特新企业。\n\n- 使命：精密制造\n- 愿景：国内领先\n\n见[[KPI:客户端PPM]]。"
+    assert plain_text(text) == "华科精密是专精特新企业。\n使命：精密制造\n愿景：国内领先\n见客户端PPM。"
+    assert word_count(text) == count_words(plain_text(text)) == 12 + 7 + 7 + 6
+
+
+# --- markup ------------------------------------------------------------------------------
+
+
+def test_paragraphs_lists_and_bold():
+    blocks = parse("第一段第一行\n第一段第二行 with\nLatin\n\n- 第一项 **加粗** 文字\n- 第二项\n  接续\n\n第二段")
+    assert [b.kind for b in blocks] == ["paragraph", "list", "paragraph"]
+    (first,) = blocks[0].entries
+    assert "".join(r.text for r in first) == "第一段第一行第一段第二行 with Latin"  # no space inside Chinese
+    items = blocks[1].entries
+    assert len(items) == 2
+    assert [(r.text, r.bold) for r in items[0]] == [("第一项 ", False), ("加粗", True), (" 文字", False)]
+    assert "".join(r.text for r in items[1]) == "第二项接续"
+
+
+def test_a_paragraph_followed_by_a_list_without_a_blank_line():
+    blocks = parse("文化架构如下：\n- 使命\n- 愿景")
+    assert [b.kind for b in blocks] == ["paragraph", "list"]
+
+
+def test_an_unpaired_bold_marker_is_text():
+    (block,) = parse("**加粗** 和 **未闭合")
+    runs = block.entries[0]
+    assert [(r.text, r.bold) for r in runs] == [("加粗", True), (" 和 **未闭合", False)]
+
+
+def test_citations_are_parsed_with_their_kind():
+    found = citations("见[[KPI:客户端百万件不良率]]、[[图:营业收入]]、[[FIG:OEE]]、[[表:5.7.4]]、[[table:5.2.4]]、[[X:y]]")
+    assert [(c.kind, c.id) for c in found] == [("kpi", "客户端百万件不良率"), ("figure", "营业收入"), ("figure", "OEE"),
+                                               ("table", "5.7.4"), ("table", "5.2.4"), (None, "y")]
+    (block,) = parse("**见[[KPI:营业收入]]**")
+    cite_run = block.entries[0][1]
+    assert cite_run.cite.id == "营业收入" and cite_run.bold and cite_run.text == "营业收入"
+
+
+# --- the document ----------------------------------------------------------------------
+
+
+def test_samples_carry_narratives_that_round_trip():
+    doc = load(HUAKE)
+    assert doc.profile_narrative.startswith("**华科精密**")
+    assert "（四）契合时代" in doc.rating("5.2.2").narrative
+    data = doc.to_data()
+    assert data["profile"]["narrative"] == doc.profile_narrative
+    assert set(data["profile"]) == {"a", "b", "c", "d", "narrative"}
+    assert data["clauses"]["5.3.2"]["narrative"] == doc.rating("5.3.2").narrative
+    again = from_data(yaml.safe_load(doc.to_yaml()))
+    assert again.profile_narrative == doc.profile_narrative and again.rating("5.7.4").narrative
+
+
+@pytest.mark.parametrize("path", [HUAKE, GUANGGU], ids=lambda p: p.stem)
+def test_samples_cite_kpis_that_exist_and_are_within_the_default_limits(path):
+    doc = load(path)
+    status = writing_status(doc, load_rubric(doc.rubric))
+    assert len(status.written) >= 5 and status.profile.written
+    assert status.warnings == []
+    cited = [c for p in status.written for c in citations(p.text)]
+    assert len(cited) >= 5
+
+
+def test_a_citation_of_a_missing_kpi_names_the_clause_and_the_id():
+    data = raw()
+    data["clauses"]["5.3.2"]["narrative"] = "新能源配套收入占比见[[KPI:新能源收入占比]]。"
+    data["profile"]["narrative"] = "营业收入见[[图:营收]]。"
+    _, problems = document.check(data)
+    by_field = {p.field: p for p in problems}
+    assert set(by_field) == {"clauses/5.3.2/narrative", "profile/narrative"}
+    problem = by_field["clauses/5.3.2/narrative"]
+    assert problem.code == "cite_kpi" and problem.value == "[[KPI:新能源收入占比]]"
+    assert "新能源收入占比" in problem.render() and problem.render().startswith("clauses/5.3.2/narrative：")
+    assert "新能源收入占比" in problem.render("en")
+
+
+def test_a_table_citation_needs_a_clause_with_kpis_and_a_kind_must_be_known():
+    data = raw()
+    data["clauses"]["5.2.2"]["narrative"] = "见[[表:5.2.2]]，以及[[图表:营业收入]]和[[表:5.7.4]]。"
+    _, problems = document.check(data)
+    assert [(p.field, p.code) for p in problems] == [("clauses/5.2.2/narrative", "cite_table"),
+                                                    ("clauses/5.2.2/narrative", "cite_kind")]
+    assert "5.7.4" in problems[0].render()  # the clauses that do have a table
+    assert "KPI" in problems[1].render()
+
+
+def test_a_narrative_is_text_within_the_text_limit():
+    data = raw()
+    data["clauses"]["5.2.2"]["narrative"] = ["不是", "文字"]
+    data["profile"]["narrative"] = "长" * (document.MAX_TEXT + 1)
+    _, problems = document.check(data)
+    assert {(p.field, p.code) for p in problems} == {("clauses/5.2.2/narrative", "not_text"),
+                                                     ("profile/narrative", "too_long")}
+
+
+def test_an_unknown_profile_key_lists_the_narrative_as_allowed():
+    data = raw()
+    data["profile"]["e"] = "多余"
+    _, problems = document.check(data)
+    assert [p.code for p in problems] == ["unknown_prompt"] and "narrative" in problems[0].render()
+
+
+def test_the_individual_award_has_narratives_per_indicator_but_no_profile():
+    rubric = load_rubric("wuhan-individual")
+    data = full_document(rubric, 70)
+    data["clauses"]["2.1"]["narrative"] = "带领团队推动形成独特的质量文化，注重质量人才培养。"
+    doc = from_data(data)
+    assert doc.rating("2.1").narrative
+    status = writing_status(doc, rubric)
+    assert status.profile is None and [p.id for p in status.written] == ["2.1"]
+    data["profile"] = {"narrative": "个人奖没有组织环境"}
+    _, problems = document.check(data)
+    assert [p.code for p in problems] == ["no_profile"]
+
+
+def test_the_template_shows_where_to_write_the_narratives():
+    organization = render(load_rubric("hubei-service"))
+    assert organization.count("narrative:") == 1 + len(load_rubric("hubei-service").clauses)
+    assert "自评报告" in organization and "[[KPI:" in organization
+    individual = render(load_rubric("wuhan-individual"))
+    assert individual.count("narrative:") == 6
+    for text in (organization, individual):  # a blank narrative reads as none
+        doc, problems = document.check_partial(yaml.safe_load(text))
+        assert [p.field for p in problems] == ["applicant/name"]
+
+
+# --- limits -----------------------------------------------------------------------------
+
+
+def test_the_shipped_limits_file_is_inside_the_package_and_reads():
+    assert DEFAULT_LIMITS.name == "limits.yaml" and DEFAULT_LIMITS.parent.name == "qkit"
+    limits = load_limits()
+    organization = limits.for_rubric("hubei-manufacturing")
+    assert (organization.total, organization.profile, organization.item, organization.clause) == (50000, 5000, 8000, 3000)
+    individual = limits.for_rubric("wuhan-individual")
+    assert (individual.total, individual.item, individual.clause) == (10000, 6000, 2000)
+    assert "评定标准对自评报告的篇幅没有规定" in DEFAULT_LIMITS.read_text(encoding="utf-8")
+
+
+def test_a_limits_file_sets_standards_items_and_clauses(tmp_path):
+    path = write_yaml(tmp_path / "字数.yaml", {"default": {"total": 20000, "clause": 1000, "5.3.2": 1500},
+                                                "hubei-manufacturing": {"clause": 1200, "5.3": None}})
+    limits = load_limits(path).for_rubric("hubei-manufacturing")
+    assert limits.total == 20000 and limits.item is None
+    assert limits.of_clause("5.3.2") == 1500 and limits.of_clause("5.3.3") == 1200
+    assert limits.of_item("5.3") is None
+    assert load_limits(path).for_rubric("hubei-service").of_clause("5.3.3") == 1000
+
+
+def test_a_wrong_limits_file_names_every_problem(tmp_path):
+    path = write_yaml(tmp_path / "bad.yaml", {"default": {"total": -5, "clauses": 3000, "clause": "三千"},
+                                              "hubei-service": [1, 2]})
+    with pytest.raises(QkitError) as caught:
+        load_limits(path)
+    found = {(p.field, p.code) for p in caught.value.problems}
+    assert found == {("bad.yaml: default/total", "limit_value"), ("bad.yaml: default/clauses", "limit_key"),
+                     ("bad.yaml: default/clause", "limit_value"), ("bad.yaml: hubei-service", "not_mapping")}
+    with pytest.raises(QkitError) as caught:
+        load_limits(tmp_path / "missing.yaml")
+    assert caught.value.problems[0].code == "file_missing"
+
+
+def test_over_limit_parts_items_and_total_are_warnings_with_counts():
+    rubric = load_rubric("hubei-manufacturing")
+    data = full_document(rubric, 60)
+    data["clauses"]["5.3.2"]["narrative"] = "战" * 3412
+    data["clauses"]["5.3.3"]["narrative"] = "施" * 2000
+    data["clauses"]["5.3.4"]["narrative"] = "果" * 2700
+    doc = from_data(data)
+    status = writing_status(doc, rubric)
+    assert [w.message() for w in status.warnings] == ["5.3.2 叙述 3,412/3,000 字", "5.3 合计 8,112/8,000 字"]
+    assert status.warnings[0].field == "clauses/5.3.2/narrative"
+    assert status.warnings[0].message("en") == "5.3.2 narrative 3,412/3,000 words"
+    part = status.part("5.3.2")
+    assert (part.words, part.limit, part.over) == (3412, 3000, True)
+    assert not status.part("5.3.3").over and status.part("5.2.2").words == 0
+    tight = writing_status(doc, rubric, Limits(total=8000))
+    assert [w.message() for w in tight.warnings] == ["全文 8,112/8,000 字"]
+
+
+# --- the coverage hint --------------------------------------------------------------------
+
+
+def test_keywords_leave_function_words_and_common_words_out():
+    words = keywords("发展方向：组织识别发展环境和社会期望，确立适宜的使命和愿景，清晰指引未来长远发展方向。")
+    assert {"发展", "方向", "环境", "社会", "期望", "使命", "愿景", "未来"} <= set(words)
+    assert not {"组织", "识别", "适宜", "宜的", "境和"} & set(words)
+
+
+def test_a_narrative_that_covers_one_sub_point_leaves_the_others_hinted():
+    clause = load_rubric("hubei-manufacturing").clause("5.2.2")
+    text = "公司结合发展环境和社会期望，确立使命和愿景，为未来长远发展指明方向。"
+    found = {c.id: c.addressed for c in coverage(text, clause.subpoints)}
+    assert found == {"a": True, "b": False, "c": False, "d": False}
+    named = coverage(text + "在可持续发展方面，公司设立创新基金。", clause.subpoints)
+    assert [c.id for c in named if c.addressed] == ["a", "c"]  # c is named by its title
+
+
+def test_no_narrative_no_hint_and_results_clauses_have_no_sub_points():
+    rubric = load_rubric("hubei-manufacturing")
+    assert coverage("", rubric.clause("5.2.2").subpoints) == ()
+    assert rubric.clause("5.2.4").subpoints == []
+    assert [p.id for p in rubric.clause("5.2.2").subpoints] == ["a", "b", "c", "d"]
+    indicator = load_rubric("wuhan-individual").clause("2.1")
+    assert [p.id for p in indicator.subpoints] == ["a", "b", "c"][:len(indicator.evaluation_points)]
+    assert indicator.subpoints[0].title == indicator.evaluation_points[0]
+
+
+def test_the_samples_hints_point_at_the_sub_points_left_out():
+    for path, expected in ((HUAKE, {"5.7.3": ["c"]}), (GUANGGU, {"5.2.2": ["d"]})):
+        doc = load(path)
+        status = writing_status(doc, load_rubric(doc.rubric))
+        assert {p.id: [c.id for c in p.unaddressed] for p in status.hinted} == expected
+
+
+def test_the_status_gives_a_form_what_it_shows_per_clause():
+    doc = load(HUAKE)
+    part = writing_status(doc, load_rubric(doc.rubric)).part("5.7.3")
+    assert part.field == "clauses/5.7.3/narrative" and part.written
+    assert part.words == word_count(doc.rating("5.7.3").narrative) and part.limit == 3000 and not part.over
+    assert [c.label() for c in part.unaddressed] == ["c）质量深化"]
+    assert [c.label("en") for c in part.unaddressed] == ["c) Deepening quality management"]
+
+
+# --- references ---------------------------------------------------------------------------
+
+
+def test_tables_and_figures_are_numbered_per_item_and_citations_read_as_references():
+    doc = load(HUAKE)
+    refs = references(doc, load_rubric(doc.rubric))
+    assert refs.tables["5.2.4"] == "5.2-1" and refs.tables["5.7.4"] == "5.7-1"
+    assert refs.figure_of("营业收入") == "5.2-1" and refs.figure_of("客户端百万件不良率") == "5.7-1"
+    kpi, figure, table = citations("[[KPI:客户端百万件不良率]][[图:准时交付率]][[表:5.7.4]]")
+    assert refs.cite(kpi) == "客户端百万件不良率（见图5.7-1）"
+    assert refs.cite(figure) == "图5.7-3" and refs.cite(table) == "表5.7-1"
+    assert refs.cite(figure, "en") == "Figure 5.7-3"
+
+
+# --- qkit validate --------------------------------------------------------------------------
+
+
+def test_validate_warns_over_limits_and_still_passes(cli, tmp_path):
+    data = raw()
+    data["clauses"]["5.3.2"]["narrative"] = "战略" * 1706
+    path = write_yaml(tmp_path / "长.yaml", data)
+    code, out, err = cli("validate", path)
+    assert code == 0 and err == ""
+    assert "自评报告超出字数限制 1 处" in out and "  - 5.3.2 叙述 3,412/3,000 字" in out
+    code, out, _ = cli("validate", path, "--lang", "en")
+    assert code == 0 and "5.3.2 narrative 3,412/3,000 words" in out
+
+
+def test_validate_takes_a_limits_file(cli, tmp_path):
+    limits = write_yaml(tmp_path / "limits.yaml", {"default": {"clause": 400}})
+    code, out, _ = cli("validate", HUAKE, "--limits", limits)
+    assert code == 0
+    over = [line for line in out.splitlines() if line.startswith("  - ")]
+    doc = load(HUAKE)
+    expected = [c for c, r in doc.clauses.items() if word_count(r.narrative) > 400]
+    assert over and [line.split()[1] for line in over] == expected
+    bad = write_yaml(tmp_path / "bad.yaml", {"default": {"clause": 0}})
+    code, _, err = cli("validate", HUAKE, "--limits", bad)
+    assert code == 1 and "bad.yaml: default/clause" in err
+
+
+def test_validate_notes_the_coverage_hint_and_lists_it_with_coverage(cli):
+    code, out, _ = cli("validate", HUAKE)
+    assert code == 0 and "1 处叙述可能未涉及某些要点；加 --coverage 查看" in out
+    code, out, _ = cli("validate", HUAKE, GUANGGU, "--coverage")
+    assert code == 0
+    assert "  - 5.7.3 产品和服务质量：c）质量深化" in out and "  - 5.2.2 引领发展：d）契合时代" in out
+
+
+def test_validate_fails_on_a_citation_of_nothing(cli, tmp_path):
+    data = copy.deepcopy(raw())
+    data["clauses"]["5.7.4"]["narrative"] = "见[[KPI:客户端PPM]]"
+    code, _, err = cli("validate", write_yaml(tmp_path / "引用.yaml", data))
+    assert code == 1 and "clauses/5.7.4/narrative" in err and "客户端PPM" in err
