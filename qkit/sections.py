@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from . import analytics, charts, compare, document, html, tables
+from .files import write_atomic
 from .i18n import fmt_date, fmt_value, join_list, tr
 from .rubric import RubricIndex
 from .scoring import Scorecard, score
@@ -49,9 +50,7 @@ def scores_name(assessment: str | Path) -> str:
 
 def write_scores(card: Scorecard, path: str | Path, lang: str = "zh") -> Path:
     """The scores as JSON (``Scorecard.to_dict``) for other tools."""
-    path = Path(path)
-    path.write_text(json.dumps(card.to_dict(lang), ensure_ascii=False, indent=2), encoding="utf-8")
-    return path
+    return write_atomic(path, json.dumps(card.to_dict(lang), ensure_ascii=False, indent=2))
 
 
 def cover(card: Scorecard, lang: str = "zh") -> Html:
