@@ -231,9 +231,7 @@ def _contents(doc, lang: str):
     """The contents' title and the paragraph where ``_fill_contents`` puts the TOC field."""
     title = doc.add_paragraph(tr("toc_title", lang), style="Subtitle")
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    marker = doc.add_paragraph()
-    _page_break(doc)
-    return marker
+    return doc.add_paragraph()
 
 
 def _fill_contents(doc, marker, lang: str) -> None:
@@ -245,6 +243,9 @@ def _fill_contents(doc, marker, lang: str) -> None:
     """
     headings = [(int(p.style.name[-1]), p.text) for p in doc.paragraphs
                 if p.style.name.startswith("Heading ") and int(p.style.name[-1]) <= TOC_LEVELS]
+    after = marker._p.getnext()
+    if after is not None and after.tag == qn("w:p"):  # the body starts on a page of its own
+        after.get_or_add_pPr().insert(0, OxmlElement("w:pageBreakBefore"))
     if not headings:
         _field(marker, f'TOC \\o "1-{TOC_LEVELS}" \\h \\z \\u', tr("toc_placeholder", lang))
         return
@@ -351,13 +352,14 @@ MIN_TEXT_COLUMN = 1.6  # cm
 
 def _widths(header: list[str], rows: list[list[str]], numeric: set[int]) -> list[float]:
     """Column widths in cm: numbers get the room they need on one line; text columns share the rest, wrapping."""
-    need = [HALF_WIDTH * min(max([_text_width(h)] + [_text_width(r[i]) for r in rows if i < len(r)]), 60)
-            + CELL_PADDING for i, h in enumerate(header)]
+    longest = [max([_text_width(h)] + [_text_width(r[i]) for r in rows if i < len(r)]) for i, h in enumerate(header)]
+    need = [HALF_WIDTH * (n if i in numeric else min(n, 28)) + CELL_PADDING for i, n in enumerate(longest)]
     text = [i for i in range(len(header)) if i not in numeric] or list(range(len(header)))
     fixed = sum(need[i] for i in range(len(header)) if i not in text)
     share = sum(need[i] for i in text)
     room = max(TEXT_WIDTH - fixed, MIN_TEXT_COLUMN * len(text))
-    return [max(need[i] * room / share, MIN_TEXT_COLUMN) if i in text else need[i] for i in range(len(header))]
+    widths = [max(need[i] * room / share, MIN_TEXT_COLUMN) if i in text else need[i] for i in range(len(header))]
+    return [w * min(1.0, TEXT_WIDTH / sum(widths)) for w in widths]  # never wider than the text
 
 
 def _table(doc, header: list[str], rows: list[list[str]], numeric: set[int] = frozenset(),
