@@ -263,7 +263,11 @@ def _page_break(doc) -> None:
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
-def _cover(doc, title: str, subtitle: str, facts: list[tuple[str, str]]) -> None:
+def _paren(text: str, lang: str) -> str:
+    return f" ({text})" if lang == "en" else f"（{text}）"
+
+
+def _cover(doc, title: str, subtitle: str, facts: list[tuple[str, str]], lang: str) -> None:
     for _ in range(4):
         doc.add_paragraph()
     head = doc.add_paragraph(subtitle, style="Subtitle")
@@ -274,7 +278,7 @@ def _cover(doc, title: str, subtitle: str, facts: list[tuple[str, str]]) -> None
     for label, value in facts:
         line = doc.add_paragraph()
         line.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        line.add_run(f"{label}：").bold = True
+        line.add_run(f"{label}: " if lang == "en" else f"{label}：").bold = True
         line.add_run(str(value))
         for run in line.runs:
             run.font.size = Pt(14)
@@ -435,7 +439,7 @@ def _kpi_rows(kpis: list[KPI], lang: str) -> tuple[list[str], list[list[str]], s
     header = [tr("col_kpi", lang), tr("col_unit", lang), *[str(y) for y in years], tr("col_target", lang)]
     rows, own = [], set()
     for kpi in kpis:
-        name = kpi.name + ("（↓）" if kpi.better == "lower" else "")
+        name = kpi.name + (_paren("↓", lang) if kpi.better == "lower" else "")
         own.add(len(rows))
         rows.append([name, kpi.unit, *[fmt_value(kpi.values.get(y)) if y in kpi.values else "" for y in years],
                      fmt_value(kpi.target) if kpi.target is not None else ""])
@@ -455,7 +459,8 @@ def _kpi_section(doc, assessment, clause_id: str, title: str, refs: References, 
                      title=title))
     header, rows, own = _kpi_rows(kpis, lang)
     _table(doc, header, rows, numeric=set(range(2, len(header))), bold_rows=own)
-    _after_table(doc, f"（↓）{tr('better_lower', lang)}" if any(k.better == "lower" for k in kpis) else "")
+    lower = any(k.better == "lower" for k in kpis)
+    _after_table(doc, f"{_paren('↓', lang).strip()} {tr('better_lower', lang)}" if lower else "")
     for i, kpi in indexed:
         _picture(doc, pictures.kpi(kpi), f"{tr('ref_figure', lang, number=refs.figures[i])} {kpi.name}")
 
@@ -470,7 +475,7 @@ def narrative_document(card: Scorecard, lang: str = "zh", pictures: _Pictures | 
     refs = references(assessment, rubric)
     doc = _new_document(lang)
     _page_furniture(doc, f"{assessment.name} · {tr('sar_title', lang)}", lang)
-    _cover(doc, tr("sar_title", lang), rubric.title(lang), _cover_facts(card, lang, with_assessors=False))
+    _cover(doc, tr("sar_title", lang), rubric.title(lang), _cover_facts(card, lang, with_assessors=False), lang)
     contents = _contents(doc, lang)
     profile = rubric.profile
     if profile is not None:
@@ -502,7 +507,7 @@ def feedback_document(card: Scorecard, lang: str = "zh", pictures: _Pictures | N
     status = status or writing_status(assessment, rubric)
     doc = _new_document(lang)
     _page_furniture(doc, f"{assessment.name} · {tr('report_title', lang)}", lang)
-    _cover(doc, tr("report_title", lang), rubric.title(lang), _cover_facts(card, lang, with_assessors=True))
+    _cover(doc, tr("report_title", lang), rubric.title(lang), _cover_facts(card, lang, with_assessors=True), lang)
     contents = _contents(doc, lang)
 
     doc.add_heading(tr("sec_summary", lang), 1)

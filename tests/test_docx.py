@@ -153,6 +153,7 @@ def test_one_kind_only_and_english(tmp_path):
     assert headings(document, 2)[0] == "5.2.2 Leading development"
     texts = [p.text for p in document.paragraphs]
     assert any("(see Figure 5.7-1)" in t for t in texts) and "(not written yet)" in texts
+    assert "applicant: 湖北华科精密制造股份有限公司" in texts and "(↓) lower is better" in texts
     assert instructions(document.sections[0].footer) == ["PAGE", "NUMPAGES"]
     assert document.sections[0].footer.paragraphs[0].text.startswith("Page ")
     assert docx_paths(HUAKE, tmp_path, FEEDBACK) == {FEEDBACK: tmp_path / f"{HUAKE.stem}.反馈报告.docx"}
