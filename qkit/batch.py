@@ -17,7 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import charts, excel, sections, tables
+from . import charts, cohort, excel, sections, tables
 from .errors import Problem, QkitError
 from .files import remove, replacing, writable_folder, write_atomic
 from .i18n import tr
@@ -188,10 +188,25 @@ def run_batch(folder: Path, out_dir: Path, jobs: int = 2, resume: bool = False, 
 
 def write_summary(documents: list[Path], out_dir: Path, lang: str = "zh",
                   rubric_dirs: list[Path] | None = None) -> list[Path]:
-    """summary.xlsx and summary.csv (one row per applicant) and the cohort chart."""
+    """summary.xlsx (the cohort, then per standard the ranking and the clauses, and the assessors' spreads),
+    summary.csv (the cohort) and the cohort chart.
+
+    Documents of the same standard and applicant are one applicant scored by several assessors.
+    """
     cards = [sections.load_scorecard(d, rubric_dirs) for d in documents]
     frame = tables.summary_frame(cards, [d.name for d in documents], lang)
-    xlsx = excel.write_sheets(out_dir / SUMMARY_XLSX, {tr("sheet_summary", lang): frame})
+    sheets, highlight = {tr("sheet_summary", lang): frame}, {}
+    standards = cohort.gather(cards, [d.name for d in documents])
+    for rubric_id, entries in standards.items():
+        stats = cohort.clause_stats(entries)
+        sheets[f"{tr('sheet_rank', lang)}-{rubric_id}"[:31]] = tables.rank_frame(entries, lang)
+        clauses = f"{tr('sheet_clauses', lang)}-{rubric_id}"[:31]
+        sheets[clauses] = tables.cohort_clause_frame(stats, lang)
+        highlight[clauses] = [n for n, s in enumerate(stats) if s.weakest]
+    spreads = tables.spread_frame([e for group in standards.values() for e in group], lang)
+    if len(spreads):
+        sheets[tr("sheet_spread", lang)] = spreads
+    xlsx = excel.write_sheets(out_dir / SUMMARY_XLSX, sheets, highlight)
     csv, png = out_dir / SUMMARY_CSV, out_dir / COHORT_PNG
     with replacing(csv, ".csv") as partial:
         excel.csv_safe(frame).to_csv(partial, index=False, encoding="utf-8-sig")  # the BOM: Excel reads Chinese

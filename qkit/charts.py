@@ -374,7 +374,8 @@ def kpi_trend(kpi: KPI, lang: str = "zh") -> Figure:
 
 
 def cohort_chart(cards: list[Scorecard], lang: str = "zh") -> Figure:
-    """Several applicants side by side: total as % of the maximum, and each item's score %."""
+    """Several applicants side by side, highest total first: total as % of the maximum, and each item's score %."""
+    cards = sorted(cards, key=lambda c: -c.percent)
     names = [_applicant(c) or c.rubric.id for c in cards]
     columns: dict[str, set[str]] = {}
     for card in cards:

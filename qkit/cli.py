@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+import yaml
 from rich.console import Console
 from rich.table import Table
 
@@ -64,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="word limits of the self-assessment report (default: the limits.yaml qkit ships)")
     validate.add_argument("--coverage", action="store_true",
                           help="list the requirement sub-points each narrative does not appear to address")
+    validate.add_argument("--lint", action="store_true",
+                          help="also warn about the feedback comments (prescriptive OFIs, judgements without facts …)")
+    validate.add_argument("--lint-rules", type=Path, metavar="FILE", help="your own feedback rules (YAML)")
 
     sc = sub.add_parser("score", parents=[common], help="score an assessment document")
     sc.add_argument("file", type=Path)
@@ -73,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_workbook_commands(sub, common)
     _add_report_commands(sub, common)
     _add_compare_command(sub, common)
+    _add_consensus_command(sub, common)
     return parser
 
 
@@ -87,10 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except QkitError as exc:
         Console(stderr=True, soft_wrap=True).print(exc.render(lang), markup=False, highlight=False)
         return 1
-
     except BrokenPipeError:  # the reader went away (qkit … | head): nothing left to say to it
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+
 
 # --- rubrics ---------------------------------------------------------------
 
@@ -152,6 +157,11 @@ def _validate(args, index: RubricIndex, lang: str, out: Console) -> int:
     failed = 0
     err = Console(stderr=True, soft_wrap=True)
     limits = load_limits(getattr(args, "limits", None))
+    rules = None
+    if getattr(args, "lint", False):
+        from .lint import Rules
+
+        rules = Rules.load(args.lint_rules)
     for path in args.files:
         try:
             doc = document.load(path, index)
@@ -160,9 +170,16 @@ def _validate(args, index: RubricIndex, lang: str, out: Console) -> int:
             err.print(tr("invalid", lang, file=path, n=len(exc.problems)), markup=False, style="bold red")
             for line in render_problems(exc.problems, lang):
                 err.print(f"  - {line}", markup=False, highlight=False)
-        else:
-            out.print(tr("valid", lang, file=path), markup=False)
-            _print_writing(doc, index.load(doc.rubric), limits, getattr(args, "coverage", False), lang, out)
+            continue
+        out.print(tr("valid", lang, file=path), markup=False)
+        _print_writing(doc, index.load(doc.rubric), limits, getattr(args, "coverage", False), lang, out)
+        if rules is not None:
+            from .lint import lint
+
+            warnings = lint(doc, index.load(doc.rubric), rules)
+            out.print(tr("lint_found", lang, n=len(warnings)), markup=False, style="yellow" if warnings else None)
+            for warning in warnings:
+                out.print(f"  - {warning.problem().render(lang)}", markup=False, highlight=False)
     return 1 if failed else 0
 
 
@@ -256,7 +273,6 @@ def _add_workbook_commands(sub, common: argparse.ArgumentParser) -> None:
     alist = asub.add_parser("list", parents=[common, data], help="list the applicants")
     alist.add_argument("--json", action="store_true")
 
-    srv = sub.add_parser("serve", parents=[common, data], help="serve the web workbooks (Voila) on 127.0.0.1")
     members = sub.add_parser("members", parents=[common], help="the people with a link to an applicant's workbook")
     msub = members.add_subparsers(dest="action", required=True)
     madd = msub.add_parser("add", parents=[common, data, port], help="add a member and print their own link")
@@ -272,6 +288,7 @@ def _add_workbook_commands(sub, common: argparse.ArgumentParser) -> None:
     revoke.add_argument("applicant", type=int, metavar="APPLICANT_ID")
     revoke.add_argument("member", metavar="MEMBER", help="member id or name")
 
+    srv = sub.add_parser("serve", parents=[common, data], help="serve the web workbooks (Voila) on 127.0.0.1")
     srv.add_argument("--port", type=int, default=DEFAULT_PORT)
     srv.add_argument("--host", default=HOST, metavar="ADDRESS",
                      help=f"address to listen on (default {HOST}: this machine only); see docs/deploy.md")
@@ -289,8 +306,8 @@ def _add_workbook_commands(sub, common: argparse.ArgumentParser) -> None:
     history = sub.add_parser("history", parents=[common, data],
                              help="an applicant's saved revisions: who saved them and what changed")
     history.add_argument("applicant", type=int, metavar="APPLICANT_ID")
-    restore = sub.add_parser("restore", parents=[common, data], help="bring back an old revision as a new one")
     history.add_argument("--json", action="store_true")
+    restore = sub.add_parser("restore", parents=[common, data], help="bring back an old revision as a new one")
     restore.add_argument("applicant", type=int, metavar="APPLICANT_ID")
     restore.add_argument("revision", type=int, metavar="REVISION")
 
@@ -468,11 +485,6 @@ def _add_report_commands(sub, common: argparse.ArgumentParser) -> None:
     rep = sub.add_parser("report", parents=[common, options],
                          help="feedback report for one applicant: HTML, PDF, Excel, JSON and the executed notebook")
     rep.add_argument("file", type=Path)
-    rep.add_argument("--docx", nargs="?", const="both", choices=("both", "narrative", "feedback"), metavar="WHICH",
-                     help="also write Word files: NAME.自评报告.docx (the self-assessment report) and NAME.反馈报告.docx "
-                          "(the feedback report); --docx narrative or --docx feedback writes one of them")
-    rep.add_argument("--limits", type=Path, metavar="FILE",
-                     help="word limits for the writing status in the Word feedback report (default: the shipped ones)")
     rep.add_argument("-p", "--previous", type=Path, metavar="FILE",
                      help="an earlier assessment of the same standard: adds the 与上期比较 section")
     bat = sub.add_parser("batch", parents=[common, options],
@@ -491,14 +503,11 @@ def _report_options(args, lang: str) -> dict:
 
 
 def _report(args, index: RubricIndex, lang: str, out: Console) -> int:
-    from .docx_report import write_docx
     from .report import make_report
 
-    limits = load_limits(args.limits) if args.docx else None
     files = make_report(args.file, args.output, previous=args.previous, **_report_options(args, lang))
-    docx = write_docx(files.card, args.file, args.output, args.docx, lang, limits) if args.docx else []
     out.print(tr("report_written", lang), markup=False)
-    for path in (files.html, files.pdf, files.excel, *docx, files.scores, files.notebook):
+    for path in (files.html, files.pdf, files.excel, files.scores, files.notebook):
         if path is not None:
             out.print(f"  {path}", markup=False, highlight=False)
     for note in files.notes:
@@ -640,6 +649,65 @@ def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and value != value)
 
 
+# --- consensus -----------------------------------------------------------------
+
+
+def _add_consensus_command(sub, common: argparse.ArgumentParser) -> None:
+    from .consensus import DEFAULT_SPREAD
+
+    con = sub.add_parser("consensus", parents=[common],
+                         help="independent assessments of one applicant side by side, and the consensus document")
+    con.add_argument("files", nargs="+", type=Path, metavar="FILE", help="one document per assessor")
+    con.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the consensus document here")
+    con.add_argument("--spread", type=int, default=DEFAULT_SPREAD, metavar="POINTS",
+                     help=f"flag clauses whose scores span this many percentage points or more (default {DEFAULT_SPREAD})")
+    con.add_argument("--json", action="store_true")
+
+
+def _consensus(args, index: RubricIndex, lang: str, out: Console) -> int:
+    from .consensus import compare_assessors, consensus_document
+
+    docs, problems = [], []
+    for path in args.files:
+        try:
+            docs.append(document.load(path, index))
+        except QkitError as exc:
+            problems += exc.problems
+    if problems:
+        raise QkitError(problems)
+    names = [str(p) for p in args.files]
+    rubric = index.load(docs[0].rubric)
+    table = compare_assessors(docs, rubric, names, args.spread)
+    if args.output is not None:
+        if any(args.output.resolve() == p.resolve() for p in args.files):
+            raise QkitError(Problem(str(args.output), "consensus_overwrites_input"))
+        data = consensus_document(docs, rubric, names, args.spread)
+        document.from_data(data, index)  # what is written passes qkit validate
+        write_atomic(args.output, yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000))
+    if args.json:
+        print(json.dumps(table.to_dict(lang), ensure_ascii=False, indent=2))
+        return 0
+    assessors = list(table.assessors)
+    grid = Table(tr("clause", lang), tr("title", lang), *assessors, tr("range", lang), tr("flag", lang),
+                 title=f"{docs[0].name} · {rubric.title(lang)}")
+    for c in table.clauses:
+        cells = [tr("unscored", lang) if c.scores[a] is None else f"{fmt_percent(c.scores[a])}（{c.bands[a] or '—'}）"
+                 for a in assessors]
+        why = join_list([tr(f"spread_{r}", lang) for r in c.reasons], lang)
+        grid.add_row(c.id, c.name(lang), *cells, "—" if c.range is None else fmt_percent(c.range), why,
+                     style="bold yellow" if c.flagged else None)
+    out.print(grid)
+    out.print(tr("consensus_summary", lang, flagged=len(table.flagged), all=len(table.clauses), spread=args.spread),
+              markup=False)
+    for a in assessors:
+        deviation = table.deviation(a)
+        out.print(f"  {a}: {tr('mean_deviation', lang)} "
+                  f"{'—' if deviation is None else f'{deviation:+g}'}", markup=False)
+    if args.output is not None:
+        out.print(tr("consensus_written", lang, file=args.output), markup=False, highlight=False)
+    return 0
+
+
 # --- the 自评报告: narrative limits and coverage -------------------------------------------
 
 
@@ -674,6 +742,9 @@ COMMANDS = {
     ("applicants", "add"): _applicants_add,
     ("applicants", "relink"): _applicants_relink,
     ("applicants", "list"): _applicants_list,
+    ("members", "add"): _members_add,
+    ("members", "list"): _members_list,
+    ("members", "revoke"): _members_revoke,
     ("serve", None): _serve,
     ("export", None): _export,
     ("history", None): _history,
@@ -683,7 +754,5 @@ COMMANDS = {
     ("report", None): _report,
     ("batch", None): _batch,
     ("compare", None): _compare,
-    ("members", "add"): _members_add,
-    ("members", "list"): _members_list,
-    ("members", "revoke"): _members_revoke,
+    ("consensus", None): _consensus,
 }

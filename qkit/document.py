@@ -32,24 +32,63 @@ MAX_DEPTH = 20
 MAX_VALUES = 200_000  # values after YAML aliases (*name) are expanded
 MAX_TEXT = 20_000  # characters in one text field (a long clause narrative has a few thousand)
 
-TOP_FIELDS = ("format_version", "rubric", "applicant", "assessment", "profile", "clauses", "results")
+TOP_FIELDS = ("format_version", "rubric", "applicant", "assessment", "key_themes", "profile", "clauses", "results")
 ASSESSMENT_FIELDS = ("date", "stage", "assessors")
-CLAUSE_FIELDS = ("score", "factors", "strengths", "ofis", "evidence", "notes", "narrative")
+CLAUSE_FIELDS = ("score", "proposed", "independent", "factors", "strengths", "ofis", "evidence", "notes", "narrative")
+COMMENT_FIELDS = ("text", "by")
 KPI_FIELDS = ("clause", "name", "unit", "better", "target", "values", "comparisons")
 NARRATIVE = "narrative"  # the 自评报告's text: a clause's field, and a key under profile beside the prompts
+THEME_KINDS = ("process_strengths", "process_ofis", "results_strengths", "results_ofis")
+THEME_FIELDS = ("text", "clauses")
+
+
+class Comment(str):
+    """A strength, OFI or piece of evidence; ``by`` names the assessors who wrote it (in a consensus document).
+
+    It is a string everywhere a view needs the text; a document lists it as
+    plain text, or as ``{text: …, by: [assessor, …]}`` when its authors are known.
+    """
+
+    by: tuple[str, ...]
+
+    def __new__(cls, text: str, by: tuple[str, ...] | list[str] = ()) -> "Comment":
+        comment = super().__new__(cls, text)
+        comment.by = tuple(by)
+        return comment
+
+    def to_data(self) -> str | dict[str, Any]:
+        return {"text": str(self), "by": list(self.by)} if self.by else str(self)
+
+
+yaml.SafeDumper.add_representer(Comment, lambda dumper, comment: dumper.represent_data(comment.to_data()))
 
 
 @dataclass
 class ClauseRating:
-    """What the assessor recorded for one clause (or individual-award indicator)."""
+    """What the assessor recorded for one clause (or individual-award indicator).
+
+    In a consensus document, ``independent`` holds each assessor's own score
+    and ``proposed`` marks a score that is the median proposed for the
+    consensus discussion, not yet agreed.
+    """
 
     score: int | None = None
     factors: dict[str, str] = field(default_factory=dict)
-    strengths: list[str] = field(default_factory=list)
-    ofis: list[str] = field(default_factory=list)
-    evidence: list[str] = field(default_factory=list)
+    strengths: list[Comment] = field(default_factory=list)
+    ofis: list[Comment] = field(default_factory=list)
+    evidence: list[Comment] = field(default_factory=list)
     notes: str = ""
     narrative: str = ""  # the 自评报告's text for this clause, in the markup of qkit.markup
+    independent: dict[str, int | None] = field(default_factory=dict)
+    proposed: bool = False
+
+
+@dataclass
+class KeyTheme:
+    """One of the few most important strengths or OFIs of the whole application, with the clauses it draws on."""
+
+    text: str
+    clauses: list[str]
 
 
 @dataclass
@@ -75,6 +114,7 @@ class Assessment:
     results: list[KPI] = field(default_factory=list)
     format_version: int = FORMAT_VERSION
     profile_narrative: str = ""  # the 自评报告's text for the profile (profile/narrative in the file)
+    key_themes: dict[str, list[KeyTheme]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -91,12 +131,19 @@ class Assessment:
         data = asdict(self)
         data = {key: data[key] for key in TOP_FIELDS}
         data["assessment"] = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in self.assessment.items()}
-        data["clauses"] = {cid: {k: v for k, v in c.items() if v not in (None, "", [], {})} for cid, c in data["clauses"].items()}
+        data["clauses"] = {cid: {k: v for k, v in c.items() if v not in (None, "", [], {}, False)}
+                           for cid, c in data["clauses"].items()}
+        for cid, rating in self.clauses.items():  # comments with their authors, as the document lists them
+            for kind in ("strengths", "ofis", "evidence"):
+                if getattr(rating, kind):
+                    data["clauses"][cid][kind] = [c.to_data() if isinstance(c, Comment) else c
+                                                  for c in getattr(rating, kind)]
         data["results"] = [{k: v for k, v in kpi.items() if v not in (None, "", {})} for kpi in data["results"]]
         if self.profile_narrative:
             data["profile"] = {**data["profile"], NARRATIVE: self.profile_narrative}
-        if not data["profile"]:
-            del data["profile"]
+        for key in ("profile", "key_themes"):
+            if not data[key]:
+                del data[key]
         return data
 
     def to_yaml(self) -> str:
@@ -154,7 +201,8 @@ class _Checker:
             return ""
         return str(value)
 
-    def texts(self, value: Any, where: str) -> list[str]:
+    def texts(self, value: Any, where: str) -> list[Comment]:
+        """A list of texts; an entry may name its authors as ``{text: …, by: [name, …]}``."""
         if value is None:
             return []
         if not isinstance(value, list):
@@ -162,12 +210,23 @@ class _Checker:
             return []
         out = []
         for i, entry in enumerate(value, 1):
+            by: list[str] = []
+            if isinstance(entry, dict):
+                raw = self.mapping(entry, f"{where}/{i}", COMMENT_FIELDS)
+                by = self.names(raw.get("by"), f"{where}/{i}/by")
+                entry = raw.get("text")
             text = self.text(entry, f"{where}/{i}")
             if not text.strip() and (entry is None or isinstance(entry, str)):
                 self.add(f"{where}/{i}", "empty_text")
             elif text:
-                out.append(text)
+                out.append(Comment(text, by))
         return out
+
+    def names(self, value: Any, where: str) -> list[str]:
+        """One name or a list of names (assessors)."""
+        if value is None or value == "":
+            return []
+        return [str(v) for v in self.texts(value if isinstance(value, list) else [value], where)]
 
     def number(self, value: Any, where: str) -> float | None:
         if value is None:
@@ -225,8 +284,9 @@ class _Checker:
         clauses = self.clauses(data.get("clauses"), rubric)
         results = self.results(data.get("results"), rubric)
         self.citations(narrative, clauses, results, rubric)
+        themes = self.key_themes(data.get("key_themes"), rubric)
         return Assessment(str(rubric_id), applicant, assessment, profile, clauses, results,
-                          profile_narrative=narrative)
+                          profile_narrative=narrative, key_themes=themes)
 
     def assessment(self, value: Any) -> dict[str, Any]:
         raw = self.mapping(value, "assessment", ASSESSMENT_FIELDS)
@@ -245,7 +305,7 @@ class _Checker:
         if raw.get("stage") is not None:
             out["stage"] = self.text(raw["stage"], "assessment/stage")
         if "assessors" in raw:
-            out["assessors"] = self.texts(raw["assessors"], "assessment/assessors")
+            out["assessors"] = [str(name) for name in self.texts(raw["assessors"], "assessment/assessors")]
         return out
 
     def profile(self, value: Any, rubric: OrganizationRubric | IndividualRubric) -> tuple[dict[str, str], str]:
@@ -284,7 +344,45 @@ class _Checker:
                 evidence=self.texts(raw.get("evidence"), f"{where}/evidence"),
                 notes=self.text(raw.get("notes"), f"{where}/notes"),
                 narrative=self.text(raw.get(NARRATIVE), f"{where}/{NARRATIVE}"),
+                independent={str(name): self.score(s, f"{where}/independent/{name}")
+                             for name, s in self.mapping(raw.get("independent"), f"{where}/independent").items()},
+                proposed=self.flag(raw.get("proposed"), f"{where}/proposed"),
             )
+        return out
+
+    def flag(self, value: Any, where: str) -> bool:
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            self.add(where, "not_bool", value)
+            return False
+        return value
+
+    def key_themes(self, value: Any, rubric) -> dict[str, list[KeyTheme]]:
+        """The application's key themes by kind, each citing clauses the standard has."""
+        ids = [c.id for c in rubric.clauses]
+        out = {}
+        for kind, entries in self.mapping(value, "key_themes", THEME_KINDS).items():
+            where = f"key_themes/{kind}"
+            if str(kind) not in THEME_KINDS:
+                continue
+            if not isinstance(entries, list):
+                self.add(where, "not_list", entries)
+                continue
+            themes = []
+            for i, entry in enumerate(entries, 1):
+                raw = self.mapping(entry, f"{where}/{i}", THEME_FIELDS)
+                text = self.text(raw.get("text"), f"{where}/{i}/text", required=True)
+                cited = [str(c) for c in (raw.get("clauses") or [])] if isinstance(raw.get("clauses") or [], list) \
+                    else [str(raw.get("clauses"))]
+                for cid in cited:
+                    if cid not in ids:
+                        self.add(f"{where}/{i}/clauses", "unknown_clause", cid, allowed=ids)
+                if not cited:
+                    self.add(f"{where}/{i}/clauses", "theme_clauses")
+                if text:
+                    themes.append(KeyTheme(text, cited))
+            out[str(kind)] = themes
         return out
 
     def citations(self, profile: str, clauses: dict[str, ClauseRating], results: list[KPI], rubric) -> None:

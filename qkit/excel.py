@@ -64,14 +64,21 @@ def style_sheet(ws: Worksheet) -> None:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
-def write_sheets(path: str | Path, sheets: dict[str, pd.DataFrame]) -> Path:
-    """Write named tables, one per sheet, each styled by ``style_sheet``."""
+HIGHLIGHT_FILL = PatternFill("solid", fgColor="FCE4D6")
+
+
+def write_sheets(path: str | Path, sheets: dict[str, pd.DataFrame],
+                 highlight: dict[str, list[int]] | None = None) -> Path:
+    """Write named tables, one per sheet, each styled by ``style_sheet``; ``highlight`` fills rows (0-based)."""
     path = Path(path)
     with replacing(path, ".xlsx") as partial, pd.ExcelWriter(partial, engine="openpyxl") as writer:
         for name, frame in sheets.items():
             frame.to_excel(writer, sheet_name=name, index=False)
             keep_text(writer.sheets[name])
             style_sheet(writer.sheets[name])
+            for row in (highlight or {}).get(name, []):
+                for cell in writer.sheets[name][row + 2]:
+                    cell.fill = HIGHLIGHT_FILL
     return path
 
 

@@ -21,3 +21,4 @@ TEMPLATES = shipped("templates")
 REPORT_TEMPLATE = TEMPLATES / "report.ipynb"
 WORKBOOKS = shipped("workbooks")
 LIMITS = shipped("limits.yaml")
+FEEDBACK_RULES = shipped("rules", "feedback.yaml")

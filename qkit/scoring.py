@@ -55,6 +55,20 @@ class ClauseScore:
     below_described: Band | None
     ofis: tuple[str, ...]
     notes: str = ""
+    independent: tuple[tuple[str, int | None], ...] = ()  # each assessor's own score, in a consensus document
+    proposed: bool = False  # the score is the median proposed for the consensus discussion, not yet agreed
+
+    @property
+    def independent_range(self) -> tuple[int, int] | None:
+        """The lowest and highest independent score, when assessors scored this clause."""
+        scores = [s for _, s in self.independent if s is not None]
+        return (min(scores), max(scores)) if scores else None
+
+    @property
+    def outside_range(self) -> bool:
+        """A consensus score outside the assessors' independent range."""
+        span = self.independent_range
+        return self.score is not None and span is not None and not span[0] <= self.score <= span[1]
 
     @property
     def earned(self) -> float | None:
@@ -73,11 +87,17 @@ class ClauseScore:
     def flag(self) -> Problem | None:
         """Why the assessor should look at this clause again, as data every view renders; None when fine.
 
-        Codes: ``outside_band`` (a score outside the suggested band, to be
-        justified in the notes), ``outside_justified`` (the same, with a note)
-        and ``below_described`` (an individual-award score below the lowest
-        described band). Each has a short form, ``<code>_short``.
+        Codes: ``outside_range`` (a consensus score outside the assessors'
+        independent range, to be justified in the notes; ``outside_range_justified``
+        with a note), ``outside_band`` (a score outside the suggested band;
+        ``outside_justified`` with a note) and ``below_described`` (an
+        individual-award score below the lowest described band). Each has a
+        short form, ``<code>_short``.
         """
+        if self.outside_range:
+            low, high = self.independent_range
+            code = "outside_range_justified" if self.notes else "outside_range"
+            return Problem(self.id, code, params={"low": low, "high": high})
         if self.outside_band:
             code = "outside_justified" if self.notes else "outside_band"
             return Problem(self.id, code, params={"band": fmt_band(self.suggestion.band)})
@@ -245,6 +265,8 @@ def _clause_dict(c: ClauseScore, lang: str) -> dict[str, Any]:
         "suggested_score": c.suggestion.score if c.suggestion else None,
         "outside_band": c.outside_band,
         "below_described": c.below_described is not None,
+        "proposed": c.proposed,
+        "independent": dict(c.independent),
     }
 
 
@@ -253,7 +275,8 @@ def _clause_score(rubric, clause, doc: Assessment) -> ClauseScore:
     dimension = rubric.dimension(clause)
     suggestion = suggest(rating.factors, dimension) if dimension else None
     return ClauseScore(clause.id, clause.title, clause.title_en, clause.kind, clause.points, rating.score,
-                       suggestion, rubric.below_described(rating.score), tuple(rating.ofis), rating.notes)
+                       suggestion, rubric.below_described(rating.score), tuple(rating.ofis), rating.notes,
+                       tuple(rating.independent.items()), rating.proposed)
 
 
 def score(doc: Assessment, rubric: OrganizationRubric | IndividualRubric) -> Scorecard:

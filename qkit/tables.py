@@ -8,12 +8,14 @@ cells are ``None``.
 
 from __future__ import annotations
 
+import statistics
 from typing import Any
 
 import pandas as pd
 
+from .cohort import ClauseStats, Entry
 from .compare import Comparison, assessment_label, signed
-from .i18n import fmt_band, fmt_percent, fmt_points, fmt_value, join_list, tr
+from .i18n import fmt_band, fmt_cell, fmt_percent, fmt_points, fmt_value, join_list, tr
 from .rubric import Band
 from .scoring import Scorecard
 
@@ -89,6 +91,55 @@ def summary_frame(cards: list[Scorecard], files: list[str], lang: str = "zh") ->
                               join_list(card.missing, lang) or None)))
         rows.append(row)
     return pd.DataFrame(rows, columns=lead + list(items) + tail)
+
+
+# --- a cohort (qkit.cohort) ----------------------------------------------------------------
+
+
+def rank_frame(entries: list[Entry], lang: str = "zh") -> pd.DataFrame:
+    """One standard's applicants ranked by total: rank, applicant, assessors, stage, items, total, maturity.
+
+    An applicant scored by several assessors is one row: the median of their totals (and of each item).
+    """
+    rubric = entries[0].rubric
+    items = [f"{i.id} {i.name(lang)}" for i in rubric.items]
+    head = [tr("rank", lang), tr(rubric.words["applicant"], lang), tr("assessors", lang), tr("stage", lang),
+            tr("file", lang)]
+    tail = [tr("total", lang), tr("total_points", lang), tr("score", lang), tr("maturity", lang)]
+    rows = []
+    for rank, entry in enumerate(entries, 1):
+        earned = [statistics.median(card.items[n].earned for card in entry.cards) for n in range(len(rubric.items))]
+        card = min(entry.cards, key=lambda c: abs(c.total - entry.total))  # the assessment nearest the median
+        rows.append([rank, entry.name, join_list(entry.assessors, lang) or None, entry.stage or None,
+                     join_list(list(entry.files), lang), *earned, entry.total, rubric.total_points,
+                     round(entry.percent, 1), maturity_label(card, lang)])
+    return pd.DataFrame(rows, columns=head + items + tail)
+
+
+def cohort_clause_frame(stats: list[ClauseStats], lang: str = "zh") -> pd.DataFrame:
+    """Every clause of a standard: each applicant's score, then the cohort's mean, minimum, maximum and spread."""
+    names = list(stats[0].scores)
+    rows = [[s.id, s.name(lang), *(s.scores[n] for n in names), s.mean, s.low, s.high, s.spread,
+             tr("cohort_weakest", lang) if s.weakest else None] for s in stats]
+    return pd.DataFrame(rows, columns=[tr("clause", lang), tr("title", lang), *names, tr("cohort_mean", lang),
+                                       tr("cohort_min", lang), tr("cohort_max", lang), tr("range", lang),
+                                       tr("flag", lang)])
+
+
+def spread_frame(entries: list[Entry], lang: str = "zh") -> pd.DataFrame:
+    """For every applicant scored by several assessors, each clause's scores side by side and its flags."""
+    rows = []
+    for entry in entries:
+        table = entry.spread()
+        if table is None:
+            continue
+        for c in table.clauses:
+            scores = "；".join(f"{a} {fmt_cell(c.scores[a], True)}" for a in table.assessors)
+            rows.append([entry.name, c.id, c.name(lang), scores, c.range, c.proposal,
+                         join_list([tr(f"spread_{r}", lang) for r in c.reasons], lang) or None])
+    return pd.DataFrame(rows, columns=[tr("applicant", lang), tr("clause", lang), tr("title", lang),
+                                       tr("assessors", lang), tr("range", lang), tr("suggested_score", lang),
+                                       tr("flag", lang)])
 
 
 # --- two assessments compared (qkit.compare) -------------------------------------------

@@ -106,6 +106,7 @@ def markup_data() -> dict:
     data["clauses"]["5.2.2"]["evidence"].append("<iframe src='https://example.com'></iframe>")
     data["clauses"]["5.2.3"]["ofis"].append(FORMULA)
     data["results"][0]["name"] = "营业收入 <script>x()</script>"
+    data["profile"].pop("narrative", None)  # it cites the KPI by its old name
     return data
 
 

@@ -28,6 +28,7 @@ from qkit.errors import Problem
 from qkit.i18n import (LABELS, MESSAGES, fmt_band, fmt_cell, fmt_date, fmt_percent, fmt_points, fmt_value, join_list,
                        render_problem, tr)
 from qkit.rubric import RubricIndex
+from qkit.consensus import REASONS
 from qkit.web.store import ROLES
 
 PACKAGE = Path(qkit.__file__).parent
@@ -188,6 +189,8 @@ def _flag_codes() -> set[str]:
     data = full_document(service, 90)
     data["clauses"]["5.2.2"]["factors"] = data["clauses"]["5.2.3"]["factors"] = dict.fromkeys("ADLI", "50-65")
     data["clauses"]["5.2.3"]["notes"] = "共识评审的理由"
+    data["clauses"]["5.3.2"]["independent"] = data["clauses"]["5.3.3"]["independent"] = {"甲": 50, "乙": 60}
+    data["clauses"]["5.3.3"]["notes"] = "现场评审的理由"
     individual = RubricIndex.scan().load("wuhan-individual")
     cards = [score(from_data(data), service), score(from_data(full_document(individual, 10)), individual)]
     return {c.flag.code for card in cards for c in card.flagged}
@@ -260,10 +263,10 @@ DYNAMIC = {
     ("cli.py", "rubric.words['item']"): _words,
     ("cli.py", "c.kind"): _clause_kinds,
     ("cli.py", "f'role_{member.role}'"): lambda: {f"role_{r}" for r in ROLES},
+    ("cli.py", "f'spread_{r}'"): lambda: {f"spread_{r}" for r in REASONS},
+    ("tables.py", "f'spread_{r}'"): lambda: {f"spread_{r}" for r in REASONS},
+    ("tables.py", "rubric.words['applicant']"): _words,
     ("errors.py", "f'{self.code}_short'"): lambda: {f"{code}_short" for code in _flag_codes()},
-    ("docx_report.py", "rubric.words['applicant']"): _words,
-    ("docx_report.py", "f"): _cover_fields,
-    ("docx_report.py", "key"): lambda: {"strengths", "ofis_long", "evidence"},
     ("excel.py", "f'better_{b}'"): _better,
     ("i18n.py", "problem.code"): _problem_codes,
     ("sections.py", "card.rubric.words['applicant']"): _words,
@@ -388,7 +391,8 @@ def test_every_known_pattern_is_still_in_the_code():
 
 def test_the_value_sources_are_real():
     """The enumerations come from the rubrics and the scoring, not from a list that could drift."""
-    assert _flag_codes() == {"outside_band", "outside_justified", "below_described"}
+    assert _flag_codes() == {"outside_band", "outside_justified", "below_described", "outside_range",
+                             "outside_range_justified"}
     assert _clause_kinds() == {"process", "results", "indicator"}
     assert {"item", "group", "clause", "indicator", "applicant", "applicant_person"} <= _words()
     assert {"industry", "organization", "position"} <= _cover_fields()
