@@ -485,6 +485,11 @@ def _add_report_commands(sub, common: argparse.ArgumentParser) -> None:
     rep = sub.add_parser("report", parents=[common, options],
                          help="feedback report for one applicant: HTML, PDF, Excel, JSON and the executed notebook")
     rep.add_argument("file", type=Path)
+    rep.add_argument("--docx", nargs="?", const="both", choices=("both", "narrative", "feedback"), metavar="WHICH",
+                     help="also write Word files: NAME.自评报告.docx (the self-assessment report) and NAME.反馈报告.docx "
+                          "(the feedback report); --docx narrative or --docx feedback writes one of them")
+    rep.add_argument("--limits", type=Path, metavar="FILE",
+                     help="word limits for the writing status in the Word feedback report (default: the shipped ones)")
     rep.add_argument("-p", "--previous", type=Path, metavar="FILE",
                      help="an earlier assessment of the same standard: adds the 与上期比较 section")
     bat = sub.add_parser("batch", parents=[common, options],
@@ -503,11 +508,14 @@ def _report_options(args, lang: str) -> dict:
 
 
 def _report(args, index: RubricIndex, lang: str, out: Console) -> int:
+    from .docx_report import write_docx
     from .report import make_report
 
+    limits = load_limits(args.limits) if args.docx else None
     files = make_report(args.file, args.output, previous=args.previous, **_report_options(args, lang))
+    docx = write_docx(files.card, args.file, args.output, args.docx, lang, limits) if args.docx else []
     out.print(tr("report_written", lang), markup=False)
-    for path in (files.html, files.pdf, files.excel, files.scores, files.notebook):
+    for path in (files.html, files.pdf, files.excel, *docx, files.scores, files.notebook):
         if path is not None:
             out.print(f"  {path}", markup=False, highlight=False)
     for note in files.notes:

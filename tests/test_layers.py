@@ -1,7 +1,8 @@
 """The package's layers: core below views below the edges, and nothing imports upwards.
 
-core   errors, i18n, resources, files, rubric, document, scoring, analytics, compare, merge, markup, narrative, template, consensus, lint, cohort
-views  charts, tables, html, sections, excel, report, batch
+core   errors, i18n, resources, files, rubric, document, scoring, analytics, compare, merge, markup, narrative,
+       consensus, lint, cohort, template
+views  charts, tables, html, sections, excel, report, batch, docx_report
 edges  qkit.web (store, session, widgets, serve, kpi_import), cli, __main__
 """
 
@@ -18,8 +19,9 @@ import pytest
 import qkit
 
 PACKAGE = Path(qkit.__file__).parent
-CORE = {"errors", "i18n", "resources", "files", "rubric", "document", "scoring", "analytics", "compare", "merge", "markup", "narrative", "template", "consensus", "lint", "cohort"}
-VIEWS = {"charts", "tables", "html", "sections", "excel", "report", "batch"}
+CORE = {"errors", "i18n", "resources", "files", "rubric", "document", "scoring", "analytics", "compare", "merge",
+        "markup", "narrative", "consensus", "lint", "cohort", "template"}
+VIEWS = {"charts", "tables", "html", "sections", "excel", "report", "batch", "docx_report"}
 EDGES = {"web", "cli", "__main__"}
 LAYER = {**{m: 0 for m in CORE}, **{m: 1 for m in VIEWS}, **{m: 2 for m in EDGES}, "__init__": 0}
 
