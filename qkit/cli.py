@@ -489,7 +489,7 @@ def _add_report_commands(sub, common: argparse.ArgumentParser) -> None:
                      help="also write Word files: NAME.自评报告.docx (the self-assessment report) and NAME.反馈报告.docx "
                           "(the feedback report); --docx narrative or --docx feedback writes one of them")
     rep.add_argument("--limits", type=Path, metavar="FILE",
-                     help="word limits for the writing status in the Word feedback report (default: the shipped ones)")
+                     help="word limits of the 自评报告 for the reports' writing section (default: the shipped ones)")
     rep.add_argument("-p", "--previous", type=Path, metavar="FILE",
                      help="an earlier assessment of the same standard: adds the 与上期比较 section")
     bat = sub.add_parser("batch", parents=[common, options],
@@ -511,8 +511,9 @@ def _report(args, index: RubricIndex, lang: str, out: Console) -> int:
     from .docx_report import write_docx
     from .report import make_report
 
-    limits = load_limits(args.limits) if args.docx else None
-    files = make_report(args.file, args.output, previous=args.previous, **_report_options(args, lang))
+    limits = load_limits(args.limits)  # a wrong limits file is named before the report runs
+    files = make_report(args.file, args.output, previous=args.previous, limits=args.limits,
+                        **_report_options(args, lang))
     docx = write_docx(files.card, args.file, args.output, args.docx, lang, limits) if args.docx else []
     out.print(tr("report_written", lang), markup=False)
     for path in (files.html, files.pdf, files.excel, *docx, files.scores, files.notebook):

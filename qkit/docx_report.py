@@ -40,7 +40,7 @@ from . import analytics, charts, markup, tables
 from .document import KPI
 from .files import remove, replacing
 from .i18n import fmt_cell, fmt_date, fmt_percent, fmt_points, fmt_value, join_list, tr
-from .narrative import LimitsFile, References, WritingStatus, references, writing_status
+from .narrative import LimitsFile, References, WritingStatus, references, writing_frame, writing_status
 from .scoring import Scorecard
 
 NARRATIVE, FEEDBACK, BOTH = "narrative", "feedback", "both"
@@ -570,27 +570,6 @@ def _writing(doc, status: WritingStatus, lang: str) -> None:
     """The 自评报告's writing: each part's length against its limit and the sub-points it seems to leave out."""
     doc.add_heading(tr("sec_writing", lang), 1)
     _body(doc, tr("writing_lead", lang, file=Path(status.limits.source).name), indent=False)
-
-    def limit(value: int | None) -> str:
-        return tr("no_limit", lang) if value is None else f"{value:,}"
-
-    def words(n: int, over: bool) -> str:
-        return f"{n:,}（{tr('over_limit', lang)}）" if over else f"{n:,}"
-
-    rows, bold = [], set()
-    parts = [(None, status.profile)] if status.profile else []
-    parts += [(item, part) for item in status.items for part in item.parts]
-    shown_items: set[str] = set()
-    for item, part in parts:
-        if item is not None and item.id not in shown_items:
-            shown_items.add(item.id)
-            bold.add(len(rows))
-            rows.append([f"{item.id} {item.name(lang)}", words(item.words, item.over), limit(item.limit), ""])
-        unaddressed = join_list([c.label(lang) for c in part.unaddressed], lang)
-        rows.append([f"{part.id} {part.name(lang)}", words(part.words, part.over) if part.written else
-                     tr("not_written", lang), limit(part.limit), unaddressed])
-    bold.add(len(rows))
-    rows.append([tr("writing_total", lang), words(status.words, status.over), limit(status.limit), ""])
-    _table(doc, [tr("col_part", lang), tr("col_words", lang), tr("col_limit", lang), tr("col_unaddressed", lang)],
-           rows, numeric={1, 2}, bold_rows=bold)
+    frame, totals = writing_frame(status, lang)
+    _table(doc, [str(c) for c in frame.columns], frame.values.tolist(), numeric={1, 2}, bold_rows=set(totals))
     _after_table(doc)

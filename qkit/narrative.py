@@ -29,9 +29,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from . import markup
 from .errors import Problem, QkitError
-from .i18n import tr
+from .i18n import join_list, tr
 from .resources import LIMITS
 
 if TYPE_CHECKING:
@@ -368,3 +370,35 @@ def writing_status(doc: Assessment, rubric: OrganizationRubric | IndividualRubri
                    limits.of_item(item.id))
         for item in rubric.items)
     return WritingStatus(profile, items, limits)
+
+
+WRITING_COLUMNS = ("part", "words", "limit", "unaddressed")
+
+
+def writing_frame(status: WritingStatus, lang: str = "zh") -> tuple[pd.DataFrame, list[int]]:
+    """The writing status as a table for the reports: each item (its clauses together) followed by its
+    clauses, the profile first, the whole report last; and the rows that are items or the whole (to set off).
+
+    Words read ``3,412（超出）`` over a limit and ``（尚未撰写）`` for a part not written yet.
+    """
+    def limit(value: int | None) -> str:
+        return tr("no_limit", lang) if value is None else f"{value:,}"
+
+    def words(n: int, over: bool) -> str:
+        return f"{n:,}（{tr('over_limit', lang)}）" if over and lang != "en" else \
+            f"{n:,} ({tr('over_limit', lang)})" if over else f"{n:,}"
+
+    def part_row(part: PartStatus) -> list[str]:
+        return [f"{part.id} {part.name(lang)}", words(part.words, part.over) if part.written else
+                tr("not_written", lang), limit(part.limit), join_list([c.label(lang) for c in part.unaddressed], lang)]
+
+    rows, totals = [], []
+    if status.profile:
+        rows.append(part_row(status.profile))
+    for item in status.items:
+        totals.append(len(rows))
+        rows.append([f"{item.id} {item.name(lang)}", words(item.words, item.over), limit(item.limit), ""])
+        rows += [part_row(part) for part in item.parts]
+    totals.append(len(rows))
+    rows.append([tr("writing_total", lang), words(status.words, status.over), limit(status.limit), ""])
+    return pd.DataFrame(rows, columns=[tr(f"col_{c}", lang) for c in WRITING_COLUMNS]), totals

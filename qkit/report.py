@@ -106,8 +106,9 @@ class Reporter:
     """
 
     def __init__(self, lang: str = "zh", rubric_dirs: list[Path] | None = None, template: Path = TEMPLATE,
-                 timeout: float = 300, pdf: bool = True):
+                 timeout: float = 300, pdf: bool = True, limits: str | Path | None = None):
         self.lang = lang
+        self.limits = str(Path(limits).resolve()) if limits else ""  # word limits of the 自评报告 section
         self.rubric_dirs = [str(Path(d).resolve()) for d in rubric_dirs or []]
         if not Path(template).is_file():
             raise QkitError(Problem(str(template), "file_missing"))
@@ -173,7 +174,8 @@ class Reporter:
         from papermill.parameterize import parameterize_notebook
 
         parameters = {"assessment": str(assessment), "lang": self.lang, "rubrics": self.rubric_dirs,
-                      "scores_json": str(scores), "previous": str(previous) if previous else ""}
+                      "scores_json": str(scores), "previous": str(previous) if previous else "",
+                      "limits": self.limits}
         return parameterize_notebook(copy.deepcopy(self.template), parameters, kernel_name=KERNEL)
 
     def _check_previous(self, card: Scorecard | None, previous: Path) -> list[Problem]:
@@ -274,7 +276,9 @@ class Reporter:
 
 def make_report(assessment: str | Path, out_dir: str | Path, lang: str = "zh",
                 rubric_dirs: list[Path] | None = None, template: Path = TEMPLATE,
-                timeout: float = 300, pdf: bool = True, previous: str | Path | None = None) -> ReportFiles:
-    """One report with a kernel of its own (``qkit report``); ``previous`` adds the comparison with it."""
-    with Reporter(lang, rubric_dirs, template, timeout, pdf) as reporter:
+                timeout: float = 300, pdf: bool = True, previous: str | Path | None = None,
+                limits: str | Path | None = None) -> ReportFiles:
+    """One report with a kernel of its own (``qkit report``); ``previous`` adds the comparison with it,
+    ``limits`` (a limits file) sets the word limits its 自评报告撰写情况 section measures against."""
+    with Reporter(lang, rubric_dirs, template, timeout, pdf, limits) as reporter:
         return reporter.run(assessment, out_dir, previous)

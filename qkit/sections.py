@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import analytics, charts, compare, document, html, tables
+from . import analytics, charts, compare, document, html, narrative, tables
 from .files import write_atomic
 from .i18n import fmt_date, fmt_value, join_list, tr
 from .rubric import RubricIndex
@@ -156,3 +156,16 @@ def comparison(card: Scorecard, previous: str | Path, lang: str = "zh",
                       signed=(cols["delta_percent"], cols["delta_points"]), movers=facts["movers"], ofis=comp.ofis,
                       revisions=tables.revision_lines(comp, lang), lang=lang)
     return [intro, charts.item_radar(card, lang, compare=comp.old), charts.item_changes(comp, lang), details]
+
+
+# --- 自评报告撰写情况: the writing of the self-assessment report (qkit.narrative) ---------------
+
+
+def writing(card: Scorecard, lang: str = "zh", limits: str | Path = "") -> Html:
+    """Each narrative's length against its limit and the sub-points it seems to leave out; nothing
+    when no narrative is written. ``limits`` is a limits file ("" for the shipped one)."""
+    status = narrative.writing_status(card.assessment, card.rubric, narrative.load_limits(limits or None))
+    if not status.written:
+        return Html("")
+    frame, totals = narrative.writing_frame(status, lang)
+    return _render("writing", frame=frame, totals=totals, file=Path(status.limits.source).name, lang=lang)

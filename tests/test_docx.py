@@ -186,5 +186,7 @@ def test_qkit_report_docx_writes_both_word_files(cli, tmp_path):
     assert code == 0, err
     for name in (f"{HUAKE.stem}.自评报告.docx", f"{HUAKE.stem}.反馈报告.docx", f"{HUAKE.stem}.html"):
         assert (tmp_path / name).is_file() and str(tmp_path / name) in out
+    html = (tmp_path / f"{HUAKE.stem}.html").read_text(encoding="utf-8")
+    assert "自评报告撰写情况" in html and "c）质量深化" in html
     code, _, err = cli("report", HUAKE, "-o", tmp_path / "bad", "--no-pdf", "--docx", "--limits", tmp_path / "none.yaml")
     assert code == 1 and "none.yaml" in err

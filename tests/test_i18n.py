@@ -271,6 +271,7 @@ DYNAMIC = {
     ("docx_report.py", "f"): _cover_fields,
     ("docx_report.py", "key"): lambda: {"strengths", "ofis_long", "evidence"},
     ("excel.py", "f'better_{b}'"): _better,
+    ("narrative.py", "f'col_{c}'"): lambda: {f"col_{c}" for c in __import__("qkit.narrative").narrative.WRITING_COLUMNS},
     ("i18n.py", "problem.code"): _problem_codes,
     ("sections.py", "card.rubric.words['applicant']"): _words,
     ("sections.py", "f"): _cover_fields,

@@ -321,3 +321,22 @@ def test_validate_fails_on_a_citation_of_nothing(cli, tmp_path):
     data["clauses"]["5.7.4"]["narrative"] = "见[[KPI:客户端PPM]]"
     code, _, err = cli("validate", write_yaml(tmp_path / "引用.yaml", data))
     assert code == 1 and "clauses/5.7.4/narrative" in err and "客户端PPM" in err
+
+
+# --- the reports' 自评报告撰写情况 section ------------------------------------------------------
+
+
+def test_the_html_report_section_lists_counts_limits_and_sub_points(tmp_path):
+    from conftest import card_of
+    from qkit import sections
+
+    card = card_of(HUAKE)
+    html = sections.writing(card)._repr_html_()
+    assert "自评报告撰写情况" in html and "limits.yaml" in html
+    assert "<td class=\"qk-text\">5.7.3 产品和服务质量</td>" in html and "c）质量深化" in html
+    assert html.count("qk-total") == 1 + len(card.rubric.items)  # each item and the whole report
+    limits = write_yaml(tmp_path / "紧.yaml", {"default": {"clause": 400}})
+    tight = sections.writing(card, "en", str(limits))._repr_html_()
+    assert "紧.yaml" in tight and "(over)" in tight and "Writing the self-assessment report" in tight
+    plain = card_of(SAMPLES / "hubei-service-jiangcheng.yaml")
+    assert sections.writing(plain)._repr_html_() == ""  # no narrative, no section
