@@ -7,6 +7,7 @@ language: bad input never ends in a traceback.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import csv
 import io
 import json
@@ -270,6 +271,10 @@ def _add_workbook_commands(sub, common: argparse.ArgumentParser) -> None:
                              help="a new link for one member (the lead by default); their old one stops working")
     relink.add_argument("applicant", type=int, metavar="APPLICANT_ID")
     relink.add_argument("member", nargs="?", metavar="MEMBER", help="member id or name (default: the lead)")
+    cycle = asub.add_parser("new-cycle", parents=[common, data],
+                            help="start the next assessment cycle: texts and KPIs carried over, scores to review")
+    cycle.add_argument("applicant", type=int, metavar="APPLICANT_ID")
+    cycle.add_argument("--label", default=str(dt.date.today().year + 1), help="the cycle's name (default next year)")
     alist = asub.add_parser("list", parents=[common, data], help="list the applicants")
     alist.add_argument("--json", action="store_true")
 
@@ -345,6 +350,12 @@ def _applicants_relink(args, index: RubricIndex, lang: str, out: Console) -> int
     token = st.renew_token(args.applicant, member.id)
     out.print(tr("relinked_member", lang, name=member.name), markup=False)
     _print_link(args, st.applicant(args.applicant), token, lang, out)
+    return 0
+
+
+def _applicants_new_cycle(args, index: RubricIndex, lang: str, out: Console) -> int:
+    revision = _store(args, index).new_cycle(args.applicant, args.label, lang)
+    out.print(tr("cycle_started", lang, label=args.label, number=revision.number), markup=False)
     return 0
 
 
@@ -751,6 +762,7 @@ COMMANDS = {
     ("applicants", "add"): _applicants_add,
     ("applicants", "relink"): _applicants_relink,
     ("applicants", "list"): _applicants_list,
+    ("applicants", "new-cycle"): _applicants_new_cycle,
     ("members", "add"): _members_add,
     ("members", "list"): _members_list,
     ("members", "revoke"): _members_revoke,

@@ -33,8 +33,9 @@ MAX_VALUES = 200_000  # values after YAML aliases (*name) are expanded
 MAX_TEXT = 20_000  # characters in one text field (a long clause narrative has a few thousand)
 
 TOP_FIELDS = ("format_version", "rubric", "applicant", "assessment", "key_themes", "profile", "clauses", "results")
-ASSESSMENT_FIELDS = ("date", "stage", "assessors")
-CLAUSE_FIELDS = ("score", "proposed", "independent", "factors", "strengths", "ofis", "evidence", "notes", "narrative")
+ASSESSMENT_FIELDS = ("date", "stage", "assessors", "cycle")
+CLAUSE_FIELDS = ("score", "proposed", "independent", "previous_score", "factors", "strengths", "ofis", "evidence",
+                 "notes", "narrative")
 COMMENT_FIELDS = ("text", "by")
 KPI_FIELDS = ("clause", "name", "unit", "better", "target", "values", "comparisons")
 NARRATIVE = "narrative"  # the 自评报告's text: a clause's field, and a key under profile beside the prompts
@@ -81,6 +82,7 @@ class ClauseRating:
     narrative: str = ""  # the 自评报告's text for this clause, in the markup of qkit.markup
     independent: dict[str, int | None] = field(default_factory=dict)
     proposed: bool = False
+    previous_score: int | None = None  # the score of the previous cycle, while this one is reviewed (待复核)
 
 
 @dataclass
@@ -304,6 +306,8 @@ class _Checker:
                 self.add("assessment/date", "not_date", raw["date"])
         if raw.get("stage") is not None:
             out["stage"] = self.text(raw["stage"], "assessment/stage")
+        if raw.get("cycle") is not None:
+            out["cycle"] = self.text(raw["cycle"], "assessment/cycle")
         if "assessors" in raw:
             out["assessors"] = [str(name) for name in self.texts(raw["assessors"], "assessment/assessors")]
         return out
@@ -347,6 +351,7 @@ class _Checker:
                 independent={str(name): self.score(s, f"{where}/independent/{name}")
                              for name, s in self.mapping(raw.get("independent"), f"{where}/independent").items()},
                 proposed=self.flag(raw.get("proposed"), f"{where}/proposed"),
+                previous_score=self.score(raw.get("previous_score"), f"{where}/previous_score"),
             )
         return out
 

@@ -57,6 +57,12 @@ class ClauseScore:
     notes: str = ""
     independent: tuple[tuple[str, int | None], ...] = ()  # each assessor's own score, in a consensus document
     proposed: bool = False  # the score is the median proposed for the consensus discussion, not yet agreed
+    previous_score: int | None = None  # the previous cycle's score, shown while the clause is reviewed again
+
+    @property
+    def to_review(self) -> bool:
+        """Carried over from the previous cycle and not scored again yet (待复核)."""
+        return self.score is None and self.previous_score is not None
 
     @property
     def independent_range(self) -> tuple[int, int] | None:
@@ -266,6 +272,7 @@ def _clause_dict(c: ClauseScore, lang: str) -> dict[str, Any]:
         "outside_band": c.outside_band,
         "below_described": c.below_described is not None,
         "proposed": c.proposed,
+        "previous_score": c.previous_score,
         "independent": dict(c.independent),
     }
 
@@ -276,7 +283,7 @@ def _clause_score(rubric, clause, doc: Assessment) -> ClauseScore:
     suggestion = suggest(rating.factors, dimension) if dimension else None
     return ClauseScore(clause.id, clause.title, clause.title_en, clause.kind, clause.points, rating.score,
                        suggestion, rubric.below_described(rating.score), tuple(rating.ofis), rating.notes,
-                       tuple(rating.independent.items()), rating.proposed)
+                       tuple(rating.independent.items()), rating.proposed, rating.previous_score)
 
 
 def score(doc: Assessment, rubric: OrganizationRubric | IndividualRubric) -> Scorecard:

@@ -44,7 +44,8 @@ def clause_frame(card: Scorecard, lang: str = "zh") -> pd.DataFrame:
             rows.append((item.id, c.id, c.name(lang), tr(c.kind, lang), c.points, c.score, c.earned,
                          fmt_band(c.suggestion.band) if c.suggestion else None,
                          c.suggestion.score if c.suggestion else None,
-                         c.flag.short(lang) if c.flag else None, c.notes or None))
+                         c.flag.short(lang) if c.flag else tr("to_review", lang) if c.to_review else None,
+                         c.notes or None))
     return pd.DataFrame(rows, columns=[
         tr(card.rubric.words["item"], lang), tr(card.rubric.words["clause"], lang), tr("title", lang),
         tr("kind", lang), tr("points", lang),

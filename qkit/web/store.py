@@ -794,6 +794,17 @@ class Store:
             return self._insert(db, applicant_id, latest + 1, latest, document, note, author=author,
                                 changed=changes(current.data, data))  # a merged save continues the latest
 
+    def new_cycle(self, applicant_id: int, label: str, lang: str = "zh", author: Member | None = None) -> Revision:
+        """Start the next assessment cycle from the latest revision (``qkit.cycle.next_cycle``).
+
+        The earlier cycle stays in the history, readable and restorable.
+        """
+        from ..cycle import next_cycle
+
+        latest = self.latest(applicant_id)
+        return self.save(applicant_id, next_cycle(latest.data, label), latest.number, author=author,
+                         note=tr("cycle_note", lang, label=label, n=latest.number))
+
     def restore(self, applicant_id: int, number: int, base: int, lang: str = "zh",
                 author: Member | None = None) -> Revision:
         """Bring back revision ``number`` as a new revision (nothing is overwritten); ``base`` as in save."""

@@ -1,0 +1,202 @@
+"""An assessment document file opened in a notebook: the web form's session, kept in the file itself.
+
+Consultants coach applicants in JupyterLab on the applicant's YAML file, year
+after year. ``qkit.open(path)`` gives a ``FileSession``: the same live checks,
+score and form as the web workbook (``.form()``), saved back to the file
+(``.save()``), with the scorecard, the report, a comparison with another
+assessment and pandas frames at hand.
+
+Saving writes the file atomically, first copying the version it replaces
+into ``.qkit-history/`` beside it, and keeps the file's comments and key
+order (a ruamel.yaml round trip). When the file changed on disk since it was
+opened (an editor, a colleague's sync), the session's edits are merged with
+the file's three ways, as the web form merges two people's edits; the same
+field changed both ways is a conflict to choose (``.conflicts``, ``.choose``).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import io
+from pathlib import Path
+from typing import Any
+
+from ..document import parse_yaml, read_text
+from ..errors import Problem, QkitError
+from ..files import write_atomic
+from ..merge import changes, merge
+from ..rubric import RubricIndex
+from .session import AUTOSAVE_DELAY, Session
+from .store import MergeConflict, Revision
+
+HISTORY = ".qkit-history"
+
+
+class FileKeeper:
+    """Keeps a session's document in its YAML file, with the store's interface (``latest``, ``save``).
+
+    Revision numbers count the versions of the file this session has seen: 1 as opened, one more for each
+    save and for each change found on disk.
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.text = read_text(self.path)
+        self.number = 1
+        self.versions = {1: parse_yaml(self.text, str(self.path))}
+        self.saved_at = dt.datetime.fromtimestamp(self.path.stat().st_mtime).astimezone()
+
+    def _revision(self, number: int, note: str = "", changed: tuple[str, ...] = ()) -> Revision:
+        return Revision(0, number, number - 1 or None, self.saved_at, copy.deepcopy(self.versions[number]), note,
+                        self.text, changed=changed)  # a copy: the session edits what it is given
+
+    def latest(self, _applicant: Any = None) -> Revision:
+        """The file as it is now; a change on disk since last seen is a new version."""
+        text = read_text(self.path)
+        if text != self.text:
+            self.number += 1
+            self.text, self.versions[self.number] = text, parse_yaml(text, str(self.path))
+            self.saved_at = dt.datetime.fromtimestamp(self.path.stat().st_mtime).astimezone()
+        return self._revision(self.number)
+
+    def revision(self, _applicant: Any, number: int) -> Revision:
+        return self._revision(number)
+
+    def save(self, _applicant: Any, data: dict[str, Any], base: int, note: str = "", author: Any = None,
+             merging: bool = True) -> Revision:
+        """Write ``data`` (edited from version ``base``), merged with any change made to the file meanwhile."""
+        current = self.latest()
+        if base != current.number:
+            merged = merge(self.versions[base], current.data, data)
+            if merged.conflicts:
+                raise MergeConflict(current, merged.data, merged.conflicts)
+            data = merged.data
+        if data == current.data:
+            return current
+        self._keep(current)
+        text = dump_keeping_comments(self.text, data)
+        write_atomic(self.path, text)
+        self.number += 1
+        self.text, self.versions[self.number] = text, copy.deepcopy(data)
+        self.saved_at = dt.datetime.now().astimezone()
+        return self._revision(self.number, note, tuple(changes(current.data, data)))
+
+    def _keep(self, current: Revision) -> None:
+        """Copy the version about to be replaced into .qkit-history/NAME.<time>.yaml."""
+        folder = self.path.parent / HISTORY
+        try:
+            folder.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise QkitError(Problem(str(folder), "cannot_write", params={"detail": exc.strerror})) from None
+        stamp = current.created_at.strftime("%Y%m%d-%H%M%S")
+        target = folder / f"{self.path.stem}.{stamp}{self.path.suffix}"
+        if not target.exists():
+            write_atomic(target, current.document)
+
+
+def dump_keeping_comments(original: str, data: dict[str, Any]) -> str:
+    """``data`` as YAML in the shape of ``original``: its comments and key order kept where the keys still are."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML()  # round trip
+    yaml.allow_unicode = True
+    yaml.width = 1000
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    try:
+        tree = yaml.load(original)
+    except Exception:  # noqa: BLE001 - a file ruamel cannot read back is written plainly
+        tree = None
+    tree = _update(tree, data) if isinstance(tree, dict) else data
+    out = io.StringIO()
+    yaml.dump(tree, out)
+    return out.getvalue()
+
+
+def _update(node: Any, value: Any) -> Any:
+    """``node`` (from the round trip) changed into ``value`` in place where both are mappings or lists."""
+    if isinstance(node, dict) and isinstance(value, dict):
+        for key in [k for k in node if k not in value]:
+            del node[key]
+        for key, item in value.items():
+            node[key] = _update(node[key], item) if key in node else item
+        return node
+    if isinstance(node, list) and isinstance(value, list) and len(node) == len(value):
+        for i, item in enumerate(value):
+            node[i] = _update(node[i], item)
+        return node
+    return value
+
+
+class FileSession(Session):
+    """A document file being edited in a notebook; see the module docstring."""
+
+    @classmethod
+    def from_file(cls, path: str | Path, rubrics: list[str | Path] | None = None,
+                  autosave_delay: float | None = AUTOSAVE_DELAY) -> "FileSession":
+        index = RubricIndex.scan([Path(d) for d in rubrics or []])
+        keeper = FileKeeper(path)
+        data = keeper.versions[1]
+        if not isinstance(data, dict) or str(data.get("rubric")) not in index.paths:
+            from ..document import from_data
+
+            from_data(data, index)  # raises the problems, as qkit validate names them
+        session = cls(index.load(str(data["rubric"])), data, store=keeper, applicant_id=None, base=1, index=index,
+                      autosave_delay=autosave_delay)
+        session.saved_at = keeper.saved_at
+        return session
+
+    @property
+    def path(self) -> Path:
+        return self.store.path
+
+    def form(self, lang: str = "zh"):
+        """The web form's widgets for this file, to show in JupyterLab or Notebook."""
+        from .widgets import Workbook
+
+        return Workbook(self, lang).widget
+
+    def report(self, out_dir: str | Path, lang: str = "zh", pdf: bool = False, previous: str | Path | None = None):
+        """The feedback report of the file as saved (``qkit report``); returns the report's files."""
+        from ..report import make_report
+
+        if self.dirty:
+            self.save()
+        return make_report(self.path, out_dir, lang=lang, pdf=pdf, previous=previous)
+
+    def compare(self, other: "str | Path | FileSession"):
+        """This assessment against another of the same standard (``qkit compare``): last year's, say."""
+        from ..compare import compare
+        from ..scoring import score
+
+        if isinstance(other, FileSession):
+            card = other.scorecard
+        else:
+            other_doc = FileSession.from_file(other, autosave_delay=None).document
+            card = score(other_doc, self.index.load(other_doc.rubric)) if other_doc else None
+        if self.scorecard is None or card is None:
+            raise QkitError(self.problems or [Problem(str(other), "file_missing")])
+        return compare(card, self.scorecard)
+
+    def clauses_frame(self, lang: str = "zh"):
+        """One row per clause: score, points earned, suggested band, flag (``qkit.tables.clause_frame``)."""
+        from ..tables import clause_frame
+
+        return clause_frame(self._card(), lang)
+
+    def kpis_frame(self, lang: str = "zh"):
+        """One row per KPI: latest value, target, trend, comparisons (``qkit.analytics.kpi_summary_frame``)."""
+        from ..analytics import kpi_summary_frame
+
+        return kpi_summary_frame(self._card().assessment, lang)
+
+    def _card(self):
+        if self.scorecard is None:
+            raise QkitError(self.problems)
+        return self.scorecard
+
+
+def open_file(path: str | Path, rubrics: list[str | Path] | None = None,
+              autosave_delay: float | None = AUTOSAVE_DELAY) -> FileSession:
+    """A session bound to the document file at ``path``; see ``qkit.open``."""
+    return FileSession.from_file(path, rubrics, autosave_delay)

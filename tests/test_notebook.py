@@ -1,0 +1,96 @@
+"""The consultant's Python API: a document file opened in a notebook, edited, saved back and compared."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+import qkit
+from conftest import SAMPLES
+from qkit import QkitError
+
+SAMPLE = SAMPLES / "hubei-service-jiangcheng.yaml"
+
+
+@pytest.fixture
+def document(tmp_path):
+    path = tmp_path / "江城智运.yaml"
+    text = SAMPLE.read_text(encoding="utf-8")
+    path.write_text("# 江城智运 2026 年自评（顾问：刘）\n" + text, encoding="utf-8")
+    return path
+
+
+def test_open_checks_and_scores_like_the_web_form(document):
+    session = qkit.open(document, autosave_delay=None)
+    card = qkit.score(qkit.load(document), qkit.load_rubric("hubei-service"))
+    assert session.scorecard.total == card.total and session.problems == []
+    before = session.clause_score("5.2.2")
+    session.set(("clauses", "5.2.2", "score"), 70)
+    assert session.scorecard.total == card.total + (70 - before.score) * before.points / 100
+    session.set(("clauses", "5.2.3", "strengths"), [""])
+    assert [p.field for p in session.problems] == ["clauses/5.2.3/strengths/1"]
+
+
+def test_save_writes_atomically_keeps_comments_order_and_the_previous_version(document):
+    before = document.read_text(encoding="utf-8")
+    session = qkit.open(document, autosave_delay=None)
+    session.set(("clauses", "5.2.2", "score"), 70)
+    assert session.save()
+    after = document.read_text(encoding="utf-8")
+    assert after.startswith("# 江城智运 2026 年自评（顾问：刘）")  # the user's comment is kept
+    keys = [line.split(":")[0] for line in after.splitlines() if line and not line.startswith((" ", "#", "-"))]
+    assert keys == [k for k in yaml.safe_load(before)]  # and the key order
+    assert yaml.safe_load(after)["clauses"]["5.2.2"]["score"] == 70
+    history = list((document.parent / ".qkit-history").glob("江城智运.*.yaml"))
+    assert len(history) == 1 and history[0].read_text(encoding="utf-8") == before
+    assert not [p for p in document.parent.iterdir() if p.name.startswith(".江城")]  # no temporary file left
+    assert qkit.load(document).clauses["5.2.2"].score == 70
+
+
+def test_a_file_changed_on_disk_meanwhile_is_merged_not_overwritten(document):
+    session = qkit.open(document, autosave_delay=None)
+    session.set(("clauses", "5.2.2", "score"), 70)
+    data = yaml.safe_load(document.read_text(encoding="utf-8"))
+    data["clauses"]["5.3.2"]["notes"] = "同事在编辑器里补充的说明"
+    document.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert session.save()
+    saved = yaml.safe_load(document.read_text(encoding="utf-8"))
+    assert saved["clauses"]["5.2.2"]["score"] == 70
+    assert saved["clauses"]["5.3.2"]["notes"] == "同事在编辑器里补充的说明"
+    assert session.value(("clauses", "5.3.2", "notes")) == "同事在编辑器里补充的说明"
+
+    session.set(("clauses", "5.2.2", "score"), 75)
+    data = yaml.safe_load(document.read_text(encoding="utf-8"))
+    data["clauses"]["5.2.2"]["score"] = 40
+    document.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert not session.save()
+    [conflict] = session.conflicts
+    assert (conflict.theirs, conflict.mine) == (40, 75)
+    session.choose(0, "mine")
+    assert yaml.safe_load(document.read_text(encoding="utf-8"))["clauses"]["5.2.2"]["score"] == 75
+
+
+@pytest.mark.slow
+def test_frames_compare_and_report(document, tmp_path):
+    last_year = tmp_path / "2025.yaml"
+    data = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))
+    data["clauses"]["5.3.3"]["score"] = 30
+    last_year.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    session = qkit.open(document, autosave_delay=None)
+    frame = session.clauses_frame()
+    assert len(frame) == 18 and frame.iloc[0, 1] == "5.2.2"
+    assert len(session.kpis_frame()) == len(data["results"])
+    comparison = session.compare(last_year)
+    clause = next(c for c in comparison.clauses if c.id == "5.3.3")
+    now = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))["clauses"]["5.3.3"]["score"]
+    assert (clause.old, clause.new) == (30, now)
+    files = session.report(tmp_path / "报告")
+    assert "湖北江城智运供应链管理有限公司" in files.html.read_text(encoding="utf-8")
+
+
+def test_a_broken_file_is_refused_with_its_problems(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("rubric: hubei-mining\napplicant: {name: x}\n", encoding="utf-8")
+    with pytest.raises(QkitError) as caught:
+        qkit.open(path)
+    assert "hubei-mining" in caught.value.render("zh")
