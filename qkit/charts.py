@@ -20,6 +20,7 @@ from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
@@ -411,4 +412,31 @@ def cohort_chart(cards: list[Scorecard], lang: str = "zh") -> Figure:
     for spine in right.spines.values():
         spine.set_visible(False)
     _title(left, tr("chart_cohort", lang), tr("chart_cohort_note", lang, n=len(cards)))
+    return fig
+
+
+def spread_chart(card: Scorecard, lang: str = "zh") -> Figure:
+    """A consensus document: per clause a bar from the lowest to the highest independent score, and the agreed
+    score as a point (hollow while it is only proposed)."""
+    clauses = [c for c in card.clauses if c.independent_range is not None]
+    fig = _figure(7.2, 1.5 + 0.32 * max(len(clauses), 2))
+    ax = fig.add_subplot()
+    _tidy(ax)
+    y = np.arange(len(clauses))
+    for i, c in enumerate(clauses):
+        low, high = c.independent_range
+        ax.plot([low, high], [i, i], color=SERIES[0], linewidth=5, solid_capstyle="round", alpha=0.45)
+        for _, own in c.independent:
+            if own is not None:
+                ax.plot(own, i, "|", color=SERIES[0], markersize=9)
+        if c.score is not None:
+            ax.plot(c.score, i, "o", color=PRIMARY, markersize=6, markerfacecolor="white" if c.proposed else PRIMARY)
+    ax.set_yticks(y, [_label(c, lang) for c in clauses], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.xaxis.set_major_formatter(PercentFormatter())
+    handles = [Patch(color=SERIES[0], alpha=0.45, label=tr("independent_range", lang)),
+               Line2D([], [], marker="o", color=PRIMARY, linestyle="", label=tr("consensus_score", lang))]
+    ax.legend(handles=handles, loc="lower right", fontsize=8, frameon=True, facecolor="white", edgecolor="none")
+    _title(ax, tr("chart_spread", lang), _applicant(card))
     return fig

@@ -97,6 +97,19 @@ class AssessorSpread:
         }
 
 
+def calibration(card) -> dict[str, float]:
+    """Each assessor's mean deviation from the consensus scores: above zero lenient, below zero severe.
+
+    Taken over the clauses where both the assessor's independent score and the agreed score are known.
+    """
+    gaps: dict[str, list[int]] = {}
+    for clause in card.clauses:
+        for name, own in clause.independent:
+            if own is not None and clause.score is not None:
+                gaps.setdefault(name, []).append(own - clause.score)
+    return {name: round(sum(g) / len(g), 2) for name, g in gaps.items()}
+
+
 def assessor_of(doc: Assessment) -> str:
     """The one assessor an independent assessment names."""
     names = doc.assessment.get("assessors") or []

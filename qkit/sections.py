@@ -20,6 +20,7 @@ from .files import write_atomic
 from .i18n import fmt_date, fmt_value, join_list, tr
 from .rubric import RubricIndex
 from .scoring import Scorecard, score
+from .trends import kpi_trends
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,22 @@ def items(card: Scorecard, lang: str = "zh") -> Html:
     return _render("items", frame=tables.item_frame(card, lang), percent=(tr("score", lang),), lang=lang)
 
 
+def key_themes(card: Scorecard, lang: str = "zh") -> Html | None:
+    """The application's key themes, first in the report: process and results strengths and OFIs."""
+    themes = card.assessment.key_themes
+    if not any(themes.values()):
+        return None
+    return _render("key_themes", themes=themes, lang=lang)
+
+
+def consensus(card: Scorecard, lang: str = "zh") -> list:
+    """A consensus document: the independent scores beside the agreed one, the spread chart, the calibration."""
+    if not any(c.independent for c in card.clauses):
+        return []
+    return [_render("consensus", frame=tables.consensus_frame(card, lang), calibration=tables.calibration_frame(card, lang),
+                    lang=lang), charts.spread_chart(card, lang)]
+
+
 def feedback(card: Scorecard, lang: str = "zh") -> Html:
     """Strengths, OFIs, evidence and notes of every clause, item by item."""
     return _render("feedback", card=card, lang=lang)
@@ -118,7 +135,7 @@ def results(card: Scorecard, lang: str = "zh") -> list[Html]:
         kpis = summary[summary["clause"] == clause.id]
         parts.append(_render("results_clause", clause=clause, score=by_id[clause.id], frame=_kpi_table(kpis, lang),
                              lang=lang))
-        parts += [charts.kpi_trend(kpi, lang) for kpi in doc.kpis(clause.id)]
+        parts.append(Html(kpi_trends(doc.kpis(clause.id), lang)))  # small multiples, as SVG
     return parts
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from .cohort import ClauseStats, Entry
 from .compare import Comparison, assessment_label, signed
+from .consensus import calibration
 from .i18n import fmt_band, fmt_cell, fmt_percent, fmt_points, fmt_value, join_list, tr
 from .rubric import Band
 from .scoring import Scorecard
@@ -51,6 +52,29 @@ def clause_frame(card: Scorecard, lang: str = "zh") -> pd.DataFrame:
         tr("kind", lang), tr("points", lang),
         tr("score", lang), tr("earned", lang), tr("suggested", lang), tr("suggested_score", lang),
         tr("flag", lang), tr("justified", lang)])
+
+
+def consensus_frame(card: Scorecard, lang: str = "zh") -> pd.DataFrame:
+    """A consensus document's clauses: each assessor's independent score, their range, the agreed score, flags."""
+    names = list(dict.fromkeys(name for c in card.clauses for name, _ in c.independent))
+    rows = []
+    for c in card.clauses:
+        own = dict(c.independent)
+        span = c.independent_range
+        rows.append([c.id, c.name(lang), *(own.get(n) for n in names),
+                     None if span is None else f"{span[0]}%–{span[1]}%", c.score,
+                     tr("proposed", lang) if c.proposed else None,
+                     c.flag.short(lang) if c.flag else None])
+    return pd.DataFrame(rows, columns=[tr(card.rubric.words["clause"], lang), tr("title", lang), *names,
+                                       tr("independent_range", lang), tr("consensus_score", lang),
+                                       tr("state", lang), tr("flag", lang)])
+
+
+def calibration_frame(card: Scorecard, lang: str = "zh") -> pd.DataFrame:
+    """Each assessor's mean deviation from the consensus: lenient above zero, severe below."""
+    rows = [(name, deviation, tr("lenient" if deviation > 0 else "severe" if deviation < 0 else "on_consensus", lang))
+            for name, deviation in calibration(card).items()]
+    return pd.DataFrame(rows, columns=[tr("assessors", lang), tr("mean_deviation", lang), tr("tendency", lang)])
 
 
 def feedback_frame(card: Scorecard, lang: str = "zh") -> pd.DataFrame:

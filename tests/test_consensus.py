@@ -191,3 +191,43 @@ def test_key_themes_cite_clauses_that_exist():
     doc = from_data(data)
     assert doc.key_themes["process_strengths"][0].clauses == ["5.6.2", "5.7.2"]
     assert yaml.safe_load(doc.to_yaml())["key_themes"] == data["key_themes"]
+
+
+# --- the report of a consensus document ----------------------------------------------------
+
+
+def consensus_card(tmp_path, cli):
+    files = three(tmp_path)
+    target = tmp_path / "共识.yaml"
+    cli("consensus", *files.values(), "-o", target)
+    data = yaml.safe_load(target.read_text(encoding="utf-8"))
+    data["clauses"]["5.3.2"]["score"] = 50  # agreed in the discussion
+    data["key_themes"] = {"process_strengths": [{"text": "数字化平台贯穿全流程", "clauses": ["5.6.2"]}],
+                          "results_ofis": [{"text": "结果缺少对比数据", "clauses": ["5.4.4", "5.6.4"]}]}
+    write_yaml(target, data)
+    return target, score(load(target), RUBRIC)
+
+
+def test_calibration_and_consensus_sections(tmp_path, cli):
+    from qkit import sections
+    from qkit.consensus import calibration
+
+    _, card = consensus_card(tmp_path, cli)
+    deviations = calibration(card)
+    assert deviations["李四"] > 0 > deviations["张三"]  # 60 against the agreed 50 is lenient, 40 severe
+    parts = sections.consensus(card, "zh")
+    html = parts[0].html
+    assert "独立评分与共识" in html and "40%–60%" in html and "偏宽" in html and "偏严" in html
+    themes = sections.key_themes(card, "zh").html
+    assert "关键要点" in themes and "数字化平台贯穿全流程" in themes and "5.4.4、5.6.4" in themes
+    assert sections.consensus(score(from_data(copy.deepcopy(SAMPLE)), RUBRIC), "zh") == []
+
+
+@pytest.mark.slow
+def test_the_report_of_a_consensus_document_shows_themes_first_ranges_and_calibration(tmp_path, cli):
+    target, _ = consensus_card(tmp_path, cli)
+    code, _, err = cli("report", target, "-o", tmp_path / "out", "--no-pdf")
+    assert code == 0, err
+    html = (tmp_path / "out" / "共识.html").read_text(encoding="utf-8")
+    assert html.index("关键要点") < html.index("总体评价")  # the key themes come first
+    assert "独立评分与共识" in html and "评审员校准" in html and html.count("data:image/png") >= 5

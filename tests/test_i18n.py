@@ -29,6 +29,7 @@ from qkit.i18n import (LABELS, MESSAGES, fmt_band, fmt_cell, fmt_date, fmt_perce
                        render_problem, tr)
 from qkit.rubric import RubricIndex
 from qkit.consensus import REASONS
+from qkit.document import THEME_KINDS
 from qkit.web.store import ROLES
 
 PACKAGE = Path(qkit.__file__).parent
@@ -265,6 +266,9 @@ DYNAMIC = {
     ("cli.py", "f'role_{member.role}'"): lambda: {f"role_{r}" for r in ROLES},
     ("cli.py", "f'spread_{r}'"): lambda: {f"spread_{r}" for r in REASONS},
     ("tables.py", "f'spread_{r}'"): lambda: {f"spread_{r}" for r in REASONS},
+    ("tables.py", "'lenient' if deviation > 0 else 'severe' if deviation < 0 else 'on_consensus'"):
+        lambda: {"lenient", "severe", "on_consensus"},
+    ("templates/report_sections.html.j2", "'theme_' ~ kind"): lambda: {f"theme_{k}" for k in THEME_KINDS},
     ("tables.py", "rubric.words['applicant']"): _words,
     ("errors.py", "f'{self.code}_short'"): lambda: {f"{code}_short" for code in _flag_codes()},
     ("docx_report.py", "rubric.words['applicant']"): _words,
