@@ -250,7 +250,7 @@ class OrganizationRubric(_RubricBase):
     applicant_fields: ClassVar[tuple[str, ...]] = ("name", "short_name", "industry", "location", "employees",
                                                    "contact")
     words: ClassVar[dict[str, str]] = {"item": "item", "clause": "clause", "applicant": "applicant",
-                                       "profile_tab": "wb_profile_tab"}
+                                       "profile_tab": "wb_profile_tab", "maturity": "maturity"}
 
     @model_validator(mode="after")
     def _totals(self) -> "OrganizationRubric":
@@ -352,8 +352,9 @@ class IndividualRubric(_RubricBase):
 
     applicant_fields: ClassVar[tuple[str, ...]] = ("name", "short_name", "organization", "position", "location",
                                                    "contact")
+    # the standard describes bands per indicator only: the total's band is qkit's summary of them
     words: ClassVar[dict[str, str]] = {"item": "group", "clause": "indicator", "applicant": "applicant_person",
-                                       "profile_tab": "wb_person_tab"}
+                                       "profile_tab": "wb_person_tab", "maturity": "overall_level"}
     profile: ClassVar[None] = None  # no organizational profile
 
     @model_validator(mode="after")

@@ -38,20 +38,25 @@ def test_the_key_opens_only_its_own_applicant_in_its_own_workbook(store, applica
 
 
 def test_problems_as_typed_are_those_of_qkit_validate(store, applicant, tmp_path, cli):
+    """The same problems as qkit validate; the form names each field as it shows it, the CLI by its path."""
     session = open_session(store, applicant[1])
     session.set(("applicant", "name"), "")
     session.set(("applicant", "employees"), "很多")
     session.append(("clauses", "5.2.2", "strengths"), "")
-    assert session.messages(("applicant", "name")) == ["applicant/name：缺少必填字段"]
-    assert session.messages(("clauses", "5.2.2", "strengths", 0))[0].startswith("clauses/5.2.2/strengths/1：")
+    assert session.messages(("applicant", "name")) == ["申报单位 · 名称：缺少必填字段"]
+    assert session.messages(("clauses", "5.2.2", "strengths", 0)) == []  # just added: not called empty yet
+    session.set(("clauses", "5.2.3", "notes"), "另一条款的备注")  # the person has moved on
+    assert session.messages(("clauses", "5.2.2", "strengths", 0)) == ["5.2.2 引领发展 · 优势第 1 条：内容为空，请填写或删除此行"]
     path = tmp_path / "typed.yaml"
     path.write_text(session.yaml(), encoding="utf-8")
     code, _, err = cli("validate", path)
     assert code == 1
-    for message in session.all_messages():
-        assert message in err
-    assert len(session.all_messages()) == 3
-    assert session.messages(("applicant", "employees"), "en") == ["applicant/employees: must be a whole number (got '很多')"]
+    for problem in session.problems:
+        assert problem.render("zh") in err  # the CLI keeps its field paths
+    assert "clauses/5.2.2/strengths/1：内容为空" in err
+    assert len(session.all_messages()) == len(session.problems) == 3
+    assert not [m for m in session.all_messages() if "/" in m.split("：")[0]]
+    assert session.messages(("applicant", "employees"), "en") == ["Applicant · employees: must be a whole number (got '很多')"]
 
 
 def test_the_total_stays_live_while_other_fields_are_wrong(store, applicant):
@@ -76,7 +81,7 @@ def test_what_was_typed_is_saved_and_reloaded_even_when_wrong(store, applicant):
     session.set(("results", 0, "values", year), "约五十")
     session.set(("clauses", "5.2.2", "strengths", 0), "<script>alert(1)</script>")
     assert session.messages(("results", 0, "values", year)) == [
-        f"results/1/values/{year}：应为数字（当前值：'约五十'）"]
+        f"指标“营业收入” · {year} 年：应为数字（当前值：'约五十'）"]
     assert session.dirty and session.save()
     again = open_session(store, applicant[1])
     assert again.value(("results", 0, "values", year)) == "约五十"
@@ -188,7 +193,7 @@ def test_years_and_series_move_with_their_values(store, applicant):
     kpi = session.add_kpi("5.3.4")
     first = session.add_year(kpi)
     second = session.add_year(kpi)
-    assert second == first + 1
+    assert second == first - 1  # each new year is the one before
     session.set(("results", kpi, "values", first), 12.5)
     series = session.add_series(kpi, "行业标杆")
     assert session.add_series(kpi, "行业标杆") == "行业标杆 2"
@@ -243,7 +248,7 @@ def test_a_wide_gbk_csv_updates_a_kpi_and_keeps_bad_cells(store, applicant):
     assert revenue["values"] == {2023: 45.5, 2024: 48.9, 2025: 51.3} and revenue["target"] == 52
     assert revenue["comparisons"] == {"行业标杆": {2023: 60.1, 2024: 62, 2025: 64.5}}
     assert energy["better"] == "lower" and energy["values"] == {2023: 0.06, 2024: "n/a"}
-    assert session.messages(("results", 1, "values", 2024)) == ["results/2/values/2024：应为数字（当前值：'n/a'）"]
+    assert session.messages(("results", 1, "values", 2024)) == ["指标“单位产值能耗” · 2024 年：应为数字（当前值：'n/a'）"]
 
 
 def test_unreadable_imports_say_what_is_wrong():
@@ -324,7 +329,7 @@ def test_exports_are_files_that_open(store, applicant):
     session.set(("applicant", "name"), "")
     with pytest.raises(QkitError) as refused:  # a report needs a document without problems
         session.export("report")
-    assert [p.render("zh") for p in refused.value.problems] == session.all_messages()
+    assert [session.describe(p) for p in refused.value.problems] == session.all_messages()
     assert yaml.safe_load(session.export("yaml")[1])["applicant"].get("name") is None  # as typed, still given
     with pytest.raises(ValueError):
         session.export("pdf")

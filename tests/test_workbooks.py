@@ -237,17 +237,20 @@ def test_list_entries_keep_their_own_messages_after_a_removal(store):
     book = Workbook(session, "zh")
     book.tabs.selected_index = 1
     strengths = next(x for x in walk(book.widget) if isinstance(x, TextList) and x.path[-1] == "strengths")
-    for _ in range(3):
+    messages = lambda: [row.children[1].value for row in strengths.entries.children]  # noqa: E731
+    strengths.add.click()
+    assert messages() == [""] and "内容为空" not in page_text(book.header)  # a new box is not called empty yet
+    for _ in range(2):
         strengths.add.click()
     boxes = [x for x in walk(strengths.entries) if isinstance(x, w.Textarea)]
     boxes[1].value = "顾客需求识别覆盖全部细分市场"
-    messages = lambda: [row.children[1].value for row in strengths.entries.children]  # noqa: E731
     first, second, third = messages()
-    assert "strengths/1：内容为空" in first and second == "" and "strengths/3：内容为空" in third
+    assert "5.2.2 引领发展 · 优势第 1 条：内容为空" in first and second == "" and "优势第 3 条：内容为空" in third
+    assert "strengths/" not in page_text(book.widget)  # the form names fields as it shows them
     remove = [x for x in walk(strengths.entries) if isinstance(x, w.Button)]
     remove[0].click()
     assert session.value(strengths.path) == ["顾客需求识别覆盖全部细分市场", ""]
-    assert messages()[0] == "" and "strengths/2：内容为空" in messages()[1]
+    assert messages()[0] == "" and "优势第 2 条：内容为空" in messages()[1]
     rows = [x for x in walk(strengths.entries) if isinstance(x, w.Textarea)]
     rows[1].value = "服务标准覆盖全部网点"
-    assert messages() == ["", ""] and "内容为空" not in book.header.problems.value
+    assert messages() == ["", ""] and "内容为空" not in page_text(book.header)

@@ -34,6 +34,8 @@ from ..scoring import ClauseScore, Scorecard, score
 from ..merge import Conflict, resolve
 from .store import Member, MergeConflict, Store, open_for_token
 from .store import data_dir as store_dir
+from ..i18n import fmt_band
+from . import places
 
 if TYPE_CHECKING:
     from ..analytics import LetciHint
@@ -48,6 +50,7 @@ REFUSED = {"score_step", "factor_band", "unknown_factor", "unknown_clause", "unk
 SCORED_FIELDS = ("score", "factors", "ofis", "notes")
 LISTS = ("results", "strengths", "ofis", "evidence", "assessors")  # the document's lists, by field name
 EXPORTS = ("yaml", "excel", "report")  # the files the form offers for download
+PRIORITIES = 5  # clauses the summary lists as priorities
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -136,12 +139,95 @@ class Session:
         return default if node is None else node
 
     def messages(self, path: Path, lang: str = "zh") -> list[str]:
-        """The problems reported at exactly this field, as ``qkit validate`` words them."""
+        """What the form flags at exactly this field, naming the field as the form shows it."""
         where = field_of(path)
-        return [p.render(lang) for p in self.problems if p.field == where]
+        return [self.describe(p, lang) for p in self.shown_problems if p.field == where]
 
     def all_messages(self, lang: str = "zh") -> list[str]:
-        return [p.render(lang) for p in self.problems]
+        return [self.describe(p, lang) for p in self.shown_problems]
+
+    # --- what the form flags, in the person's words --------------------------
+
+    editing: Path | None = None  # the field changed last: an entry or year row the person is filling in
+
+    @property
+    def shown_problems(self) -> list[Problem]:
+        """The document's problems, then the form's notices about KPI years.
+
+        An entry (or a year row) just added or still being filled in is not
+        called empty until the person has moved on to another field.
+        """
+        held = field_of(self.editing) if self.editing else None
+        shown = [p for p in self.problems if not (p.code == "empty_text" and p.field == held)]
+        return shown + self.notices()
+
+    def notices(self) -> list[Problem]:
+        """KPI years after the assessment year, and year rows without any value (flagged, never dropped)."""
+        found = []
+        anchor = self.assessment_year()
+        results = self.value(("results",), [])
+        for i, raw in enumerate(results if isinstance(results, list) else []):
+            if not isinstance(raw, dict):
+                continue
+            series = self.kpi_series(i)
+            for key in dict.fromkeys(k for s in series for k in s):
+                where = field_of(("results", i, "years", key))
+                year = places.year_of(key)
+                if year is not None and year > anchor:
+                    found.append(Problem(where, "future_year", params={"year": anchor}))
+                editing = self.editing or ()
+                filling = editing[:2] == ("results", i) and len(editing) > 2 and editing[-1] == key
+                if not filling and all(s.get(key) in (None, "") for s in series):
+                    found.append(Problem(where, "empty_year"))
+        return found
+
+    def describe(self, problem: Problem, lang: str = "zh") -> str:
+        """A problem with its field named as on screen (``qkit.web.places``); the CLI keeps field paths."""
+        return places.describe(problem, self.rubric, self.data, lang)
+
+    def place(self, path: Path, lang: str = "zh") -> str:
+        return places.place(self.rubric, self.data, path, lang)
+
+    def path_of(self, field: str) -> Path:
+        """The document keys of a problem's field path."""
+        return places.path_of(field, self.data)
+
+    def flag_text(self, clause_id: str, lang: str = "zh") -> str:
+        """Why a clause's score should be looked at again, in the form's words; empty when it is fine."""
+        scored = self.clause_score(clause_id)
+        return places.flag_text(scored.flag if scored else None, lang)
+
+    def settle(self) -> None:
+        """The person has left what they were filling in (another tab, say): flag it as it stands."""
+        if self.editing is not None:
+            self.editing = None
+            for callback in list(self._listeners):
+                callback(("_settled",))
+
+    # --- the summary -----------------------------------------------------------
+
+    def summary(self, lang: str = "zh", top: int = PRIORITIES) -> "Summary | None":
+        """What the summary tab shows; None while the document cannot be scored.
+
+        While clauses remain unscored, the band is read from the scored clauses
+        alone and said to be provisional, with what it rests on; the unscored
+        clauses are listed apart, never among the priorities.
+        """
+        card = self.scorecard
+        if card is None:
+            return None
+        maturity = card.maturity if card.complete else card.scored_maturity
+        band = None
+        if maturity is not None:
+            band = fmt_band(maturity.band) if maturity.band else tr("below_described", lang, band=fmt_band(maturity.below))
+        provisional = ""
+        if not card.complete and maturity is not None:
+            scored = len(card.clauses) - len(card.missing)
+            provisional = tr("wb_provisional", lang, scored=scored, all=len(card.clauses), points=card.scored_points,
+                             max=card.max)
+        level = {"maturity": tr("maturity", lang), "overall_level": tr("overall_level", lang)}
+        return Summary(card, level[self.rubric.words["maturity"]], band, provisional, card.priorities(top),
+                       card.unscored)
 
     @property
     def name(self) -> str:
@@ -249,7 +335,7 @@ class Session:
         entries = list(entries) if isinstance(entries, list) else []
         entries.append(value)
         self.data_at(path[:-1])[path[-1]] = entries
-        self._changed(path)
+        self._changed(path + (len(entries) - 1,))  # the new entry is what the person fills in next
         return len(entries) - 1
 
     def remove(self, path: Path) -> None:
@@ -260,6 +346,7 @@ class Session:
             if not entries:
                 del self.data_at(path[:-2])[path[-2]]
             self._changed(path[:-1])
+            self.editing = None
 
     def data_at(self, path: Path) -> Any:
         node = self.data
@@ -270,15 +357,89 @@ class Session:
     def add_kpi(self, clause: str) -> int:
         return self.append(("results",), {"clause": clause, "name": "", "values": {}})
 
+    def assessment_year(self) -> int:
+        """The year of the assessment date; this year while no date is filled in."""
+        date = self.value(("assessment", "date"))
+        if isinstance(date, str):
+            try:
+                date = dt.date.fromisoformat(date.strip())
+            except ValueError:
+                date = None
+        return date.year if isinstance(date, dt.date) else dt.date.today().year
+
     def add_year(self, kpi: int) -> int:
-        """Add an empty row for the year after the KPI's latest (last year when it has none)."""
+        """Add an empty row for the latest year before the assessment year that the KPI lacks.
+
+        Pressed again and again it goes back a year at a time (2025, 2024,
+        2023 … for an assessment in 2026), filling any gap on the way.
+        """
         raw = self.data_at(("results", kpi))
         values = raw.get("values") if isinstance(raw.get("values"), dict) else {}
-        years = [y for s in self.kpi_series(kpi) for y in s if isinstance(y, int)]
-        year = max(years) + 1 if years else dt.date.today().year - 1
+        present = {places.year_of(key) for s in self.kpi_series(kpi) for key in s}
+        year = self.assessment_year() - 1
+        while year in present:
+            year -= 1
         raw["values"] = {**values, year: None}
-        self._changed(("results", kpi, "values"))
+        self._changed(("results", kpi, "years", year))
         return year
+
+    def set_kpi_value(self, kpi: int, series: Path, year: Any, text: str) -> None:
+        """A value typed into the year grid; a cleared cell keeps its year (an empty row is flagged, not lost).
+
+        ``series`` is ``("values",)`` for the KPI's own values or ``("comparisons", name)``.
+        """
+        path = ("results", kpi, *series, year)
+        value = parse_number(text)
+        parent = self._container(path[:-1], year)
+        if year in parent and _equal(parent[year], value):
+            return
+        parent[year] = value
+        self._changed(path)
+
+    def paste_row(self, kpi: int, series: Path, years: list[Any], text: str) -> list[Any] | None:
+        """A row of values copied from Excel (tab-separated) pasted into one cell of the grid.
+
+        The values fill ``years`` in order (the pasted row's year and the rows
+        below it); when there are more values than rows, later years are
+        added. Returns the years filled, or None when the text is one value.
+        """
+        cells = [cell.strip() for cell in re.split(r"\t|\r?\n", text.strip("\r\n"))]
+        if len(cells) < 2:  # a column pasted into a one-line box arrives with spaces between the values
+            cells = text.split()
+        if len(cells) < 2:
+            return None
+        years = list(years[:len(cells)])
+        known = [y for y in (places.year_of(k) for s in self.kpi_series(kpi) for k in s) if y is not None]
+        while len(years) < len(cells):
+            known.append(max(known) + 1 if known else self.assessment_year() - 1)
+            years.append(known[-1])
+        parent = self._container(("results", kpi, *series), years[0])
+        for year, cell in zip(years, cells):
+            parent[year] = parse_number(cell)
+        self._changed(("results", kpi, *series))
+        return years
+
+    def remove_year(self, kpi: int, year: Any) -> None:
+        """Remove a year row: the KPI's value and every comparison's for that year."""
+        for s in self.kpi_series(kpi):
+            s.pop(year, None)
+        self._changed(("results", kpi, "values"))
+        self.editing = None
+
+    def remove_series(self, kpi: int, name: str) -> None:
+        """Remove a comparison series with its values."""
+        raw = self.data_at(("results", kpi))
+        comparisons = raw.get("comparisons")
+        if isinstance(comparisons, dict) and name in comparisons:
+            del comparisons[name]
+            if not comparisons:
+                del raw["comparisons"]
+            self._changed(("results", kpi, "comparisons"))
+            self.editing = None
+
+    def series_names(self, lang: str = "zh") -> list[str]:
+        """The comparison series people usually have, offered as choices for a series' name."""
+        return [tr("wb_series_benchmark", lang), tr("wb_series_competitor", lang), tr("wb_series_average", lang)]
 
     def add_series(self, kpi: int, name: str) -> str:
         """Add a comparison series (a benchmark, a competitor) with a free name."""
@@ -299,11 +460,11 @@ class Session:
             return None
         series = self.kpi_series(kpi)
         if any(new in s for s in series):
-            return Problem(field_of(("results", kpi, "values")), "duplicate_year", new)
+            return Problem(field_of(("results", kpi, "years", old)), "duplicate_year", new)
         for s in series:
             if old in s:
                 s[new] = s.pop(old)
-        self._changed(("results", kpi, "values"))
+        self._changed(("results", kpi, "years", new))
         return None
 
     def rename_series(self, kpi: int, old: str, new: str) -> Problem | None:
@@ -321,6 +482,8 @@ class Session:
     def kpi_series(self, kpi: int) -> list[dict]:
         """The KPI's own values and each comparison series, as stored."""
         raw = self.value(("results", kpi), {})
+        if not isinstance(raw, dict):
+            return []
         comparisons = raw.get("comparisons") if isinstance(raw.get("comparisons"), dict) else {}
         return [s for s in [raw.get("values"), *comparisons.values()] if isinstance(s, dict)]
 
@@ -364,6 +527,7 @@ class Session:
         return node
 
     def _changed(self, path: Path, checked: bool = False) -> None:
+        self.editing = path
         if not checked:
             self._recheck()
         self.dirty = True
@@ -544,6 +708,18 @@ class Session:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Summary:
+    """The summary tab: the total's band (``level`` names it), what it rests on, priorities, unscored clauses."""
+
+    card: Scorecard
+    level: str
+    band: str | None  # None before any clause is scored
+    provisional: str  # empty once every clause is scored
+    priorities: list[ClauseScore]
+    unscored: list[ClauseScore]
 
 
 def _get(parent: Any, key: Any) -> Any:

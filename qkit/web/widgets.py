@@ -127,8 +127,8 @@ class Form:
 
     def _refresh_messages(self, path: Path) -> None:
         by_field: dict[str, list[str]] = {}
-        for problem in self.session.problems:
-            by_field.setdefault(problem.field, []).append(problem.render(self.lang))
+        for problem in self.session.shown_problems:
+            by_field.setdefault(problem.field, []).append(self.session.describe(problem, self.lang))
         for where, widget in self._messages.items():
             widget.value = self._render(by_field.get(where, []))
 

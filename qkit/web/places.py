@@ -1,0 +1,181 @@
+"""What the form calls each field: a problem's field path as the person sees it on screen.
+
+``qkit validate`` names a field by its path in the document
+(``clauses/5.2.2/strengths/1``, ``results/1/values/2025``); the form names
+the same field by what is on screen (``5.2.2 引领发展 · 优势第 1 条``,
+``指标“顾客满意度指数” · 2025 年``), in the page's language. This module is
+the one mapping between the two, built from the rubric (clause names, factor
+names, the profile's prompts) and the document (KPI names, comparison series,
+years as typed). It also turns a path back into the keys of the document, so
+the form can take the person to the field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from ..errors import Problem
+from ..i18n import render_problem, tr
+
+Path = tuple[Any, ...]
+LISTS = ("results", "strengths", "ofis", "evidence", "assessors")  # list positions count from 1 in a field path
+SEP = " · "
+
+
+def path_of(field: str, data: Any) -> Path:
+    """The keys of the document at a field path: positions from 0, years and series names as stored.
+
+    A comparison series' name may itself contain ``/``: the longest stored
+    name the rest of the path starts with is taken.
+    """
+    if not field:
+        return ()
+    parts = field.split("/")
+    path: list[Any] = []
+    node: Any = data
+    i = 0
+    while i < len(parts):
+        part = parts[i]
+        key: Any = part
+        if path and path[-1] in LISTS and part.isdigit():
+            key = int(part) - 1
+        elif path and path[-1] == "comparisons" and isinstance(node, dict):
+            rest = "/".join(parts[i:])
+            names = [k for k in node if rest == str(k) or rest.startswith(f"{k}/")]
+            if names:
+                key = max(names, key=lambda k: len(str(k)))
+                i += str(key).count("/")
+        elif isinstance(node, dict):
+            key = next((k for k in node if str(k) == part), None)
+            if key is None:  # a year stored as "2025年" or " 2025" is named 2025 in the field
+                key = next((k for k in node if year_of(k) is not None and str(year_of(k)) == part), part)
+        path.append(key)
+        node = _child(node, key)
+        i += 1
+    return tuple(path)
+
+
+def place(rubric: Any, data: Any, path: Path, lang: str = "zh") -> str:
+    """The on-screen name of the field at ``path``, e.g. ``5.2.2 引领发展 · 优势第 1 条``."""
+    if not path:
+        return ""
+    head, rest = path[0], path[1:]
+    if head == "applicant":
+        labels = {"name": tr("wb_place_name", lang), "short_name": tr("wb_applicant_short_name", lang),
+                  "industry": tr("wb_applicant_industry", lang), "location": tr("wb_applicant_location", lang),
+                  "employees": tr("wb_applicant_employees", lang), "contact": tr("wb_applicant_contact", lang),
+                  "organization": tr("wb_applicant_organization", lang),
+                  "position": tr("wb_applicant_position", lang)}
+        return _join([tr("wb_applicant", lang)] + [labels.get(str(p), str(p)) for p in rest[:1]])
+    if head == "assessment":
+        labels = {"date": tr("wb_place_date", lang), "stage": tr("wb_stage", lang),
+                  "assessors": tr("wb_assessors", lang)}
+        return _join([tr("wb_assessment", lang)] + [labels.get(str(p), str(p)) for p in rest[:1]])
+    if head == "profile" and rubric.profile is not None:
+        profile = rubric.profile
+        names = [f"{profile.id} {profile.name(lang)}"]
+        prompt = next((p for p in profile.prompts if rest and p.id == str(rest[0])), None)
+        if rest:
+            names.append(tr("wb_place_prompt", lang, id=prompt.id, name=prompt.name(lang)) if prompt else str(rest[0]))
+        return _join(names)
+    if head == "clauses" and rest:
+        return _join(_clause_place(rubric, rest, lang))
+    if head == "results":
+        return _join(_kpi_place(data, rest, lang))
+    return "/".join(str(p) for p in path)
+
+
+def describe(problem: Problem, rubric: Any, data: Any, lang: str = "zh") -> str:
+    """A problem as the form says it: the on-screen name of its field, the message, the value given."""
+    if not problem.field:
+        return problem.render(lang)
+    where = place(rubric, data, path_of(problem.field, data), lang)
+    return render_problem(dataclasses.replace(problem, field=where), lang)
+
+
+def flag_text(problem: Problem | None, lang: str = "zh") -> str:
+    """A clause's flag in the form's words: the notes box is called 备注 there, not ``notes``."""
+    if problem is None:
+        return ""
+    if problem.code == "outside_band":
+        return tr("wb_outside_band", lang, **problem.params)
+    return problem.message(lang)
+
+
+def _clause_place(rubric: Any, rest: Path, lang: str) -> list[str]:
+    clause = rubric.clause(str(rest[0]))
+    names = [f"{clause.id} {clause.name(lang)}" if clause else str(rest[0])]
+    if len(rest) < 2:
+        return names
+    field, more = rest[1], rest[2:]
+    if field == "factors":
+        dimension = rubric.dimension(clause) if clause else None
+        factor = next((f for f in dimension.factors if more and f.id == str(more[0])), None) if dimension else None
+        if factor is not None:
+            return names + [tr("wb_place_factor", lang, name=factor.name(lang), id=factor.id)]
+        return names + [tr("wb_place_factors", lang)] + [str(p) for p in more]
+    lists = {"strengths": tr("wb_strengths", lang), "ofis": tr("ofis", lang), "evidence": tr("wb_evidence", lang)}
+    if field in lists:
+        if more and isinstance(more[0], int):
+            n = more[0] + 1
+            entry = {"strengths": tr("wb_place_strength", lang, n=n), "ofis": tr("wb_place_ofi", lang, n=n),
+                     "evidence": tr("wb_place_evidence", lang, n=n)}[field]
+            return names + [entry]
+        return names + [lists[field]]
+    labels = {"score": tr("score", lang), "notes": tr("wb_place_notes", lang)}
+    return names + [labels.get(str(field), str(field))] + [str(p) for p in more]
+
+
+def _kpi_place(data: Any, rest: Path, lang: str) -> list[str]:
+    names = [tr("wb_results_tab", lang)]
+    if not rest:
+        return names
+    i = rest[0]
+    if not isinstance(i, int):
+        return names + [str(p) for p in rest]
+    kpi = _child(_child(data, "results"), i)
+    name = kpi.get("name") if isinstance(kpi, dict) else None
+    names = [tr("wb_place_kpi", lang, name=name) if isinstance(name, str) and name.strip()
+             else tr("wb_place_kpi_n", lang, n=i + 1)]
+    if len(rest) < 2:
+        return names
+    field, more = rest[1], rest[2:]
+    labels = {"clause": tr("col_clause", lang), "name": tr("wb_kpi_name", lang), "unit": tr("col_unit", lang),
+              "better": tr("col_better", lang), "target": tr("col_target", lang)}
+    if field in labels:
+        return names + [labels[field]]
+    if field == "values":
+        return names + ([_year_place(more[0], lang)] if more else [tr("own_series", lang)])
+    if field == "years":  # a row of the year grid, all series at once
+        return names + [_year_place(more[0], lang)] if more else names
+    if field == "comparisons":
+        if not more:
+            return names + [tr("wb_place_comparisons", lang)]
+        return names + [str(more[0])] + ([_year_place(more[1], lang)] if len(more) > 1 else [])
+    return names + [str(field)] + [str(p) for p in more]
+
+
+def _year_place(key: Any, lang: str) -> str:
+    year = year_of(key)
+    return tr("wb_place_year", lang, year=year) if year is not None else tr("wb_place_bad_year", lang, year=key)
+
+
+def year_of(key: Any) -> int | None:
+    """A year as the document checks it (2025, "2025", "2025年"), else None."""
+    text = str(key).strip().removesuffix("年")
+    if isinstance(key, bool) or not (text.isascii() and text.isdigit()):
+        return None
+    year = int(text)
+    return year if 1900 <= year <= 2100 else None
+
+
+def _child(node: Any, key: Any) -> Any:
+    try:
+        return node[key]
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+def _join(names: list[str]) -> str:
+    return SEP.join(n for n in names if n)
