@@ -188,9 +188,11 @@ def test_no_html_is_built_by_hand_in_the_widgets():
 
 
 def exported(panel: ExportPanel, kind: str) -> bytes:
-    panel.buttons[ExportPanel.KINDS.index(kind)].click()
-    found = re.search(r"href='data:[^;]+;base64,([^']+)'", panel.link.value)
-    assert found, panel.link.value
+    """The file behind a download link of the export tab (the report is made first, with its button)."""
+    if kind == "report":
+        panel.make_report.click()
+    found = re.search(r"href='data:[^;]+;base64,([^']+)'", panel.links[kind].value)
+    assert found, panel.links[kind].value
     return base64.b64decode(found.group(1))
 
 
@@ -207,8 +209,10 @@ def test_export_gives_the_document_workbook_and_report_as_downloads(store):
     assert applicant.name in report and "&lt;script&gt;alert(1)&lt;/script&gt;" in report
     assert "<script>alert(1)</script>" not in report
     session.set(("applicant", "name"), "")
-    panel.buttons[ExportPanel.KINDS.index("report")].click()
-    assert "applicant/name：缺少必填字段" in panel.link.value and "href=" not in panel.link.value
+    panel.show()
+    assert "申报单位 · 名称：缺少必填字段" in panel.links["report"].value  # said before the button is pressed
+    panel.make_report.click()
+    assert "申报单位 · 名称：缺少必填字段" in panel.links["report"].value and "href=" not in panel.links["report"].value
 
 
 def test_the_landing_page_lists_the_standards_only(store):
@@ -254,3 +258,102 @@ def test_list_entries_keep_their_own_messages_after_a_removal(store):
     rows = [x for x in walk(strengths.entries) if isinstance(x, w.Textarea)]
     rows[1].value = "服务标准覆盖全部网点"
     assert messages() == ["", ""] and "内容为空" not in page_text(book.header)
+
+
+# --- the form as a person meets it -----------------------------------------------------------
+
+
+def scored_service(store, scores: dict[str, int]) -> tuple[Session, Workbook]:
+    applicant, token = store.add_applicant("试填单位", "hubei-service")
+    session = Session.open(load_rubric("hubei-service"), str(store.dir), f"key={token}")
+    for clause, value in scores.items():
+        session.set(("clauses", clause, "score"), value)
+    session.set(("clauses", "5.2.2", "ofis"), ["建立文化评估机制"])
+    return session, Workbook(session, "zh")
+
+
+def test_the_summary_of_a_partial_assessment_keeps_unscored_clauses_apart(store):
+    session, book = scored_service(store, {"5.2.2": 60, "5.2.3": 80, "5.3.4": 30})
+    book.tabs.selected_index = len(book.tabs.children) - 2
+    summary = next(e for e in walk(book.widget) if isinstance(e, SummaryPanel))
+    assert "成熟度</b>：50%–65%" in summary.total.value  # from the three scored clauses, not 0%–5% from zeros
+    assert "暂定：仅依据已评分的 3 项（共 18 项，180 / 1000 分）" in summary.total.value
+    priorities = summary.priorities.value
+    assert [c.id for c in session.scorecard.priorities(5)] == ["5.3.4", "5.2.2", "5.2.3"]
+    assert priorities.index("5.3.4") < priorities.index("5.2.2") < priorities.index("5.2.3")
+    assert "5.2.4" not in priorities and "建立文化评估机制" in priorities
+    assert "待评分（15 项）" in summary.unscored.value and "5.2.4 领导作用的结果" in summary.unscored.value
+    for clause in session.rubric.clauses:
+        session.set(("clauses", clause.id, "score"), 60)
+    assert "暂定" not in summary.total.value and summary.unscored.value == ""
+
+
+def test_the_individual_awards_total_band_is_called_qkits_summary_not_a_level_of_the_standard(store):
+    applicant, token = store.add_applicant("陈质量", "wuhan-individual")
+    session = Session.open(load_rubric("wuhan-individual"), str(store.dir), f"key={token}")
+    session.set(("clauses", "1.1", "score"), 75)
+    book = Workbook(session, "zh")
+    book.tabs.selected_index = len(book.tabs.children) - 2
+    summary = next(e for e in walk(book.widget) if isinstance(e, SummaryPanel))
+    assert "总体水平（按各指标档次汇总）</b>：70%–85%" in summary.total.value and "成熟度" not in summary.total.value
+    assert session.summary("en").level == "overall level (qkit's summary of the indicator bands)"
+    organization, _ = scored_service(store, {"5.2.2": 60})
+    assert organization.summary().level == "成熟度"
+
+
+def test_in_english_the_guidelines_read_in_english_marked_as_a_translation_with_the_chinese_at_hand(store):
+    applicant, token = store.add_applicant("Test Ltd", "hubei-service")
+    session = Session.open(load_rubric("hubei-service"), str(store.dir), f"key={token}")
+    book = Workbook(session, "en")
+    book.tabs.selected_index = 1
+    editor = next(e for e in walk(book.widget) if isinstance(e, ClauseEditor))
+    session.set(("clauses", editor.clause.id, "factors", "A"), "50-65")
+    shown = editor.descriptors["A"].value
+    assert shown.startswith("A systematic, effective approach to the overall requirements of the item.")
+    assert "(translation; the Chinese text is authoritative)" in shown
+    assert "<details class='qkit-original'><summary>Chinese original</summary>" in shown
+    assert "针对条目的总体要求，有系统、有效的方法" in shown  # the authoritative text, one click away
+    text = page_text(editor)
+    assert "Table A.1 Scoring guidelines for the process dimension" in text and "表A.1 过程维度评分指南" in text
+    chinese = Workbook(Session(session.rubric, session.data, autosave_delay=None), "zh")
+    chinese.tabs.selected_index = 1
+    zh_editor = next(e for e in walk(chinese.widget) if isinstance(e, ClauseEditor))
+    assert zh_editor.descriptors["A"].value == "针对条目的总体要求，有系统、有效的方法"  # no translation in Chinese
+
+
+def test_an_entry_to_correct_takes_the_person_to_its_tab_and_field(store):
+    applicant, token = store.add_applicant("试填单位", "hubei-service")
+    session = Session.open(load_rubric("hubei-service"), str(store.dir), f"key={token}")
+    book = Workbook(session, "zh")
+    session.append(("clauses", "5.3.2", "evidence"), "")
+    session.set(("applicant", "employees"), "很多")
+    session.add_kpi("5.2.4")
+    entries = [b for b in walk(book.header) if isinstance(b, w.Button) and "qkit-jump" in b._dom_classes]
+    assert [b.description for b in entries] == ["⚠ 申报单位 · 员工人数：应为整数（当前值：'很多'）",
+                                                 "⚠ 5.3.2 战略制定 · 证据第 1 条：内容为空，请填写或删除此行",
+                                                 "⚠ 第 1 项指标 · 指标名称：缺少必填字段",
+                                                 "⚠ 第 1 项指标 · 本组织：该指标没有任何年度数据，请至少填写一年的数值"]
+    focused = []
+    w.Textarea.focus = w.Text.focus = lambda self: focused.append(self)  # no browser here: note where it went
+    try:
+        entries[1].click()
+        assert book.tabs.selected_index == 2  # 5.3
+        assert focused[-1] is book.form.input_for(("clauses", "5.3.2", "evidence", 0))
+        entries[2].click()
+        assert book.tabs.selected_index == book._results_tab
+        assert focused[-1] is book.form.input_for(("results", 0, "name")) and isinstance(focused[-1], w.Text)
+        entries[0].click()
+        assert book.tabs.selected_index == 0 and focused[-1] is book.form.input_for(("applicant", "employees"))
+    finally:
+        del w.Textarea.focus, w.Text.focus
+
+
+def test_the_document_and_workbook_are_offered_as_downloads_at_once(store):
+    session, book = scored_service(store, {"5.2.2": 60})
+    panel = ExportPanel(book.form)
+    assert yaml.safe_load(exported(panel, "yaml"))["clauses"]["5.2.2"]["score"] == 60
+    assert "得分" in openpyxl.load_workbook(io.BytesIO(exported(panel, "excel"))).sheetnames
+    assert "download=" in panel.links["yaml"].value and "download=" in panel.links["excel"].value
+    session.set(("clauses", "5.2.3", "score"), 80)
+    panel.show()  # the tab shown again after an edit: the files follow the page
+    assert yaml.safe_load(exported(panel, "yaml"))["clauses"]["5.2.3"]["score"] == 80

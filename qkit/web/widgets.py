@@ -10,11 +10,13 @@ macro of ``templates/web_form.html.j2``, which escapes it.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import base64
 import io
 import os
 import sys
+import time
 from typing import Any, Callable
 from urllib.parse import parse_qs
 
@@ -25,10 +27,10 @@ from ..html import macro, macros
 from ..i18n import fmt_band, join_list, tr
 from ..rubric import STEP, RubricIndex
 from ..scoring import Scorecard
-from .session import EXPORTS, Path, Session, field_of, parse_integer, parse_names, parse_number
+from .places import year_of
+from .session import EXPORTS, Path, Session, field_of, parse_integer, parse_names, parse_number, parse_year
 
 UNSCORED = -1  # the score picker's "not scored" entry; the document leaves the score out
-PRIORITIES = 5
 FORM = "web_form.html.j2"  # the macros of every HTML fragment below
 
 
@@ -104,33 +106,76 @@ def _denied(lang: str, detail: str = "") -> w.Widget:
 
 
 class Form:
-    """What every editor shares: the session, the language and the per-field problem messages."""
+    """What every editor shares: the session, the language, the per-field messages and the inputs by field."""
 
     def __init__(self, session: Session, lang: str):
         self.session, self.lang = session, lang
         self._messages: dict[str, w.HTML] = {}
+        self._rows: list[tuple[Path, Callable[[], list[Path]], w.HTML]] = []
+        self._inputs: dict[str, w.Widget] = {}
+        self.changes = 0  # edits so far; a cursor put somewhere later is not put there once the person went on
         session.observe(self._refresh_messages)
+
+    def focus_soon(self, widget: w.Widget | None, delay: float = 0.25) -> None:
+        """Put the cursor in a widget once the browser has drawn it (a view made just now misses a message
+        sent now), unless the person has changed something meanwhile: the cursor is never taken from them."""
+        if widget is None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (a test, a script): there is no browser to wait for
+            widget.focus()
+            return
+        seen = self.changes
+        loop.call_later(delay, lambda: widget.focus() if self.changes == seen else None)
 
     def messages(self, path: Path) -> w.HTML:
         """A line under a field showing that field's problems, kept up to date."""
-        widget = _html("")
-        widget.add_class("qkit-problem")
+        widget = _html("", "qkit-problem")
         self._messages[field_of(path)] = widget
         widget.value = self._render(self.session.messages(path, self.lang))
         return widget
 
+    def moving_messages(self, owner: Path, paths: Callable[[], list[Path]]) -> w.HTML:
+        """A line showing the problems of fields whose paths change (a grid row whose year is edited)."""
+        widget = _html("", "qkit-problem")
+        self._rows.append((owner, paths, widget))
+        widget.value = self._render([m for p in paths() for m in self.session.messages(p, self.lang)])
+        return widget
+
+    def register(self, path: Path, widget: w.Widget) -> w.Widget:
+        """The input to put the cursor in when the person asks to go to the field at path."""
+        self._inputs[field_of(path)] = widget
+        return widget
+
+    def unregister(self, path: Path) -> None:
+        self._inputs.pop(field_of(path), None)
+
+    def input_for(self, path: Path) -> w.Widget | None:
+        """The input of the field at path, or of the nearest field containing it."""
+        for end in range(len(path), 0, -1):
+            found = self._inputs.get(field_of(path[:end]))
+            if found is not None:
+                return found
+        return None
+
     def forget(self, path: Path) -> None:
-        """Drop the message lines of the fields under path: their editors are being rebuilt."""
+        """Drop the message lines and inputs of the fields under path: their editors are being rebuilt."""
         prefix = field_of(path) + "/"
-        for key in [k for k in self._messages if k.startswith(prefix)]:
-            del self._messages[key]
+        for registry in (self._messages, self._inputs):
+            for key in [k for k in registry if k.startswith(prefix)]:
+                del registry[key]
+        self._rows = [row for row in self._rows if not (field_of(row[0]) + "/").startswith(prefix)]
 
     def _refresh_messages(self, path: Path) -> None:
+        self.changes += 1
         by_field: dict[str, list[str]] = {}
         for problem in self.session.shown_problems:
             by_field.setdefault(problem.field, []).append(self.session.describe(problem, self.lang))
         for where, widget in self._messages.items():
             widget.value = self._render(by_field.get(where, []))
+        for _, paths, widget in self._rows:
+            widget.value = self._render([m for p in paths() for m in by_field.get(field_of(p), [])])
 
     @staticmethod
     def _render(messages: list[str]) -> str:
@@ -146,11 +191,14 @@ class Form:
         value = "" if raw is None else (shown(raw) if shown else str(raw))
         cls = w.Textarea if multiline else w.Text
         box = cls(value=value, placeholder=placeholder, continuous_update=True,
-                  layout=w.Layout(width="99%", **({"height": f"{rows * 24 + 12}px"} if multiline else {})))
+                  layout=w.Layout(width="100%", **({"height": f"{rows * 24 + 12}px"} if multiline else {})))
         box.observe(lambda change: self.session.set(path, parse(change["new"]) if parse else change["new"]),
                     "value")
+        self.register(path, box)
         parts = [w.HTML(fragment("label", value=label))] if label else []
-        return w.VBox(parts + [box, self.messages(path)], layout=w.Layout(width=width))
+        field = w.VBox(parts + [box, self.messages(path)], layout=w.Layout(width=width))
+        field.add_class("qkit-field")
+        return field
 
     def choice(self, path: Path, options: list[tuple[str, Any]], *, empty: Any = None, label: str = "",
                tooltip: str = "", width: str = "auto") -> w.Dropdown:
@@ -164,12 +212,15 @@ class Form:
                             style={"description_width": "initial"})
         picker.observe(lambda change: self.session.set(path, None if change["new"] == empty else change["new"]),
                        "value")
+        self.register(path, picker)
         return picker
 
     def labeled(self, label: str, widget: w.Widget, path: Path, width: str = "auto") -> w.VBox:
         """A field with its name above and its problems below."""
-        return w.VBox([w.HTML(fragment("label", value=label)), widget, self.messages(path)],
-                      layout=w.Layout(width=width))
+        field = w.VBox([w.HTML(fragment("label", value=label)), widget, self.messages(path)],
+                       layout=w.Layout(width=width))
+        field.add_class("qkit-field")
+        return field
 
     def text_list(self, path: Path, label: str, hint: str = "") -> "TextList":
         return TextList(self, path, label, hint)
@@ -184,6 +235,7 @@ class TextList(w.VBox):
         self.header = w.HTML(fragment("label", value=label, hint=hint))
         self.add = w.Button(description=tr("wb_add_entry", form.lang), icon="plus", layout=w.Layout(width="auto"))
         self.add.on_click(self._add)
+        form.register(path, self.add)
         self.entries = w.VBox()
         self.own = form.messages(path)
         self._build()
@@ -194,21 +246,26 @@ class TextList(w.VBox):
         self.form.forget(self.path)
         entries = self.form.session.value(self.path, [])
         entries = entries if isinstance(entries, list) else []
-        rows = []
-        for i, text in enumerate(entries):
-            box = w.Textarea(value="" if text is None else str(text), continuous_update=True,
-                             layout=w.Layout(width="100%", height="64px"))
-            box.observe(lambda change, i=i: self.form.session.set(self.path + (i,), change["new"]), "value")
-            remove = w.Button(icon="trash", tooltip=tr("wb_remove_entry", self.form.lang),
-                              layout=w.Layout(width="40px"))
-            remove.on_click(lambda _, i=i: self._remove(i))
-            number = w.HTML(fragment("entry_number", n=i + 1), layout=w.Layout(width="24px"))
-            rows.append(w.VBox([w.HBox([number, box, remove]), self.form.messages(self.path + (i,))]))
-        self.entries.children = rows
+        self.entries.children = [self._row(i, text) for i, text in enumerate(entries)]
+
+    def _row(self, i: int, text: Any) -> w.Widget:
+        box = w.Textarea(value="" if text is None else str(text), continuous_update=True,
+                         layout=w.Layout(width="100%", height="64px"))
+        box.observe(lambda change: self.form.session.set(self.path + (i,), change["new"]), "value")
+        self.form.register(self.path + (i,), box)
+        remove = w.Button(icon="trash", tooltip=tr("wb_remove_entry", self.form.lang), layout=w.Layout(width="40px"))
+        remove.on_click(lambda _: self._remove(i))
+        number = w.HTML(fragment("entry_number", n=i + 1), layout=w.Layout(width="24px"))
+        row = w.VBox([w.HBox([number, box, remove]), self.form.messages(self.path + (i,))])
+        row.box = box
+        return row
 
     def _add(self, _: Any = None) -> None:
-        self.form.session.append(self.path, "")
-        self._build()
+        """A new empty box, with the cursor in it; it is called empty only if the person leaves it so."""
+        i = self.form.session.append(self.path, "")
+        row = self._row(i, "")
+        self.entries.children = list(self.entries.children) + [row]
+        self.form.focus_soon(row.box)
 
     def _remove(self, i: int) -> None:
         self.form.session.remove(self.path + (i,))
@@ -222,13 +279,16 @@ class Workbook:
         self.session, self.lang = session, lang
         self.form = Form(session, lang)
         rubric = session.rubric
-        self.header = Header(self.form)
+        self.header = Header(self.form, self.jump)
         self.summary: SummaryPanel | None = None
         parts: list[tuple[str, Callable[[], w.Widget]]] = []
         parts.append((tr(rubric.words["profile_tab"], lang),
                       lambda: ProfileEditor(self.form)))
+        self._tab_of_item: dict[str, int] = {}
         for item in rubric.items:
+            self._tab_of_item[item.id] = len(parts)
             parts.append((f"{item.id} {item.name(lang)}", lambda item=item: ItemPanel(self.form, item)))
+        self._results_tab = len(parts)
         parts.append((tr("wb_results_tab", lang), lambda: KpiEditor(self.form)))
         parts.append((tr("wb_summary_tab", lang), self._summary))
         parts.append((tr("wb_export_tab", lang), lambda: ExportPanel(self.form)))
@@ -244,29 +304,57 @@ class Workbook:
         return self.summary
 
     def _open_tab(self, change: dict) -> None:
-        """Tabs are built when first opened, so the page appears fast; the summary redraws when shown."""
+        """Tabs are built when first opened, so the page appears fast; summary and export redraw when shown."""
         index = change["new"]
         if index is None:
             return
+        self.session.settle()  # what was being filled in on the last tab is flagged as it stands
         holder = self.tabs.children[index]
         if not holder.children:
             holder.children = [self._builders[index]()]
-        elif isinstance(holder.children[0], SummaryPanel):
+        elif hasattr(holder.children[0], "show"):
             holder.children[0].show()
-        if self.summary is not None:
-            self.summary.visible = isinstance(holder.children[0], SummaryPanel)
+        for other in self.tabs.children:
+            if other.children and hasattr(other.children[0], "visible"):
+                other.children[0].visible = other is holder
+
+    def tab_of(self, path: Path) -> int | None:
+        """The tab holding the field at path."""
+        if not path:
+            return None
+        if path[0] in ("applicant", "assessment", "profile"):
+            return 0
+        if path[0] == "results":
+            return self._results_tab
+        if path[0] == "clauses" and len(path) > 1:
+            item = next((i.id for i in self.session.rubric.items if any(c.id == path[1] for c in i.clauses)), None)
+            return self._tab_of_item.get(item)
+        return None
+
+    def jump(self, field: str) -> None:
+        """Take the person to a flagged field: its tab, then the cursor in it (the browser scrolls to it)."""
+        path = self.session.path_of(field)
+        index = self.tab_of(path)
+        if index is None:
+            return
+        self.tabs.selected_index = index
+        target = self.form.input_for(path)
+        self.form.focus_soon(target)
 
 
 class Header(w.VBox):
     """Applicant, live total, problems and the save state, always in view."""
 
-    def __init__(self, form: Form):
+    SHOWN = 40  # entries listed under 需要修改的内容; the rest are counted
+
+    def __init__(self, form: Form, jump: Callable[[str], None] | None = None):
         super().__init__()
         self.form, self.session, self.lang = form, form.session, form.lang
+        self.jump = jump or (lambda field: None)
         lang = self.lang
         self.title = _html("", "qkit-title")
         self.total = _html("", "qkit-total")
-        self.detail = _html("", "qkit-muted")
+        self.detail = _html("", "qkit-muted", "qkit-detail")
         self.status = _html("")
         self.save_button = w.Button(description=tr("wb_save", lang), icon="save", button_style="primary",
                                     layout=w.Layout(width="auto"))
@@ -274,16 +362,21 @@ class Header(w.VBox):
         self.overwrite = w.Button(description=tr("wb_overwrite", lang), button_style="warning",
                                   layout=w.Layout(width="auto", display="none"))
         self.overwrite.on_click(lambda _: self.session.save(overwrite=True))
-        self.problems = w.HTML()
+        self._fields: list[str] = []
+        self.entries = w.VBox()
+        self.more = _html("", "qkit-muted")
+        self.problems = w.VBox([_html(fragment("muted", value=tr("wb_jump_hint", lang))), self.entries, self.more])
         self.problems_box = w.Accordion(children=[self.problems], layout=w.Layout(display="none"))
+        self.problems_box.add_class("qkit-problems")
         self.total.add_class("qkit-total-value")
         self.status.add_class("qkit-save-status")
-        self.children = [
-            w.HBox([w.VBox([self.title], layout=w.Layout(flex="1")), self.total],
-                   layout=w.Layout(align_items="center")),
-            w.HBox([self.save_button, self.overwrite, self.status, self.detail], layout=w.Layout(align_items="center")),
-            self.problems_box,
-        ]
+        top = w.HBox([w.VBox([self.title], layout=w.Layout(flex="1 1 auto", min_width="0")), self.total],
+                     layout=w.Layout(align_items="center"))
+        top.add_class("qkit-header-top")
+        line = w.HBox([self.save_button, self.overwrite, self.status, self.detail],
+                      layout=w.Layout(align_items="center", flex_flow="row wrap"))
+        line.add_class("qkit-header-line")
+        self.children = [top, line, self.problems_box]
         self.add_class("qkit-header")
         self.session.observe(self.refresh)
         self.refresh(())
@@ -293,13 +386,33 @@ class Header(w.VBox):
         if path != ("_saved",):
             if Session.affects_score(path):
                 self._score(session.scorecard)
-            messages = session.all_messages(lang)
-            self.problems.value = fragment("problems", messages=messages, css="qkit-problem")
-            self.problems_box.set_title(0, tr("wb_problems", lang, n=len(messages)))
-            self.problems_box.layout.display = "flex" if messages else "none"
+            flagged = session.shown_problems
+            self._list([(p.field, session.describe(p, lang)) for p in flagged])
+            self.problems_box.set_title(0, tr("wb_problems", lang, n=len(flagged)))
+            self.problems_box.layout.display = "flex" if flagged else "none"
         state, text = session.status(lang)
         self.status.value = fragment("save_status", state=state, message=text)
         self.overwrite.layout.display = "inline-flex" if state == "stale" else "none"
+
+    def _list(self, entries: list[tuple[str, str]]) -> None:
+        """One button per flagged field (reused as the list changes); a click goes to the field."""
+        shown = entries[:self.SHOWN]
+        buttons = list(self.entries.children)
+        while len(buttons) < len(shown):
+            button = w.Button(layout=w.Layout(width="auto", max_width="100%"))
+            button.add_class("qkit-jump")
+            button.on_click(lambda _, n=len(buttons): self.jump(self._fields[n]))
+            buttons.append(button)
+        for button, (_, text) in zip(buttons, shown):
+            button.description = f"⚠ {text}"
+            button.tooltip = text
+        self._fields = [field for field, _ in shown]
+        if len(buttons) != len(shown):
+            buttons = buttons[:len(shown)]
+        if list(self.entries.children) != buttons:
+            self.entries.children = buttons
+        rest = len(entries) - len(shown)
+        self.more.value = fragment("text", value=tr("wb_more_problems", self.lang, n=rest)) if rest > 0 else ""
 
     def _score(self, card: Scorecard | None) -> None:
         rubric, lang = self.session.rubric, self.lang
@@ -346,6 +459,7 @@ class ProfileEditor(w.VBox):
                 prompts.append(form.text(("profile", prompt.id), "", multiline=True, rows=5))
             parts.append(w.VBox([_html(fragment("profile_intro", profile=profile, lang=lang)), *prompts]))
         self.children = parts
+        self.add_class("qkit-profile")
 
 
 def _iso(value: Any) -> str:
@@ -380,16 +494,19 @@ class ClauseEditor(w.VBox):
         self.dimension = rubric.dimension(clause)
         if self.dimension is not None:
             parts.append(self._factors())
-            parts.append(w.HBox([self.suggestion, self.apply], layout=w.Layout(align_items="center")))
+            parts.append(w.HBox([self.suggestion, self.apply], layout=w.Layout(align_items="center",
+                                                                               flex_flow="row wrap")))
         options = [(tr("unscored", lang), UNSCORED)] + [(f"{s}%", s) for s in range(0, 101, STEP)]
         self.score = form.choice(self.path + ("score",), options, empty=UNSCORED, label=tr("score", lang))
+        form.register(self.path, self.score)
         self.score.add_class("qkit-score")
         self.earned = _html("")
         self.flag = _html("", "qkit-warn")
         self.hint = _html("", "qkit-muted")
         if clause.kind in ("results", "indicator"):
             parts.append(self.hint)
-        score_row = w.HBox([self.score, self.earned, self.flag], layout=w.Layout(align_items="center"))
+        score_row = w.HBox([self.score, self.earned, self.flag], layout=w.Layout(align_items="center",
+                                                                                  flex_flow="row wrap"))
         score_row.add_class("qkit-score-row")
         parts.append(score_row)
         parts.append(form.messages(self.path + ("score",)))
@@ -414,15 +531,18 @@ class ClauseEditor(w.VBox):
         columns = []
         for factor in dimension.factors:
             path = self.path + ("factors", factor.id)
-            picker = self.form.choice(path, options, empty="", tooltip=factor.definition, width="150px")
+            picker = self.form.choice(path, options, empty="", tooltip=factor.explained(lang), width="150px")
             self.descriptors[factor.id] = _html("", "qkit-muted")
-            columns.append(w.VBox([
+            column = w.VBox([
                 w.HTML(fragment("factor_heading", factor=factor, lang=lang)),
                 picker, self.form.messages(path), self.descriptors[factor.id],
-            ], layout=w.Layout(width="24%")))
+            ])
+            column.add_class("qkit-factor")
+            columns.append(column)
         title = _html(fragment("factors_title", dimension=dimension, lang=lang))
-        return w.VBox([title, w.HBox(columns, layout=w.Layout(justify_content="space-between")),
-                       self.form.messages(self.path + ("factors",))])
+        grid = w.HBox(columns)
+        grid.add_class("qkit-factors")
+        return w.VBox([title, grid, self.form.messages(self.path + ("factors",))])
 
     def _refresh(self, path: Path) -> None:
         if path[:2] != self.path and path[:1] != ("results",) and path != ():
@@ -434,13 +554,12 @@ class ClauseEditor(w.VBox):
             for factor in dimension.factors:
                 key = self.session.value(self.path + ("factors", factor.id))
                 band = next((b for b in dimension.bands if b.key == key), None)
-                self.descriptors[factor.id].value = fragment(
-                    "text", value=band.descriptors.get(factor.id, "") if band else "")
+                self.descriptors[factor.id].value = fragment("descriptor", band=band, factor=factor, lang=lang)
             suggestion = scored.suggestion if scored else None
             self.suggestion.value = fragment("suggestion", suggestion=suggestion, lang=lang)
             self.apply.layout.display = "inline-flex" if suggestion and scored.score != suggestion.score else "none"
         self.earned.value = fragment("earned", scored=scored, lang=lang)
-        self.flag.value = fragment("flag", problem=scored.flag if scored else None, lang=lang)
+        self.flag.value = fragment("flag", text=self.session.flag_text(self.clause.id, lang))
         if self.clause.kind in ("results", "indicator"):
             self.hint.value = fragment("data_hint", hint=self.session.data_hint(self.clause.id, lang), lang=lang)
 
@@ -460,7 +579,8 @@ class KpiEditor(w.VBox):
         clauses = {c.id: c for c in self.session.rubric.clauses}
         self.clause_options = [(f"{cid} {clauses[cid].name(lang)}", cid) for cid in self.session.results_clauses]
         self.upload = w.FileUpload(accept=".csv,.xlsx", multiple=False, description=tr("wb_import", lang),
-                                   layout=w.Layout(width="auto"))
+                                   tooltip=tr("wb_import", lang), layout=w.Layout(width="auto"))
+        self.upload.add_class("qkit-upload")  # shows its tooltip, not the count of files uploaded so far
         self.upload.observe(self._import, "value")
         self.import_note = _html("")
         self.add = w.Button(description=tr("wb_add_kpi", lang), icon="plus", button_style="info",
@@ -469,8 +589,9 @@ class KpiEditor(w.VBox):
         self.list = w.VBox()
         intro = _html(fragment("section_intro", title=tr("wb_results_tab", lang), intro=tr("wb_results_intro", lang)))
         self.own = form.messages(("results",))
-        self.children = [intro, w.HBox([self.add, self.upload]), self.import_note,
-                         self.own, self.list]
+        form.register(("results",), self.add)
+        self.children = [intro, w.HBox([self.add, self.upload], layout=w.Layout(flex_flow="row wrap")),
+                         self.import_note, self.own, self.list]
         self._build()
 
     def _build(self) -> None:
@@ -485,71 +606,28 @@ class KpiEditor(w.VBox):
         better = [(tr("better_higher", lang), "higher"), (tr("better_lower", lang), "lower")]
         remove = w.Button(description=tr("wb_remove_kpi", lang), icon="trash", layout=w.Layout(width="auto"))
         remove.on_click(lambda _: self._remove(i))
+        name = form.text(path + ("name",), tr("wb_kpi_name", lang), width="260px")
+        form.register(path, form.input_for(path + ("name",)))
         fields = w.HBox([
-            form.labeled(tr("col_clause", lang), form.choice(path + ("clause",), self.clause_options, width="260px"),
-                         path + ("clause",)),
-            form.text(path + ("name",), tr("col_kpi", lang), width="260px"),
+            form.labeled(tr("col_clause", lang), form.choice(path + ("clause",), self.clause_options, width="100%"),
+                         path + ("clause",), width="260px"),
+            name,
             form.text(path + ("unit",), tr("col_unit", lang), width="110px"),
             form.labeled(tr("col_better", lang), form.choice(path + ("better",), better, empty="higher",
-                                                             width="120px"), path + ("better",)),
+                                                             width="100%"), path + ("better",), width="120px"),
             form.text(path + ("target",), tr("col_target", lang), parse=parse_number, width="110px"),
         ], layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
+        fields.add_class("qkit-kpi-fields")
         card = w.VBox([w.HBox([_html(fragment("kpi_heading", number=i + 1, lang=lang)), remove],
                               layout=w.Layout(justify_content="space-between")),
-                       fields, form.messages(path), self._values(i)])
+                       fields, form.messages(path), KpiGrid(form, i)])
         card.add_class("qkit-card")
         return card
 
-    def _values(self, i: int) -> w.Widget:
-        """The year × series grid: a row per year, our values then each comparison series."""
-        form, lang, session = self.form, self.lang, self.session
-        path = ("results", i)
-        comparisons = session.value(path + ("comparisons",), {})
-        comparisons = comparisons if isinstance(comparisons, dict) else {}
-        series = [(tr("own_series", lang), path + ("values",))]
-        series += [(str(name), path + ("comparisons", name)) for name in comparisons]
-        years = sorted({y for s in session.kpi_series(i) for y in s}, key=lambda y: (not isinstance(y, int), str(y)))
-        cell = w.Layout(width="130px")
-        note = _html("", "qkit-problem")
-        head = [w.HTML(fragment("label", value=tr("col_year", lang)), layout=cell)]
-        for name, spath in series:
-            if spath[-1] == "values":
-                head.append(w.HTML(fragment("label", value=name), layout=cell))
-                continue
-            box = w.Text(value=name, layout=cell, continuous_update=False, tooltip=tr("wb_series_name", lang))
-            box.observe(lambda c, old=name: self._after(i, session.rename_series(i, old, c["new"]), note), "value")
-            head.append(box)
-        rows = [w.HBox(head)]
-        for year in years:
-            year_box = w.Text(value=str(year), layout=cell, continuous_update=False)
-            year_box.observe(lambda c, old=year: self._after(i, session.set_year(i, old, c["new"]), note), "value")
-            cells = [year_box]
-            for _, spath in series:
-                value = session.value(spath + (year,))
-                box = w.Text(value="" if value is None else str(value), layout=cell, continuous_update=True)
-                box.observe(lambda c, p=spath + (year,): session.set(p, parse_number(c["new"])), "value")
-                cells.append(box)
-            rows.append(w.VBox([w.HBox(cells)] + [form.messages(p + (year,)) for _, p in series]))
-        add_year = w.Button(description=tr("wb_add_year", lang), icon="plus", layout=w.Layout(width="auto"))
-        add_year.on_click(lambda _: (session.add_year(i), self._after(i, None, note)))
-        add_series = w.Button(description=tr("wb_add_series", lang), icon="plus", layout=w.Layout(width="auto"))
-        add_series.on_click(lambda _: (session.add_series(i, tr("wb_new_series", lang)), self._after(i, None, note)))
-        own = [form.messages(p) for _, p in series]
-        return w.VBox(rows + own + [w.HBox([add_year, add_series]), note])
-
-    def _after(self, i: int, problem: Any, note: w.HTML) -> None:
-        """Redraw a KPI after a change of its rows or columns, or say why the change was refused."""
-        if problem is not None:
-            note.value = fragment("text", value=problem.render(self.lang))
-            return
-        children = list(self.list.children)
-        self.form.forget(("results", i))
-        children[i] = self._kpi(i)
-        self.list.children = children
-
     def _add(self, _: Any) -> None:
-        self.session.add_kpi(self.session.results_clauses[0])
+        i = self.session.add_kpi(self.session.results_clauses[0])
         self._build()
+        self.form.focus_soon(self.form.input_for(("results", i, "name")))
 
     def _remove(self, i: int) -> None:
         self.session.remove(("results", i))
@@ -562,6 +640,7 @@ class KpiEditor(w.VBox):
         if not files:
             return
         upload = files[0]
+        self.upload.value = ()  # ready for the next file; the button shows no count
         try:
             kpis = read_kpis(upload["name"], bytes(upload["content"]))
         except QkitError as exc:
@@ -570,6 +649,199 @@ class KpiEditor(w.VBox):
         added, updated = self.session.import_kpis(kpis)
         self.import_note.value = fragment("import_done", added=added, updated=updated, lang=self.lang)
         self._build()
+
+
+class _Row:
+    """A year row of the grid; its year changes when the person edits the year box."""
+
+    def __init__(self, year: Any):
+        self.year = year
+        self.year_box: w.Text | None = None
+        self.cells: list[w.Text] = []
+
+
+class _Column:
+    """A series of the grid: the KPI's own values or a comparison, whose name can change."""
+
+    def __init__(self, series: Path):
+        self.series = series
+
+
+class KpiGrid(w.VBox):
+    """One KPI's year × series grid: a row per year, our values then each comparison series.
+
+    Rows keep their place while the person types (a year typed over another
+    moves its values, not the row); the rows are put in year order when the
+    grid is drawn again: a year or series added or removed, the tab reopened.
+    """
+
+    def __init__(self, form: Form, i: int):
+        super().__init__()
+        self.form, self.session, self.lang, self.i = form, form.session, form.lang, i
+        self.note = _html("", "qkit-problem")
+        self._draw()
+        self.add_class("qkit-grid")
+
+    def _draw(self) -> None:
+        form, lang, session, i = self.form, self.lang, self.session, self.i
+        for part in ("values", "comparisons", "years"):
+            form.forget(("results", i, part))
+        comparisons = session.value(("results", i, "comparisons"), {})
+        comparisons = comparisons if isinstance(comparisons, dict) else {}
+        self.columns = [_Column(("values",))] + [_Column(("comparisons", name)) for name in comparisons]
+        years = sorted({y for s in session.kpi_series(i) for y in s}, key=_year_order)
+        self.rows = [_Row(year) for year in years]
+        head = [_html(fragment("label", value=tr("col_year", lang)), "qkit-year-cell"),
+                _html(fragment("label", value=tr("own_series", lang)), "qkit-cell")]
+        head += [self._series_head(column) for column in self.columns[1:]]
+        head_row = w.HBox(head, layout=w.Layout(align_items="flex-end"))
+        head_row.add_class("qkit-grid-head")
+        lines: list[w.Widget] = [head_row]
+        lines += [self._row(row) for row in self.rows]
+        for column in self.columns:
+            lines.append(form.messages(("results", i, *column.series)))
+        add_year = w.Button(description=tr("wb_add_year", lang), icon="plus", tooltip=tr("wb_add_year_hint", lang),
+                            layout=w.Layout(width="auto"))
+        add_year.on_click(self._add_year)
+        form.register(("results", i, "values"), add_year)  # a KPI without values: the cursor goes here
+        add_series = w.Button(description=tr("wb_add_series", lang), icon="plus", layout=w.Layout(width="auto"))
+        add_series.on_click(self._add_series)
+        lines += [w.HBox([add_year, add_series], layout=w.Layout(flex_flow="row wrap")),
+                  _html(fragment("muted", value=tr("wb_paste_hint", lang))), self.note]
+        self.children = lines
+
+    def _series_head(self, column: _Column) -> w.Widget:
+        name = column.series[1]
+        box = w.Combobox(value=str(name), options=self.session.series_names(self.lang), ensure_option=False,
+                         continuous_update=False, placeholder=tr("wb_series_name", self.lang),
+                         tooltip=tr("wb_series_name", self.lang))
+        box.observe(lambda change: self._rename(column, change["new"]), "value")
+        self.form.register(("results", self.i, *column.series), box)
+        remove = w.Button(icon="trash", tooltip=tr("wb_remove_series", self.lang), layout=w.Layout(width="30px"))
+        remove.on_click(lambda _: self._remove_series(column))
+        label = _html(fragment("muted", value=tr("wb_series_label", self.lang)))
+        head = w.VBox([w.HBox([label, remove], layout=w.Layout(justify_content="space-between",
+                                                               align_items="center")), box])
+        head.add_class("qkit-cell")
+        head.add_class("qkit-series-name")
+        return head
+
+    def _row(self, row: _Row) -> w.Widget:
+        year_box = w.Text(value=str(row.year), continuous_update=False)
+        year_box.add_class("qkit-year-cell")
+        year_box.observe(lambda change: self._year(row, change["new"]), "value")
+        row.year_box = year_box
+        row.cells = []
+        for column in self.columns:
+            value = self.session.value(("results", self.i, *column.series, row.year))
+            cell = w.Text(value="" if value is None else str(value), continuous_update=True)
+            cell.add_class("qkit-cell")
+            cell.observe(lambda change, column=column: self._typed(row, column, change), "value")
+            row.cells.append(cell)
+        self._register(row)
+        remove = w.Button(icon="trash", tooltip=tr("wb_remove_year", self.lang), layout=w.Layout(width="32px",
+                                                                                              margin="2px 0"))
+        remove.on_click(lambda _: self._remove_year(row))
+        messages = self.form.moving_messages(("results", self.i, "years"), lambda: self._paths(row))
+        line = w.HBox([year_box, *row.cells, remove])
+        line.add_class("qkit-grid-row")
+        return w.VBox([line, messages])
+
+    def _paths(self, row: _Row) -> list[Path]:
+        return [("results", self.i, "years", row.year)] + [("results", self.i, *c.series, row.year)
+                                                            for c in self.columns]
+
+    def _register(self, row: _Row) -> None:
+        self.form.register(("results", self.i, "years", row.year), row.year_box)
+        for column, cell in zip(self.columns, row.cells):
+            self.form.register(("results", self.i, *column.series, row.year), cell)
+
+    def _typed(self, row: _Row, column: _Column, change: dict) -> None:
+        text, before = change["new"], change["old"] or ""
+        if _pasted(text, before):
+            below = [r.year for r in self.rows[self.rows.index(row):]]
+            filled = self.session.paste_row(self.i, column.series, below, text)
+            if filled is not None:
+                self._after_paste(column, filled)
+                return
+        self.session.set_kpi_value(self.i, column.series, row.year, text)
+
+    def _after_paste(self, column: _Column, filled: list[Any]) -> None:
+        if any(year not in {r.year for r in self.rows} for year in filled):
+            self._draw()  # years were added below: the grid grows
+            return
+        at = self.columns.index(column)
+        for row in self.rows:
+            value = self.session.value(("results", self.i, *column.series, row.year))
+            row.cells[at].value = "" if value is None else str(value)
+
+    def _year(self, row: _Row, text: str) -> None:
+        problem = self.session.set_year(self.i, row.year, text)
+        if problem is not None:
+            self.note.value = fragment("problems", messages=[self.session.describe(problem, self.lang)])
+            return
+        self.note.value = ""
+        for path in self._paths(row):
+            self.form.unregister(path)
+        row.year = parse_year(text)
+        self._register(row)
+        self.form._refresh_messages(())
+
+    def _rename(self, column: _Column, name: str) -> None:
+        old = column.series[1]
+        problem = self.session.rename_series(self.i, old, name)
+        if problem is not None:
+            self.note.value = fragment("problems", messages=[self.session.describe(problem, self.lang)])
+            return
+        self.note.value = ""
+        new = ("comparisons", name.strip())
+        for row in self.rows:
+            self.form.unregister(("results", self.i, *column.series, row.year))
+        column.series = new
+        for row in self.rows:
+            self._register(row)
+        self.form._refresh_messages(())
+
+    def _add_year(self, _: Any) -> None:
+        self.session.add_year(self.i)
+        self._draw()
+
+    def _add_series(self, _: Any) -> None:
+        comparisons = self.session.value(("results", self.i, "comparisons"), {})
+        taken = set(comparisons) if isinstance(comparisons, dict) else set()
+        suggested = [name for name in self.session.series_names(self.lang) if name not in taken]
+        self.session.add_series(self.i, suggested[0] if suggested else tr("wb_new_series", self.lang))
+        self._draw()
+
+    def _remove_year(self, row: _Row) -> None:
+        self.session.remove_year(self.i, row.year)
+        self._draw()
+
+    def _remove_series(self, column: _Column) -> None:
+        self.session.remove_series(self.i, column.series[1])
+        self._draw()
+
+
+def _year_order(key: Any) -> tuple:
+    """Years in order, then anything typed that is not a year yet."""
+    year = year_of(key)
+    return (year is None, year or 0, str(key))
+
+
+def _pasted(text: str, before: str) -> bool:
+    """Whether a cell's new text is a row of values pasted at once rather than typed.
+
+    A tab or a line break cannot be typed into a cell; values separated by
+    spaces (a column pasted into a one-line box) count when they arrived at once.
+    """
+    if "\t" in text or "\n" in text:
+        return True
+    parts = text.split()
+    return len(parts) > 1 and len(text) - len(before) > 1 and all(_number(p) for p in parts)
+
+
+def _number(text: str) -> bool:
+    return isinstance(parse_number(text), (int, float))
 
 
 class SummaryPanel(w.VBox):
@@ -582,10 +854,12 @@ class SummaryPanel(w.VBox):
         self.stale = True
         self.total = _html("")
         self.items = _html("")
-        self.radar = w.Image(format="png", layout=w.Layout(width="480px"))
+        self.radar = w.Image(format="png", layout=w.Layout(width="480px", max_width="100%"))
         self.priorities = _html("")
+        self.unscored = _html("")
         self.children = [self.total, w.HBox([self.items, self.radar], layout=w.Layout(flex_flow="row wrap")),
-                         self.priorities]
+                         self.priorities, self.unscored]
+        self.add_class("qkit-summary")
         self.session.observe(self._changed)
         self.show()
 
@@ -599,17 +873,17 @@ class SummaryPanel(w.VBox):
         if not self.stale:
             return
         self.stale = False
-        card, lang = self.session.scorecard, self.lang
-        if card is None:
+        summary, lang = self.session.summary(self.lang), self.lang
+        if summary is None:
             self.total.value = ""
             return
         from ..charts import item_radar
-        from ..tables import maturity_label
 
-        self.total.value = fragment("summary_total", card=card, maturity=maturity_label(card, lang), lang=lang)
-        self.items.value = fragment("summary_items", card=card, lang=lang)
-        self.radar.value = _png(item_radar(card, lang))
-        self.priorities.value = fragment("summary_priorities", gaps=card.priorities(PRIORITIES), lang=lang)
+        self.total.value = fragment("summary_total", summary=summary, lang=lang)
+        self.items.value = fragment("summary_items", card=summary.card, lang=lang)
+        self.radar.value = _png(item_radar(summary.card, lang))
+        self.priorities.value = fragment("summary_priorities", summary=summary, lang=lang)
+        self.unscored.value = fragment("summary_unscored", summary=summary, lang=lang)
 
 
 def _png(figure: Any) -> bytes:
@@ -619,32 +893,114 @@ def _png(figure: Any) -> bytes:
 
 
 class ExportPanel(w.VBox):
-    """Downloads of the document (YAML), the Excel workbook and the HTML report, made on request."""
+    """The document (YAML) and the Excel workbook as direct downloads; the HTML report made on request.
+
+    The two files are made again whenever the tab is shown after a change;
+    the report takes a while, so its button makes it (with a progress line)
+    and its download appears in the same place. All three stay in view.
+    """
 
     KINDS = EXPORTS
+    REPORT = "report"
 
     def __init__(self, form: Form):
         super().__init__()
         self.form, self.session, self.lang = form, form.session, form.lang
         lang = self.lang
-        self.link = _html("")
-        self.buttons = []
+        self.visible = True
+        self.stale = True
+        self.links = {kind: _html("", "qkit-export-link") for kind in self.KINDS}
+        self.make_report = w.Button(description=tr("wb_make_report", lang), icon="file",
+                                    layout=w.Layout(width="auto"))
+        self.make_report.on_click(self._report)
+        self.progress = _html("", "qkit-muted")
+        self._report_made: str | None = None  # the document the report was made from
+        rows = []
         for kind in self.KINDS:
-            button = w.Button(description=tr(f"wb_export_{kind}", lang), icon="download",
-                              layout=w.Layout(width="auto", margin="0 12px 0 0"))
-            button.on_click(lambda _, kind=kind: self._export(kind))
-            self.buttons.append(button)
+            title = _html(fragment("label", value=tr(f"wb_export_{kind}", lang)))
+            parts = [title] + ([w.HBox([self.make_report, self.progress], layout=w.Layout(align_items="center",
+                                                                                        flex_flow="row wrap"))]
+                               if kind == self.REPORT else []) + [self.links[kind]]
+            row = w.VBox(parts)
+            row.add_class("qkit-export-row")
+            row.add_class(f"qkit-export-{kind}")
+            rows.append(row)
         intro = fragment("section_intro", title=tr("wb_export_tab", lang), intro=tr("wb_export_intro", lang))
-        self.children = [_html(intro), w.HBox(self.buttons), self.link]
-        self.link.add_class("qkit-export-link")
+        self.children = [_html(intro), *rows]
+        self.session.observe(self._changed)
+        self.show()
 
-    def _export(self, kind: str) -> None:
-        self.link.value = fragment("muted", value=tr("wb_preparing", self.lang))
+    def _changed(self, path: Path) -> None:
+        if path not in (("_saved",), ("_settled",)):
+            self.stale = True
+
+    def show(self) -> None:
+        """Make the document and the workbook from what is on the page now."""
+        if not self.stale:
+            return
+        self.stale = False
+        for kind in self.KINDS:
+            if kind != self.REPORT:
+                self._make(kind)
+        if self.session.problems:  # what to correct before a report can be made, said before anyone asks
+            self.links[self.REPORT].value = fragment(
+                "problems", messages=[self.session.describe(p, self.lang) for p in self.session.problems],
+                css="qkit-problem")
+        elif self._report_made is None:
+            self.links[self.REPORT].value = ""
+        elif self._report_made != self.session.yaml():
+            self.progress.value = fragment("text", value=tr("wb_report_outdated", self.lang))
+
+    def _make(self, kind: str) -> None:
         try:
             name, content, mime = self.session.export(kind, self.lang)
         except QkitError as exc:
-            self.link.value = fragment("problems", messages=[p.render(self.lang) for p in exc.problems],
-                                       css="qkit-problem")
+            self.links[kind].value = fragment("problems", messages=[self.session.describe(p, self.lang)
+                                                                    for p in exc.problems], css="qkit-problem")
             return
         data = base64.b64encode(content).decode("ascii")
-        self.link.value = fragment("download", name=name, mime=mime, data=data, lang=self.lang)
+        self.links[kind].value = fragment("download", name=name, mime=mime, data=data, lang=self.lang)
+
+    def _report(self, _: Any = None) -> None:
+        """Make the report in the background, saying how long it has taken so far."""
+        made_from = self.session.yaml()
+        # the report is made from the page as it is now, while the person may go on editing
+        snapshot = Session(self.session.rubric, self.session.data, index=self.session.index, autosave_delay=None)
+        self.make_report.disabled = True
+        self.links[self.REPORT].value = ""
+        self.progress.value = fragment("text", value=tr("wb_report_progress", self.lang, s=0))
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (a test, a script): make it here and now
+            self._report_done(made_from, *self._report_file(snapshot))
+            return
+        started = time.monotonic()
+        future = loop.run_in_executor(None, self._report_file, snapshot)
+
+        def tick() -> None:
+            if future.done():
+                self._report_done(made_from, *future.result())
+                return
+            seconds = round(time.monotonic() - started)
+            self.progress.value = fragment("text", value=tr("wb_report_progress", self.lang, s=seconds))
+            loop.call_later(1, tick)
+
+        loop.call_later(1, tick)
+
+    def _report_file(self, snapshot: Session) -> tuple[tuple[str, bytes, str] | None, QkitError | None]:
+        try:
+            return snapshot.export(self.REPORT, self.lang), None
+        except QkitError as exc:
+            return None, exc
+
+    def _report_done(self, made_from: str, file: tuple[str, bytes, str] | None, error: QkitError | None) -> None:
+        self.make_report.disabled = False
+        self.progress.value = ""
+        if error is not None:
+            self.links[self.REPORT].value = fragment(
+                "problems", messages=[self.session.describe(p, self.lang) for p in error.problems], css="qkit-problem")
+            return
+        name, content, mime = file
+        self._report_made = made_from
+        data = base64.b64encode(content).decode("ascii")
+        self.links[self.REPORT].value = fragment("download", name=name, mime=mime, data=data, lang=self.lang)
