@@ -82,21 +82,74 @@ def test_a_wrong_key_shows_a_message_and_nothing_else(server, new_page):
     assert "汉江保密数据" not in page.content()
 
 
-def test_a_stale_save_is_refused_with_the_reload_message(server, new_page):
-    url = link(server, "两窗口测试单位")
+def team(server, name: str, *members: tuple[str, str, list[str]]) -> tuple[int, list[str]]:
+    """An applicant and a link for each member (name, role, items); returns its id and the links."""
+    base, store = server
+    applicant, lead = store.add_applicant(name, RUBRIC, lead="张伟")
+    links = [base + access_path(applicant, lead)]
+    for member, role, items in members:
+        _, key = store.add_member(applicant.id, member, role, items)
+        links.append(base + access_path(applicant, key))
+    return applicant.id, links
+
+
+def test_two_members_edit_different_items_at_once_and_both_edits_are_kept(server, new_page):
+    applicant, (_, wang, li) = team(server, "团队协作测试单位", ("王强", "writer", ["5.2"]), ("李娜", "writer", ["5.3"]))
     first, second = new_page(), new_page()
-    first_card, second_card = open_form(first, url), open_form(second, url)
+    card_2 = open_form(first, wang)
+    card_3 = open_form(second, li, tab="5.3 战略发展")
+    assert "王强 · 撰写人（5.2）" in first.locator(".qkit-header").inner_text()  # who is signed in
+    card_2.locator(".qkit-score select").select_option(label="60%")
+    card_3.locator(".qkit-score select").select_option(label="40%")  # both within the autosave pause
+    wait_for_text(first, ".qkit-save-status", "已保存")
+    wait_for_text(second, ".qkit-save-status", "已保存")
+    for page, url in ((first, wang), (second, li)):
+        page.reload()
+        open_form(page, url)
+        wait_for_text(page, ".qkit-total-value", "50 / 1000")  # 60% of 5.2.2's 50 + 40% of 5.3.2's 50
+    store = server[1]
+    assert {r.author for r in store.history(applicant)} >= {"王强", "李娜"}
+    latest = store.latest(applicant).data["clauses"]
+    assert (latest["5.2.2"]["score"], latest["5.3.2"]["score"]) == (60, 40)
+
+
+def test_a_writer_sees_other_items_read_only(server, new_page):
+    _, (_, wang) = team(server, "只读测试单位", ("王强", "writer", ["5.2"]))
+    page = new_page()
+    open_form(page, wang, tab="5.3 战略发展")
+    wait_for_text(page, ".qkit-form", "这一部分由其他成员填写")
+    assert page.locator(".qkit-card").first.locator(".qkit-score select").is_disabled()
+    open_form(page, wang)
+    assert page.locator(".qkit-card").first.locator(".qkit-score select").is_enabled()
+
+
+def test_the_same_score_changed_in_two_windows_is_a_choice(server, new_page):
+    _, (lead, wang) = team(server, "冲突测试单位", ("王强", "writer", []))
+    first, second = new_page(), new_page()
+    first_card, second_card = open_form(first, lead), open_form(second, wang)
     first_card.locator(".qkit-score select").select_option(label="60%")
     first.get_by_role("button", name="保存").click()
     wait_for_text(first, ".qkit-save-status", "第 2 版")
     second_card.locator(".qkit-score select").select_option(label="20%")
     second.get_by_role("button", name="保存").click()
-    wait_for_text(second, ".qkit-save-status", "其他窗口")
-    assert "刷新页面" in second.locator(".qkit-save-status").inner_text()
-    assert "10 / 1000" in second.locator(".qkit-total-value").inner_text()  # the edit is still on the page
+    wait_for_text(second, ".qkit-conflicts", "需要选择的修改（1 处）")
+    text = second.locator(".qkit-conflicts").inner_text()
+    assert "5.2.2 引领发展" in text and "张伟保存的" in text and "60%" in text and "20%" in text
+    assert "10 / 1000" in second.locator(".qkit-total-value").inner_text()  # the page keeps its edit meanwhile
+    second.get_by_role("button", name="保留本页的").click()
+    wait_for_text(second, ".qkit-save-status", "第 3 版")
     first.reload()
-    open_form(first, url)
-    assert "30 / 1000" in first.locator(".qkit-total-value").inner_text()
+    open_form(first, lead)
+    wait_for_text(first, ".qkit-total-value", "10 / 1000")
+
+
+def test_a_revoked_members_link_shows_nothing(server, new_page):
+    applicant, (_, wang) = team(server, "撤销测试单位", ("王强", "writer", ["5.2"]))
+    server[1].revoke(applicant, "王强")
+    page = new_page()
+    page.goto(wang)
+    page.wait_for_selector(".qkit-denied", timeout=FIRST_RENDER)
+    assert "撤销测试单位" not in page.content() and page.locator(".qkit-score").count() == 0
 
 
 def test_a_script_typed_into_a_strength_or_ofi_stays_text(server, new_page):

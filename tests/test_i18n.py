@@ -264,6 +264,8 @@ DYNAMIC = {
     ("cli.py", "rubric.words['item']"): _words,
     ("cli.py", "c.kind"): _clause_kinds,
     ("cli.py", "f'role_{member.role}'"): lambda: {f"role_{r}" for r in ROLES},
+    ("web/session.py", "f'role_{member.role}'"): lambda: {f"role_{r}" for r in ROLES},
+    ("web/widgets.py", "label"): lambda: {"wb_keep_theirs", "wb_keep_mine", "wb_keep_both"},
     ("cli.py", "f'spread_{r}'"): lambda: {f"spread_{r}" for r in REASONS},
     ("tables.py", "f'spread_{r}'"): lambda: {f"spread_{r}" for r in REASONS},
     ("tables.py", "'lenient' if deviation > 0 else 'severe' if deviation < 0 else 'on_consensus'"):

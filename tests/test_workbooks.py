@@ -274,7 +274,7 @@ def scored_service(store, scores: dict[str, int]) -> tuple[Session, Workbook]:
 
 def test_the_summary_of_a_partial_assessment_keeps_unscored_clauses_apart(store):
     session, book = scored_service(store, {"5.2.2": 60, "5.2.3": 80, "5.3.4": 30})
-    book.tabs.selected_index = len(book.tabs.children) - 2
+    book.tabs.selected_index = book.tabs.titles.index(tr("wb_summary_tab"))
     summary = next(e for e in walk(book.widget) if isinstance(e, SummaryPanel))
     assert "成熟度</b>：50%–65%" in summary.total.value  # from the three scored clauses, not 0%–5% from zeros
     assert "暂定：仅依据已评分的 3 项（共 18 项，180 / 1000 分）" in summary.total.value
@@ -293,7 +293,7 @@ def test_the_individual_awards_total_band_is_called_qkits_summary_not_a_level_of
     session = Session.open(load_rubric("wuhan-individual"), str(store.dir), f"key={token}")
     session.set(("clauses", "1.1", "score"), 75)
     book = Workbook(session, "zh")
-    book.tabs.selected_index = len(book.tabs.children) - 2
+    book.tabs.selected_index = book.tabs.titles.index(tr("wb_summary_tab"))
     summary = next(e for e in walk(book.widget) if isinstance(e, SummaryPanel))
     assert "总体水平（按各指标档次汇总）</b>：70%–85%" in summary.total.value and "成熟度" not in summary.total.value
     assert session.summary("en").level == "overall level (qkit's summary of the indicator bands)"

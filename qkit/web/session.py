@@ -261,6 +261,33 @@ class Session:
 
     # --- who may change what ---------------------------------------------------
 
+    def who(self, lang: str = "zh") -> str:
+        """Who is signed in, as the form's header says it: 王强 · 撰写人（5.2、5.3）; empty for a file."""
+        member = self.member
+        if member is None:
+            return ""
+        role = tr(f"role_{member.role}", lang)
+        items = f"（{join_list(member.items, lang)}）" if member.items else ""
+        return tr("signed_in_as", lang, name=member.name, role=role + items)
+
+    def history(self) -> list:
+        """The saved revisions, newest first (a store's); empty for a document file."""
+        history = getattr(self.store, "history", None)
+        return history(self.applicant_id) if history else []
+
+    def restore(self, number: int, lang: str = "zh") -> bool:
+        """Bring back revision ``number`` as a new revision, then show it; False when it could not be saved."""
+        try:
+            self.store.restore(self.applicant_id, number, base=self.store.latest(self.applicant_id).number,
+                               lang=lang, author=self.member)
+        except QkitError as exc:
+            self.save_error = exc
+            self._notify_saved()
+            return False
+        self.dirty = False
+        self.refresh()
+        return True
+
     def editable(self, path: Path) -> bool:
         """Whether the signed-in member may change the field at ``path``.
 
@@ -271,6 +298,8 @@ class Session:
         member = self.member
         if member is None or member.role != "writer" or not member.items:
             return True
+        if path == ("results",):  # the list of KPIs: whoever writes a results clause adds KPIs to it
+            return any(self.editable(("clauses", c)) for c in self.results_clauses)
         return self.item_of(path) in member.items
 
     def item_of(self, path: Path) -> str | None:
@@ -330,7 +359,11 @@ class Session:
         return None
 
     def append(self, path: Path, value: Any) -> int:
-        """Add an entry to the list at path; returns its position."""
+        """Add an entry to the list at path; returns its position (-1 when the member may not change it)."""
+        entry = path + (len(self.value(path, []) or []),)
+        if not self.editable(entry if path != ("results",) else ("clauses", value.get("clause", "")
+                                                                 if isinstance(value, dict) else "")):
+            return -1
         entries = self.value(path)
         entries = list(entries) if isinstance(entries, list) else []
         entries.append(value)
@@ -340,6 +373,8 @@ class Session:
 
     def remove(self, path: Path) -> None:
         """Remove the list entry at path (its last key is the position)."""
+        if not self.editable(path):
+            return
         entries = self.value(path[:-1])
         if isinstance(entries, list) and 0 <= path[-1] < len(entries):
             del entries[path[-1]]

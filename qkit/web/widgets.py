@@ -23,8 +23,9 @@ from urllib.parse import parse_qs
 import ipywidgets as w
 
 from ..errors import QkitError
+from ..merge import MISSING, changes
 from ..html import macro, macros
-from ..i18n import fmt_band, join_list, tr
+from ..i18n import fmt_band, fmt_percent, join_list, tr
 from ..rubric import STEP, RubricIndex
 from ..scoring import Scorecard
 from .places import year_of
@@ -113,6 +114,7 @@ class Form:
         self._messages: dict[str, w.HTML] = {}
         self._rows: list[tuple[Path, Callable[[], list[Path]], w.HTML]] = []
         self._inputs: dict[str, w.Widget] = {}
+        self._bound: list[tuple[Path, w.Widget, Callable[[Any], Any]]] = []  # inputs shown from the session
         self.changes = 0  # edits so far; a cursor put somewhere later is not put there once the person went on
         session.observe(self._refresh_messages)
 
@@ -144,9 +146,28 @@ class Form:
         return widget
 
     def register(self, path: Path, widget: w.Widget) -> w.Widget:
-        """The input to put the cursor in when the person asks to go to the field at path."""
+        """The input to put the cursor in when the person asks to go to the field at path.
+
+        A field the signed-in member may not change (another writer's item) is shown read-only.
+        """
         self._inputs[field_of(path)] = widget
+        if widget is not None and hasattr(widget, "disabled") and not self.session.editable(path):
+            widget.disabled = True
         return widget
+
+    def bind(self, path: Path, widget: w.Widget, shown: Callable[[Any], Any]) -> None:
+        """Keep ``widget`` showing the session's value at path when others' changes are taken in."""
+        self._bound.append((path, widget, shown))
+
+    def sync(self) -> None:
+        """Show what the session holds now in every bound input (after taking in others' changes).
+
+        Setting an input to the value it already stands for changes nothing in the session.
+        """
+        for path, widget, shown in self._bound:
+            wanted = shown(self.session.value(path))
+            if widget.value != wanted and (not isinstance(widget, w.Dropdown) or wanted in widget.options_values()):
+                widget.value = wanted
 
     def unregister(self, path: Path) -> None:
         self._inputs.pop(field_of(path), None)
@@ -195,6 +216,7 @@ class Form:
         box.observe(lambda change: self.session.set(path, parse(change["new"]) if parse else change["new"]),
                     "value")
         self.register(path, box)
+        self.bind(path, box, lambda raw: "" if raw is None else (shown(raw) if shown else str(raw)))
         parts = [w.HTML(fragment("label", value=label))] if label else []
         field = w.VBox(parts + [box, self.messages(path)], layout=w.Layout(width=width))
         field.add_class("qkit-field")
@@ -212,7 +234,9 @@ class Form:
                             style={"description_width": "initial"})
         picker.observe(lambda change: self.session.set(path, None if change["new"] == empty else change["new"]),
                        "value")
+        picker.options_values = lambda: [v for _, v in picker.options]
         self.register(path, picker)
+        self.bind(path, picker, lambda raw: empty if raw is None else raw)
         return picker
 
     def labeled(self, label: str, widget: w.Widget, path: Path, width: str = "auto") -> w.VBox:
@@ -253,7 +277,8 @@ class TextList(w.VBox):
                          layout=w.Layout(width="100%", height="64px"))
         box.observe(lambda change: self.form.session.set(self.path + (i,), change["new"]), "value")
         self.form.register(self.path + (i,), box)
-        remove = w.Button(icon="trash", tooltip=tr("wb_remove_entry", self.form.lang), layout=w.Layout(width="40px"))
+        remove = w.Button(icon="trash", tooltip=tr("wb_remove_entry", self.form.lang), layout=w.Layout(width="40px"),
+                          disabled=not self.form.session.editable(self.path + (i,)))
         remove.on_click(lambda _: self._remove(i))
         number = w.HTML(fragment("entry_number", n=i + 1), layout=w.Layout(width="24px"))
         row = w.VBox([w.HBox([number, box, remove]), self.form.messages(self.path + (i,))])
@@ -270,6 +295,31 @@ class TextList(w.VBox):
     def _remove(self, i: int) -> None:
         self.form.session.remove(self.path + (i,))
         self._build()
+
+    def resync(self) -> None:
+        """Redraw the entries when the session's list is no longer what is shown (others' changes taken in)."""
+        entries = self.form.session.value(self.path, [])
+        entries = entries if isinstance(entries, list) else []
+        shown = [row.box.value for row in self.entries.children]
+        if shown != ["" if e is None else str(e) for e in entries]:
+            self._build()
+
+
+def walk(widget: w.Widget):
+    """A widget and everything inside it."""
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from walk(child)
+
+
+def lock(widget: w.Widget) -> None:
+    """Make every input inside ``widget`` read-only (another member writes this part)."""
+    for inner in walk(widget):
+        if hasattr(inner, "disabled") and not isinstance(inner, w.Tab):
+            inner.disabled = True
+
+
+POLL_SECONDS = 3  # how often an open page looks for what others saved
 
 
 class Workbook:
@@ -292,12 +342,46 @@ class Workbook:
         parts.append((tr("wb_results_tab", lang), lambda: KpiEditor(self.form)))
         parts.append((tr("wb_summary_tab", lang), self._summary))
         parts.append((tr("wb_export_tab", lang), lambda: ExportPanel(self.form)))
+        if session.member is not None:  # a store keeps the history; a document file keeps its own
+            parts.append((tr("wb_history_tab", lang), lambda: HistoryPanel(self.form)))
         self._builders = [build for _, build in parts]
         self.tabs = w.Tab(children=[w.VBox() for _ in parts], titles=[title for title, _ in parts])
         self.tabs.observe(self._open_tab, "selected_index")
         self._open_tab({"new": 0})
         self.widget = w.VBox([_html(fragment("style")), self.header, self.tabs])
         self.widget.add_class("qkit-form")
+        session.observe(self._taken_in)
+        self._poll()
+
+    def _poll(self) -> None:
+        """Every few seconds, take in what others saved (only while this page has no unsaved edits)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (a test, a script): nothing to poll for
+            return
+
+        def tick() -> None:
+            try:
+                self.session.refresh()
+            except Exception as exc:  # noqa: BLE001 - a store out of reach now is tried again later
+                print(f"qkit: could not look for new revisions: {exc}", file=sys.stderr)
+            loop.call_later(POLL_SECONDS, tick)
+
+        loop.call_later(POLL_SECONDS, tick)
+
+    def _taken_in(self, path: Path) -> None:
+        """Others' changes were taken in (``()``): every input, list and KPI shows the session's data."""
+        if path != ():
+            return
+        self.form.sync()
+        for holder in self.tabs.children:
+            for inner in walk(holder):
+                if isinstance(inner, TextList):
+                    inner.resync()
+        results = self.tabs.children[self._results_tab]
+        if results.children:
+            results.children = [self._builders[self._results_tab]()]
+            self._lock(self._results_tab, results.children[0])
 
     def _summary(self) -> "SummaryPanel":
         self.summary = SummaryPanel(self.form)
@@ -312,11 +396,25 @@ class Workbook:
         holder = self.tabs.children[index]
         if not holder.children:
             holder.children = [self._builders[index]()]
+            self._lock(index, holder.children[0])
         elif hasattr(holder.children[0], "show"):
             holder.children[0].show()
         for other in self.tabs.children:
             if other.children and hasattr(other.children[0], "visible"):
                 other.children[0].visible = other is holder
+
+    def _lock(self, index: int, content: w.Widget) -> None:
+        """Show read-only what the signed-in member does not write: other writers' items and KPIs."""
+        session = self.session
+        if index in self._tab_of_item.values():
+            item = next(i for i in session.rubric.items if self._tab_of_item[i.id] == index)
+            if not session.editable(("clauses", item.clauses[0].id)):
+                lock(content)
+                content.children = [_html(fragment("read_only", lang=self.lang))] + list(content.children)
+        elif index == self._results_tab:
+            for i, card in enumerate(content.list.children):
+                if not session.editable(("results", i)):
+                    lock(card)
 
     def tab_of(self, path: Path) -> int | None:
         """The tab holding the field at path."""
@@ -359,9 +457,13 @@ class Header(w.VBox):
         self.save_button = w.Button(description=tr("wb_save", lang), icon="save", button_style="primary",
                                     layout=w.Layout(width="auto"))
         self.save_button.on_click(lambda _: self.session.save())
-        self.overwrite = w.Button(description=tr("wb_overwrite", lang), button_style="warning",
+        self.overwrite = w.Button(description=tr("wb_keep_all_mine", lang), button_style="warning",
                                   layout=w.Layout(width="auto", display="none"))
         self.overwrite.on_click(lambda _: self.session.save(overwrite=True))
+        self.who = _html(fragment("muted", value=self.session.who(lang)), "qkit-who")
+        self.conflicts = w.VBox()
+        self.conflicts_box = w.Accordion(children=[self.conflicts], layout=w.Layout(display="none"))
+        self.conflicts_box.add_class("qkit-conflicts")
         self._fields: list[str] = []
         self.entries = w.VBox()
         self.more = _html("", "qkit-muted")
@@ -373,10 +475,10 @@ class Header(w.VBox):
         top = w.HBox([w.VBox([self.title], layout=w.Layout(flex="1 1 auto", min_width="0")), self.total],
                      layout=w.Layout(align_items="center"))
         top.add_class("qkit-header-top")
-        line = w.HBox([self.save_button, self.overwrite, self.status, self.detail],
+        line = w.HBox([self.save_button, self.overwrite, self.status, self.detail, self.who],
                       layout=w.Layout(align_items="center", flex_flow="row wrap"))
         line.add_class("qkit-header-line")
-        self.children = [top, line, self.problems_box]
+        self.children = [top, line, self.conflicts_box, self.problems_box]
         self.add_class("qkit-header")
         self.session.observe(self.refresh)
         self.refresh(())
@@ -392,7 +494,31 @@ class Header(w.VBox):
             self.problems_box.layout.display = "flex" if flagged else "none"
         state, text = session.status(lang)
         self.status.value = fragment("save_status", state=state, message=text)
-        self.overwrite.layout.display = "inline-flex" if state == "stale" else "none"
+        self.overwrite.layout.display = "inline-flex" if state == "conflict" else "none"
+        self._conflicts()
+
+    def _conflicts(self) -> None:
+        """Each field changed both here and by someone else: both values, and what to keep."""
+        session, lang = self.session, self.lang
+        rows = []
+        for i, conflict in enumerate(session.conflicts):
+            author = session.latest_author or tr("someone_else", lang)
+            text = fragment("conflict", place=session.place(conflict.path, lang), theirs=_shown(conflict.theirs, lang),
+                            mine=_shown(conflict.mine, lang), author=author, lang=lang)
+            buttons = []
+            for which, label in (("theirs", "wb_keep_theirs"), ("mine", "wb_keep_mine"), ("both", "wb_keep_both")):
+                if which == "both" and not (isinstance(conflict.theirs, str) and isinstance(conflict.mine, str)):
+                    continue
+                button = w.Button(description=tr(label, lang), layout=w.Layout(width="auto"))
+                button.on_click(lambda _, i=i, which=which: session.choose(i, which))
+                buttons.append(button)
+            row = w.VBox([_html(text), w.HBox(buttons, layout=w.Layout(flex_flow="row wrap"))])
+            row.add_class("qkit-conflict")
+            rows.append(row)
+        self.conflicts.children = rows
+        self.conflicts_box.set_title(0, tr("wb_conflicts", lang, n=len(rows)))
+        self.conflicts_box.selected_index = 0 if rows else None
+        self.conflicts_box.layout.display = "flex" if rows else "none"
 
     def _list(self, entries: list[tuple[str, str]]) -> None:
         """One button per flagged field (reused as the list changes); a click goes to the field."""
@@ -842,6 +968,71 @@ def _pasted(text: str, before: str) -> bool:
 
 def _number(text: str) -> bool:
     return isinstance(parse_number(text), (int, float))
+
+
+def _shown(value: Any, lang: str) -> str:
+    """A conflicting or earlier value as the person reads it: a score as 55%, a removed one as (已删除)."""
+    if value is MISSING or value is None:
+        return tr("wb_removed", lang)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return fmt_percent(value) if value == int(value) and 0 <= value <= 100 else str(value)
+    if isinstance(value, list):
+        return "；".join(str(v) for v in value)
+    return str(value)
+
+
+class HistoryPanel(w.VBox):
+    """The revisions: who saved each and what it changed; any of them compared with now, or restored."""
+
+    def __init__(self, form: Form):
+        super().__init__()
+        self.form, self.session, self.lang = form, form.session, form.lang
+        self.rows = w.VBox()
+        self.detail = _html("")
+        self.children = [_html(fragment("section_intro", title=tr("wb_history_tab", self.lang),
+                                        intro=tr("wb_history_intro", self.lang))), self.detail, self.rows]
+        self.add_class("qkit-history")
+        self.show()
+
+    def show(self) -> None:
+        session, lang = self.session, self.lang
+        rows = []
+        for revision in session.history():
+            when = revision.created_at.strftime("%Y-%m-%d %H:%M")
+            fields = join_list([session.place(session.path_of(f), lang) or f for f in revision.changed[:6]], lang)
+            text = fragment("history_row", number=revision.number, author=revision.author or "—", when=when,
+                            note=revision.note, fields=fields, more=max(0, len(revision.changed) - 6), lang=lang)
+            compare = w.Button(description=tr("wb_compare", lang), layout=w.Layout(width="auto"))
+            compare.on_click(lambda _, n=revision.number: self._compare(n))
+            restore = w.Button(description=tr("wb_restore", lang), layout=w.Layout(width="auto"),
+                               disabled=revision.number == session.base or session.member.role != "lead")
+            restore.on_click(lambda _, n=revision.number: self._restore(n))
+            row = w.HBox([_html(text), compare, restore], layout=w.Layout(align_items="center", flex_flow="row wrap"))
+            row.add_class("qkit-revision")
+            rows.append(row)
+        self.rows.children = rows
+
+    def _compare(self, number: int) -> None:
+        session, lang = self.session, self.lang
+        then = session.store.revision(session.applicant_id, number).data
+        lines = [tr("wb_difference", lang, place=session.place(session.path_of(f), lang) or f,
+                    then=_shown(_at(then, session.path_of(f)), lang), now=_shown(session.value(session.path_of(f)), lang))
+                 for f in changes(then, session.data)]
+        self.detail.value = fragment("history_diff", number=number, lines=lines, lang=lang)
+
+    def _restore(self, number: int) -> None:
+        if self.session.restore(number, self.lang):
+            self.show()
+            self.detail.value = ""
+
+
+def _at(data: Any, path: Path) -> Any:
+    for key in path:
+        try:
+            data = data[key]
+        except (KeyError, IndexError, TypeError):
+            return MISSING
+    return data
 
 
 class SummaryPanel(w.VBox):
