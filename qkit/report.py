@@ -115,6 +115,9 @@ class Reporter:
         from papermill.iorw import load_notebook_node
 
         self.template = load_notebook_node(str(template))
+        # the kernel works in the template's folder, as in Jupyter: a folder named qkit where the command
+        # was run (a checkout, an output folder) would otherwise hide the installed package from it
+        self.template_dir = str(Path(template).resolve().parent)
         self.timeout = timeout
         self.chromium = find_chromium() if pdf else None
         self.want_pdf = pdf
@@ -138,7 +141,8 @@ class Reporter:
             # local sockets: nothing listens on the network, and the kernel has no TCP warning to print
             self._sockets = tempfile.TemporaryDirectory(prefix="qkit-kernel-")
             self._km = AsyncKernelManager(kernel_name=KERNEL, transport="ipc", ip=f"{self._sockets.name}/kernel")
-        client = NotebookClient(nb, km=self._km, kernel_name=KERNEL, timeout=self.timeout, startup_timeout=120)
+        client = NotebookClient(nb, km=self._km, kernel_name=KERNEL, timeout=self.timeout, startup_timeout=120,
+                                resources={"metadata": {"path": self.template_dir}})
         client.kc = self._kc
         return client
 

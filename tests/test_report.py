@@ -202,6 +202,16 @@ def test_report_command(cli, tmp_path):
     assert {p.suffix for p in tmp_path.iterdir()} == {".html", ".xlsx", ".json", ".ipynb"}
 
 
+@pytest.mark.slow
+def test_report_from_a_folder_holding_a_folder_named_qkit(cli, tmp_path, monkeypatch):
+    """A checkout or an output folder called qkit where the command runs does not hide the package from the kernel."""
+    (tmp_path / "qkit").mkdir()
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli("report", sample_path("wuhan-individual"), "-o", "qkit", "--no-pdf")
+    assert code == 0, err
+    assert (tmp_path / "qkit" / "wuhan-individual-chen.html").is_file()
+
+
 @pytest.mark.slow  # the template runs and fails in a kernel
 def test_report_command_on_an_invalid_document(cli, tmp_path):
     bad = write_yaml(tmp_path / "bad.yaml", {"format_version": 1, "rubric": "hubei-medical",
