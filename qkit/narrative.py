@@ -29,14 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from . import markup
 from .errors import Problem, QkitError
 from .i18n import join_list, tr
 from .resources import LIMITS
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .document import Assessment
     from .rubric import IndividualRubric, OrganizationRubric, Requirement
 
@@ -381,6 +381,8 @@ def writing_frame(status: WritingStatus, lang: str = "zh") -> tuple[pd.DataFrame
 
     Words read ``3,412（超出）`` over a limit and ``（尚未撰写）`` for a part not written yet.
     """
+    import pandas as pd  # here, not above: the web form counts narratives as they are typed without pandas
+
     def limit(value: int | None) -> str:
         return tr("no_limit", lang) if value is None else f"{value:,}"
 
