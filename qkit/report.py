@@ -8,16 +8,16 @@ network, print rules), a PDF printed by headless Chromium when it is
 installed, and an Excel workbook.
 
 Most of a plain notebook run is start-up: a new Python, a new kernel, the
-imports inside it, a new exporter. A ``Reporter`` pays that once: it keeps
-one kernel warm (its namespace reset between applicants) and one HTML
-exporter, and reuses both for every document it is given.
+imports inside it, a new exporter, a new browser for the PDF. A ``Reporter``
+pays that once: it keeps one kernel warm (its namespace reset between
+applicants), one HTML exporter and one headless Chromium (``qkit.pdf``), and
+reuses them for every document it is given.
 """
 
 from __future__ import annotations
 
 import copy
 import shutil
-import subprocess
 import tempfile
 import time
 from contextlib import contextmanager
@@ -30,6 +30,7 @@ from . import compare, excel, sections
 from .errors import Problem, QkitError
 from .files import remove, replacing, writable_folder, write_atomic
 from .i18n import tr
+from .pdf import BrowserError, Printer
 from .resources import REPORT_TEMPLATE, TEMPLATES
 from .rubric import RubricIndex
 from .scoring import Scorecard
@@ -38,9 +39,6 @@ TEMPLATE = REPORT_TEMPLATE
 EXPORT_TEMPLATES = TEMPLATES / "nbconvert"
 KERNEL = "python3"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run",
-                  "--no-pdf-header-footer", "--print-to-pdf-no-header")
 HIDDEN_CELL_TAG = "remove-cell"  # template cells that explain the template, not the applicant
 
 
@@ -84,20 +82,6 @@ def find_chromium() -> str | None:
     return next((path for name in CHROMIUM_NAMES if (path := shutil.which(name))), None)
 
 
-def print_pdf(html: Path, pdf: Path, chromium: str, timeout: float = 120) -> None:
-    """Print an HTML file to PDF with headless Chromium in a throwaway profile (renamed into place when whole)."""
-    with tempfile.TemporaryDirectory(prefix="qkit-chromium-") as profile, replacing(pdf, ".pdf") as partial:
-        cmd = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--print-to-pdf={partial}",
-               html.resolve().as_uri()]
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-            detail = (proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"])[-1]
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            detail = str(exc)
-        if partial.stat().st_size == 0:
-            raise QkitError(Problem(str(pdf), "pdf_failed", params={"detail": detail}))
-
-
 class Reporter:
     """Makes reports one after another with one warm kernel and one exporter.
 
@@ -121,6 +105,7 @@ class Reporter:
         self.timeout = timeout
         self.chromium = find_chromium() if pdf else None
         self.want_pdf = pdf
+        self._printer: Printer | None = None  # started with the first PDF, kept for the others
         self._km = self._kc = self._sockets = None
         self._exporter = None
 
@@ -171,6 +156,8 @@ class Reporter:
             run_sync(km.shutdown_kernel)(now=True)
         if sockets is not None:
             sockets.cleanup()
+        if self._printer is not None:
+            self._printer.close()
 
     # --- one report --------------------------------------------------------------
 
@@ -256,9 +243,14 @@ class Reporter:
             return files
         try:
             with _timed(seconds, "pdf"):
-                print_pdf(paths["html"], paths["pdf"], self.chromium)
+                self._printer = self._printer or Printer(self.chromium)
+                self._printer.print_pdf(paths["html"], paths["pdf"])
             files.pdf = paths["pdf"]
-        except QkitError as exc:
+        except BrowserError as exc:
+            self._printer.close()  # the next document starts a new browser
+            problem = Problem(str(paths["pdf"]), "pdf_failed", params={"detail": str(exc)})
+            files.notes.append(QkitError(problem).render(self.lang))
+        except QkitError as exc:  # printed, but the file could not be written
             files.notes.append(exc.render(self.lang))
         return files
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import SAMPLES, write_yaml
+from conftest import SAMPLES, fake_chromium, write_yaml
 from qkit.document import MAX_BYTES, MAX_DEPTH
 
 SAMPLE = SAMPLES / "wuhan-individual-chen.yaml"  # the smallest sample: its report is the quickest
@@ -200,15 +200,6 @@ def test_a_read_only_data_folder_can_be_listed_and_exported_not_changed(tmp_path
 # --- resume trusts a manifest, not time stamps -------------------------------------------------
 
 
-FAKE_CHROMIUM = """#!/bin/sh
-touch "$QKIT_TEST_MARKER"
-[ -n "$QKIT_TEST_SLOW" ] && sleep 300
-for arg in "$@"; do
-  case "$arg" in --print-to-pdf=*) printf '%%PDF-1.4 test' > "${arg#--print-to-pdf=}";; esac
-done
-"""
-
-
 @pytest.mark.slow
 def test_resume_reruns_a_report_killed_half_way(tmp_path):
     """Killed while printing the PDF, after the HTML and Excel files were written: resume makes it again."""
@@ -216,9 +207,7 @@ def test_resume_reruns_a_report_killed_half_way(tmp_path):
     docs.mkdir()
     bin_dir.mkdir()
     shutil.copy(SAMPLE, docs / "chen.yaml")
-    fake = bin_dir / "chromium"
-    fake.write_text(FAKE_CHROMIUM, encoding="utf-8")
-    fake.chmod(0o755)
+    fake_chromium(bin_dir)
     marker = tmp_path / "printing"
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "QKIT_TEST_MARKER": str(marker)}
     batch = [sys.executable, "-m", "qkit", "batch", str(docs), "-o", str(out), "--jobs", "1"]
