@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import ipywidgets as w
 import pytest
 import yaml
 
 import qkit
-from conftest import SAMPLES
+from conftest import SAMPLES, write_yaml
 from qkit import QkitError
+from qkit.cycle import next_cycle
+from qkit.web.widgets import ClauseEditor
 
 SAMPLE = SAMPLES / "hubei-service-jiangcheng.yaml"
 
@@ -94,3 +99,71 @@ def test_a_broken_file_is_refused_with_its_problems(tmp_path):
     with pytest.raises(QkitError) as caught:
         qkit.open(path)
     assert "hubei-mining" in caught.value.render("zh")
+
+
+def _walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _walk(child)
+
+
+def _editor(form, clause_id: str) -> ClauseEditor:
+    """The clause's editor in the form, its item's tab opened (tabs are built when first opened)."""
+    tabs = next(x for x in _walk(form) if isinstance(x, w.Tab))
+    for index in range(len(tabs.children)):
+        tabs.selected_index = index
+        found = [e for e in _walk(tabs.children[index]) if isinstance(e, ClauseEditor) and e.clause.id == clause_id]
+        if found:
+            return found[0]
+    raise AssertionError(clause_id)
+
+
+def test_the_form_of_a_file_saves_to_the_file_with_its_button(document):
+    session = qkit.open(document, autosave_delay=None)
+    form = session.form()
+    assert "历史" not in [t for x in _walk(form) if isinstance(x, w.Tab) for t in x.titles]  # no store history
+    editor = _editor(form, "5.3.3")
+    total = next(x for x in _walk(form) if "qkit-total-value" in x._dom_classes)
+    before = total.value
+    editor.score.value = 95
+    assert total.value != before and "qkit-total-value" in total._dom_classes
+    assert qkit.load(document).clauses["5.3.3"].score != 95  # not saved yet
+    save = next(x for x in _walk(form) if isinstance(x, w.Button) and x.description == "保存")
+    save.click()
+    assert qkit.load(document).clauses["5.3.3"].score == 95
+    assert document.read_text(encoding="utf-8").startswith("# 江城智运 2026 年自评")
+    status = next(x for x in _walk(form) if "qkit-save-status" in x._dom_classes)
+    assert "已保存（第 2 版" in status.value
+
+
+def test_the_form_of_a_file_autosaves_to_the_file(document):
+    async def edit() -> None:
+        session = qkit.open(document, autosave_delay=0.2)
+        editor = _editor(session.form(), "5.2.2")
+        editor.score.value = 35
+        assert qkit.load(document).clauses["5.2.2"].score != 35
+        await asyncio.sleep(0.5)
+        assert not session.dirty
+
+    asyncio.run(edit())
+    assert qkit.load(document).clauses["5.2.2"].score == 35
+    assert len(list((document.parent / ".qkit-history").glob("*.yaml"))) == 1
+
+
+def test_a_carried_over_clause_shows_last_cycles_score_and_to_review_until_scored(tmp_path):
+    data = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))
+    data["clauses"]["5.2.3"]["score"] = 80
+    path = write_yaml(tmp_path / "2027.yaml", next_cycle(data, "2027"))
+    session = qkit.open(path, autosave_delay=None)
+    editor = _editor(session.form(), "5.2.3")
+    row = next(x for x in _walk(editor) if "qkit-score-row" in getattr(x, "_dom_classes", ()))
+    assert list(row.children[:2]) == [editor.score, editor.previous]  # beside the score picker
+    assert "上期得分 80%" in editor.previous.value and "待复核" in editor.previous.value
+    editor.score.value = 70  # scored again: the badge goes, last cycle's score stays beside the picker
+    assert "待复核" not in editor.previous.value and "上期得分 80%" in editor.previous.value
+    editor.score.value = -1  # unscored again: to review again
+    assert "待复核" in editor.previous.value
+    english = _editor(session.form("en"), "5.2.2")
+    score = data["clauses"]["5.2.2"]["score"]
+    assert f"previous score {score}%" in english.previous.value and "to review" in english.previous.value
+    assert _editor(qkit.open(SAMPLE, autosave_delay=None).form(), "5.2.2").previous.value == ""  # no previous cycle

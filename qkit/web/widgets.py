@@ -628,11 +628,12 @@ class ClauseEditor(w.VBox):
         self.score.add_class("qkit-score")
         self.earned = _html("")
         self.flag = _html("", "qkit-warn")
+        self.previous = _html("", "qkit-previous-score")  # a carried-over clause: last cycle's score, 待复核
         self.hint = _html("", "qkit-muted")
         if clause.kind in ("results", "indicator"):
             parts.append(self.hint)
-        score_row = w.HBox([self.score, self.earned, self.flag], layout=w.Layout(align_items="center",
-                                                                                  flex_flow="row wrap"))
+        score_row = w.HBox([self.score, self.previous, self.earned, self.flag],
+                           layout=w.Layout(align_items="center", flex_flow="row wrap"))
         score_row.add_class("qkit-score-row")
         parts.append(score_row)
         parts.append(form.messages(self.path + ("score",)))
@@ -686,8 +687,17 @@ class ClauseEditor(w.VBox):
             self.apply.layout.display = "inline-flex" if suggestion and scored.score != suggestion.score else "none"
         self.earned.value = fragment("earned", scored=scored, lang=lang)
         self.flag.value = fragment("flag", text=self.session.flag_text(self.clause.id, lang))
+        self._previous()
         if self.clause.kind in ("results", "indicator"):
             self.hint.value = fragment("data_hint", hint=self.session.data_hint(self.clause.id, lang), lang=lang)
+
+    def _previous(self) -> None:
+        """The previous cycle's score of a carried-over clause, and 待复核 until it is scored again."""
+        previous = self.session.value(self.path + ("previous_score",))
+        if isinstance(previous, bool) or not isinstance(previous, int):  # a wrong value is flagged, not shown
+            previous = None
+        to_review = previous is not None and self.session.value(self.path + ("score",)) is None
+        self.previous.value = fragment("previous_score", previous=previous, to_review=to_review, lang=self.lang)
 
     def _apply(self, _: Any) -> None:
         scored = self.session.clause_score(self.clause.id)
