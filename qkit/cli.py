@@ -78,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_workbook_commands(sub, common)
     _add_report_commands(sub, common)
     _add_compare_command(sub, common)
+    _add_cycle_command(sub, common)
     _add_consensus_command(sub, common)
     return parser
 
@@ -230,7 +231,7 @@ def print_scorecard(card: Scorecard, lang: str, out: Console) -> None:
             table.add_row(*cells(row, shown))
     out.print(table)
     out.print(f"{tr('total', lang)}: {fmt_points(card.total)} / {card.max}（{fmt_percent(round(card.percent, 1))}）"
-              f"    {tr('maturity', lang)}: {maturity_label(card, lang)}", markup=False)
+              f"    {tr(card.rubric.words['maturity'], lang)}: {maturity_label(card, lang)}", markup=False)
     if card.missing:
         out.print(f"{tr('partial', lang)}: {join_list(card.missing, lang)}", markup=False, style="yellow")
     if card.flagged:
@@ -587,6 +588,24 @@ def _compare(args, index: RubricIndex, lang: str, out: Console) -> int:
     return 0
 
 
+def _add_cycle_command(sub, common: argparse.ArgumentParser) -> None:
+    cycle = sub.add_parser("new-cycle", parents=[common],
+                           help="start the next assessment cycle in a new file: texts and KPIs carried over, "
+                                "scores cleared for review (previous_score)")
+    cycle.add_argument("file", type=Path, metavar="FILE", help="the assessment document of the cycle ending")
+    cycle.add_argument("-o", "--output", required=True, type=Path, help="the new cycle's document")
+    cycle.add_argument("--label", default=str(dt.date.today().year + 1), help="the cycle's name (default next year)")
+    cycle.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+
+def _new_cycle(args, index: RubricIndex, lang: str, out: Console) -> int:
+    from .web.notebook import start_cycle
+
+    start_cycle(args.file, args.output, args.label, args.force)
+    out.print(tr("cycle_file_started", lang, label=args.label, file=args.output, source=args.file), markup=False)
+    return 0
+
+
 def print_comparison(comparison, lang: str, out: Console) -> None:
     """The clause table (items in bold) with scores before and after and the changes; total, maturity,
     the clauses that moved most, the OFIs gone and new, and the KPIs joined over both documents."""
@@ -775,5 +794,6 @@ COMMANDS = {
     ("report", None): _report,
     ("batch", None): _batch,
     ("compare", None): _compare,
+    ("new-cycle", None): _new_cycle,
     ("consensus", None): _consensus,
 }

@@ -239,6 +239,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "cycle_note": ("新周期 {label} 开始（上一周期止于第 {n} 版）", "cycle {label} begins (the previous one ends at revision {n})"),
     "cycle_started": ("已开始新周期 {label}：第 {number} 版。文字和结果数据已带入，各条款得分已清空、待复核；上一周期可用 qkit history 查看",
                       "cycle {label} started as revision {number}: texts and results data carried over, scores cleared for review; the previous cycle stays in qkit history"),
+    "cycle_file_started": ("已开始新周期 {label}：{file}。文字和结果数据已带入，各条款得分已清空、待复核（上期得分记为 previous_score）；{source} 保持不变",
+                           "cycle {label} started in {file}: texts and results data carried over, scores cleared for review (the old ones kept as previous_score); {source} is unchanged"),
     "to_review": ("待复核", "to review"),
     "previous_score": ("上期得分", "previous score"),
     "sec_key_themes": ("关键要点", "Key themes"),

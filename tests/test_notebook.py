@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
+import shutil
 
 import ipywidgets as w
 import pytest
 import yaml
 
 import qkit
-from conftest import SAMPLES, write_yaml
+from conftest import RUBRICS, SAMPLES, write_yaml
 from qkit import QkitError
 from qkit.cycle import next_cycle
+from qkit.web import notebook
 from qkit.web.widgets import ClauseEditor
 
 SAMPLE = SAMPLES / "hubei-service-jiangcheng.yaml"
@@ -167,3 +170,59 @@ def test_a_carried_over_clause_shows_last_cycles_score_and_to_review_until_score
     score = data["clauses"]["5.2.2"]["score"]
     assert f"previous score {score}%" in english.previous.value and "to review" in english.previous.value
     assert _editor(qkit.open(SAMPLE, autosave_delay=None).form(), "5.2.2").previous.value == ""  # no previous cycle
+
+
+def test_the_next_cycle_of_a_file_starts_a_new_file_and_keeps_this_one(document, tmp_path):
+    old = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))["clauses"]
+    session = qkit.open(document, autosave_delay=None)
+    session.set(("clauses", "5.2.3", "score"), 80)  # unsaved: saved before the new cycle starts
+    new = session.next_cycle(tmp_path / "2027.yaml", label="2027")
+    assert qkit.load(document).clauses["5.2.3"].score == 80  # this cycle's file is kept as it is
+    assert (tmp_path / "2027.yaml").read_text(encoding="utf-8").startswith("# 江城智运 2026 年自评")  # comments kept
+    assert new.path == tmp_path / "2027.yaml" and new.value(("assessment", "cycle")) == "2027"
+    assert new.clause_score("5.2.2").to_review and new.clause_score("5.2.2").previous_score == old["5.2.2"]["score"]
+    assert new.clause_score("5.2.3").previous_score == 80 and new.scorecard.missing
+    with pytest.raises(QkitError) as refused:
+        session.next_cycle(tmp_path / "2027.yaml")
+    assert "--force" in refused.value.render("zh")
+
+
+def test_new_cycle_command_for_a_file(cli, document, tmp_path):
+    code, out, _ = cli("new-cycle", document, "-o", tmp_path / "2027.yaml", "--label", "2027")
+    assert code == 0 and "2027" in out
+    data = yaml.safe_load((tmp_path / "2027.yaml").read_text(encoding="utf-8"))
+    assert data["assessment"]["cycle"] == "2027" and "score" not in data["clauses"]["5.2.2"]
+    assert data["clauses"]["5.2.2"]["previous_score"] == qkit.load(document).clauses["5.2.2"].score
+    code, _, err = cli("new-cycle", document, "-o", tmp_path / "2027.yaml")
+    assert code == 1 and "--force" in err
+
+
+def test_compare_finds_the_other_file_in_the_same_rubric_folders(tmp_path):
+    mine = tmp_path / "mine"
+    shutil.copytree(RUBRICS / "guidelines", mine / "guidelines")
+    rubric = yaml.safe_load((RUBRICS / "hubei-service.yaml").read_text(encoding="utf-8"))
+    write_yaml(mine / "my-service.yaml", {**rubric, "id": "my-service"})
+    data = {**yaml.safe_load(SAMPLE.read_text(encoding="utf-8")), "rubric": "my-service"}
+    this_year = write_yaml(tmp_path / "2026.yaml", data)
+    data["clauses"]["5.3.3"]["score"] = 30
+    last_year = write_yaml(tmp_path / "2025.yaml", data)
+    session = qkit.open(this_year, rubrics=[mine], autosave_delay=None)
+    clause = next(c for c in session.compare(last_year).clauses if c.id == "5.3.3")
+    assert clause.old == 30 and clause.new == session.clause_score("5.3.3").score
+
+
+def test_every_public_name_of_the_notebook_module_says_what_it_does():
+    names = [n for n, obj in vars(notebook).items() if not n.startswith("_") and callable(obj)
+             and getattr(obj, "__module__", None) == notebook.__name__]
+    members = [f"{n}.{m}" for n in names if inspect.isclass(getattr(notebook, n))
+               for m, obj in vars(getattr(notebook, n)).items() if not m.startswith("_")]
+    undocumented = [n for n in names if not inspect.getdoc(getattr(notebook, n))]
+    undocumented += [m for m in members if not inspect.getdoc(_member(m))]
+    assert {"FileSession.next_cycle", "FileSession.form", "FileKeeper.save"} <= set(members)
+    assert undocumented == []
+
+
+def _member(dotted: str):
+    cls, name = dotted.split(".")
+    obj = vars(getattr(notebook, cls))[name]
+    return obj.fget if isinstance(obj, property) else getattr(obj, "__func__", obj)

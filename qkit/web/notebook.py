@@ -12,6 +12,10 @@ order (a ruamel.yaml round trip). When the file changed on disk since it was
 opened (an editor, a colleague's sync), the session's edits are merged with
 the file's three ways, as the web form merges two people's edits; the same
 field changed both ways is a conflict to choose (``.conflicts``, ``.choose``).
+
+Next year's assessment starts in a new file (``.next_cycle``, ``qkit
+new-cycle``): texts and KPIs carried over, every score to be given again,
+last year's shown beside it.
 """
 
 from __future__ import annotations
@@ -61,6 +65,7 @@ class FileKeeper:
         return self._revision(self.number)
 
     def revision(self, _applicant: Any, number: int) -> Revision:
+        """Version ``number`` of the file as this session has seen it (1 as opened)."""
         return self._revision(number)
 
     def save(self, _applicant: Any, data: dict[str, Any], base: int, note: str = "", author: Any = None,
@@ -134,6 +139,7 @@ class FileSession(Session):
     @classmethod
     def from_file(cls, path: str | Path, rubrics: list[str | Path] | None = None,
                   autosave_delay: float | None = AUTOSAVE_DELAY) -> "FileSession":
+        """The session of the document at ``path``; a file qkit cannot read raises QkitError with its problems."""
         index = RubricIndex.scan([Path(d) for d in rubrics or []])
         keeper = FileKeeper(path)
         data = keeper.versions[1]
@@ -144,10 +150,12 @@ class FileSession(Session):
         session = cls(index.load(str(data["rubric"])), data, store=keeper, applicant_id=None, base=1, index=index,
                       autosave_delay=autosave_delay)
         session.saved_at = keeper.saved_at
+        session.rubric_dirs = list(rubrics or [])
         return session
 
     @property
     def path(self) -> Path:
+        """The document file this session saves to."""
         return self.store.path
 
     def form(self, lang: str = "zh"):
@@ -162,7 +170,8 @@ class FileSession(Session):
 
         if self.dirty:
             self.save()
-        return make_report(self.path, out_dir, lang=lang, pdf=pdf, previous=previous)
+        return make_report(self.path, out_dir, lang=lang, pdf=pdf, previous=previous,
+                           rubric_dirs=[Path(d) for d in self.rubric_dirs])
 
     def compare(self, other: "str | Path | FileSession"):
         """This assessment against another of the same standard (``qkit compare``): last year's, say."""
@@ -172,7 +181,7 @@ class FileSession(Session):
         if isinstance(other, FileSession):
             card = other.scorecard
         else:
-            other_doc = FileSession.from_file(other, autosave_delay=None).document
+            other_doc = FileSession.from_file(other, self.rubric_dirs, autosave_delay=None).document
             card = score(other_doc, self.index.load(other_doc.rubric)) if other_doc else None
         if self.scorecard is None or card is None:
             raise QkitError(self.problems or [Problem(str(other), "file_missing")])
@@ -190,6 +199,21 @@ class FileSession(Session):
 
         return kpi_summary_frame(self._card().assessment, lang)
 
+    def next_cycle(self, path: str | Path, label: str | None = None, force: bool = False) -> "FileSession":
+        """Start the next assessment cycle in a new file (``qkit new-cycle``) and open it.
+
+        This file is saved first and stays as it is. The new one carries over
+        the profile, narratives, strengths, OFIs, evidence, notes and KPI data;
+        every score is cleared, the old one kept as ``previous_score``, which
+        the form shows beside the clause marked 待复核 until it is scored again.
+        ``label`` names the cycle (default: next year); an existing ``path`` is
+        refused unless ``force``.
+        """
+        if self.dirty:
+            self.save()
+        start_cycle(self.path, path, label, force)
+        return FileSession.from_file(path, autosave_delay=self.autosave_delay, rubrics=self.rubric_dirs)
+
     def _card(self):
         if self.scorecard is None:
             raise QkitError(self.problems)
@@ -200,3 +224,25 @@ def open_file(path: str | Path, rubrics: list[str | Path] | None = None,
               autosave_delay: float | None = AUTOSAVE_DELAY) -> FileSession:
     """A session bound to the document file at ``path``; see ``qkit.open``."""
     return FileSession.from_file(path, rubrics, autosave_delay)
+
+
+def start_cycle(source: str | Path, target: str | Path, label: str | None = None, force: bool = False) -> Path:
+    """Write the start of the next cycle of the document ``source`` to ``target`` (``qkit.cycle.next_cycle``).
+
+    The file's comments and key order are kept; ``label`` defaults to next
+    year. ``target`` may not exist unless ``force``; returns it.
+    """
+    from ..cycle import next_cycle
+
+    source, target = Path(source), Path(target)
+    if target.exists() and not force:
+        raise QkitError(Problem(str(target), "output_exists"))
+    text = read_text(source)
+    data = parse_yaml(text, str(source))
+    if not isinstance(data, dict):
+        from ..document import from_data
+
+        from_data(data)  # raises the problems, as qkit validate names them
+    label = label or str(dt.date.today().year + 1)
+    write_atomic(target, dump_keeping_comments(text, next_cycle(data, label)))
+    return target
