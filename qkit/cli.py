@@ -231,7 +231,7 @@ def print_scorecard(card: Scorecard, lang: str, out: Console) -> None:
             table.add_row(*cells(row, shown))
     out.print(table)
     out.print(f"{tr('total', lang)}: {fmt_points(card.total)} / {card.max}（{fmt_percent(round(card.percent, 1))}）"
-              f"    {tr('maturity', lang)}: {maturity_label(card, lang)}", markup=False)
+              f"    {tr(card.rubric.words['maturity'], lang)}: {maturity_label(card, lang)}", markup=False)
     if card.missing:
         out.print(f"{tr('partial', lang)}: {join_list(card.missing, lang)}", markup=False, style="yellow")
     if card.flagged:

@@ -512,7 +512,7 @@ def feedback_document(card: Scorecard, lang: str = "zh", pictures: _Pictures | N
 
     doc.add_heading(tr("sec_summary", lang), 1)
     _body(doc, f"{tr('total', lang)}：{fmt_points(card.total)} / {card.max}（{fmt_percent(round(card.percent, 1))}）"
-               f"　{tr('maturity', lang)}：{tables.maturity_label(card, lang)}",
+               f"　{tr(card.rubric.words['maturity'], lang)}：{tables.maturity_label(card, lang)}",
           indent=False)
     if card.missing:
         _body(doc, f"{tr('partial', lang)}：{join_list(card.missing, lang)}", indent=False)

@@ -130,7 +130,7 @@ def rank_frame(entries: list[Entry], lang: str = "zh") -> pd.DataFrame:
     items = [f"{i.id} {i.name(lang)}" for i in rubric.items]
     head = [tr("rank", lang), tr(rubric.words["applicant"], lang), tr("assessors", lang), tr("stage", lang),
             tr("file", lang)]
-    tail = [tr("total", lang), tr("total_points", lang), tr("score", lang), tr("maturity", lang)]
+    tail = [tr("total", lang), tr("total_points", lang), tr("score", lang), tr(rubric.words["maturity"], lang)]
     rows = []
     for rank, entry in enumerate(entries, 1):
         earned = [statistics.median(card.items[n].earned for card in entry.cards) for n in range(len(rubric.items))]
