@@ -13,6 +13,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
+from .i18n import Named
 from .consensus import AssessorSpread, compare_assessors
 from .scoring import Scorecard
 
@@ -83,7 +84,7 @@ def gather(cards: list[Scorecard], files: list[str]) -> dict[str, list[Entry]]:
 
 
 @dataclass(frozen=True)
-class ClauseStats:
+class ClauseStats(Named):
     """One clause across a standard's applicants."""
 
     id: str
@@ -111,9 +112,6 @@ class ClauseStats:
     @property
     def spread(self) -> float | None:
         return self.high - self.low if self.scored else None
-
-    def name(self, lang: str = "zh") -> str:
-        return self.title_en if lang == "en" else self.title
 
 
 def clause_stats(entries: list[Entry]) -> list[ClauseStats]:

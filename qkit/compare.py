@@ -23,7 +23,7 @@ from typing import Any
 from . import document
 from .document import KPI
 from .errors import Problem, QkitError
-from .i18n import fmt_date, fmt_points
+from .i18n import Named, fmt_date, fmt_points
 from .rubric import Band, RubricIndex
 from .scoring import ClauseScore, ItemScore, Scorecard, score
 
@@ -39,7 +39,7 @@ def _key(band: Band | None) -> str | None:
 
 
 @dataclass(frozen=True)
-class ClauseChange:
+class ClauseChange(Named):
     """One clause's score (%) before and after, and its band in the clause's scoring table."""
 
     item: str
@@ -66,9 +66,6 @@ class ClauseChange:
     def band_changed(self) -> bool:
         return self.old is not None and self.new is not None and _key(self.old_band) != _key(self.new_band)
 
-    def name(self, lang: str = "zh") -> str:
-        return self.title_en if lang == "en" else self.title
-
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
         return {"id": self.id, "item": self.item, "title": self.name(lang), "points": self.points, "old": self.old,
                 "new": self.new, "delta_percent": self.delta_percent, "delta_points": self.delta_points,
@@ -76,7 +73,7 @@ class ClauseChange:
 
 
 @dataclass(frozen=True)
-class ItemChange:
+class ItemChange(Named):
     """One item (or indicator group): points earned and score % before and after.
 
     ``complete`` is False when a clause of the item is unscored on either
@@ -100,9 +97,6 @@ class ItemChange:
     @property
     def delta_percent(self) -> float | None:
         return self.new_percent - self.old_percent if self.complete else None
-
-    def name(self, lang: str = "zh") -> str:
-        return self.title_en if lang == "en" else self.title
 
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
         return {"id": self.id, "title": self.name(lang), "points": self.points,
@@ -140,7 +134,7 @@ class TotalChange:
 
 
 @dataclass(frozen=True)
-class OfiChange:
+class OfiChange(Named):
     """A clause's OFIs that no longer appear (``gone``) and those that are new (``added``)."""
 
     clause: str
@@ -149,9 +143,6 @@ class OfiChange:
     gone: tuple[str, ...]
     added: tuple[str, ...]
     kept: int
-
-    def name(self, lang: str = "zh") -> str:
-        return self.title_en if lang == "en" else self.title
 
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
         return {"clause": self.clause, "title": self.name(lang), "gone": list(self.gone), "new": list(self.added),

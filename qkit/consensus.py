@@ -29,6 +29,7 @@ from typing import Any
 
 from .document import Assessment, Comment
 from .errors import Problem, QkitError
+from .i18n import Named
 from .rubric import STEP
 
 DEFAULT_SPREAD = 20
@@ -36,7 +37,7 @@ REASONS = ("spread", "bands", "unscored")  # why a clause is flagged for the dis
 
 
 @dataclass(frozen=True)
-class ClauseSpread:
+class ClauseSpread(Named):
     """One clause's independent scores and whether the team must discuss it."""
 
     id: str
@@ -68,9 +69,6 @@ class ClauseSpread:
         if self.flagged or self.median is None:
             return None
         return int(self.median / STEP + 0.5) * STEP
-
-    def name(self, lang: str = "zh") -> str:
-        return self.title_en if lang == "en" else self.title
 
 
 @dataclass(frozen=True)

@@ -612,6 +612,17 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+class Named:
+    """A thing with a Chinese ``title`` and an English ``title_en`` (a clause, an item, a change): its name in
+    the page's language. Data classes of scores, comparisons and statistics take their name from here."""
+
+    title: str
+    title_en: str
+
+    def name(self, lang: str = "zh") -> str:
+        return self.title_en if lang == "en" else self.title
+
+
 def _lang(lang: str | None) -> int:
     return 1 if lang == "en" else 0
 

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import markup
 from .errors import Problem, QkitError
-from .i18n import join_list, tr
+from .i18n import Named, join_list, tr
 from .resources import LIMITS
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def keywords(text: str) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class SubpointCoverage:
+class SubpointCoverage(Named):
     """How much of one sub-point's vocabulary a narrative uses."""
 
     id: str
@@ -91,9 +91,6 @@ class SubpointCoverage:
     @property
     def addressed(self) -> bool:
         return self.named or self.share >= MIN_SHARE
-
-    def name(self, lang: str = "zh") -> str:
-        return self.title_en if lang == "en" else self.title
 
     def label(self, lang: str = "zh") -> str:
         """As the standards write a sub-point: a）发展方向."""
@@ -241,7 +238,7 @@ def references(doc: Assessment, rubric: OrganizationRubric | IndividualRubric) -
 
 
 @dataclass(frozen=True)
-class PartStatus:
+class PartStatus(Named):
     """The profile or one clause (indicator): its narrative, length, limit and coverage hint."""
 
     id: str
@@ -266,9 +263,6 @@ class PartStatus:
         """The sub-points the narrative does not appear to address (none while nothing is written)."""
         return [c for c in self.coverage if not c.addressed]
 
-    def name(self, lang: str = "zh") -> str:
-        return self.title_en if lang == "en" else self.title
-
     def warning(self) -> Problem | None:
         if not self.over:
             return None
@@ -276,7 +270,7 @@ class PartStatus:
 
 
 @dataclass(frozen=True)
-class ItemStatus:
+class ItemStatus(Named):
     id: str
     title: str
     title_en: str
@@ -290,9 +284,6 @@ class ItemStatus:
     @property
     def over(self) -> bool:
         return self.limit is not None and self.words > self.limit
-
-    def name(self, lang: str = "zh") -> str:
-        return self.title_en if lang == "en" else self.title
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 from .document import Assessment
 from .errors import Problem
-from .i18n import fmt_band
+from .i18n import Named, fmt_band
 from .rubric import Band, Dimension, IndividualRubric, OrganizationRubric
 
 
@@ -44,7 +44,7 @@ def suggest(ratings: dict[str, str], dimension: Dimension) -> Suggestion | None:
 
 
 @dataclass(frozen=True)
-class ClauseScore:
+class ClauseScore(Named):
     id: str
     title: str
     title_en: str
@@ -111,12 +111,9 @@ class ClauseScore:
             return Problem(self.id, "below_described", params={"band": fmt_band(self.below_described)})
         return None
 
-    def name(self, lang: str = "zh") -> str:
-        return self.title_en if lang == "en" else self.title
-
 
 @dataclass(frozen=True)
-class ItemScore:
+class ItemScore(Named):
     id: str
     title: str
     title_en: str
@@ -130,9 +127,6 @@ class ItemScore:
     @property
     def percent(self) -> float:
         return 100 * self.earned / self.points
-
-    def name(self, lang: str = "zh") -> str:
-        return self.title_en if lang == "en" else self.title
 
 
 @dataclass(frozen=True)
