@@ -609,6 +609,18 @@ LABELS: dict[str, tuple[str, str]] = {
     # the scoring guidelines in English
     "wb_translation": ("（译文，以中文原文为准）", "(translation; the Chinese text is authoritative)"),
     "wb_original": ("中文原文", "Chinese original"),
+    # the 自评报告's text in the form (hints for the writer, never problems)
+    "wb_narrative": ("自评报告叙述", "Self-assessment report text"),
+    "wb_profile_narrative_intro": ("提交的自评报告中 5.1 的正文，宜涵盖上面 a）至 d）各项；其字数按 5.1 的限额统计",
+                                   "the text of 5.1 in the report you submit, best covering a) to d) above; it counts against the limit of 5.1"),
+    "wb_narrative_hint": ("空一行分段；“- ”开头为列表；**加粗**；[[KPI:指标名称]]、[[图:指标名称]]、[[表:5.7.4]] 引用结果数据",
+                          "a blank line between paragraphs; “- ” starts a list item; **bold**; [[KPI:name]], [[FIG:name]] or [[TABLE:5.7.4]] cite results"),
+    "wb_words": ("{n} / {limit} 字", "{n} / {limit} words"),
+    "wb_words_free": ("{n} 字（不限）", "{n} words (no limit)"),
+    "wb_words_over": ("超出 {over} 字", "{over} over the limit"),
+    "wb_words_note": ("按 Word“字数统计”的字数计：每个汉字和中文标点计 1", "counted as Word counts: each Chinese character and punctuation mark is one"),
+    "wb_coverage": ("以下要点似乎尚未写到：{points}", "these sub-points seem not to be addressed yet: {points}"),
+    "wb_coverage_note": ("按用词推测，仅供撰写参考，不影响评分", "a guess from the wording, for the writer; it never changes a score"),
 }
 
 

@@ -357,3 +357,67 @@ def test_the_document_and_workbook_are_offered_as_downloads_at_once(store):
     session.set(("clauses", "5.2.3", "score"), 80)
     panel.show()  # the tab shown again after an edit: the files follow the page
     assert yaml.safe_load(exported(panel, "yaml"))["clauses"]["5.2.3"]["score"] == 80
+
+
+# --- the 自评报告 and the feedback's quality in the form ----------------------------------------------
+
+
+def service_form(store, **kwargs) -> tuple[Session, Workbook]:
+    applicant, token = store.add_applicant("试填单位", "hubei-service")
+    session = Session.open(load_rubric("hubei-service"), str(store.dir), f"key={token}", **kwargs)
+    return session, Workbook(session, "zh")
+
+
+def clause_editor(book: Workbook, clause_id: str) -> ClauseEditor:
+    book.tabs.selected_index = book.tab_of(("clauses", clause_id))
+    return next(e for e in walk(book.widget) if isinstance(e, ClauseEditor) and e.clause.id == clause_id)
+
+
+def textarea(widget) -> w.Textarea:
+    return next(x for x in walk(widget) if isinstance(x, w.Textarea))
+
+
+def test_a_narrative_is_counted_as_word_counts_while_typed_and_turns_red_over_its_limit(store, tmp_path):
+    limits = tmp_path / "字数限制.yaml"
+    limits.write_text("default:\n  clause: 20\n  profile: 30\n", encoding="utf-8")
+    session, book = service_form(store, limits=limits)
+    editor = clause_editor(book, "5.2.2")
+    status = editor.narrative.status
+    assert "0 / 20 字" in status.value and "qkit-over" not in status.value
+    box = textarea(editor.narrative)
+    box.value = "高层领导确定使命、愿景和价值观。"  # 14 characters and two Chinese punctuation marks
+    assert "16 / 20 字" in status.value and "qkit-over" not in status.value
+    box.value += "ISO 9001 认证"  # a Latin word and a number count one each, as in Word
+    assert "20 / 20 字" in status.value and "qkit-over" not in status.value
+    box.value += "。"
+    assert "21 / 20 字 · 超出 1 字" in status.value and "qkit-count qkit-over" in status.value
+    assert session.value(("clauses", "5.2.2", "narrative")) == "高层领导确定使命、愿景和价值观。ISO 9001 认证。"
+    assert session.clause_score("5.2.2").score is None  # over the limit is a hint for the writer, not a problem
+    assert not [p for p in session.shown_problems if "narrative" in p.field] and "叙述" not in page_text(book.header)
+    box.value = "高层领导确定使命。"
+    assert "9 / 20 字" in status.value and "qkit-over" not in status.value
+    book.tabs.selected_index = 0  # the profile's narrative, against the profile's limit
+    profile = next(e for e in walk(book.widget) if isinstance(e, form_widgets.NarrativeEditor) and e.part == "5.1")
+    textarea(profile).value = "江城智运是一家城市物流服务企业。" * 2
+    assert "32 / 30 字 · 超出 2 字" in profile.status.value and "qkit-over" in profile.status.value
+    assert session.value(("profile", "narrative")).startswith("江城智运")
+    english = Workbook(Session(session.rubric, session.data, autosave_delay=None), "en")
+    english_editor = clause_editor(english, "5.2.2")
+    assert "9 / 3,000 words" in english_editor.narrative.status.value  # the shipped limits, without a file
+
+
+def test_the_coverage_hint_names_the_sub_points_a_narrative_seems_to_leave_out_and_never_scores(store):
+    session, book = service_form(store)
+    editor = clause_editor(book, "5.2.2")
+    box = textarea(editor.narrative)
+    assert "似乎尚未写到" not in editor.narrative.status.value  # nothing written, nothing to hint
+    box.value = "公司高层领导确定了未来五年的发展方向，并向全体员工宣贯。"
+    hint = editor.narrative.status.value
+    assert "以下要点似乎尚未写到：b）组织文化、c）可持续发展、d）契合时代" in hint and "不影响评分" in hint
+    assert "a）" not in hint
+    session.set(("clauses", "5.2.2", "score"), 60)
+    box.value += "\n\n我们以“诚信、协同”的组织文化凝聚员工。"
+    hint = editor.narrative.status.value
+    assert "c）可持续发展、d）契合时代" in hint and "b）组织文化" not in hint
+    assert session.value(("clauses", "5.2.2", "score")) == 60 and session.clause_score("5.2.2").score == 60
+

@@ -76,7 +76,9 @@ def place(rubric: Any, data: Any, path: Path, lang: str = "zh") -> str:
         profile = rubric.profile
         names = [f"{profile.id} {profile.name(lang)}"]
         prompt = next((p for p in profile.prompts if rest and p.id == str(rest[0])), None)
-        if rest:
+        if rest and rest[0] == "narrative":
+            names.append(tr("wb_narrative", lang))
+        elif rest:
             names.append(tr("wb_place_prompt", lang, id=prompt.id, name=prompt.name(lang)) if prompt else str(rest[0]))
         return _join(names)
     if head == "clauses" and rest:
@@ -123,7 +125,7 @@ def _clause_place(rubric: Any, rest: Path, lang: str) -> list[str]:
                      "evidence": tr("wb_place_evidence", lang, n=n)}[field]
             return names + [entry]
         return names + [lists[field]]
-    labels = {"score": tr("score", lang), "notes": tr("wb_place_notes", lang)}
+    labels = {"score": tr("score", lang), "notes": tr("wb_place_notes", lang), "narrative": tr("wb_narrative", lang)}
     return names + [labels.get(str(field), str(field))] + [str(p) for p in more]
 
 

@@ -39,6 +39,7 @@ from . import places
 
 if TYPE_CHECKING:
     from ..analytics import LetciHint
+    from ..narrative import Limits, PartStatus
 
 Path = tuple[Any, ...]
 AUTOSAVE_DELAY = 1.0
@@ -95,7 +96,7 @@ class Session:
     def __init__(self, rubric: OrganizationRubric | IndividualRubric, data: dict[str, Any], *,
                  store: Store | None = None, applicant_id: Any = None, base: int | None = None,
                  index: RubricIndex | None = None, autosave_delay: float | None = AUTOSAVE_DELAY,
-                 member: Member | None = None):
+                 member: Member | None = None, limits: Any = None):
         self.rubric = rubric
         self.data = copy.deepcopy(data)
         self.store = store
@@ -103,6 +104,7 @@ class Session:
         self.base = base
         self.member = member  # who is signed in; None edits everything (a file, a script)
         self.conflicts: list[Conflict] = []  # same fields changed by someone else meanwhile, to be chosen
+        self._limits = limits  # the word limits: a limits file, else the shipped ones
         self._merged: tuple[int, dict[str, Any]] | None = None  # (latest revision, merged data) while choosing
         self.index = index or RubricIndex.scan()
         self.autosave_delay = autosave_delay
@@ -258,6 +260,38 @@ class Session:
             return None
         hint = draft_hint([analyze_kpi(k) for k in kpis], self.rubric, lang)
         return hint if kpis else dataclasses.replace(hint, band=None)
+
+    # --- the 自评报告: hints for the writer, never problems ------------------------------------
+
+    @property
+    def limits(self) -> "Limits":
+        """The word limits of this standard: the file given to the session, else the shipped ``limits.yaml``."""
+        from ..narrative import Limits, load_limits
+
+        if not isinstance(self._limits, Limits):
+            limits = self._limits if hasattr(self._limits, "for_rubric") else load_limits(self._limits)
+            self._limits = limits.for_rubric(self.rubric.id)
+        return self._limits
+
+    def writing(self, part: str) -> "PartStatus | None":
+        """The narrative of the profile (``5.1``) or of a clause as typed, measured as ``qkit validate`` does.
+
+        Its count in Word's 字数 (``qkit.markup``), its limit, whether it is over,
+        and the sub-points it does not appear to address (``unaddressed``;
+        none while nothing is written). None for a part the standard lacks.
+        """
+        from ..narrative import part_status
+
+        profile = self.rubric.profile
+        if profile is not None and part == profile.id:
+            entry, path, limit = profile, ("profile", "narrative"), self.limits.ids.get(part, self.limits.profile)
+        else:
+            entry, path = self.rubric.clause(part), ("clauses", part, "narrative")
+            if entry is None:
+                return None
+            limit = self.limits.of_clause(part)
+        text = self.value(path, "")
+        return part_status(entry, field_of(path), text if isinstance(text, str) else "", limit)
 
     # --- who may change what ---------------------------------------------------
 

@@ -202,6 +202,7 @@ class Form:
     def _render(messages: list[str]) -> str:
         return fragment("problems", messages=messages)
 
+
     # inputs bound to the session ------------------------------------------------
 
     def text(self, path: Path, label: str, *, multiline: bool = False, parse: Callable[[str], Any] | None = None,
@@ -584,12 +585,39 @@ class ProfileEditor(w.VBox):
                 prompts.append(_html(fragment("profile_prompt", prompt=prompt, lang=lang)))
                 prompts.append(form.text(("profile", prompt.id), "", multiline=True, rows=5))
             parts.append(w.VBox([_html(fragment("profile_intro", profile=profile, lang=lang)), *prompts]))
+            parts.append(NarrativeEditor(form, profile.id, ("profile", "narrative"),
+                                         f"{profile.id} {profile.name(lang)} · {tr('wb_narrative', lang)}",
+                                         tr("wb_profile_narrative_intro", lang)))
         self.children = parts
         self.add_class("qkit-profile")
 
 
 def _iso(value: Any) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+class NarrativeEditor(w.VBox):
+    """The 自评报告's text of the profile or a clause: a large box, its length in Word's 字数 against the limit
+    (red over it) and the sub-points it seems to leave out, as the session measures them while it is typed."""
+
+    def __init__(self, form: Form, part: str, path: Path, title: str = "", intro: str = ""):
+        super().__init__()
+        self.session, self.lang, self.part, self.path = form.session, form.lang, part, path
+        heading = [_html(fragment("heading", value=title, level=4)), _html(fragment("muted", value=intro))] if title \
+            else [_html(fragment("label", value=tr("wb_narrative", form.lang)))]
+        self.box = form.text(path, "", multiline=True, rows=14)
+        self.status = _html("", "qkit-narrative-status")
+        self.children = [*heading, self.box, self.status]
+        self.add_class("qkit-narrative")
+        self.session.observe(self._refresh)
+        self._refresh(())
+
+    def _refresh(self, path: Path) -> None:
+        if path not in ((), self.path):
+            return
+        status = self.session.writing(self.part)
+        points = join_list([c.label(self.lang) for c in status.unaddressed], self.lang)
+        self.status.value = fragment("narrative_status", status=status, points=points, lang=self.lang)
 
 
 class ItemPanel(w.VBox):
@@ -611,7 +639,7 @@ class ClauseEditor(w.VBox):
         lang, rubric = self.lang, self.session.rubric
         self.path = ("clauses", clause.id)
         head = _html(fragment("clause_heading", clause=clause, lang=lang))
-        parts: list[w.Widget] = [head, _html(self._requirement(), "qkit-req")]
+        parts: list[w.Widget] = [head, self._writing()]
         self.suggestion = _html("")
         self.apply = w.Button(description=tr("wb_apply_suggestion", lang), layout=w.Layout(width="auto",
                                                                                         display="none"))
@@ -652,6 +680,13 @@ class ClauseEditor(w.VBox):
     def _requirement(self) -> str:
         return fragment("requirement", clause=self.clause, rubric=self.session.rubric, lang=self.lang)
 
+    def _writing(self) -> w.Widget:
+        """The requirement, and beside it the clause's text in the 自评报告 (one under the other when narrow)."""
+        self.narrative = NarrativeEditor(self.form, self.clause.id, self.path + ("narrative",))
+        row = w.HBox([_html(self._requirement(), "qkit-req"), self.narrative])
+        row.add_class("qkit-writing")
+        return row
+
     def _factors(self) -> w.Widget:
         lang, dimension = self.lang, self.dimension
         options = [(tr("wb_unrated", lang), "")] + [(fmt_band(b), b.key) for b in dimension.bands]
@@ -673,6 +708,8 @@ class ClauseEditor(w.VBox):
 
     def _refresh(self, path: Path) -> None:
         if path[:2] != self.path and path[:1] != ("results",) and path != ():
+            return
+        if path[2:3] == ("narrative",):  # typing the 自评报告 changes no score: only its count (NarrativeEditor)
             return
         lang = self.lang
         scored = self.session.clause_score(self.clause.id)
