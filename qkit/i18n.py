@@ -621,6 +621,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "wb_words_note": ("按 Word“字数统计”的字数计：每个汉字和中文标点计 1", "counted as Word counts: each Chinese character and punctuation mark is one"),
     "wb_coverage": ("以下要点似乎尚未写到：{points}", "these sub-points seem not to be addressed yet: {points}"),
     "wb_coverage_note": ("按用词推测，仅供撰写参考，不影响评分", "a guess from the wording, for the writer; it never changes a score"),
+    # feedback-quality warnings in the form (qkit.lint): hints, never problems
+    "wb_lint_note": ("反馈质量提示：不影响得分，也不妨碍导出", "feedback-quality hint: it changes no score and holds back no export"),
 }
 
 

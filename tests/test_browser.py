@@ -409,3 +409,28 @@ def test_the_page_asks_no_other_host_for_anything(server, new_page):
     assert hosts == {"127.0.0.1"}
     icon = page.locator(".qkit-header button i").first  # the save button's icon, from the served fonts
     assert icon.evaluate("i => getComputedStyle(i, '::before').content") not in ("none", "normal", "")
+
+
+def test_a_narrative_is_counted_as_typed_and_a_prescriptive_ofi_is_warned_about(server, new_page):
+    """The 自评报告 beside the requirement, counted at a person's pace; an OFI telling the applicant what to do."""
+    url = link(server, "叙述测试单位")
+    page = new_page()
+    card = open_form(page, url)
+    requirement, narrative = card.locator(".qkit-writing .qkit-req"), card.locator(".qkit-narrative textarea")
+    assert requirement.bounding_box()["x"] < narrative.bounding_box()["x"]  # beside the requirement it answers
+    narrative.click()
+    page.keyboard.type("高层领导确定使命、愿景和价值观。", delay=HUMAN)  # 16 in Word's 字数
+    wait_for_text(page, ".qkit-card .qkit-count", "16 / 3,000 字")
+    assert narrative.input_value() == "高层领导确定使命、愿景和价值观。"
+    assert card.locator(".qkit-count").evaluate("c => getComputedStyle(c).color") != "rgb(179, 38, 30)"  # not red
+    ofis = card.locator(".qkit-list-ofis")
+    ofis.get_by_role("button", name="添加一条").click()
+    page.wait_for_function("() => document.activeElement?.matches('.qkit-list-ofis textarea')", timeout=UPDATE)
+    page.keyboard.type("建议建立企业文化落地效果评估机制", delay=HUMAN)  # the cursor was put in the new box
+    wait_for_text(page, ".qkit-list-ofis", "[prescriptive] 改进机会带有指令性措辞“建议”")
+    line = ofis.locator(".qkit-lint-line").first
+    assert line.bounding_box()["y"] > ofis.locator("textarea").first.bounding_box()["y"]  # under the box
+    assert "指令性" not in page.locator(".qkit-header").inner_text()  # a warning, not an entry to correct
+    wait_for_text(page, ".qkit-save-status", "已保存")
+    ofis.locator("textarea").first.fill("企业文化落地效果尚无评估，无法判断各层级员工的认同程度")
+    page.wait_for_function("() => !document.querySelector('.qkit-list-ofis .qkit-lint-line')", timeout=UPDATE)

@@ -421,3 +421,38 @@ def test_the_coverage_hint_names_the_sub_points_a_narrative_seems_to_leave_out_a
     assert "c）可持续发展、d）契合时代" in hint and "b）组织文化" not in hint
     assert session.value(("clauses", "5.2.2", "score")) == 60 and session.clause_score("5.2.2").score == 60
 
+
+def test_a_prescriptive_ofi_shows_its_warning_under_the_box_until_it_is_rewritten(store):
+    session, book = service_form(store)
+    editor = clause_editor(book, "5.2.2")
+    ofis = next(x for x in walk(editor) if isinstance(x, TextList) and x.path[-1] == "ofis")
+    evidence = next(x for x in walk(editor) if isinstance(x, TextList) and x.path[-1] == "evidence")
+    ofis.add.click()
+    ofis.add.click()
+    box = ofis.entries.children[1].box
+    line = ofis.entries.children[1].children[2]  # under the box and its problems
+    box.value = "建议"
+    assert "[prescriptive] 改进机会带有指令性措辞“建议”" in line.value and "qkit-lint-line" in line.value
+    assert "too_short" not in line.value  # not called too short while it is being typed
+    box.value = "建议建立企业文化落地效果的评估机制"
+    assert "[prescriptive]" in line.value and ofis.entries.children[0].children[2].value == ""
+    assert "[no_evidence] 有优势或改进机会，但没有列出证据" in evidence.lint.value  # beside the clause's evidence
+    assert "[count_low] 优势 只有 0 条（建议至少 1 条）" in next(
+        x for x in walk(editor) if isinstance(x, TextList) and x.path[-1] == "strengths").lint.value
+    # warnings, never problems: not among the entries to correct, no file held back
+    assert "prescriptive" not in page_text(book.header) and "指令性" not in page_text(book.header)
+    assert not [p for p in session.problems if p.code.startswith("lint")]
+    assert session.export("excel")[0].endswith(".xlsx")
+    english = Workbook(Session(session.rubric, session.data, autosave_delay=None), "en")
+    english_ofis = next(x for x in walk(clause_editor(english, "5.2.2")) if isinstance(x, TextList)
+                        and x.path[-1] == "ofis")
+    assert "[prescriptive] the OFI prescribes (“建议”)" in english_ofis.entries.children[1].children[2].value
+    box.value = "企业文化落地效果尚无评估，无法判断各层级员工的认同程度"
+    assert line.value == ""
+    evidence.add.click()
+    textarea(evidence.entries).value = "《企业文化手册》2025 版"
+    assert evidence.lint.value == ""
+    box.value = "文化评估缺失"  # short, but being typed: said once the person moves on
+    assert line.value == ""
+    session.set(("clauses", "5.2.2", "notes"), "待讨论")
+    assert "[too_short] 评语过短（6 字，建议至少 15 字）" in line.value

@@ -39,6 +39,7 @@ from . import places
 
 if TYPE_CHECKING:
     from ..analytics import LetciHint
+    from ..lint import LintWarning
     from ..narrative import Limits, PartStatus
 
 Path = tuple[Any, ...]
@@ -96,7 +97,7 @@ class Session:
     def __init__(self, rubric: OrganizationRubric | IndividualRubric, data: dict[str, Any], *,
                  store: Store | None = None, applicant_id: Any = None, base: int | None = None,
                  index: RubricIndex | None = None, autosave_delay: float | None = AUTOSAVE_DELAY,
-                 member: Member | None = None, limits: Any = None):
+                 member: Member | None = None, limits: Any = None, rules: Any = None):
         self.rubric = rubric
         self.data = copy.deepcopy(data)
         self.store = store
@@ -104,7 +105,9 @@ class Session:
         self.base = base
         self.member = member  # who is signed in; None edits everything (a file, a script)
         self.conflicts: list[Conflict] = []  # same fields changed by someone else meanwhile, to be chosen
-        self._limits = limits  # the word limits: a limits file, else the shipped ones
+        self._limits, self._rules = limits, rules  # word limits (a file; the shipped ones) and feedback rules
+        self._linted: tuple[Any, dict[str, list]] | None = None  # (the document linted, its warnings by clause)
+        self._warned: tuple[Any, ...] | None = None  # (document, field being typed, language, messages by field)
         self._merged: tuple[int, dict[str, Any]] | None = None  # (latest revision, merged data) while choosing
         self.index = index or RubricIndex.scan()
         self.autosave_delay = autosave_delay
@@ -261,7 +264,7 @@ class Session:
         hint = draft_hint([analyze_kpi(k) for k in kpis], self.rubric, lang)
         return hint if kpis else dataclasses.replace(hint, band=None)
 
-    # --- the 自评报告: hints for the writer, never problems ------------------------------------
+    # --- the 自评报告 and the feedback's quality: hints for the writer, never problems ---------
 
     @property
     def limits(self) -> "Limits":
@@ -292,6 +295,71 @@ class Session:
             limit = self.limits.of_clause(part)
         text = self.value(path, "")
         return part_status(entry, field_of(path), text if isinstance(text, str) else "", limit)
+
+    def feedback(self, clause_id: str) -> list["LintWarning"]:
+        """The feedback-quality warnings of ``qkit validate --lint`` about one clause's comments.
+
+        A warning's ``number`` is the position of its comment in the list as
+        the form shows it (entries still empty count too). The document is
+        linted once after each change, and only when asked (under a
+        millisecond for a whole sample document).
+        """
+        from ..lint import Rules, lint
+
+        if self.document is None:
+            return []
+        if self._linted is None or self._linted[0] is not self.document:
+            if not isinstance(self._rules, Rules):
+                self._rules = Rules.load(self._rules)
+            by_clause: dict[str, list] = {}
+            for found in lint(self.document, self.rubric, self._rules):
+                by_clause.setdefault(found.clause, []).append(self._shown_at(found))
+            self._linted = (self.document, by_clause)
+        return self._linted[1].get(clause_id, [])
+
+    def _shown_at(self, found: "LintWarning") -> "LintWarning":
+        """The warning numbered by the comment's place in the typed list (the document leaves empty entries out)."""
+        if not found.number:
+            return found
+        kept = [str(c) for c in getattr(self.document.rating(found.clause), found.kind)]
+        raw = self.value(("clauses", found.clause, found.kind), [])
+        at, n = [], 0
+        for i, entry in enumerate(raw if isinstance(raw, list) else []):
+            text = entry.get("text") if isinstance(entry, dict) else entry
+            if n < len(kept) and text is not None and str(text) == kept[n]:
+                at.append(i)
+                n += 1
+        return dataclasses.replace(found, number=at[found.number - 1] + 1) if found.number <= len(at) else found
+
+    def warnings(self, path: Path, lang: str = "zh") -> list[str]:
+        """The feedback-quality warnings shown at a field, with their code, in the page's language.
+
+        At a strength or OFI (``clauses/<id>/ofis/<i>``): that comment's
+        warnings; a comment being typed is not called too short until the
+        person moves on. At a list (``clauses/<id>/evidence``): the clause's
+        warnings about it (no evidence; too few or too many comments). They
+        are never problems: not listed to correct, no export held back.
+        """
+        cached = self._warned
+        if cached is None or cached[0] is not self.document or cached[1] != self.editing or cached[2] != lang:
+            cached = self._warned = (self.document, self.editing, lang, self._warnings_by_field(lang))
+        return cached[3].get(field_of(path), [])
+
+    def _warnings_by_field(self, lang: str) -> dict[str, list[str]]:
+        names = {"strengths": tr("strengths", lang), "ofis": tr("ofis", lang), "evidence": tr("evidence", lang)}
+        held = field_of(self.editing) if self.editing else None
+        by_field: dict[str, list[str]] = {}
+        for clause in self.rubric.clauses:
+            for found in self.feedback(clause.id):
+                problem = found.problem()  # at clauses/<id>/<kind>/<n>, or clauses/<id> for the clause as a whole
+                if not found.number:
+                    about = found.params.get("kind", "evidence")  # no_evidence is said under the evidence
+                    problem = dataclasses.replace(problem, field=f"{problem.field}/{about}",
+                                                  params={**problem.params, "kind": names[about]})
+                elif found.code == "too_short" and problem.field == held:
+                    continue
+                by_field.setdefault(problem.field, []).append(problem.message(lang))
+        return by_field
 
     # --- who may change what ---------------------------------------------------
 

@@ -115,8 +115,10 @@ class Form:
         self._rows: list[tuple[Path, Callable[[], list[Path]], w.HTML]] = []
         self._inputs: dict[str, w.Widget] = {}
         self._bound: list[tuple[Path, w.Widget, Callable[[Any], Any]]] = []  # inputs shown from the session
+        self._warnings: dict[str, tuple[Path, w.HTML]] = {}  # feedback-quality lines, by field
         self.changes = 0  # edits so far; a cursor put somewhere later is not put there once the person went on
         session.observe(self._refresh_messages)
+        session.observe(self._refresh_warnings)
 
     def focus_soon(self, widget: w.Widget | None, delay: float = 0.25) -> None:
         """Put the cursor in a widget once the browser has drawn it (a view made just now misses a message
@@ -183,7 +185,7 @@ class Form:
     def forget(self, path: Path) -> None:
         """Drop the message lines and inputs of the fields under path: their editors are being rebuilt."""
         prefix = field_of(path) + "/"
-        for registry in (self._messages, self._inputs):
+        for registry in (self._messages, self._inputs, self._warnings):
             for key in [k for k in registry if k.startswith(prefix)]:
                 del registry[key]
         self._rows = [row for row in self._rows if not (field_of(row[0]) + "/").startswith(prefix)]
@@ -202,6 +204,23 @@ class Form:
     def _render(messages: list[str]) -> str:
         return fragment("problems", messages=messages)
 
+    def warnings(self, path: Path) -> w.HTML:
+        """A line under a comment or a list showing its feedback-quality warnings (``Session.warnings``), kept up
+        to date; muted hints, apart from the problems."""
+        widget = _html("", "qkit-lint")
+        widget.shown = self.session.warnings(path, self.lang)
+        widget.value = fragment("feedback", messages=widget.shown, lang=self.lang)
+        self._warnings[field_of(path)] = (path, widget)
+        return widget
+
+    def _refresh_warnings(self, path: Path) -> None:
+        if path == ("_saved",):
+            return
+        for where, widget in self._warnings.values():
+            messages = self.session.warnings(where, self.lang)
+            if messages != widget.shown:  # most lines stay as they are: drawn again only when they change
+                widget.shown = messages
+                widget.value = fragment("feedback", messages=messages, lang=self.lang)
 
     # inputs bound to the session ------------------------------------------------
 
@@ -263,8 +282,9 @@ class TextList(w.VBox):
         form.register(path, self.add)
         self.entries = w.VBox()
         self.own = form.messages(path)
+        self.lint = form.warnings(path)  # about the list as a whole: no evidence, too few or too many comments
         self._build()
-        self.children = [self.header, self.entries, self.own, w.HBox([self.add])]
+        self.children = [self.header, self.entries, self.own, self.lint, w.HBox([self.add])]
         self.add_class(f"qkit-list-{path[-1]}")
 
     def _build(self) -> None:
@@ -282,7 +302,8 @@ class TextList(w.VBox):
                           disabled=not self.form.session.editable(self.path + (i,)))
         remove.on_click(lambda _: self._remove(i))
         number = w.HTML(fragment("entry_number", n=i + 1), layout=w.Layout(width="24px"))
-        row = w.VBox([w.HBox([number, box, remove]), self.form.messages(self.path + (i,))])
+        row = w.VBox([w.HBox([number, box, remove]), self.form.messages(self.path + (i,)),
+                      self.form.warnings(self.path + (i,))])
         row.box = box
         return row
 
