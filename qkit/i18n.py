@@ -185,8 +185,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "lint_no_evidence": ("[{code}] 有优势或改进机会，但没有列出证据", "[{code}] comments but no evidence listed"),
     "lint_too_short": ("[{code}] 评语过短（{n} 字，建议至少 {min} 字）", "[{code}] too short ({n} characters; at least {min})"),
     "lint_too_long": ("[{code}] 评语过长（{n} 字，建议不超过 {max} 字）：一条评语只写一个要点", "[{code}] too long ({n} characters; at most {max}): one point per comment"),
-    "lint_count_low": ("[{code}] {kind} 只有 {n} 条（建议至少 {min} 条）", "[{code}] only {n} {kind} (at least {min})"),
-    "lint_count_high": ("[{code}] {kind} 有 {n} 条（建议不超过 {max} 条）：请合并或取舍", "[{code}] {n} {kind} (at most {max}): merge or choose"),
+    "lint_count_low": ("[{code}] {kind}只有 {n} 条（建议至少 {min} 条）", "[{code}] only {n} {kind} (at least {min})"),
+    "lint_count_high": ("[{code}] {kind}有 {n} 条（建议不超过 {max} 条）：请合并或取舍", "[{code}] {n} {kind} (at most {max}): merge or choose"),
     "outside_range": ("共识得分不在评审员独立评分的范围（{low}%–{high}%）内，请在备注（notes）中说明理由",
                       "the consensus score lies outside the assessors' independent range ({low}%–{high}%); justify it in the notes"),
     "outside_range_justified": ("共识得分不在评审员独立评分的范围（{low}%–{high}%）内（已说明理由）",
@@ -711,6 +711,8 @@ def problem_message(problem: Any, lang: str | None = DEFAULT_LANG) -> str:
     params = dict(problem.params)
     if "allowed" in params and isinstance(params["allowed"], (list, tuple)):
         params["allowed"] = join_list(params["allowed"], lang)
+    if params.get("kind") in ("strengths", "ofis", "evidence"):  # a list named by its field: say it in words
+        params["kind"] = tr(params["kind"], lang)
     return tr(problem.code, lang, **params)
 
 
