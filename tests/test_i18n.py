@@ -264,6 +264,7 @@ DYNAMIC = {
     ("cli.py", "rubric.words['item']"): _words,
     ("cli.py", "c.kind"): _clause_kinds,
     ("cli.py", "f'role_{member.role}'"): lambda: {f"role_{r}" for r in ROLES},
+    ("i18n.py", "params['kind']"): lambda: {"strengths", "ofis", "evidence"},
     ("web/session.py", "f'role_{member.role}'"): lambda: {f"role_{r}" for r in ROLES},
     ("web/widgets.py", "label"): lambda: {"wb_keep_theirs", "wb_keep_mine", "wb_keep_both"},
     ("cli.py", "f'spread_{r}'"): lambda: {f"spread_{r}" for r in REASONS},
