@@ -436,7 +436,7 @@ def _store_migrate(args, index: RubricIndex, lang: str, out: Console) -> int:
     counts = source.copy_to(target)
     out.print(tr("copied_store", lang, to=target.shown), markup=False, highlight=False)
     names = {"applicant": tr("table_applicant", lang), "member": tr("table_member", lang),
-             "revision": tr("table_revision", lang)}
+             "revision": tr("table_revision", lang), "layer": tr("table_layer", lang)}
     for table, (here, copied) in counts.items():
         out.print(tr("copied_counts", lang, table=names[table], source=here, target=copied), markup=False)
     return 0

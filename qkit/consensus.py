@@ -167,7 +167,7 @@ def _band_key(rubric, clause, score: int | None) -> str | None:
     return band.key if band else None
 
 
-def _merge_comments(lists: list[tuple[str, list[Comment]]]) -> list[Comment]:
+def merge_comments(lists: list[tuple[str, list[Comment]]]) -> list[Comment]:
     """Each text once, with every assessor who wrote it, in the order first written."""
     authors: dict[str, list[str]] = {}
     for name, comments in lists:
@@ -205,9 +205,9 @@ def consensus_document(docs: list[Assessment], rubric, files: list[str], spread:
             "proposed": row.proposal is not None,
             "independent": dict(row.scores),
             "factors": factors,
-            "strengths": [c.to_data() for c in _merge_comments([(n, r.strengths) for n, r in ratings])],
-            "ofis": [c.to_data() for c in _merge_comments([(n, r.ofis) for n, r in ratings])],
-            "evidence": [str(c) for c in _merge_comments([(n, r.evidence) for n, r in ratings])],
+            "strengths": [c.to_data() for c in merge_comments([(n, r.strengths) for n, r in ratings])],
+            "ofis": [c.to_data() for c in merge_comments([(n, r.ofis) for n, r in ratings])],
+            "evidence": [str(c) for c in merge_comments([(n, r.evidence) for n, r in ratings])],
             "notes": "\n".join(f"{n}：{r.notes}" for n, r in ratings if r.notes),
         }
         clauses[clause.id] = {k: v for k, v in entry.items() if v not in (None, "", [], {}, False)}

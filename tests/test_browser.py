@@ -434,3 +434,35 @@ def test_a_narrative_is_counted_as_typed_and_a_prescriptive_ofi_is_warned_about(
     wait_for_text(page, ".qkit-save-status", "已保存")
     ofis.locator("textarea").first.fill("企业文化落地效果尚无评估，无法判断各层级员工的认同程度")
     page.wait_for_function("() => !document.querySelector('.qkit-list-ofis .qkit-lint-line')", timeout=UPDATE)
+
+
+def test_two_assessors_score_alone_and_the_lead_completes_the_consensus(server, new_page):
+    applicant, (lead, li, zhao) = team(server, "独立评审测试单位", ("李娜", "assessor", []), ("赵六", "assessor", []))
+    first, second = new_page(), new_page()
+    card_li, card_zhao = open_form(first, li), open_form(second, zhao)
+    wait_for_text(first, ".qkit-header", "只有您自己看得到")
+    card_li.locator(".qkit-score select").select_option(label="40%")
+    card_zhao.locator(".qkit-score select").select_option(label="60%")
+    wait_for_text(first, ".qkit-save-status", "已保存")
+    wait_for_text(second, ".qkit-save-status", "已保存")
+    first.reload()
+    card_li = open_form(first, li)
+    selected = card_li.locator(".qkit-score select").evaluate("s => s.options[s.selectedIndex].text")
+    assert selected == "40%"  # her own score, not the other assessor's
+    store = server[1]
+    assert store.latest(applicant).number == 1  # the applicant's document is untouched by the assessors
+    for page in (first, second):
+        page.get_by_role("button", name="提交独立评分").click()
+        wait_for_text(page, ".qkit-header", "已提交独立评分")
+    page = new_page()
+    open_form(page, lead, tab="共识")
+    wait_for_text(page, ".qkit-consensus", "5.2.2 引领发展")
+    text = page.locator(".qkit-consensus-clause").first.inner_text()
+    assert "李娜" in text and "赵六" in text and "40%" in text and "60%" in text and "分差过大" in text
+    page.get_by_role("button", name="采用共识稿").click()
+    clause = page.locator(".qkit-consensus-clause").first
+    clause.locator("select").select_option(label="50%")
+    clause.locator("textarea").fill("现场核实后取中间档")
+    wait_for_text(page, ".qkit-save-status", "第 2 版")
+    saved = store.latest(applicant).data["clauses"]["5.2.2"]
+    assert saved["score"] == 50 and saved["independent"] == {"李娜": 40, "赵六": 60}

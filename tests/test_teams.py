@@ -21,7 +21,7 @@ from conftest import SAMPLES
 from qkit import check, load_rubric
 from qkit.merge import MISSING, changes, merge
 from qkit.web.session import Session
-from qkit.web.store import StaleRevision, Store, open_for_token
+from qkit.web.store import SCHEMA_VERSION, StaleRevision, Store, open_for_token
 
 RUBRIC = "hubei-manufacturing"
 SAMPLE = yaml.safe_load((SAMPLES / "hubei-manufacturing-huake.yaml").read_text(encoding="utf-8"))
@@ -158,7 +158,7 @@ def test_a_store_of_the_first_format_is_brought_up_to_date(tmp_path):
     assert [r.data["clauses"]["5.2.2"]["score"] for r in store.history(1)] == [60, 55]
     assert [r.author for r in store.history(1)] == [None, None]
     with sqlite3.connect(folder / "qkit.sqlite3") as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         with pytest.raises(sqlite3.DatabaseError, match="never"):
             db.execute("UPDATE revision SET note = 'x'")
     _, key = store.add_member(1, "王强")
@@ -300,3 +300,43 @@ def test_two_writer_processes_editing_different_items_lose_nothing(store):
             assert latest[clauses[n % len(clauses)]]["notes"] == f"{prefix} 第 {n} 次"
     history = store.history(applicant.id)
     assert len(history) == 2 * rounds + 1 and {r.author for r in history[:-1]} == {"甲", "乙"}
+
+
+# --- independent assessment in the store: each assessor's layer, the lead's consensus ---------------
+
+
+def test_assessors_score_alone_and_the_lead_brings_the_layers_together(store):
+    applicant, lead_key = store.add_applicant("华科精密", RUBRIC, lead="张伟")
+    keys = {name: store.add_member(applicant.id, name, "assessor")[1] for name in ("李娜", "赵六")}
+    li, zhao = (open_as(store, keys[n]) for n in ("李娜", "赵六"))
+    assert li.assessing and li.value(("clauses",)) == {}  # a layer starts with nothing scored
+    assert li.set(("profile", "a"), "改写概况").code == "not_your_item"  # an assessor scores, nothing else
+    li.set(("clauses", "5.2.2", "score"), 40)
+    li.set(("clauses", "5.2.2", "ofis"), ["文化未覆盖外包人员"])
+    zhao.set(("clauses", "5.2.2", "score"), 60)
+    assert li.save() and zhao.save()
+    assert open_as(store, keys["赵六"]).value(("clauses", "5.2.2", "score")) == 60  # each sees only their own
+    assert store.latest(applicant.id).number == 1  # the applicant's document is untouched
+    lead = open_as(store, lead_key)
+    assert lead.layers() == []  # nothing handed in yet
+    assert li.submit() and li.submitted and not li.editable(("clauses", "5.2.2", "score"))
+    assert li.set(("clauses", "5.2.2", "score"), 45) is not None
+    assert [layer.member.name for layer in lead.layers()] == ["李娜"]
+    assert zhao.submit()
+    layers = lead.layers()
+    assert [layer.data["clauses"]["5.2.2"]["score"] for layer in layers] == [40, 60]
+
+    from qkit.consensus import consensus_document
+    from qkit.document import from_data
+
+    docs = [from_data(layer.data) for layer in layers]
+    proposal = consensus_document(docs, load_rubric(RUBRIC), ["李娜", "赵六"])
+    lead.adopt_consensus(proposal["clauses"], ["李娜", "赵六"])
+    assert lead.value(("clauses", "5.2.2", "independent")) == {"李娜": 40, "赵六": 60}
+    assert lead.value(("clauses", "5.2.2", "score")) is None  # 40 and 60 are flagged: the team decides
+    lead.set(("clauses", "5.2.2", "score"), 50)
+    lead.set(("clauses", "5.2.2", "notes"), "现场核实后取中间档")
+    assert lead.save()
+    saved = store.latest(applicant.id).data
+    assert saved["clauses"]["5.2.2"]["score"] == 50 and saved["assessment"]["stage"] == "共识"
+    assert saved["clauses"]["5.2.2"]["ofis"] == [{"text": "文化未覆盖外包人员", "by": ["李娜"]}]

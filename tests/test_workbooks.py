@@ -437,7 +437,7 @@ def test_a_prescriptive_ofi_shows_its_warning_under_the_box_until_it_is_rewritte
     box.value = "建议建立企业文化落地效果的评估机制"
     assert "[prescriptive]" in line.value and ofis.entries.children[0].children[2].value == ""
     assert "[no_evidence] 有优势或改进机会，但没有列出证据" in evidence.lint.value  # beside the clause's evidence
-    assert "[count_low] 优势 只有 0 条（建议至少 1 条）" in next(
+    assert "[count_low] 优势只有 0 条（建议至少 1 条）" in next(
         x for x in walk(editor) if isinstance(x, TextList) and x.path[-1] == "strengths").lint.value
     # warnings, never problems: not among the entries to correct, no file held back
     assert "prescriptive" not in page_text(book.header) and "指令性" not in page_text(book.header)

@@ -32,7 +32,7 @@ from ..i18n import join_list, tr
 from ..rubric import IndividualRubric, OrganizationRubric, RubricIndex
 from ..scoring import ClauseScore, Scorecard, score
 from ..merge import Conflict, resolve
-from .store import Member, MergeConflict, Store, open_for_token
+from .store import Member, MergeConflict, Revision, Store, open_for_token
 from .store import data_dir as store_dir
 from ..i18n import fmt_band
 from . import places
@@ -91,6 +91,34 @@ def parse_names(text: str) -> list[str]:
     return [name.strip() for name in text.split(",") if name.strip()]
 
 
+class LayerKeeper:
+    """Keeps an assessor's session in their layer, with the store's interface (``latest``, ``save``).
+
+    Only the assessor writes their layer, so a save never needs a merge.
+    """
+
+    def __init__(self, store: Store, applicant_id: int, member: Member):
+        self.store, self.applicant_id, self.member = store, applicant_id, member
+        self.submitted = store.layer(applicant_id, member).submitted
+
+    def _revision(self, layer) -> Revision:
+        return Revision(self.applicant_id, layer.number, None, layer.created_at, layer.data, "", "",
+                        author=self.member.name)
+
+    def latest(self, _applicant: Any = None) -> Revision:
+        layer = self.store.layer(self.applicant_id, self.member)
+        self.submitted = layer.submitted
+        return self._revision(layer)
+
+    def save(self, _applicant: Any, data: dict[str, Any], base: int, note: str = "", author: Any = None,
+             merging: bool = True) -> Revision:
+        return self._revision(self.store.save_layer(self.applicant_id, self.member, data))
+
+    def submit(self, data: dict[str, Any]) -> None:
+        self.store.save_layer(self.applicant_id, self.member, data, submit=True)
+        self.submitted = True
+
+
 class Session:
     """Raw document data, its problems and score, and its place in the revision history."""
 
@@ -127,10 +155,51 @@ class Session:
         if opened is None or opened[0].rubric != rubric.id:
             return None
         applicant, revision, member = opened
-        session = cls(rubric, revision.data, store=Store(store_dir(data_dir)), applicant_id=applicant.id,
+        store = Store(store_dir(data_dir))
+        if member.role == "assessor":  # an assessor scores alone, in a layer of their own
+            store = LayerKeeper(store, applicant.id, member)
+            revision = store.latest()
+        session = cls(rubric, revision.data, store=store, applicant_id=applicant.id,
                       base=revision.number, member=member, **kwargs)
         session.saved_at = revision.created_at
         return session
+
+    @property
+    def assessing(self) -> bool:
+        """An assessor's own layer (hidden from the other assessors until handed in)."""
+        return isinstance(self.store, LayerKeeper)
+
+    @property
+    def submitted(self) -> bool:
+        return self.assessing and self.store.submitted
+
+    def submit(self) -> bool:
+        """Hand the assessor's layer to the lead; it is saved first and does not change afterwards."""
+        if not self.assessing or self.submitted or not self.save():
+            return False
+        self.store.submit(self.data)
+        self._notify_saved()
+        for callback in list(self._listeners):
+            callback(("_submitted",))
+        return True
+
+    def layers(self) -> list:
+        """The assessors' layers handed in so far (for the lead's consensus view); none for others."""
+        if self.member is None or self.member.role != "lead" or not hasattr(self.store, "submitted_layers"):
+            return []
+        return self.store.submitted_layers(self.applicant_id)
+
+    def adopt_consensus(self, clauses: dict[str, Any], assessors: list[str]) -> None:
+        """Take the consensus proposal's clauses into the document: scores, independent scores and merged
+        comments replace each clause's, its narrative stays; then the lead agrees the scores."""
+        current = self.data.get("clauses") if isinstance(self.data.get("clauses"), dict) else {}
+        merged = {}
+        for cid, entry in clauses.items():
+            kept = {k: v for k, v in (current.get(cid) or {}).items() if k == "narrative"}
+            merged[cid] = {**entry, **kept}
+        self.data["clauses"] = merged
+        self.data["assessment"] = {**(self.data.get("assessment") or {}), "assessors": assessors, "stage": "共识"}
+        self._changed(())
 
     # --- reading -------------------------------------------------------------
 
@@ -398,6 +467,8 @@ class Session:
         support them, and the profile when 5.1 is assigned.
         """
         member = self.member
+        if self.assessing:  # an assessor scores the clauses, until the layer is handed in
+            return bool(path) and path[0] == "clauses" and not self.submitted
         if member is None or member.role != "writer" or not member.items:
             return True
         if path == ("results",):  # the list of KPIs: whoever writes a results clause adds KPIs to it

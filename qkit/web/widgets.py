@@ -364,7 +364,9 @@ class Workbook:
         parts.append((tr("wb_results_tab", lang), lambda: KpiEditor(self.form)))
         parts.append((tr("wb_summary_tab", lang), self._summary))
         parts.append((tr("wb_export_tab", lang), lambda: ExportPanel(self.form)))
-        if session.member is not None:  # a store keeps the history; a document file keeps its own
+        if session.member is not None and session.member.role == "lead":  # the assessors' layers, brought together
+            parts.append((tr("wb_consensus_tab", lang), lambda: ConsensusPanel(self.form)))
+        if session.member is not None and not session.assessing:  # a store keeps the history; a file its own
             parts.append((tr("wb_history_tab", lang), lambda: HistoryPanel(self.form)))
         self._builders = [build for _, build in parts]
         self.tabs = w.Tab(children=[w.VBox() for _ in parts], titles=[title for title, _ in parts])
@@ -393,6 +395,10 @@ class Workbook:
 
     def _taken_in(self, path: Path) -> None:
         """Others' changes were taken in (``()``): every input, list and KPI shows the session's data."""
+        if path == ("_submitted",):  # an assessor's layer handed in: it no longer changes
+            for holder in self.tabs.children:
+                lock(holder)
+            return
         if path != ():
             return
         self.form.sync()
@@ -483,6 +489,12 @@ class Header(w.VBox):
                                   layout=w.Layout(width="auto", display="none"))
         self.overwrite.on_click(lambda _: self.session.save(overwrite=True))
         self.who = _html(fragment("muted", value=self.session.who(lang)), "qkit-who")
+        self.submit = w.Button(description=tr("wb_submit", lang), button_style="success",
+                               layout=w.Layout(width="auto", display="inline-flex" if self.session.assessing
+                                               and not self.session.submitted else "none"))
+        self.submit.on_click(lambda _: self.session.submit())
+        self.assessing = _html(fragment("muted", value=tr("wb_submitted" if self.session.submitted else "wb_assessing",
+                                                          lang)) if self.session.assessing else "", "qkit-assessing")
         self.conflicts = w.VBox()
         self.conflicts_box = w.Accordion(children=[self.conflicts], layout=w.Layout(display="none"))
         self.conflicts_box.add_class("qkit-conflicts")
@@ -497,10 +509,10 @@ class Header(w.VBox):
         top = w.HBox([w.VBox([self.title], layout=w.Layout(flex="1 1 auto", min_width="0")), self.total],
                      layout=w.Layout(align_items="center"))
         top.add_class("qkit-header-top")
-        line = w.HBox([self.save_button, self.overwrite, self.status, self.detail, self.who],
+        line = w.HBox([self.save_button, self.submit, self.overwrite, self.status, self.detail, self.who],
                       layout=w.Layout(align_items="center", flex_flow="row wrap"))
         line.add_class("qkit-header-line")
-        self.children = [top, line, self.conflicts_box, self.problems_box]
+        self.children = [top, line, self.assessing, self.conflicts_box, self.problems_box]
         self.add_class("qkit-header")
         self.session.observe(self.refresh)
         self.refresh(())
@@ -516,6 +528,9 @@ class Header(w.VBox):
             self.problems_box.layout.display = "flex" if flagged else "none"
         state, text = session.status(lang)
         self.status.value = fragment("save_status", state=state, message=text)
+        if path == ("_submitted",):
+            self.submit.layout.display = "none"
+            self.assessing.value = fragment("muted", value=tr("wb_submitted", lang))
         self.overwrite.layout.display = "inline-flex" if state == "conflict" else "none"
         self._conflicts()
 
@@ -1047,6 +1062,75 @@ def _shown(value: Any, lang: str) -> str:
     if isinstance(value, list):
         return "；".join(str(v) for v in value)
     return str(value)
+
+
+class ConsensusPanel(w.VBox):
+    """The lead's view of the assessors' layers handed in: scores side by side, merged comments, the agreed score."""
+
+    def __init__(self, form: Form):
+        super().__init__()
+        self.form, self.session, self.lang = form, form.session, form.lang
+        self.adopt = w.Button(description=tr("wb_adopt", self.lang), button_style="info", layout=w.Layout(width="auto"))
+        self.adopt.on_click(self._adopt)
+        self.rows = w.VBox()
+        self.children = [_html(fragment("section_intro", title=tr("wb_consensus_tab", self.lang),
+                                        intro=tr("wb_consensus_intro", self.lang))), self.adopt, self.rows]
+        self.add_class("qkit-consensus")
+        self.show()
+
+    def _inputs(self):
+        """The layers handed in as documents, their assessors, and the side-by-side table."""
+        from ..consensus import compare_assessors
+        from ..document import check_partial
+
+        layers = self.session.layers()
+        docs = [check_partial(layer.data, self.session.index)[0] for layer in layers]
+        names = [layer.member.name for layer in layers]
+        pairs = [(d, n) for d, n in zip(docs, names) if d is not None]
+        if len(pairs) < 2:
+            return None, names
+        docs, names = [d for d, _ in pairs], [n for _, n in pairs]
+        return (docs, names, compare_assessors(docs, self.session.rubric, names, names=names)), names
+
+    def show(self) -> None:
+        from ..consensus import merge_comments
+
+        lang, form = self.lang, self.form
+        found, names = self._inputs()
+        self.adopt.disabled = found is None
+        if found is None:
+            self.rows.children = [_html(fragment("muted", value=tr("wb_no_layers", lang)
+                                                 + (f"（{join_list(names, lang)}）" if names else "")))]
+            return
+        docs, names, table = found
+        rubric = self.session.rubric
+        rows = []
+        for row in table.clauses:
+            clause = rubric.clause(row.id)
+            ratings = [(n, d.rating(row.id)) for n, d in zip(names, docs)]
+            comments = {kind: merge_comments([(n, getattr(r, kind)) for n, r in ratings]) for kind in ("strengths", "ofis")}
+            text = fragment("consensus_row", clause=clause, row=row, names=names, comments=comments, lang=lang)
+            path = ("clauses", row.id)
+            options = [(tr("unscored", lang), UNSCORED)] + [(f"{s}%", s) for s in range(0, 101, STEP)]
+            score = form.choice(path + ("score",), options, empty=UNSCORED, label=tr("consensus_score", lang))
+            notes = form.text(path + ("notes",), tr("wb_notes", lang), multiline=True, rows=2)
+            card = w.VBox([_html(text), score, form.messages(path + ("score",)), notes])
+            card.add_class("qkit-card")
+            card.add_class("qkit-consensus-clause")
+            rows.append(card)
+        self.rows.children = rows
+
+    def _adopt(self, _: Any) -> None:
+        from ..consensus import consensus_document
+
+        found, _ = self._inputs()
+        if found is None:
+            return
+        docs, names, _table = found
+        proposal = consensus_document(docs, self.session.rubric, names)
+        self.session.adopt_consensus(proposal["clauses"], names)
+        self.form.sync()
+        self.show()
 
 
 class HistoryPanel(w.VBox):
