@@ -291,7 +291,6 @@ LABELS: dict[str, tuple[str, str]] = {
                            "The independent scores handed in, side by side, widest spread first. Adopt the proposal (unflagged clauses get the median as a proposed score, comments merged with their authors), then agree each score below and give the reason."),
     "wb_no_layers": ("尚无评审员提交独立评分。", "No assessor has handed in an assessment yet."),
     "wb_adopt": ("采用共识稿", "Adopt the proposal"),
-    "wb_consensus_clause": ("{clause} · 极差 {range}", "{clause} · range {range}"),
     "someone_else": ("其他成员", "another member"),
     "restored_note": ("恢复自第 {n} 版", "restored from revision {n}"),
     "applicant_added": ("已添加申报单位：{name}（编号 {id}，评定标准 {rubric}）", "applicant added: {name} (id {id}, rubric {rubric})"),
