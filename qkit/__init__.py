@@ -25,7 +25,8 @@ def open(path, rubrics=None, autosave_delay: float | None = 1.0):  # noqa: A001 
     of the web form, ``.form()`` to edit it in JupyterLab, ``.save()`` back to
     the file (atomically, the previous version kept in ``.qkit-history/``,
     comments and key order kept, edits made meanwhile on disk merged),
-    ``.scorecard``, ``.report(out_dir)``, ``.compare(other)`` and pandas frames.
+    ``.scorecard``, ``.report(out_dir)``, ``.compare(other)``, pandas frames and
+    ``.next_cycle(new_path)`` to start next year's file (see docs/consultant.md).
     ``autosave_delay=None`` saves only when asked.
     """
     from .web.notebook import open_file
