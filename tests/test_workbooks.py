@@ -456,3 +456,26 @@ def test_a_prescriptive_ofi_shows_its_warning_under_the_box_until_it_is_rewritte
     assert line.value == ""
     session.set(("clauses", "5.2.2", "notes"), "待讨论")
     assert "[too_short] 评语过短（6 字，建议至少 15 字）" in line.value
+
+
+def test_the_lead_writes_the_key_themes_each_citing_its_clauses(store):
+    from qkit.web.widgets import KeyThemesPanel
+
+    applicant, key = store.add_applicant("要点测试单位", "hubei-service")
+    session = Session.open(load_rubric("hubei-service"), str(store.dir), f"key={key}", autosave_delay=None)
+    book = Workbook(session, "zh")
+    book.tabs.selected_index = book.tabs.titles.index(tr("sec_key_themes"))
+    panel = next(e for e in walk(book.widget) if isinstance(e, KeyThemesPanel))
+    first = panel.kinds.children[0]
+    next(x for x in walk(first) if isinstance(x, w.Button) and x.description == tr("wb_add_entry")).click()
+    boxes = [x for x in walk(panel.kinds.children[0]) if isinstance(x, (w.Text, w.Textarea))]
+    boxes[0].value = "数字化平台贯穿仓储、运输和结算"
+    boxes[1].value = "5.6.2、5.9.9"
+    assert session.value(("key_themes", "process_strengths", 0)) == {"text": "数字化平台贯穿仓储、运输和结算",
+                                                                    "clauses": ["5.6.2", "5.9.9"]}
+    assert any(p.field == "key_themes/process_strengths/1/clauses" and p.code == "unknown_clause"
+               for p in session.problems)  # kept as typed, and flagged
+    boxes[1].value = "5.6.2、5.7.2"
+    assert session.problems == [] and session.save()
+    saved = store.latest(applicant.id).data["key_themes"]["process_strengths"]
+    assert saved == [{"text": "数字化平台贯穿仓储、运输和结算", "clauses": ["5.6.2", "5.7.2"]}]

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 Path = tuple[Any, ...]
 AUTOSAVE_DELAY = 1.0
+TYPED = ("key_themes",)  # parts typed as free text (clause ids in a theme): kept as typed and flagged, never refused
 # problems the form's own inputs cannot cause (lists of allowed values, fixed fields, typed text within
 # MAX_TEXT): a change causing one can only come from a tampered page, and is refused
 REFUSED = {"score_step", "factor_band", "unknown_factor", "unknown_clause", "unknown_field", "unknown_prompt",
@@ -521,9 +522,9 @@ class Session:
         known = {(p.field, p.code) for p in self.problems}
         self._recheck()
         where = field_of(path)
-        refused = next((p for p in self.problems if p.code in REFUSED and (p.field, p.code) not in known
-                        and (p.field == where or p.field.startswith(where + "/") or where.startswith(p.field + "/"))),
-                       None)
+        refused = None if path[0] in TYPED else next(
+            (p for p in self.problems if p.code in REFUSED and (p.field, p.code) not in known
+             and (p.field == where or p.field.startswith(where + "/") or where.startswith(p.field + "/"))), None)
         if refused is not None:
             self.data = before
             self._recheck()

@@ -22,6 +22,7 @@ from urllib.parse import parse_qs
 
 import ipywidgets as w
 
+from ..document import THEME_KINDS
 from ..errors import QkitError
 from ..merge import MISSING, changes
 from ..html import macro, macros
@@ -362,6 +363,7 @@ class Workbook:
             parts.append((f"{item.id} {item.name(lang)}", lambda item=item: ItemPanel(self.form, item)))
         self._results_tab = len(parts)
         parts.append((tr("wb_results_tab", lang), lambda: KpiEditor(self.form)))
+        parts.append((tr("sec_key_themes", lang), lambda: KeyThemesPanel(self.form)))
         parts.append((tr("wb_summary_tab", lang), self._summary))
         parts.append((tr("wb_export_tab", lang), lambda: ExportPanel(self.form)))
         if session.member is not None and session.member.role == "lead":  # the assessors' layers, brought together
@@ -1185,6 +1187,52 @@ def _at(data: Any, path: Path) -> Any:
         except (KeyError, IndexError, TypeError):
             return MISSING
     return data
+
+
+class KeyThemesPanel(w.VBox):
+    """The application's key themes: process and results strengths and OFIs, each citing its clauses."""
+
+    def __init__(self, form: Form):
+        super().__init__()
+        self.form, self.session, self.lang = form, form.session, form.lang
+        self.kinds = w.VBox()
+        self.children = [_html(fragment("section_intro", title=tr("sec_key_themes", self.lang),
+                                        intro=tr("wb_themes_intro", self.lang))), self.kinds]
+        self.add_class("qkit-themes")
+        self._build()
+
+    def _build(self) -> None:
+        self.form.forget(("key_themes",))
+        self.kinds.children = [self._kind(kind) for kind in THEME_KINDS]
+
+    def _kind(self, kind: str) -> w.Widget:
+        form, lang = self.form, self.lang
+        path = ("key_themes", kind)
+        entries = self.session.value(path, [])
+        rows = []
+        for i, _ in enumerate(entries if isinstance(entries, list) else []):
+            text = form.text(path + (i, "text"), "", multiline=True, rows=2, width="62%")
+            cited = form.text(path + (i, "clauses"), tr("wb_theme_clauses", lang), parse=parse_names,
+                              shown=lambda v: join_list(v, lang) if isinstance(v, list) else str(v), width="30%",
+                              placeholder="5.2.2、5.3.3")
+            remove = w.Button(icon="trash", tooltip=tr("wb_remove_entry", lang), layout=w.Layout(width="40px"),
+                              disabled=not self.session.editable(path + (i,)))
+            remove.on_click(lambda _, i=i: self._remove(kind, i))
+            rows.append(w.HBox([text, cited, remove], layout=w.Layout(flex_flow="row wrap", align_items="flex-start")))
+        add = w.Button(description=tr("wb_add_entry", lang), icon="plus", layout=w.Layout(width="auto"),
+                       disabled=not self.session.editable(path + (len(rows),)))
+        add.on_click(lambda _: self._add(kind))
+        box = w.VBox([_html(fragment("label", value=tr(f"theme_{kind}", lang))), *rows, form.messages(path), add])
+        box.add_class("qkit-card")
+        return box
+
+    def _add(self, kind: str) -> None:
+        self.session.append(("key_themes", kind), {"text": "", "clauses": []})
+        self._build()
+
+    def _remove(self, kind: str, i: int) -> None:
+        self.session.remove(("key_themes", kind, i))
+        self._build()
 
 
 class SummaryPanel(w.VBox):
