@@ -185,32 +185,30 @@ def test_results_give_each_results_clause_its_hint_table_and_charts(stem):
     doc = card.assessment
     parts = sections.results(card)
     analyzed = analytics.analyze_results(doc, card.rubric)
-    html_parts = [p for p in parts if not isinstance(p, Figure)]
-    figures = [p for p in parts if isinstance(p, Figure)]
-    assert len(html_parts) == 1 + len(analyzed)
-    assert tr("sec_results") in text(html_parts[0])
-    assert len(figures) == sum(len(doc.kpis(c.id)) for c in analyzed) == len(doc.results)
-    for clause, part in zip(analyzed, html_parts[1:]):
+    assert len(parts) == 1 + 2 * len(analyzed)  # the intro, then each clause's hint and table, and its charts
+    assert tr("sec_results") in text(parts[0])
+    for clause, part, charts in zip(analyzed, parts[1::2], parts[2::2]):
         shown = text(part)
         assert shown.startswith(f"{clause.id} {clause.title}")
         for sentence in clause.hint.sentences:
             assert squash(sentence) in shown
         for kpi in doc.kpis(clause.id):
             assert kpi.name in shown
+            assert kpi.name in markup(charts)  # each KPI's trend chart, named
+        assert markup(charts).count("<figure class=\"qk-trend\">") == len(doc.kpis(clause.id))
         if clause.hint.band:
             assert f"{clause.hint.band.min}%–{clause.hint.band.max}%" in shown
-    for figure in figures:
-        figure.clear()
+    assert sum(markup(c).count("<figure class=\"qk-trend\">") for c in parts[2::2]) == len(doc.results)
 
 
 def test_results_of_a_document_without_kpis():
     rubric = load_rubric("hubei-service")
     card = score(from_data(full_document(rubric, 50)), rubric)
     parts = sections.results(card)
-    assert not any(isinstance(p, Figure) for p in parts)
     results = [c for c in rubric.clauses if c.kind == "results"]
-    assert len(parts) == 1 + len(results)  # every results clause says it has no data yet
-    assert all(tr("hint_no_kpis") in text(p) for p in parts[1:])
+    assert len(parts) == 1 + 2 * len(results)  # every results clause says it has no data yet, and draws nothing
+    assert all(tr("hint_no_kpis") in text(p) for p in parts[1::2])
+    assert not any("<svg" in markup(p) for p in parts)
 
 
 # --- user text -------------------------------------------------------------------------
