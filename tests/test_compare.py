@@ -363,8 +363,9 @@ def test_report_with_previous(cli, sample_pair, tmp_path):
     assert "上一年的改进机会" in text
     nb = nbformat.read(tmp_path / f"{new.stem}.ipynb", as_version=4)
     kpis = len(yaml.safe_load(new.read_text(encoding="utf-8"))["results"])
-    assert pngs(nb) == 4 + 2 + kpis  # the usual charts, the radar of both years and the item changes
-    assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', page)) == 4 + 2 + kpis
+    assert pngs(nb) == 4 + 2  # the usual charts, the radar of both years and the item changes
+    assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', page)) == 4 + 2
+    assert page.count('<figure class="qk-trend">') == kpis  # and each KPI's trend, drawn as SVG
     streams = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type in ("stream", "error")]
     assert streams == []  # no missing-glyph warning
     # the section comes after the item charts and before the strengths and OFIs
