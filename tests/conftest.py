@@ -229,6 +229,16 @@ def any_store(request, tmp_path):
     return Store(request.getfixturevalue("postgres_url"))
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """End a server the tests started: asked first, then killed."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -275,12 +285,7 @@ def serving(tmp_path: Path, *args: str, qkit: list[str] | None = None, path: str
                     time.sleep(0.3)
             yield base, log
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
 
 
 # --- Chromium, driven by Playwright ------------------------------------------------

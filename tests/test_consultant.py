@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, SAMPLES, free_port, get, needs_chromium
+from conftest import ROOT, SAMPLES, free_port, get, needs_chromium, stop
 
 EXAMPLE = ROOT / "docs" / "consultant-example.ipynb"
 SAMPLE = SAMPLES / "hubei-service-jiangcheng.yaml"
@@ -132,12 +132,7 @@ def jupyter_lab(root: Path, home: Path):
                     time.sleep(0.5)
             yield base, token, log
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
 
 
 def dismiss_dialogs(page) -> None:
