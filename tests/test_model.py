@@ -174,12 +174,12 @@ def test_autosave_waits_for_a_pause_then_saves_once(store, applicant):
     applicant_row, token = applicant
 
     async def edit() -> None:
-        session = open_session(store, token, autosave_delay=0.2)
+        session = open_session(store, token, autosave_delay=1.0)  # a pause long enough for a busy machine
         for value in (10, 20, 30):
             session.set(("clauses", "5.3.2", "score"), value)
             await asyncio.sleep(0.05)
         assert store.latest(applicant_row.id).number == 1
-        await asyncio.sleep(0.4)
+        await asyncio.sleep(2.0)
         assert not session.dirty
 
     asyncio.run(edit())
