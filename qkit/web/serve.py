@@ -53,6 +53,7 @@ DEFAULT_PORT = 8866
 PUBLIC_URL_ENV = "QKIT_PUBLIC_URL"  # where printed links point when no --public-url is given
 CULL_IDLE_TIMEOUT = 900  # seconds a kernel lives after its page was closed
 CULL_INTERVAL = 60  # seconds between checks for such kernels
+IOPUB_TIMEOUT = 120  # seconds a page's rendering waits for the last output of its cell
 MAX_URL = 1024 * 1024  # longest request head answered (a hostile 100,000-character key gets a refusal, not silence)
 MAX_KEY = 200  # longer keys are refused without a look-up; real ones have 32 characters
 GUARD_WINDOW = 15 * 60  # seconds wrong keys from one address are remembered
@@ -119,6 +120,9 @@ def voila_argv(workbooks: Path, port: int, open_browser: bool, host: str = HOST,
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT}",
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL}",
         "--MappingKernelManager.cull_connected=False",  # an open page keeps its kernel, however long the user reads
+        # a form's output and widgets reach the page only if they arrive within this after its cell ended: under
+        # load, Voila's 4 s left some pages blank
+        f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT}",
     ]
 
 
