@@ -1,9 +1,10 @@
-"""qkit serve with many people at once: bursts, closed tabs, the kernel limit, oversized messages."""
+"""qkit serve with many people at once: warm kernels, closed tabs, the kernel limit, oversized messages."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import time
 import urllib.error
@@ -14,8 +15,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from conftest import needs_chromium, serving
-from qkit.web.serve import BUSY_RETRY, IOPUB_TIMEOUT, MAX_MESSAGE, KernelLimit, voila_argv
+from conftest import free_port, needs_chromium, serving
+from qkit.web.serve import (BUSY_RETRY, IOPUB_TIMEOUT, MAX_MESSAGE, KernelLimit, kernel_address, pool_share,
+                            voila_argv)
 from qkit.web.store import Store, access_path
 
 RUBRIC = "hubei-manufacturing"
@@ -80,8 +82,8 @@ def fetch(url: str, data: bytes | None = None, headers: dict | None = None):
 @pytest.mark.browser
 @needs_chromium
 def test_eight_people_opening_their_links_at_once_all_get_their_form(tmp_path, browser):
-    """Three bursts of eight pages. Under such load Voila used to render some pages before their form had
-    reached it (blank, or "model not found")."""
+    """Three bursts of eight pages: the first on the warm pool, the next while it refills. Under such load
+    Voila used to render some pages before their form had reached it (blank, or "model not found")."""
     store = Store(tmp_path / "data")
     names = [f"同时打开单位{i + 1}" for i in range(8)]
     links = [access_path(*store.add_applicant(name, RUBRIC)) for name in names]
@@ -107,7 +109,7 @@ def test_eight_people_opening_their_links_at_once_all_get_their_form(tmp_path, b
 def test_closing_a_tab_frees_its_kernel_and_keeps_the_last_edit(tmp_path, browser):
     store = Store(tmp_path / "data")
     applicant, key = store.add_applicant("关页即释放单位", RUBRIC)
-    with serving(tmp_path, "--data", str(tmp_path / "data")) as (base, _):
+    with serving(tmp_path, "--data", str(tmp_path / "data"), "--pool", "0") as (base, _):
         server = server_process(base)
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         page = context.new_page()
@@ -126,6 +128,33 @@ def test_closing_a_tab_frees_its_kernel_and_keeps_the_last_edit(tmp_path, browse
         context.close()
     scores = [rating.get("score") for rating in store.latest(applicant.id).data["clauses"].values()]
     assert scores.count(70) == 1  # saved as the kernel ended
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@needs_chromium
+def test_warm_kernels_wait_for_the_standards_in_use_and_serve_their_pages(tmp_path, browser):
+    store = Store(tmp_path / "data")
+    applicant, key = store.add_applicant("预热单位", RUBRIC)
+    other, other_key = store.add_applicant("另一标准单位", "wuhan-service")
+    with serving(tmp_path, "--data", str(tmp_path / "data"), "--pool", "4") as (base, log):
+        server = server_process(base)
+        assert wait_until(lambda: len(kernels(server)) == 4, 120)  # 2 + 2: both standards in use, before any page
+        assert fetch(f"{base}/voila/render/{RUBRIC}.ipynb?key=wrong")[0] == 403
+        warm = kernels(server)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.goto(base + access_path(applicant, key))
+        page.wait_for_selector(".qkit-total-value", timeout=RENDER)
+        assert "预热单位" in page.locator(".qkit-form").first.inner_text()
+        assert "Using pre-heated kernel" in log.read_text(encoding="utf-8", errors="replace")
+        page_kernel = KERNEL_ID.search(page.content()).group(1)
+        assert page_kernel in warm  # a warm kernel serves the page; a new one refills the pool
+        assert wait_until(lambda: len(kernels(server)) == 5, 120)
+        page.close(run_before_unload=True)
+        assert wait_until(lambda: page_kernel not in kernels(server), 60)
+        context.close()
+        assert kernels(server) - warm and len(kernels(server)) == 4  # the pool is full again
 
 
 # --- over HTTP and the kernel's websocket -----------------------------------------------------
@@ -154,7 +183,7 @@ def close_page(base: str, kernel: str, cookies: dict[str, str]) -> int:
 def test_beyond_the_kernel_limit_a_visitor_is_asked_to_come_back(tmp_path):
     store = Store(tmp_path / "data")
     first, second = (access_path(*store.add_applicant(name, RUBRIC)) for name in ("先到单位", "后到单位"))
-    with serving(tmp_path, "--data", str(tmp_path / "data"), "--max-kernels", "1") as (base, log):
+    with serving(tmp_path, "--data", str(tmp_path / "data"), "--pool", "0", "--max-kernels", "1") as (base, log):
         kernel, cookies = open_page(base, first)
         status, headers, page = fetch(base + second)
         assert status == 503 and headers.get("Retry-After") == str(BUSY_RETRY)
@@ -178,7 +207,7 @@ def test_a_message_over_the_limit_is_refused_before_it_is_read(tmp_path):
 
     store = Store(tmp_path / "data")
     url = access_path(*store.add_applicant("大文件单位", RUBRIC))
-    with serving(tmp_path, "--data", str(tmp_path / "data")) as (base, _):
+    with serving(tmp_path, "--data", str(tmp_path / "data"), "--pool", "0") as (base, _):
         kernel, cookies = open_page(base, url)
 
         async def send(size: int) -> bool:
@@ -204,9 +233,22 @@ def test_a_message_over_the_limit_is_refused_before_it_is_read(tmp_path):
 # --- the pieces --------------------------------------------------------------------------------
 
 
-def test_voila_waits_for_a_cells_last_outputs():
-    assert f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT}" in voila_argv(Path("/srv/workbooks"), 8866, False)
-    assert IOPUB_TIMEOUT >= 60
+def test_voila_is_told_to_wait_for_outputs_and_to_preheat_only_with_a_pool():
+    plain = voila_argv(Path("/srv/workbooks"), 8866, False)
+    assert f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT}" in plain and IOPUB_TIMEOUT >= 60
+    assert not [arg for arg in plain if "preheat" in arg]
+    assert "--preheat_kernel=True" in voila_argv(Path("/srv/workbooks"), 8866, False, pool=4)
+
+
+def test_warm_kernels_are_shared_among_the_standards_in_use():
+    assert [pool_share(8, n) for n in (0, 1, 2, 3, 8, 20)] == [8, 8, 4, 2, 1, 1]
+
+
+def test_a_preheated_kernel_reaches_the_server_where_it_listens():
+    assert kernel_address("127.0.0.1") == "127.0.0.1"
+    assert kernel_address("0.0.0.0") == "127.0.0.1"  # every address: the local one works
+    assert kernel_address("192.168.1.20") == "192.168.1.20"  # only that address listens
+    assert kernel_address("::1") == "[::1]" and kernel_address("::") == "[::1]"
 
 
 class Kernels:
@@ -246,3 +288,45 @@ def test_the_limit_counts_pages_and_not_the_warm_pool():
 
     run_apart(page_gets_its_kernel())
     assert KernelLimit(0).admit(Kernels(["k"] * 100, []))  # 0: no limit
+
+
+def test_a_preheated_kernel_gets_its_pages_query_from_the_server(monkeypatch, capsys):
+    """qkit.web.preheat does what Voila's helper does, without importing Voila's server side into the kernel."""
+    import subprocess
+    import sys
+    import threading
+
+    from websockets.sync.server import serve as websocket_server
+
+    from qkit.web import preheat
+
+    asked = []
+
+    def answer(connection):
+        asked.append(connection.request.path)
+        connection.send(json.dumps({"QUERY_STRING": "key=abc&lang=en", "SERVER_NAME": "127.0.0.1"}))
+
+    with websocket_server(answer, "127.0.0.1", 0) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        for name, value in {"VOILA_PREHEAT": "True", "VOILA_APP_PORT": str(server.socket.getsockname()[1]),
+                            "VOILA_SERVER_URL": "/qkit/", "VOILA_KERNEL_ID": "k-1"}.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.delenv("QUERY_STRING", raising=False)
+        monkeypatch.delenv("VOILA_APP_IP", raising=False)
+        assert preheat.query_string() == "key=abc&lang=en"
+        assert preheat.query_string() == "key=abc&lang=en"  # asked once: the kernel's environment has it now
+        server.shutdown()
+    assert asked == ["/qkit/voila/query/k-1"]
+    assert os.environ["SERVER_NAME"] == "127.0.0.1"
+    monkeypatch.delenv("QUERY_STRING")
+    monkeypatch.setenv("VOILA_APP_PORT", str(free_port()))  # nothing listens: the page is refused, not hung
+    assert preheat.query_string() == "" and "no request details" in capsys.readouterr().err
+    monkeypatch.setenv("VOILA_PREHEAT", "False")
+    monkeypatch.setenv("QUERY_STRING", "key=xyz")
+    assert preheat.query_string() == "key=xyz"  # a kernel started for its page has it at once
+    code = ("import sys; from qkit.web.preheat import query_string; query_string()\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('voila', 'jupyter_server', 'tornado'))))")
+    env = {**{k: v for k, v in os.environ.items() if k != "QUERY_STRING"}, "VOILA_PREHEAT": "True",
+           "VOILA_APP_PORT": str(free_port())}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert done.stdout.strip() == "[]" and "no request details" in done.stderr, done.stderr
