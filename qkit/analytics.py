@@ -36,14 +36,15 @@ bands; a share below the lowest (30 %) has no band.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from statistics import median
-
-import numpy as np
-import pandas as pd
+from statistics import linear_regression, median
+from typing import TYPE_CHECKING
 
 from .document import KPI, Assessment
 from .i18n import fmt_value, join_list, tr
 from .rubric import Band, IndividualRubric, OrganizationRubric
+
+if TYPE_CHECKING:  # the frames need pandas; the analysis and the hint (the web form's) do not
+    import pandas as pd
 
 MIN_TREND_POINTS = 3
 MIN_KPIS = 3
@@ -132,7 +133,7 @@ def analyze_kpi(kpi: KPI) -> KpiAnalysis:
     steps = [_good(b - a, kpi.better) for a, b in zip(values, values[1:])]
     trend = slope = None
     if len(years) >= MIN_TREND_POINTS:
-        slope = float(np.polyfit(years, values, 1)[0])
+        slope = linear_regression(years, values).slope  # least squares, per year
         scale = max(abs(v) for v in values) or 1.0
         good = _good(slope, kpi.better)
         trend = FLAT if abs(slope) <= 1e-9 * scale else FAVOURABLE if good > 0 else UNFAVOURABLE
@@ -250,6 +251,8 @@ def kpi_values_frame(doc: Assessment, lang: str = "zh") -> pd.DataFrame:
     applicant's own values, else the comparison's name; ``kpi_no`` is the
     KPI's position in ``results`` (1-based), as in problem field paths.
     """
+    import pandas as pd
+
     own = tr("own_series", lang)
     rows = [
         (no, kpi.clause, kpi.name, kpi.unit, kpi.better, series, year, float(value))
@@ -266,6 +269,8 @@ def kpi_summary_frame(doc: Assessment, lang: str = "zh") -> pd.DataFrame:
     Column names are stable identifiers (``localize_columns`` gives headings);
     ``better``, ``trend`` and ``comparisons`` are text in the chosen language.
     """
+    import pandas as pd
+
     rows = []
     for no, kpi in enumerate(doc.results, 1):
         a = analyze_kpi(kpi)

@@ -58,6 +58,25 @@ def test_slope_is_per_year_and_keeps_the_sign_of_the_data():
     assert a.trend == UNFAVOURABLE
 
 
+def test_a_series_that_ends_where_it_began_has_no_slope_at_all():
+    assert analyze_kpi(kpi({2023: 1.0, 2024: 0.0, 2025: 1.0})).slope == 0.0  # not -1.1e-13 from float noise
+    assert analyze_kpi(kpi({2021: 3, 2022: 2, 2023: 4, 2024: 2, 2025: 3})).trend == FLAT
+
+
+@pytest.mark.slow  # a fresh Python
+def test_the_hint_needs_neither_pandas_nor_numpy():
+    """The web form shows the hint under every results clause: it must not load pandas (0.4 s, 40 MB a page)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from qkit import load, load_rubric; from qkit.analytics import analyze_results\n"
+            "doc = load(sys.argv[1]); assert analyze_results(doc, load_rubric(doc.rubric))\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pandas', 'numpy')))")
+    done = subprocess.run([sys.executable, "-c", code, str(sample_paths()[1])], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "[]", done.stderr
+
+
 def test_fewer_than_three_years_is_not_a_trend():
     for values in ({2024: 3.0}, {2023: 1.0, 2024: 9.0}):
         a = analyze_kpi(kpi(values))
