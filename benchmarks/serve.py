@@ -3,10 +3,11 @@
 Measures, in Debian's Chromium driven by Playwright:
 
 1. time to first render of a workbook (the form with its live total shown)
-   against a notebook holding one button, both served by ``qkit serve`` with a
-   fresh kernel per page (cold); target: ratio 1.3 or less;
-2. the same with Voila's preheated kernels (a kernel has already run the
-   notebook up to the point where it waits for the page's key);
+   against a notebook holding one button, both served by ``qkit serve
+   --pool 0`` with a fresh kernel per page (cold); target: ratio 1.3 or less;
+2. the same with ``qkit serve``'s warm kernels (its default ``--pool``: a
+   kernel has already run the workbook up to the point where it waits for the
+   page's key; the one-button notebook has no pool and starts cold);
 3. the latency from changing a score in the browser to the updated total,
    timed inside the page, against a button that updates a label in the
    baseline notebook (one widget round trip); target: median under 200 ms.
@@ -32,7 +33,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qkit.web.serve import voila_argv  # noqa: E402
 from qkit.web.store import Store, access_path  # noqa: E402
 
 RUBRIC = "hubei-manufacturing"
@@ -183,14 +183,10 @@ def main() -> int:
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            for mode, extra, pause in (("cold", [], 1.0), ("preheated", ["--preheat_kernel=True", "--pool_size=1"],
-                                                           args.pause)):
+            for mode, extra, pause in (("cold", ["--pool", "0"], 1.0), ("preheated", [], args.pause)):
                 port = free_port()
-                if mode == "cold":
-                    command = [python, "-m", "qkit", "serve", "--no-browser", "--port", str(port), "--data", str(data),
-                               "--workbooks", str(folder)]
-                else:
-                    command = [python, "-m", "voila", *voila_argv(folder, port, False), *extra]
+                command = [python, "-m", "qkit", "serve", "--no-browser", "--port", str(port), "--data", str(data),
+                           "--workbooks", str(folder), *extra]
                 server = start(command, env, port, work / f"{mode}.log")
                 base = f"http://127.0.0.1:{port}"
                 urls = {"baseline": (f"{base}/voila/render/baseline.ipynb", ".widget-button"),

@@ -27,7 +27,7 @@ from .i18n import fmt_cell, fmt_date, fmt_percent, fmt_points, join_list, render
 from .narrative import load_limits
 from .rubric import RubricIndex
 from .scoring import Scorecard, score
-from .web.serve import DEFAULT_PORT, HOST, PUBLIC_URL_ENV, public_base, serve
+from .web.serve import DEFAULT_PORT, HOST, MAX_KERNELS, POOL, PUBLIC_URL_ENV, public_base, serve
 from .web.store import LEAD_NAME, Store, access_path, data_dir
 
 
@@ -305,6 +305,12 @@ def _add_workbook_commands(sub, common: argparse.ArgumentParser) -> None:
                      help="trust the client address the proxy sends (X-Real-IP, X-Forwarded-For)")
     srv.add_argument("--no-browser", action="store_true", help="do not open a browser")
     srv.add_argument("--workbooks", type=Path, metavar="DIR", help="folder of workbooks to serve (default: the shipped ones)")
+    srv.add_argument("--pool", type=_count, default=POOL, metavar="N",
+                     help=f"warm kernels kept in all, shared among the standards in use, so pages open at once "
+                          f"(default {POOL}; 0: none)")
+    srv.add_argument("--max-kernels", type=_count, default=MAX_KERNELS, metavar="N",
+                     help=f"pages open at once at most; more visitors are asked to retry in a minute "
+                          f"(default {MAX_KERNELS}; 0: no limit)")
 
     export = sub.add_parser("export", parents=[common, data], help="write every applicant's latest document as YAML")
     export.add_argument("-o", "--output", required=True, type=Path, metavar="FOLDER")
@@ -421,9 +427,20 @@ def _applicants_list(args, index: RubricIndex, lang: str, out: Console) -> int:
     return 0
 
 
+def _count(text: str) -> int:
+    """A whole number of 0 or more, for options that count things."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: 0, 1, 2 …")
+    return number
+
+
 def _serve(args, index: RubricIndex, lang: str, out: Console) -> int:
     serve(args.port, args.data, not args.no_browser, args.workbooks, lang, args.host, args.allow_remote,
-          args.base_url, args.behind_proxy)
+          args.base_url, args.behind_proxy, args.pool, args.max_kernels)
     return 0
 
 

@@ -408,6 +408,10 @@ LABELS: dict[str, tuple[str, str]] = {
                        "Warning: serving on the network address {host}. The access key travels in the link's URL and can be read by others on the network over plain HTTP: serve only through an HTTPS proxy (nginx, Caddy), see docs/deploy.md."),
     "proxy_trusted": ("信任代理转发的客户端地址（X-Real-IP、X-Forwarded-For）：只能让代理访问本端口。",
                       "trusting the client address the proxy forwards (X-Real-IP, X-Forwarded-For): let nothing but the proxy reach this port."),
+    "busy_title": ("自评表暂时繁忙", "The workbooks are busy"),
+    "busy_text": ("此刻打开自评表的人数已达上限。请在 {seconds} 秒后刷新本页重试；您已保存的内容不受影响。",
+                  "Too many people have a workbook open right now. Please reload this page in {seconds} seconds; "
+                  "nothing you saved is affected."),
     "copied_store": ("已复制到 {to}：", "copied into {to}:"),
     "copied_counts": ("{table}：原有 {source}，复制后 {target}", "{table}: {source} in the source, {target} copied"),
     "table_applicant": ("申报单位", "applicants"),

@@ -1,17 +1,78 @@
-"""qkit serve with many people at once."""
+"""qkit serve with many people at once: warm kernels, closed tabs, the kernel limit, oversized messages."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
+import re
+import time
+import urllib.error
+import urllib.request
+import uuid
 from pathlib import Path
 
+import psutil
 import pytest
 
-from conftest import needs_chromium, serving
-from qkit.web.serve import IOPUB_TIMEOUT, voila_argv
+from conftest import free_port, needs_chromium, serving
+from qkit.web.serve import (BUSY_RETRY, IOPUB_TIMEOUT, MAX_MESSAGE, KernelLimit, kernel_address, pool_share,
+                            voila_argv)
 from qkit.web.store import Store, access_path
 
 RUBRIC = "hubei-manufacturing"
 RENDER = 180_000  # ms: eight kernels starting at once on a busy two-core machine
+KERNEL_ID = re.compile(r'"kernelId":\s*"([0-9a-f-]{36})"')
+
+
+def server_process(base: str) -> psutil.Process:
+    """The qkit serve process answering on ``base``'s port."""
+    port = base.rsplit(":", 1)[1]
+    for proc in psutil.process_iter(["cmdline"]):
+        cmdline = proc.info["cmdline"] or []
+        if "serve" in cmdline and "--port" in cmdline and cmdline[cmdline.index("--port") + 1] == port:
+            return proc
+    raise AssertionError(f"no qkit serve on port {port}")
+
+
+def kernels(server: psutil.Process) -> set[str]:
+    """The ids of the server's running kernels (each kernel's command line names its connection file)."""
+    found = set()
+    for child in server.children(recursive=True):
+        try:
+            match = re.search(r"kernel-([0-9a-f-]{36})\.json", " ".join(child.cmdline()))
+        except psutil.Error:
+            continue
+        if match:
+            found.add(match.group(1))
+    return found
+
+
+def run_apart(coroutine):
+    """Run a coroutine to its end on an event loop of its own, in another thread (this one may hold the browser's)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
+
+
+def wait_until(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return condition()
+
+
+def fetch(url: str, data: bytes | None = None, headers: dict | None = None):
+    """(status, headers, body) of a request, errors included."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(urllib.request.Request(url, data=data, headers=headers or {}), timeout=RENDER / 1000) as r:
+            return r.status, r.headers, r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers, exc.read().decode("utf-8", "replace")
 
 
 # --- in the browser -------------------------------------------------------------------------
@@ -21,8 +82,8 @@ RENDER = 180_000  # ms: eight kernels starting at once on a busy two-core machin
 @pytest.mark.browser
 @needs_chromium
 def test_eight_people_opening_their_links_at_once_all_get_their_form(tmp_path, browser):
-    """Three bursts of eight pages. Under such load Voila used to render some pages before their form had
-    reached it (blank, or "model not found")."""
+    """Three bursts of eight pages: the first on the warm pool, the next while it refills. Under such load
+    Voila used to render some pages before their form had reached it (blank, or "model not found")."""
     store = Store(tmp_path / "data")
     names = [f"同时打开单位{i + 1}" for i in range(8)]
     links = [access_path(*store.add_applicant(name, RUBRIC)) for name in names]
@@ -42,6 +103,230 @@ def test_eight_people_opening_their_links_at_once_all_get_their_form(tmp_path, b
                 context.close()
 
 
-def test_voila_waits_for_a_cells_last_outputs():
-    assert f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT}" in voila_argv(Path("/srv/workbooks"), 8866, False)
-    assert IOPUB_TIMEOUT >= 60
+@pytest.mark.slow
+@pytest.mark.browser
+@needs_chromium
+def test_closing_a_tab_frees_its_kernel_and_keeps_the_last_edit(tmp_path, browser):
+    store = Store(tmp_path / "data")
+    applicant, key = store.add_applicant("关页即释放单位", RUBRIC)
+    with serving(tmp_path, "--data", str(tmp_path / "data"), "--pool", "0") as (base, _):
+        server = server_process(base)
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        page = context.new_page()
+        page.goto(base + access_path(applicant, key))
+        page.wait_for_selector(".qkit-total-value", timeout=RENDER)
+        assert "_xsrf" in {cookie["name"] for cookie in context.cookies()}  # what the closing page's request needs
+        (opened,) = kernels(server)
+        page.get_by_role("tab", name="5.2 领导作用").click()
+        select = page.locator(".qkit-card .qkit-score select").first
+        select.wait_for(timeout=RENDER)
+        select.select_option(label="70%")
+        page.wait_for_function("() => document.querySelector('.qkit-total-value').innerText.includes('35 / 1000')",
+                               timeout=RENDER)
+        page.close(run_before_unload=True)  # as a person closing the tab, before the autosave's pause is over
+        assert wait_until(lambda: opened not in kernels(server), 60), "the closed tab's kernel is still running"
+        context.close()
+    scores = [rating.get("score") for rating in store.latest(applicant.id).data["clauses"].values()]
+    assert scores.count(70) == 1  # saved as the kernel ended
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@needs_chromium
+def test_warm_kernels_wait_for_the_standards_in_use_and_serve_their_pages(tmp_path, browser):
+    store = Store(tmp_path / "data")
+    applicant, key = store.add_applicant("预热单位", RUBRIC)
+    other, other_key = store.add_applicant("另一标准单位", "wuhan-service")
+    with serving(tmp_path, "--data", str(tmp_path / "data"), "--pool", "4") as (base, log):
+        server = server_process(base)
+        assert wait_until(lambda: len(kernels(server)) == 4, 120)  # 2 + 2: both standards in use, before any page
+        assert fetch(f"{base}/voila/render/{RUBRIC}.ipynb?key=wrong")[0] == 403
+        warm = kernels(server)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.goto(base + access_path(applicant, key))
+        page.wait_for_selector(".qkit-total-value", timeout=RENDER)
+        assert "预热单位" in page.locator(".qkit-form").first.inner_text()
+        assert "Using pre-heated kernel" in log.read_text(encoding="utf-8", errors="replace")
+        page_kernel = KERNEL_ID.search(page.content()).group(1)
+        assert page_kernel in warm  # a warm kernel serves the page; a new one refills the pool
+        assert wait_until(lambda: len(kernels(server)) == 5, 120)
+        page.close(run_before_unload=True)
+        assert wait_until(lambda: page_kernel not in kernels(server), 60)
+        context.close()
+        assert kernels(server) - warm and len(kernels(server)) == 4  # the pool is full again
+
+
+# --- over HTTP and the kernel's websocket -----------------------------------------------------
+
+
+def open_page(base: str, url: str) -> tuple[str, dict[str, str]]:
+    """Load a page as a browser does (Voila runs the notebook while sending it): its kernel id and cookies."""
+    status, headers, body = fetch(base + url)
+    assert status == 200, body[:300]
+    cookies = {}
+    for line in headers.get_all("Set-Cookie") or []:
+        name, _, rest = line.partition("=")
+        cookies[name] = rest.split(";")[0]
+    return KERNEL_ID.search(body).group(1), cookies
+
+
+def close_page(base: str, kernel: str, cookies: dict[str, str]) -> int:
+    """The request Voila's page sends as its tab closes."""
+    body = f"_xsrf={cookies.get('_xsrf', '')}".encode()
+    return fetch(f"{base}/voila/api/shutdown/{kernel}", body, {
+        "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
+        "Content-Type": "application/x-www-form-urlencoded"})[0]
+
+
+@pytest.mark.slow
+def test_beyond_the_kernel_limit_a_visitor_is_asked_to_come_back(tmp_path):
+    store = Store(tmp_path / "data")
+    first, second = (access_path(*store.add_applicant(name, RUBRIC)) for name in ("先到单位", "后到单位"))
+    with serving(tmp_path, "--data", str(tmp_path / "data"), "--pool", "0", "--max-kernels", "1") as (base, log):
+        kernel, cookies = open_page(base, first)
+        status, headers, page = fetch(base + second)
+        assert status == 503 and headers.get("Retry-After") == str(BUSY_RETRY)
+        assert "自评表暂时繁忙" in page and f"{BUSY_RETRY} 秒后" in page and "后到单位" not in page
+        status, _, page = fetch(base + second + "&lang=en")
+        assert status == 503 and "The workbooks are busy" in page and "reload this page" in page
+        server = server_process(base)
+        assert kernels(server) == {kernel}  # the busy answers started none
+        assert close_page(base, kernel, {}) == 403  # without the page's _xsrf cookie: refused
+        assert close_page(base, kernel, cookies) == 204
+        assert wait_until(lambda: not kernels(server), 30)
+        kernel, _ = open_page(base, second)  # a place is free again
+        assert kernels(server) == {kernel}
+        assert "--max-kernels" in log.read_text(encoding="utf-8", errors="replace")
+
+
+@pytest.mark.slow
+def test_a_message_over_the_limit_is_refused_before_it_is_read(tmp_path):
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    store = Store(tmp_path / "data")
+    url = access_path(*store.add_applicant("大文件单位", RUBRIC))
+    with serving(tmp_path, "--data", str(tmp_path / "data"), "--pool", "0") as (base, _):
+        kernel, cookies = open_page(base, url)
+
+        async def send(size: int) -> bool:
+            """Whether the kernel answered a message of about ``size`` bytes (else the server closed the socket)."""
+            ws_url = base.replace("http", "ws") + f"/api/kernels/{kernel}/channels?session_id={uuid.uuid4().hex}"
+            headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+            socket = await websocket_connect(HTTPRequest(ws_url, headers=headers))
+            header = {"msg_id": uuid.uuid4().hex, "username": "", "session": "s", "msg_type": "comm_info_request",
+                      "version": "5.3", "date": ""}
+            socket.write_message(json.dumps({"header": header, "parent_header": {}, "channel": "shell",
+                                             "metadata": {}, "content": {"padding": "x" * size}, "buffers": []}))
+            while True:
+                reply = await socket.read_message()
+                if reply is None or "comm_info_reply" in reply:
+                    socket.close()
+                    return reply is not None
+
+        assert run_apart(send(1024))  # an ordinary message is answered
+        assert not run_apart(send(MAX_MESSAGE + 1024))  # closed as its header arrived, unread
+        assert run_apart(send(1024))  # the page reconnects; its kernel is still there
+
+
+# --- the pieces --------------------------------------------------------------------------------
+
+
+def test_voila_is_told_to_wait_for_outputs_and_to_preheat_only_with_a_pool():
+    plain = voila_argv(Path("/srv/workbooks"), 8866, False)
+    assert f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT}" in plain and IOPUB_TIMEOUT >= 60
+    assert not [arg for arg in plain if "preheat" in arg]
+    assert "--preheat_kernel=True" in voila_argv(Path("/srv/workbooks"), 8866, False, pool=4)
+
+
+def test_warm_kernels_are_shared_among_the_standards_in_use():
+    assert [pool_share(8, n) for n in (0, 1, 2, 3, 8, 20)] == [8, 8, 4, 2, 1, 1]
+
+
+def test_a_preheated_kernel_reaches_the_server_where_it_listens():
+    assert kernel_address("127.0.0.1") == "127.0.0.1"
+    assert kernel_address("0.0.0.0") == "127.0.0.1"  # every address: the local one works
+    assert kernel_address("192.168.1.20") == "192.168.1.20"  # only that address listens
+    assert kernel_address("::1") == "[::1]" and kernel_address("::") == "[::1]"
+
+
+class Kernels:
+    """A kernel manager as KernelLimit sees it: kernel ids and pools of started kernels."""
+
+    def __init__(self, running: list[str], pooled: list[str]):
+        from concurrent.futures import Future
+
+        self.running = running
+        self._pools = {"a.ipynb": [Future() for _ in pooled]}
+        for future, kid in zip(self._pools["a.ipynb"], pooled):
+            future.set_result({"kernel_id": kid})
+
+    def list_kernel_ids(self):
+        return list(self.running)
+
+
+def test_the_limit_counts_pages_and_not_the_warm_pool():
+    import contextvars
+
+    limit = KernelLimit(3)
+    kernels_ = Kernels(["k1", "p1", "p2"], ["p1", "p2"])
+    assert limit.in_use(kernels_) == 1  # two of the three wait in the pool
+    admitted = [contextvars.copy_context().run(limit.admit, kernels_) for _ in range(3)]
+    assert admitted == [True, True, False]  # the pages admitted and not yet started count
+    assert limit.waiting == 2
+
+    roomy = KernelLimit(5)
+
+    async def page_gets_its_kernel():
+        assert roomy.admit(kernels_) and roomy.waiting == 1
+        started = roomy.track(lambda: asyncio.sleep(0, "k9"))
+        assert await started() == "k9"
+        assert roomy.waiting == 0  # its kernel counts from now on, the ticket no longer
+        roomy.release()  # the request ending afterwards gives nothing back twice
+        assert roomy.waiting == 0
+
+    run_apart(page_gets_its_kernel())
+    assert KernelLimit(0).admit(Kernels(["k"] * 100, []))  # 0: no limit
+
+
+def test_a_preheated_kernel_gets_its_pages_query_from_the_server(monkeypatch, capsys):
+    """qkit.web.preheat does what Voila's helper does, without importing Voila's server side into the kernel."""
+    import subprocess
+    import sys
+    import threading
+
+    from websockets.sync.server import serve as websocket_server
+
+    from qkit.web import preheat
+
+    asked = []
+
+    def answer(connection):
+        asked.append(connection.request.path)
+        connection.send(json.dumps({"QUERY_STRING": "key=abc&lang=en", "SERVER_NAME": "127.0.0.1"}))
+
+    with websocket_server(answer, "127.0.0.1", 0) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        for name, value in {"VOILA_PREHEAT": "True", "VOILA_APP_PORT": str(server.socket.getsockname()[1]),
+                            "VOILA_SERVER_URL": "/qkit/", "VOILA_KERNEL_ID": "k-1"}.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.delenv("QUERY_STRING", raising=False)
+        monkeypatch.delenv("VOILA_APP_IP", raising=False)
+        assert preheat.query_string() == "key=abc&lang=en"
+        assert preheat.query_string() == "key=abc&lang=en"  # asked once: the kernel's environment has it now
+        server.shutdown()
+    assert asked == ["/qkit/voila/query/k-1"]
+    assert os.environ["SERVER_NAME"] == "127.0.0.1"
+    monkeypatch.delenv("QUERY_STRING")
+    monkeypatch.setenv("VOILA_APP_PORT", str(free_port()))  # nothing listens: the page is refused, not hung
+    assert preheat.query_string() == "" and "no request details" in capsys.readouterr().err
+    monkeypatch.setenv("VOILA_PREHEAT", "False")
+    monkeypatch.setenv("QUERY_STRING", "key=xyz")
+    assert preheat.query_string() == "key=xyz"  # a kernel started for its page has it at once
+    code = ("import sys; from qkit.web.preheat import query_string; query_string()\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('voila', 'jupyter_server', 'tornado'))))")
+    env = {**{k: v for k, v in os.environ.items() if k != "QUERY_STRING"}, "VOILA_PREHEAT": "True",
+           "VOILA_APP_PORT": str(free_port())}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert done.stdout.strip() == "[]" and "no request details" in done.stderr, done.stderr

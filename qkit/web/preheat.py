@@ -1,0 +1,49 @@
+"""A workbook's query string, in a kernel Voila started before its page was asked for (a preheated kernel).
+
+Such a kernel runs the workbook up to the point where it needs the page's
+link, then waits: the server sends the request's details (the query string
+among them) over a websocket once a visitor takes the kernel. Voila's own
+helper for this, ``voila.utils.get_query_string``, imports Voila's server
+side (jupyter_server, jupyterlab_server, tornado): 1.4 CPU-seconds and some
+25 MB in every warm kernel. This does the same with the websockets client
+alone, reading the same variables Voila sets for the kernel, and sets the
+request's variables in ``os.environ`` as Voila's helper does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+PREHEAT = "VOILA_PREHEAT"
+CONNECT_TIMEOUT = 5  # seconds to reach the server, as Voila's helper allows
+
+
+def query_url() -> str:
+    """Where the server hands a preheated kernel its request (Voila's RequestInfoSocketHandler)."""
+    protocol = os.environ.get("VOILA_WS_PROTOCOL", "ws")
+    host = os.environ.get("VOILA_APP_IP", "127.0.0.1")
+    port = os.environ.get("VOILA_APP_PORT", "8866")
+    base = os.environ.get("VOILA_WS_BASE_URL", os.environ.get("VOILA_SERVER_URL", "/"))
+    return f"{protocol}://{host}:{port}{base}voila/query/{os.environ.get('VOILA_KERNEL_ID', '')}"
+
+
+def query_string() -> str:
+    """The page's query string: at once in a kernel started for its page, after the wait in a preheated one.
+
+    Nothing (an empty string) when the server cannot be reached: the
+    workbook then shows its refusal, as for a link without a key.
+    """
+    if os.environ.get(PREHEAT) == "True" and "QUERY_STRING" not in os.environ:
+        from websockets.exceptions import WebSocketException
+        from websockets.sync.client import connect
+
+        try:
+            with connect(query_url(), open_timeout=CONNECT_TIMEOUT, max_size=2**20) as socket:
+                request = json.loads(socket.recv())
+        except (OSError, TimeoutError, ValueError, WebSocketException) as exc:
+            print(f"qkit: no request details from the server ({type(exc).__name__}: {exc})", file=sys.stderr)
+            return ""
+        os.environ.update({str(k): str(v) for k, v in request.items()})
+    return os.environ.get("QUERY_STRING", "")
