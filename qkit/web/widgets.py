@@ -14,7 +14,6 @@ import asyncio
 import atexit
 import base64
 import io
-import os
 import sys
 import time
 from typing import Any, Callable
@@ -30,19 +29,11 @@ from ..i18n import fmt_band, fmt_percent, join_list, tr
 from ..rubric import STEP, RubricIndex
 from ..scoring import Scorecard
 from .places import year_of
+from .preheat import query_string
 from .session import EXPORTS, Path, Session, field_of, parse_integer, parse_names, parse_number, parse_year
 
 UNSCORED = -1  # the score picker's "not scored" entry; the document leaves the score out
 FORM = "web_form.html.j2"  # the macros of every HTML fragment below
-
-
-def query_string() -> str:
-    """The page's query string: Voila passes it in the environment; a preheated kernel waits for it."""
-    if os.environ.get("VOILA_PREHEAT") == "True":
-        from voila.utils import get_query_string
-
-        return get_query_string() or ""
-    return os.environ.get("QUERY_STRING", "")
 
 
 def page_lang(query: str) -> str:
