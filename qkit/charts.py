@@ -28,8 +28,10 @@ from .compare import Comparison, assessment_label, signed
 from .document import KPI
 from .errors import Problem, QkitError
 from .i18n import fmt_band, fmt_percent, fmt_points, fmt_value, tr
+from .palette import AXIS, AVAILABLE, BAND_COLOURS, DOWN, GRID, INK, MUTED, POLAR_GRID, PRIMARY, RESULTS, SERIES, TARGET, UP
+from .radar import radar_title, vertices
 from .rubric import Band
-from .scoring import ClauseScore, ItemScore, Scorecard
+from .scoring import Scorecard
 
 # None searches the system's fonts; tests point it at other directories.
 FONT_DIRS: list[str] | None = None
@@ -37,15 +39,6 @@ CJK_FILE_MARKERS = ("NotoSansCJK", "NotoSerifCJK", "SourceHanSans", "SourceHanSe
 PREFERRED_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Noto Serif CJK SC", "Source Han Serif SC",
                       "WenQuanYi Zen Hei", "WenQuanYi Micro Hei")
 
-PRIMARY = "#1f4e79"
-RESULTS = "#2e8b8b"
-AVAILABLE = "#dde3ea"
-TARGET = "#c0392b"
-UP = "#2e7d32"
-DOWN = "#c62828"
-MUTED = "#6b7785"
-SERIES = ("#e07b39", "#7f8c8d", "#6a4c93", "#3c9d5d", "#b8860b", "#c2185b")
-BAND_COLOURS = ("#f2f5f9", "#d2e0ee", "#a9c5e0", "#6f9fcb", "#3d74ad", "#1f4e79")
 
 
 @cache
@@ -95,16 +88,11 @@ def _title(ax, text: str, subtitle: str = "") -> None:
 def _tidy(ax, grid_axis: str = "x") -> None:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.spines["left"].set_color("#b0b7c0")
-    ax.spines["bottom"].set_color("#b0b7c0")
-    ax.tick_params(colors="#333333", labelsize=8.5)
-    ax.grid(axis=grid_axis, color="#e6e9ed", linewidth=0.8)
+    ax.spines["left"].set_color(AXIS)
+    ax.spines["bottom"].set_color(AXIS)
+    ax.tick_params(colors=INK, labelsize=8.5)
+    ax.grid(axis=grid_axis, color=GRID, linewidth=0.8)
     ax.set_axisbelow(True)
-
-
-def _applicant(card: Scorecard) -> str:
-    applicant = card.assessment.applicant
-    return str(applicant.get("short_name") or applicant.get("name") or "")
 
 
 def _paren(text: str, inner: str, lang: str) -> str:
@@ -113,17 +101,6 @@ def _paren(text: str, inner: str, lang: str) -> str:
 
 def _label(unit, lang: str) -> str:
     return f"{unit.id} {unit.name(lang)}"
-
-
-def _units(card: Scorecard) -> list:
-    """The radar's vertices: the items, or the clauses when there are too few items for a polygon."""
-    return list(card.items) if len(card.items) >= 3 else card.clauses
-
-
-def _percent(unit) -> float:
-    if isinstance(unit, ClauseScore):
-        return float(unit.score or 0)
-    return unit.percent
 
 
 def _polygon_labels(card: Scorecard, compare: Scorecard, lang: str) -> tuple[str, str]:
@@ -145,7 +122,7 @@ def item_radar(card: Scorecard, lang: str = "zh", compare: Scorecard | None = No
     """
     fig = _figure(6.4, 5.6)
     ax = fig.add_subplot(projection="polar")
-    units = _units(card)
+    units = vertices(card, lang)
     angles = [2 * math.pi * i / len(units) for i in range(len(units))]
     ax.set_theta_offset(math.pi / 2)
     ax.set_theta_direction(-1)
@@ -155,25 +132,24 @@ def item_radar(card: Scorecard, lang: str = "zh", compare: Scorecard | None = No
     ax.tick_params(axis="y", labelsize=7.5, colors=MUTED)
     ax.set_rlabel_position(180 / len(units))
     ax.set_xticks(angles)
-    ax.set_xticklabels([_label(u, lang) for u in units], fontsize=9)
+    ax.set_xticklabels([u.label for u in units], fontsize=9)
     ax.tick_params(axis="x", pad=10)
-    ax.grid(color="#d5dae0", linewidth=0.8)
-    ax.spines["polar"].set_color("#b0b7c0")
-    labels = _polygon_labels(card, compare, lang) if compare is not None else (_applicant(card) or card.rubric.id,)
+    ax.grid(color=POLAR_GRID, linewidth=0.8)
+    ax.spines["polar"].set_color(AXIS)
+    labels = _polygon_labels(card, compare, lang) if compare is not None else (card.applicant_name or card.rubric.id,)
     polygons = [(card, PRIMARY, "-")] + ([(compare, SERIES[0], "--")] if compare is not None else [])
     for (other, colour, style), label in zip(polygons, labels):
-        by_id = {u.id: _percent(u) for u in _units(other)}
+        by_id = {u.id: u.percent for u in vertices(other, lang)}
         values = [by_id.get(u.id, math.nan) for u in units]
         ax.plot(angles + angles[:1], values + values[:1], color=colour, linestyle=style, linewidth=2,
                 marker="o", markersize=4, label=label, gid="polygon")
         ax.fill(angles, values, color=colour, alpha=0.12)
-    for angle, value in zip(angles, [_percent(u) for u in units]):
-        ax.text(angle, value + 9, fmt_percent(round(value, 1)), ha="center", va="center",
+    for angle, unit in zip(angles, units):
+        ax.text(angle, unit.percent + 9, unit.value_label, ha="center", va="center",
                 fontsize=8, color=PRIMARY, fontweight="bold")
     if compare is not None:
         ax.legend(loc="upper right", bbox_to_anchor=(1.15, 1.12), fontsize=8.5, frameon=False)
-    key = "chart_radar" if units and isinstance(units[0], ItemScore) else "chart_radar_indicators"
-    _title(ax, tr(key, lang), _applicant(card))
+    _title(ax, radar_title(card, lang), card.applicant_name)
     return fig
 
 
@@ -200,7 +176,7 @@ def item_changes(comparison: Comparison, lang: str = "zh") -> Figure:
         text = _paren(signed(round(delta, 1)), tr("cmp_points", lang, delta=signed(item.delta_points)), lang)
         offset = largest * 0.03 if delta >= 0 else -largest * 0.03
         ax.text(delta + offset, i, text, va="center", ha="left" if delta >= 0 else "right", fontsize=7.5,
-                color=UP if delta > 0 else DOWN if delta < 0 else "#333333")
+                color=UP if delta > 0 else DOWN if delta < 0 else INK)
     ax.set_yticks(y, [_label(i, lang) for i in items])
     ax.invert_yaxis()
     ax.set_xlim(-largest * 1.6, largest * 1.6)
@@ -226,11 +202,11 @@ def clause_bars(card: Scorecard, lang: str = "zh") -> Figure:
             text = f"{tr('unscored', lang)} / {c.points}"
         else:
             text = _paren(f"{fmt_points(c.earned)} / {c.points}", fmt_percent(c.score), lang)
-        ax.text(c.points + most * 0.015, i, text, va="center", fontsize=7.5, color="#333333")
+        ax.text(c.points + most * 0.015, i, text, va="center", fontsize=7.5, color=INK)
     start = 0
     for item in card.items[:-1]:
         start += len(item.clauses)
-        ax.axhline(start - 0.5, color="#b0b7c0", linewidth=0.8)
+        ax.axhline(start - 0.5, color=AXIS, linewidth=0.8)
     ax.set_yticks(y, [_label(c, lang) for c in clauses])
     ax.invert_yaxis()
     ax.set_xlim(0, most * 1.3)
@@ -244,7 +220,7 @@ def clause_bars(card: Scorecard, lang: str = "zh") -> Figure:
         handles.append(Patch(color=PRIMARY, label=tr("earned", lang)))
     ax.legend(handles=handles, loc="lower right", fontsize=8, frameon=True, facecolor="white", edgecolor="none")
     total = _paren(f"{tr('total', lang)} {fmt_points(card.total)} / {card.max}", fmt_percent(round(card.percent, 1)), lang)
-    _title(ax, tr("chart_clauses", lang), f"{_applicant(card)} · {total}")
+    _title(ax, tr("chart_clauses", lang), f"{card.applicant_name} · {total}")
     return fig
 
 
@@ -266,12 +242,12 @@ def priority_chart(card: Scorecard, lang: str = "zh", top: int = 10) -> Figure:
         for i, c in enumerate(gaps):
             score = tr("unscored", lang) if c.score is None else fmt_percent(c.score)
             ax.text(c.at_stake + most * 0.015, i, _paren(fmt_points(c.at_stake), f"{tr('score', lang)} {score}", lang),
-                    va="center", fontsize=7.5, color="#333333")
+                    va="center", fontsize=7.5, color=INK)
         ax.set_yticks(y, [_label(c, lang) for c in gaps])
         ax.invert_yaxis()
         ax.set_xlim(0, most * 1.35)
         ax.set_xlabel(tr("at_stake", lang), fontsize=9)
-    _title(ax, tr("chart_priorities", lang, n=len(gaps)), _applicant(card))
+    _title(ax, tr("chart_priorities", lang, n=len(gaps)), card.applicant_name)
     return fig
 
 
@@ -290,7 +266,7 @@ def _heat(ax, rows: list[str], columns: list[str], bands: list[list[Band | None]
         for c, band in enumerate(row):
             dark = band is not None and order[band.key] >= len(order) - 3
             ax.text(c, r, _band_text(band), ha="center", va="center", fontsize=7.5,
-                    color="white" if dark else "#333333")
+                    color="white" if dark else INK)
     ax.set_xticks(range(len(columns)), columns, fontsize=8.5)
     ax.xaxis.tick_top()
     ax.set_yticks(range(len(rows)), rows, fontsize=8.5)
@@ -316,7 +292,7 @@ def factor_heatmap(card: Scorecard, lang: str = "zh") -> Figure:
         ax = fig.add_subplot()
         _heat(ax, [_label(c, lang) for c in clauses], [tr("chart_score_band", lang)],
               [[None if c.score is None else rubric.band_of(c.score)] for c in clauses], rubric.bands)
-        _title(ax, tr("chart_factors_individual", lang), _applicant(card))
+        _title(ax, tr("chart_factors_individual", lang), card.applicant_name)
         return fig
     groups = [(kind, [c for c in card.clauses if c.kind == kind]) for kind in ("process", "results")]
     groups = [(kind, clauses) for kind, clauses in groups if clauses]
@@ -334,7 +310,7 @@ def factor_heatmap(card: Scorecard, lang: str = "zh") -> Figure:
         _heat(ax, [_label(c, lang) for c in clauses], columns, bands, dimension.bands)
         ax.axvline(len(dimension.factors) - 0.5, color="white", linewidth=6)
         ax.set_ylabel(tr(kind, lang), fontsize=9, color=MUTED)
-    _title(axes[0], tr("chart_factors", lang), _applicant(card))
+    _title(axes[0], tr("chart_factors", lang), card.applicant_name)
     return fig
 
 
@@ -377,7 +353,7 @@ def kpi_trend(kpi: KPI, lang: str = "zh") -> Figure:
 def cohort_chart(cards: list[Scorecard], lang: str = "zh") -> Figure:
     """Several applicants side by side, highest total first: total as % of the maximum, and each item's score %."""
     cards = sorted(cards, key=lambda c: -c.percent)
-    names = [_applicant(c) or c.rubric.id for c in cards]
+    names = [c.applicant_name or c.rubric.id for c in cards]
     columns: dict[str, set[str]] = {}
     for card in cards:
         for unit in card.items:
@@ -393,7 +369,7 @@ def cohort_chart(cards: list[Scorecard], lang: str = "zh") -> Figure:
     left.barh(y, [c.percent for c in cards], height=0.6, color=PRIMARY, label=tr("total", lang))
     for i, card in enumerate(cards):
         left.text(card.percent + 1.5, i, f"{fmt_points(card.total)} / {card.max}", va="center", fontsize=7.5,
-                  color="#333333")
+                  color=INK)
     left.set_yticks(y, names, fontsize=8.5)
     left.invert_yaxis()
     left.set_xlim(0, 119)
@@ -406,7 +382,7 @@ def cohort_chart(cards: list[Scorecard], lang: str = "zh") -> Figure:
         for c in range(grid.shape[1]):
             value = grid[r, c]
             right.text(c, r, "—" if np.isnan(value) else fmt_percent(round(value)), ha="center", va="center",
-                       fontsize=7.5, color="white" if value >= 50 else "#333333")
+                       fontsize=7.5, color="white" if value >= 50 else INK)
     right.set_xticks(range(len(headings)), headings, fontsize=8, rotation=30, ha="right", rotation_mode="anchor")
     right.tick_params(which="both", length=0, labelleft=False)
     for spine in right.spines.values():
@@ -438,5 +414,5 @@ def spread_chart(card: Scorecard, lang: str = "zh") -> Figure:
     handles = [Patch(color=SERIES[0], alpha=0.45, label=tr("independent_range", lang)),
                Line2D([], [], marker="o", color=PRIMARY, linestyle="", label=tr("consensus_score", lang))]
     ax.legend(handles=handles, loc="lower right", fontsize=8, frameon=True, facecolor="white", edgecolor="none")
-    _title(ax, tr("chart_spread", lang), _applicant(card))
+    _title(ax, tr("chart_spread", lang), card.applicant_name)
     return fig

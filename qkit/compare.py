@@ -255,8 +255,7 @@ def assessment_date(card: Scorecard) -> dt.date | None:
 
 def assessment_label(card: Scorecard, lang: str = "zh") -> str:
     """An assessment as a legend or heading names it: the applicant's short name and the assessment date."""
-    applicant = card.assessment.applicant
-    name = str(applicant.get("short_name") or applicant.get("name") or card.rubric.id)
+    name = card.applicant_name or card.rubric.id
     date = assessment_date(card)
     return f"{name} · {fmt_date(date, lang)}" if date else name
 

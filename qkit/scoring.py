@@ -154,6 +154,18 @@ class Scorecard:
         return [c for item in self.items for c in item.clauses]
 
     @property
+    def applicant_name(self) -> str:
+        """How charts and legends name the applicant: the short name, else the name ("" when neither is given)."""
+        applicant = self.assessment.applicant
+        return str(applicant.get("short_name") or applicant.get("name") or "")
+
+    @property
+    def radar_units(self) -> list[ItemScore] | list[ClauseScore]:
+        """The radar's vertices: the items, or the clauses when there are too few items for a polygon (the
+        individual award's two groups)."""
+        return list(self.items) if len(self.items) >= 3 else self.clauses
+
+    @property
     def total(self) -> float:
         # integer arithmetic first, so a full document scores exactly the maximum
         return sum(c.score * c.points for c in self.clauses if c.score is not None) / 100

@@ -11,8 +11,9 @@ copied. The KPIs of one results clause are shown side by side, two to a row.
 A chart shows what ``charts.kpi_trend`` shows (Word files keep using that
 one): our values, the latest one labelled; each comparison series dashed;
 the target as a red dashed line; 越低越好 where lower is better. The palette
-is the charts' own. Everything a user typed (KPI and series names, units)
-reaches the page through the autoescaping template ``trends.html.j2``.
+is the charts' own (``qkit.palette``). Everything a user typed (KPI and
+series names, units) reaches the page through the autoescaping template
+``trends.html.j2``.
 """
 
 from __future__ import annotations
@@ -25,13 +26,7 @@ from markupsafe import Markup
 from .document import KPI
 from .html import macro
 from .i18n import fmt_value, tr
-
-# the palette of qkit.charts (not imported from there: this module needs no matplotlib)
-PRIMARY = "#1f4e79"
-TARGET = "#c0392b"
-MUTED = "#6b7785"
-SERIES = ("#e07b39", "#7f8c8d", "#6a4c93", "#3c9d5d", "#b8860b", "#c2185b")
-AXIS, GRID, INK = "#b0b7c0", "#e6e9ed", "#333333"
+from .palette import AXIS, GRID, INK, MUTED, PRIMARY, SERIES, TARGET
 
 WIDTH, HEIGHT = 340.0, 200.0  # the viewBox; a column of the A4 report is about 325 CSS pixels wide
 FONT = 11.0  # tick labels, in viewBox units (about 10.5 px on screen and in print)

@@ -11,6 +11,8 @@ import pytest
 import yaml
 
 from conftest import needs_chromium, serving
+from qkit import load_rubric
+from qkit.i18n import fmt_percent
 from qkit.web.store import Store, access_path
 
 RUBRIC = "hubei-manufacturing"
@@ -174,6 +176,27 @@ def test_a_script_typed_into_a_strength_or_ofi_stays_text(server, new_page):
     assert page.locator(".qkit-form script").count() == 0
     page.get_by_role("tab", name="5.2 领导作用").click()
     assert [strengths.locator("textarea").nth(i).input_value() for i in range(2)] == payloads
+
+
+def test_the_summary_draws_the_radar_and_redraws_it_when_a_score_changes(server, new_page):
+    page = new_page()
+    open_form(page, link(server, "雷达图单位"), tab="汇总")
+    vertex = page.locator(".qkit-radar .qk-radar-vertex[data-id='5.2']")
+    vertex.wait_for(timeout=UPDATE)
+    assert page.locator(".qkit-radar .qk-radar-vertex").count() == 6
+    assert float(vertex.get_attribute("data-percent")) == 0
+    box = page.locator(".qkit-radar svg").bounding_box()
+    assert 300 < box["width"] <= 480 and box["height"] > 250  # drawn at its size, not collapsed
+    assert "5.2 领导作用" in vertex.text_content()
+    page.get_by_role("tab", name="5.2 领导作用").click()
+    page.locator(".qkit-card .qkit-score select").first.select_option(label="70%")  # the item's first clause
+    page.get_by_role("tab", name="汇总").click()
+    page.wait_for_function("() => document.querySelector(\".qkit-radar .qk-radar-vertex[data-id='5.2']\")"
+                           "?.dataset.percent > 0", timeout=UPDATE)
+    item = next(i for i in load_rubric(RUBRIC).items if i.id == "5.2")
+    expected = 70 * item.clauses[0].points / sum(c.points for c in item.clauses)
+    assert float(vertex.get_attribute("data-percent")) == pytest.approx(expected)
+    assert fmt_percent(round(expected, 1)) in vertex.text_content()
 
 
 def download(page, kind: str, folder: Path) -> Path:
@@ -399,7 +422,7 @@ def test_the_page_asks_no_other_host_for_anything(server, new_page):
     url = link(server, "离线测试单位")
     page = new_page()
     hosts: set[str] = set()
-    # a blob: address (the radar chart) is made in the page from what the server sent; data: is inline
+    # a blob: address is made in the page from what the server sent; data: is inline
     page.on("request", lambda request: None if request.url.startswith("data:") else
             hosts.add(urlsplit(request.url.removeprefix("blob:")).hostname))
     open_form(page, url)

@@ -259,7 +259,8 @@ DYNAMIC = {
     ("analytics.py", "'trend_' + (a.trend or 'none')"):
         lambda: {f"trend_{t}" for t in (analytics.FAVOURABLE, analytics.UNFAVOURABLE, analytics.FLAT, "none")},
     ("analytics.py", "'col_' + c"): _kpi_columns,
-    ("charts.py", "key"): lambda: {"chart_radar", "chart_radar_indicators"},
+    ("radar.py", "'chart_radar' if units and isinstance(units[0], ItemScore) else 'chart_radar_indicators'"):
+        lambda: {"chart_radar", "chart_radar_indicators"},
     ("charts.py", "kind"): lambda: _clause_kinds() - {"indicator"},  # the process and the results table
     ("cli.py", "rubric.words['item']"): _words,
     ("cli.py", "c.kind"): _clause_kinds,

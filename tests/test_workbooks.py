@@ -100,7 +100,10 @@ def test_each_sample_fills_its_form(store, sample):
     for kpi in doc.results:
         assert kpi.name in text
     summary = next(e for e in walk(book.widget) if isinstance(e, SummaryPanel))
-    assert bytes(summary.radar.value).startswith(b"\x89PNG")
+    drawn = dict(re.findall(r'class="qk-radar-vertex" data-id="([^"]+)" data-percent="([^"]+)"', summary.radar.value))
+    assert {k: float(v) for k, v in drawn.items()} == {u.id: pytest.approx(u.percent if hasattr(u, "percent") else
+                                                                            float(u.score or 0))
+                                                        for u in card.radar_units}
     top = card.gaps()[0]
     assert f"{top.id} {top.name('zh')}" in summary.priorities.value
 
@@ -213,6 +216,33 @@ def test_export_gives_the_document_workbook_and_report_as_downloads(store):
     assert "申报单位 · 名称：缺少必填字段" in panel.links["report"].value  # said before the button is pressed
     panel.make_report.click()
     assert "申报单位 · 名称：缺少必填字段" in panel.links["report"].value and "href=" not in panel.links["report"].value
+
+
+@pytest.mark.slow  # a fresh Python, as a page's kernel
+def test_a_page_loads_charts_pandas_and_excel_only_on_the_tabs_that_need_them(store):
+    """Every open page is a kernel: what the first tabs load, every visitor pays for (time and memory)."""
+    applicant, token = stored_sample(store, sample_path("hubei-manufacturing"))
+    code = """if True:
+        import sys
+        from qkit.web.widgets import workbook
+        heavy = lambda: sorted({m.split('.')[0] for m in sys.modules} & {
+            'pandas', 'numpy', 'matplotlib', 'openpyxl', 'docx', 'voila', 'jupyter_server'})
+        tabs = workbook('hubei-manufacturing', query='key=' + sys.argv[1], data_dir=sys.argv[2]).children[2]
+        for index, title in enumerate(tabs.titles):
+            tabs.selected_index = index
+            print(title, heavy())
+    """
+    done = subprocess.run([sys.executable, "-c", code, token, str(store.dir)], capture_output=True, text=True,
+                          timeout=180)
+    assert done.returncode == 0, done.stderr
+    loaded = dict(line.split(" [", 1) for line in done.stdout.splitlines())
+    titles = list(loaded)
+    assert titles[:8] == ["5.1 组织环境", "5.2 领导作用", "5.3 战略发展", "5.4 品牌影响", "5.5 员工契合", "5.6 创新驱动",
+                          "5.7 质量提升", "结果数据"]
+    for title in titles[:titles.index("导出")]:  # the profile, every item, the KPIs, the key themes, the summary
+        assert loaded[title] == "]", (title, loaded[title])
+    assert "'openpyxl'" in loaded["导出"]  # the Excel workbook is made as the tab is shown
+    assert "voila" not in done.stdout and "jupyter_server" not in done.stdout
 
 
 def test_the_landing_page_lists_the_standards_only(store):

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import atexit
 import base64
-import io
 import sys
 import time
 from typing import Any, Callable
@@ -26,6 +25,7 @@ from ..errors import QkitError
 from ..merge import MISSING, changes
 from ..html import macro, macros
 from ..i18n import fmt_band, fmt_percent, join_list, tr
+from ..radar import radar_svg
 from ..rubric import STEP, RubricIndex
 from ..scoring import Scorecard
 from .places import year_of
@@ -1236,7 +1236,7 @@ class SummaryPanel(w.VBox):
         self.stale = True
         self.total = _html("")
         self.items = _html("")
-        self.radar = w.Image(format="png", layout=w.Layout(width="480px", max_width="100%"))
+        self.radar = _html("", "qkit-radar")
         self.priorities = _html("")
         self.unscored = _html("")
         self.children = [self.total, w.HBox([self.items, self.radar], layout=w.Layout(flex_flow="row wrap")),
@@ -1259,19 +1259,11 @@ class SummaryPanel(w.VBox):
         if summary is None:
             self.total.value = ""
             return
-        from ..charts import item_radar
-
         self.total.value = fragment("summary_total", summary=summary, lang=lang)
         self.items.value = fragment("summary_items", card=summary.card, lang=lang)
-        self.radar.value = _png(item_radar(summary.card, lang))
+        self.radar.value = str(radar_svg(summary.card, lang))
         self.priorities.value = fragment("summary_priorities", summary=summary, lang=lang)
         self.unscored.value = fragment("summary_unscored", summary=summary, lang=lang)
-
-
-def _png(figure: Any) -> bytes:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    return buffer.getvalue()
 
 
 class ExportPanel(w.VBox):

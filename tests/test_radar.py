@@ -1,0 +1,64 @@
+"""The item radar as inline SVG: the web form's 汇总 tab draws it without matplotlib."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+
+from conftest import sample_cards
+from qkit.radar import RADIUS, radar, radar_svg, vertices
+from qkit.trends import text_width
+
+CARDS = sample_cards()
+
+
+@pytest.mark.parametrize("name", sorted(CARDS))
+def test_one_vertex_per_item_at_its_percentage_clockwise_from_the_top(name):
+    card = CARDS[name]
+    chart = radar(card)
+    units = card.radar_units
+    assert [s.vertex.id for s in chart.spokes] == [u.id for u in units]
+    assert len(units) >= 3
+    first = chart.spokes[0]
+    assert first.at.x == pytest.approx(chart.centre.x)  # straight above the centre
+    assert chart.centre.y - first.at.y == pytest.approx(RADIUS * first.vertex.percent / 100)
+    assert chart.spokes[1].end.x > chart.centre.x  # the next one to the right: clockwise
+    for spoke in chart.spokes:
+        distance = math.dist((spoke.at.x, spoke.at.y), (chart.centre.x, chart.centre.y))
+        assert distance == pytest.approx(RADIUS * min(spoke.vertex.percent, 100) / 100)
+
+
+def test_item_percentages_are_the_scorecards_and_an_unscored_clause_counts_nothing():
+    card = CARDS["hubei-manufacturing-huake"]
+    assert [v.percent for v in vertices(card)] == [i.percent for i in card.items]
+    individual = CARDS["wuhan-individual-chen"]
+    assert [v.id for v in vertices(individual)] == [c.id for c in individual.clauses]  # two groups: no polygon
+    assert [v.percent for v in vertices(individual)] == [float(c.score or 0) for c in individual.clauses]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("name", sorted(CARDS))
+def test_every_label_lies_inside_the_drawing(name, lang):
+    chart = radar(CARDS[name], lang)
+    for spoke in chart.spokes:
+        width = text_width(spoke.vertex.label, 12)
+        left = {"start": spoke.label.x, "middle": spoke.label.x - width / 2, "end": spoke.label.x - width}[spoke.anchor]
+        assert 0 <= left and left + width <= chart.width, spoke.vertex.label
+        assert 0 <= spoke.label.y <= chart.height
+
+
+def test_the_svg_names_the_items_and_escapes_what_users_typed():
+    card = CARDS["hubei-manufacturing-huake"]
+    card.assessment.applicant["short_name"] = "<script>alert(1)</script>华科"
+    try:
+        page = str(radar_svg(card))
+    finally:
+        card.assessment.applicant.pop("short_name")
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;华科" in page
+    assert "各条目得分率" in page and "5.2 领导作用" in page
+    assert len(re.findall(r'class="qk-radar-vertex"', page)) == 6
+    points = re.search(r'class="qk-radar-polygon" points="([^"]+)"', page).group(1).split()
+    assert len(points) == 6
+    assert "Score by item" in str(radar_svg(card, "en"))
