@@ -290,7 +290,36 @@ def test_the_limit_counts_pages_and_not_the_warm_pool():
     assert KernelLimit(0).admit(Kernels(["k"] * 100, []))  # 0: no limit
 
 
-def test_a_preheated_kernel_gets_its_pages_query_from_the_server(monkeypatch, capsys):
+def test_a_warm_kernel_waits_for_a_server_too_busy_to_answer_at_first(monkeypatch):
+    """A server starting its pool answers late; a kernel that gave up at once would refuse its visitor later."""
+    import threading
+
+    from websockets.sync.server import serve as websocket_server
+
+    from qkit.web import preheat
+
+    port = free_port()
+    for name, value in {"VOILA_PREHEAT": "True", "VOILA_APP_PORT": str(port), "VOILA_KERNEL_ID": "k-2"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    monkeypatch.delenv("VOILA_APP_IP", raising=False)
+
+    def late_server():
+        time.sleep(3)  # longer than one attempt's refusal, as a server that is not listening yet
+        with websocket_server(lambda c: c.send(json.dumps({"QUERY_STRING": "key=late"})), "127.0.0.1", port) as server:
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            done.wait(30)
+            server.shutdown()
+
+    done = threading.Event()
+    threading.Thread(target=late_server, daemon=True).start()
+    try:
+        assert preheat.query_string() == "key=late"
+    finally:
+        done.set()
+
+
+def test_a_preheated_kernel_gets_its_pages_query_from_the_server(monkeypatch, capfd):
     """qkit.web.preheat does what Voila's helper does, without importing Voila's server side into the kernel."""
     import subprocess
     import sys
@@ -319,12 +348,16 @@ def test_a_preheated_kernel_gets_its_pages_query_from_the_server(monkeypatch, ca
     assert asked == ["/qkit/voila/query/k-1"]
     assert os.environ["SERVER_NAME"] == "127.0.0.1"
     monkeypatch.delenv("QUERY_STRING")
-    monkeypatch.setenv("VOILA_APP_PORT", str(free_port()))  # nothing listens: the page is refused, not hung
-    assert preheat.query_string() == "" and "no request details" in capsys.readouterr().err
+    monkeypatch.setenv("VOILA_APP_PORT", str(free_port()))
+    monkeypatch.setattr(preheat, "PATIENCE", 2)  # nothing listens: after trying a while, the page is refused
+    began = time.monotonic()
+    assert preheat.query_string() == ""
+    assert 2 <= time.monotonic() - began < 30
+    assert "no request details" in capfd.readouterr().err  # in the server's log: the kernel's own stderr
     monkeypatch.setenv("VOILA_PREHEAT", "False")
     monkeypatch.setenv("QUERY_STRING", "key=xyz")
     assert preheat.query_string() == "key=xyz"  # a kernel started for its page has it at once
-    code = ("import sys; from qkit.web.preheat import query_string; query_string()\n"
+    code = ("import sys; from qkit.web import preheat; preheat.PATIENCE = 0; preheat.query_string()\n"
             "print(sorted(m for m in sys.modules if m.startswith(('voila', 'jupyter_server', 'tornado'))))")
     env = {**{k: v for k, v in os.environ.items() if k != "QUERY_STRING"}, "VOILA_PREHEAT": "True",
            "VOILA_APP_PORT": str(free_port())}

@@ -15,9 +15,11 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 
 PREHEAT = "VOILA_PREHEAT"
-CONNECT_TIMEOUT = 5  # seconds to reach the server, as Voila's helper allows
+CONNECT_TIMEOUT = 5  # seconds one attempt to reach the server may take, as Voila's helper allows
+PATIENCE = 120  # seconds a warm kernel keeps trying: a server starting a pool of kernels may be slow to answer
 
 
 def query_url() -> str:
@@ -32,18 +34,31 @@ def query_url() -> str:
 def query_string() -> str:
     """The page's query string: at once in a kernel started for its page, after the wait in a preheated one.
 
-    Nothing (an empty string) when the server cannot be reached: the
-    workbook then shows its refusal, as for a link without a key.
+    A server that does not answer is tried again for ``PATIENCE`` seconds (a
+    kernel that gave up at once would refuse whoever takes it later); after
+    that, or when the answer is not a request, the query is empty and the
+    workbook shows its refusal, as for a link without a key. Why is written
+    to the kernel process's own stderr, which is the server's log.
     """
     if os.environ.get(PREHEAT) == "True" and "QUERY_STRING" not in os.environ:
         from websockets.exceptions import WebSocketException
         from websockets.sync.client import connect
 
-        try:
-            with connect(query_url(), open_timeout=CONNECT_TIMEOUT, max_size=2**20) as socket:
-                request = json.loads(socket.recv())
-        except (OSError, TimeoutError, ValueError, WebSocketException) as exc:
-            print(f"qkit: no request details from the server ({type(exc).__name__}: {exc})", file=sys.stderr)
+        deadline = time.monotonic() + PATIENCE
+        while True:
+            try:
+                with connect(query_url(), open_timeout=CONNECT_TIMEOUT, max_size=2**20) as socket:
+                    request = json.loads(socket.recv())
+                break
+            except (OSError, TimeoutError) as exc:  # not reached: a busy server, or none
+                if time.monotonic() < deadline:
+                    time.sleep(1)
+                    continue
+                failure = exc
+            except (ValueError, WebSocketException) as exc:
+                failure = exc
+            print(f"qkit: no request details from the server ({type(failure).__name__}: {failure})",
+                  file=sys.__stderr__, flush=True)
             return ""
         os.environ.update({str(k): str(v) for k, v in request.items()})
     return os.environ.get("QUERY_STRING", "")
