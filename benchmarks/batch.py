@@ -85,13 +85,18 @@ def stages(docs: list[Path], out: Path, pdf: bool) -> list[tuple[str, float]]:
 
 
 def chart_cells(notebook: Path) -> float:
-    """Seconds the kernel spent in the cells that show a chart (from the cells' execution times)."""
+    """Seconds the kernel spent in the cells that show a chart, a PNG or an inline SVG (from the cells'
+    execution times)."""
     import nbformat
+
+    def chart(output) -> bool:
+        data = output.get("data", {})
+        return "image/png" in data or "<svg" in "".join(data.get("text/html", ""))
 
     seconds = 0.0
     for cell in nbformat.read(notebook, as_version=4).cells:
         timing = cell.metadata.get("execution", {})
-        if any("image/png" in o.get("data", {}) for o in cell.get("outputs", [])) and timing:
+        if any(chart(o) for o in cell.get("outputs", [])) and timing:
             start, end = (datetime.fromisoformat(timing[k]) for k in ("iopub.execute_input", "shell.execute_reply"))
             seconds += (end - start).total_seconds()
     return seconds
