@@ -27,9 +27,9 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 from .compare import Comparison, assessment_label, signed
 from .document import KPI
 from .errors import Problem, QkitError
-from .i18n import fmt_band, fmt_percent, fmt_points, fmt_value, tr
+from .i18n import fmt_band, fmt_percent, fmt_points, fmt_value, paren, tr
 from .palette import AXIS, AVAILABLE, BAND_COLOURS, DOWN, GRID, INK, MUTED, POLAR_GRID, PRIMARY, RESULTS, SERIES, TARGET, UP
-from .radar import radar_title, vertices
+from .radar import polygon_labels, radar_title, vertices
 from .rubric import Band
 from .scoring import Scorecard
 
@@ -95,21 +95,8 @@ def _tidy(ax, grid_axis: str = "x") -> None:
     ax.set_axisbelow(True)
 
 
-def _paren(text: str, inner: str, lang: str) -> str:
-    return f"{text} ({inner})" if lang == "en" else f"{text}（{inner}）"
-
-
 def _label(unit, lang: str) -> str:
     return f"{unit.id} {unit.name(lang)}"
-
-
-def _polygon_labels(card: Scorecard, compare: Scorecard, lang: str) -> tuple[str, str]:
-    """The legend's names of the two polygons: applicant and assessment date, and which one is current
-    when that alone does not tell them apart."""
-    labels = assessment_label(card, lang), assessment_label(compare, lang)
-    if labels[0] == labels[1]:
-        labels = _paren(labels[0], tr("cmp_current", lang), lang), _paren(labels[1], tr("cmp_previous", lang), lang)
-    return labels
 
 
 def item_radar(card: Scorecard, lang: str = "zh", compare: Scorecard | None = None) -> Figure:
@@ -136,7 +123,7 @@ def item_radar(card: Scorecard, lang: str = "zh", compare: Scorecard | None = No
     ax.tick_params(axis="x", pad=10)
     ax.grid(color=POLAR_GRID, linewidth=0.8)
     ax.spines["polar"].set_color(AXIS)
-    labels = _polygon_labels(card, compare, lang) if compare is not None else (card.applicant_name or card.rubric.id,)
+    labels = polygon_labels(card, compare, lang) if compare is not None else (card.applicant_name or card.rubric.id,)
     polygons = [(card, PRIMARY, "-")] + ([(compare, SERIES[0], "--")] if compare is not None else [])
     for (other, colour, style), label in zip(polygons, labels):
         by_id = {u.id: u.percent for u in vertices(other, lang)}
@@ -173,7 +160,7 @@ def item_changes(comparison: Comparison, lang: str = "zh") -> Figure:
         if delta is None:
             ax.text(largest * 0.03, i, tr("chart_partial", lang), va="center", ha="left", fontsize=7.5, color=MUTED)
             continue
-        text = _paren(signed(round(delta, 1)), tr("cmp_points", lang, delta=signed(item.delta_points)), lang)
+        text = paren(signed(round(delta, 1)), tr("cmp_points", lang, delta=signed(item.delta_points)), lang)
         offset = largest * 0.03 if delta >= 0 else -largest * 0.03
         ax.text(delta + offset, i, text, va="center", ha="left" if delta >= 0 else "right", fontsize=7.5,
                 color=UP if delta > 0 else DOWN if delta < 0 else INK)
@@ -201,7 +188,7 @@ def clause_bars(card: Scorecard, lang: str = "zh") -> Figure:
         if c.score is None:
             text = f"{tr('unscored', lang)} / {c.points}"
         else:
-            text = _paren(f"{fmt_points(c.earned)} / {c.points}", fmt_percent(c.score), lang)
+            text = paren(f"{fmt_points(c.earned)} / {c.points}", fmt_percent(c.score), lang)
         ax.text(c.points + most * 0.015, i, text, va="center", fontsize=7.5, color=INK)
     start = 0
     for item in card.items[:-1]:
@@ -215,11 +202,11 @@ def clause_bars(card: Scorecard, lang: str = "zh") -> Figure:
     handles = [Patch(color=AVAILABLE, label=tr("points", lang))]
     for kind, colour in (("process", PRIMARY), ("results", RESULTS)):
         if any(c.kind == kind for c in clauses):
-            handles.append(Patch(color=colour, label=_paren(tr("earned", lang), tr(kind, lang), lang)))
+            handles.append(Patch(color=colour, label=paren(tr("earned", lang), tr(kind, lang), lang)))
     if len(handles) == 1:
         handles.append(Patch(color=PRIMARY, label=tr("earned", lang)))
     ax.legend(handles=handles, loc="lower right", fontsize=8, frameon=True, facecolor="white", edgecolor="none")
-    total = _paren(f"{tr('total', lang)} {fmt_points(card.total)} / {card.max}", fmt_percent(round(card.percent, 1)), lang)
+    total = paren(f"{tr('total', lang)} {fmt_points(card.total)} / {card.max}", fmt_percent(round(card.percent, 1)), lang)
     _title(ax, tr("chart_clauses", lang), f"{card.applicant_name} · {total}")
     return fig
 
@@ -241,7 +228,7 @@ def priority_chart(card: Scorecard, lang: str = "zh", top: int = 10) -> Figure:
         most = gaps[0].at_stake
         for i, c in enumerate(gaps):
             score = tr("unscored", lang) if c.score is None else fmt_percent(c.score)
-            ax.text(c.at_stake + most * 0.015, i, _paren(fmt_points(c.at_stake), f"{tr('score', lang)} {score}", lang),
+            ax.text(c.at_stake + most * 0.015, i, paren(fmt_points(c.at_stake), f"{tr('score', lang)} {score}", lang),
                     va="center", fontsize=7.5, color=INK)
         ax.set_yticks(y, [_label(c, lang) for c in gaps])
         ax.invert_yaxis()
@@ -346,7 +333,7 @@ def kpi_trend(kpi: KPI, lang: str = "zh") -> Figure:
         ax.text(1, 1.01, "↓ " + tr("better_lower", lang), transform=ax.transAxes, ha="right", va="bottom",
                 fontsize=8.5, color=TARGET, gid="lower_is_better")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=4, fontsize=8, frameon=False)
-    _title(ax, kpi.name, _paren(kpi.clause, kpi.unit, lang) if kpi.unit else kpi.clause)
+    _title(ax, kpi.name, paren(kpi.clause, kpi.unit, lang) if kpi.unit else kpi.clause)
     return fig
 
 

@@ -669,6 +669,11 @@ def join_list(values: list[Any], lang: str | None = DEFAULT_LANG) -> str:
     return ("、" if _lang(lang) == 0 else ", ").join(str(v) for v in values)
 
 
+def paren(text: str, inner: str, lang: str | None = DEFAULT_LANG) -> str:
+    """``text`` with ``inner`` in brackets: full-width in Chinese, 得分（占比）; "score (share)" in English."""
+    return f"{text}（{inner}）" if _lang(lang) == 0 else f"{text} ({inner})"
+
+
 def fmt_points(value: float | None) -> str:
     """Points as a quality team writes them: 24.75, 30, 612.5; no float noise."""
     if value is None:

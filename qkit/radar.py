@@ -2,11 +2,12 @@
 
 One vertex per item, its score percentage (per clause for a standard with
 fewer than three items, the individual award's). ``charts.item_radar``
-draws these vertices with matplotlib for the report and Word files; the web
-form's 汇总 tab shows them as SVG, made in about a millisecond without
-matplotlib, which every page that opened the tab used to load for this one
-chart (some 50 MB and a second of CPU in each page's kernel). Item names
-reach the page through the autoescaping template ``radar.html.j2``.
+draws these vertices with matplotlib for Word files; the web form's 汇总
+tab and the HTML report show them as SVG, made in about a millisecond
+without matplotlib (which every page that opened the tab used to load for
+this one chart: some 50 MB and a second of CPU in each page's kernel; a
+report spent 0.1 s drawing it). Item and applicant names reach the page
+through the autoescaping template ``radar.html.j2``.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from .compare import assessment_label
 from .html import macro
-from .i18n import fmt_percent, tr
-from .palette import AXIS, INK, MUTED, POLAR_GRID, PRIMARY
+from .i18n import fmt_percent, paren, tr
+from .palette import AXIS, INK, MUTED, POLAR_GRID, PRIMARY, SERIES
 from .scoring import ItemScore, Scorecard
 from .trends import text_width
 
@@ -51,6 +53,15 @@ def radar_title(card: Scorecard, lang: str = "zh") -> str:
     return tr("chart_radar" if units and isinstance(units[0], ItemScore) else "chart_radar_indicators", lang)
 
 
+def polygon_labels(card: Scorecard, compare: Scorecard, lang: str = "zh") -> tuple[str, str]:
+    """The legend's names of the two polygons: applicant and assessment date, and which one is current
+    when that alone does not tell them apart."""
+    labels = assessment_label(card, lang), assessment_label(compare, lang)
+    if labels[0] == labels[1]:
+        labels = paren(labels[0], tr("cmp_current", lang), lang), paren(labels[1], tr("cmp_previous", lang), lang)
+    return labels
+
+
 @dataclass(frozen=True)
 class Point:
     x: float
@@ -69,6 +80,19 @@ class Spoke:
 
 
 @dataclass(frozen=True)
+class Polygon:
+    """The other assessment's polygon, drawn dashed beneath the applicant's: its legend label and points."""
+
+    label: str
+    colour: str
+    points: list[Point]
+
+    @property
+    def path(self) -> str:
+        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
+
+
+@dataclass(frozen=True)
 class Radar:
     title: str
     subtitle: str
@@ -77,14 +101,17 @@ class Radar:
     centre: Point
     rings: list[tuple[float, str, Point]]  # radius, label, where the label goes
     spokes: list[Spoke]
+    label: str = ""  # the applicant's polygon in the legend (shown only beside a comparison)
+    compared: Polygon | None = None
 
     @property
     def polygon(self) -> str:
         return " ".join(f"{s.at.x:.1f},{s.at.y:.1f}" for s in self.spokes)
 
 
-def radar(card: Scorecard, lang: str = "zh") -> Radar:
-    """Where everything of the radar is drawn, the first vertex at the top, the others clockwise."""
+def radar(card: Scorecard, lang: str = "zh", compare: Scorecard | None = None) -> Radar:
+    """Where everything of the radar is drawn, the first vertex at the top, the others clockwise; ``compare``
+    adds the other assessment's polygon (a previous year's, or another applicant's), matched by item id."""
     units = vertices(card, lang)
     n = max(len(units), 1)
     angles = [2 * math.pi * i / n for i in range(len(units))]
@@ -112,11 +139,17 @@ def radar(card: Scorecard, lang: str = "zh") -> Radar:
                             at(angle, RADIUS * (min(unit.percent, 100) + 9) / 100)))
     between = math.pi / n  # ring labels sit between the first two spokes
     rings = [(RADIUS * r / 100, fmt_percent(r), at(between, RADIUS * r / 100)) for r in RINGS]
+    label, compared = "", None
+    if compare is not None:
+        label, other = polygon_labels(card, compare, lang)
+        by_id = {v.id: v.percent for v in vertices(compare, lang)}
+        points = [at(angle, RADIUS * min(by_id[u.id], 100) / 100) for u, angle in zip(units, angles) if u.id in by_id]
+        compared = Polygon(other, SERIES[0], points)
     return Radar(radar_title(card, lang), card.applicant_name, 2 * half_width, top + reach + 2 * LABEL_FONT, centre,
-                 rings, spokes)
+                 rings, spokes, label, compared)
 
 
-def radar_svg(card: Scorecard, lang: str = "zh") -> Markup:
-    """The radar as an HTML figure holding inline SVG."""
-    return macro(TEMPLATE, "radar", chart=radar(card, lang), primary=PRIMARY, grid=POLAR_GRID, axis=AXIS, ink=INK,
-                 muted=MUTED, label_font=LABEL_FONT, value_font=VALUE_FONT, ring_font=RING_FONT)
+def radar_svg(card: Scorecard, lang: str = "zh", compare: Scorecard | None = None) -> Markup:
+    """The radar as an HTML figure holding inline SVG (with ``compare``, both polygons and a legend)."""
+    return macro(TEMPLATE, "radar", chart=radar(card, lang, compare), primary=PRIMARY, grid=POLAR_GRID, axis=AXIS,
+                 ink=INK, muted=MUTED, label_font=LABEL_FONT, value_font=VALUE_FONT, ring_font=RING_FONT)

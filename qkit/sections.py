@@ -20,6 +20,7 @@ from .files import write_atomic
 from .i18n import fmt_date, fmt_value, join_list, tr
 from .rubric import RubricIndex
 from .scoring import Scorecard, score
+from .radar import radar_svg
 from .trends import kpi_trends
 
 
@@ -83,6 +84,11 @@ def summary(card: Scorecard, lang: str = "zh") -> Html:
 def items(card: Scorecard, lang: str = "zh") -> Html:
     """The item (or indicator group) table under its heading."""
     return _render("items", frame=tables.item_frame(card, lang), percent=(tr("score", lang),), lang=lang)
+
+
+def radar(card: Scorecard, lang: str = "zh", compare: Scorecard | None = None) -> Html:
+    """The item radar as inline SVG; with ``compare``, the other assessment's polygon beside it."""
+    return Html(str(radar_svg(card, lang, compare)))
 
 
 def key_themes(card: Scorecard, lang: str = "zh") -> Html | None:
@@ -172,7 +178,7 @@ def comparison(card: Scorecard, previous: str | Path, lang: str = "zh",
     details = _render("compare_details", frame=frame, percent=(cols["old"], cols["new"]),
                       signed=(cols["delta_percent"], cols["delta_points"]), movers=facts["movers"], ofis=comp.ofis,
                       revisions=tables.revision_lines(comp, lang), lang=lang)
-    return [intro, charts.item_radar(card, lang, compare=comp.old), charts.item_changes(comp, lang), details]
+    return [intro, radar(card, lang, comp.old), charts.item_changes(comp, lang), details]
 
 
 # --- 自评报告撰写情况: the writing of the self-assessment report (qkit.narrative) ---------------

@@ -25,7 +25,7 @@ from markupsafe import Markup
 
 from .document import KPI
 from .html import macro
-from .i18n import fmt_value, tr
+from .i18n import fmt_value, paren, tr
 from .palette import AXIS, GRID, INK, MUTED, PRIMARY, SERIES, TARGET
 
 WIDTH, HEIGHT = 340.0, 200.0  # the viewBox; a column of the A4 report is about 325 CSS pixels wide
@@ -127,8 +127,7 @@ def trend(kpi: KPI, lang: str = "zh") -> Trend:
     target = None
     if kpi.target is not None:
         target = (y(kpi.target), f"{tr('col_target', lang)} {fmt_value(kpi.target)}")
-    subtitle = f"{kpi.clause} ({kpi.unit})" if lang == "en" and kpi.unit else \
-        f"{kpi.clause}（{kpi.unit}）" if kpi.unit else kpi.clause
+    subtitle = paren(kpi.clause, kpi.unit, lang) if kpi.unit else kpi.clause
     return Trend(kpi, kpi.name, subtitle, "↓ " + tr("better_lower", lang) if kpi.better == "lower" else "",
                  (left, top, right, bottom), [(y(t), label) for t, label in zip(ticks, labels)], xticks, lines,
                  target, (lines[0].points[-1][0] + 6, lines[0].points[-1][1], latest) if own else None)

@@ -303,8 +303,9 @@ def test_the_report_section(tmp_path):
     parts = sections.comparison(card, old, "zh")
     intro, radar, bars, details = parts
     assert "与上期比较" in intro.html and "总分：594 → 598 / 1000（+4 分，+0.4 个百分点）" in intro.html
-    assert len([line for line in radar.axes[0].lines if line.get_gid() == "polygon"]) == 2
-    draw(radar), draw(bars)
+    assert radar.html.count('class="qk-radar-polygon"') == radar.html.count('class="qk-radar-compared"') == 1
+    assert "测试 · 2026年4月16日" in radar.html and "测试 · 2025年4月10日" in radar.html  # the legend
+    draw(bars)
     page = details.html
     assert 'class="qk-table qk-clause-changes"' in page
     row = re.search(r"<tr>\s*<td[^>]*>5\.3\.3</td>(.*?)</tr>", page, re.S).group(1)
@@ -363,8 +364,9 @@ def test_report_with_previous(cli, sample_pair, tmp_path):
     assert "上一年的改进机会" in text
     nb = nbformat.read(tmp_path / f"{new.stem}.ipynb", as_version=4)
     kpis = len(yaml.safe_load(new.read_text(encoding="utf-8"))["results"])
-    assert pngs(nb) == 4 + 2  # the usual charts, the radar of both years and the item changes
-    assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', page)) == 4 + 2
+    assert pngs(nb) == 3 + 1  # the usual charts and the item changes
+    assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', page)) == 3 + 1
+    assert page.count('<figure class="qk-radar">') == 2 and page.count('class="qk-radar-compared"') == 1  # both years
     assert page.count('<figure class="qk-trend">') == kpis  # and each KPI's trend, drawn as SVG
     streams = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type in ("stream", "error")]
     assert streams == []  # no missing-glyph warning

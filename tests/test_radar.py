@@ -62,3 +62,18 @@ def test_the_svg_names_the_items_and_escapes_what_users_typed():
     points = re.search(r'class="qk-radar-polygon" points="([^"]+)"', page).group(1).split()
     assert len(points) == 6
     assert "Score by item" in str(radar_svg(card, "en"))
+
+
+def test_beside_another_assessment_both_polygons_and_a_legend_naming_them():
+    card = CARDS["hubei-manufacturing-huake"]
+    other = CARDS["hubei-service-jiangcheng"]  # another applicant of the same items
+    chart = radar(card, "zh", compare=other)
+    assert chart.compared is not None and len(chart.compared.points) == len(chart.spokes)
+    by_id = {v.id: v.percent for v in vertices(other)}
+    for spoke, point in zip(chart.spokes, chart.compared.points):
+        distance = math.dist((point.x, point.y), (chart.centre.x, chart.centre.y))
+        assert distance == pytest.approx(RADIUS * by_id[spoke.vertex.id] / 100)
+    page = str(radar_svg(card, "zh", compare=other))
+    assert page.count('class="qk-radar-compared"') == 1 and 'class="qk-legend"' in page
+    assert chart.label in page and chart.compared.label in page and chart.label != chart.compared.label
+    assert 'class="qk-legend"' not in str(radar_svg(card))  # one polygon needs no legend
