@@ -32,6 +32,7 @@ from .palette import AXIS, AVAILABLE, BAND_COLOURS, DOWN, GRID, INK, MUTED, POLA
 from .radar import polygon_labels, radar_title, vertices
 from .rubric import Band
 from .scoring import Scorecard
+from .tables import FactorGrid, factor_grids
 
 # None searches the system's fonts; tests point it at other directories.
 FONT_DIRS: list[str] | None = None
@@ -242,23 +243,22 @@ def _band_text(band: Band | None) -> str:
     return "—" if band is None else fmt_band(band)
 
 
-def _heat(ax, rows: list[str], columns: list[str], bands: list[list[Band | None]], scale: list[Band]) -> None:
+def _heat(ax, grid: FactorGrid) -> None:
     """Cells coloured by band (darker is higher), each with its band as text."""
-    order = {b.key: i for i, b in enumerate(sorted(scale, key=lambda b: b.min))}
-    colours = BAND_COLOURS[-len(order):]
-    grid = np.array([[np.nan if b is None else order[b.key] for b in row] for row in bands], dtype=float)
-    ax.imshow(np.ma.masked_invalid(grid), cmap=ListedColormap(colours), vmin=-0.5, vmax=len(order) - 0.5,
+    steps = len(grid.scale)
+    shades = np.array([[np.nan if b is None else grid.shade(b) for b in bands] for _, bands in grid.rows], dtype=float)
+    ax.imshow(np.ma.masked_invalid(shades), cmap=ListedColormap(BAND_COLOURS[-steps:]), vmin=-0.5, vmax=steps - 0.5,
               aspect="auto")
-    for r, row in enumerate(bands):
-        for c, band in enumerate(row):
-            dark = band is not None and order[band.key] >= len(order) - 3
+    for r, (_, bands) in enumerate(grid.rows):
+        for c, band in enumerate(bands):
+            dark = band is not None and grid.shade(band) >= steps - 3
             ax.text(c, r, _band_text(band), ha="center", va="center", fontsize=7.5,
                     color="white" if dark else INK)
-    ax.set_xticks(range(len(columns)), columns, fontsize=8.5)
+    ax.set_xticks(range(len(grid.columns)), grid.columns, fontsize=8.5)
     ax.xaxis.tick_top()
-    ax.set_yticks(range(len(rows)), rows, fontsize=8.5)
-    ax.set_xticks(np.arange(len(columns) + 1) - 0.5, minor=True)
-    ax.set_yticks(np.arange(len(rows) + 1) - 0.5, minor=True)
+    ax.set_yticks(range(len(grid.rows)), [label for label, _ in grid.rows], fontsize=8.5)
+    ax.set_xticks(np.arange(len(grid.columns) + 1) - 0.5, minor=True)
+    ax.set_yticks(np.arange(len(grid.rows) + 1) - 0.5, minor=True)
     ax.grid(which="minor", color="white", linewidth=2)
     ax.tick_params(which="both", length=0)
     for spine in ax.spines.values():
@@ -266,37 +266,27 @@ def _heat(ax, rows: list[str], columns: list[str], bands: list[list[Band | None]
 
 
 def factor_heatmap(card: Scorecard, lang: str = "zh") -> Figure:
-    """Each clause's factor ratings (A D L I, or Le T C I for results) and its score, as bands.
+    """Each clause's factor ratings (A D L I, or Le T C I for results) and its score, as bands
+    (``tables.factor_grids``; the HTML report shows the same grids as a table).
 
     Cells show the band compactly (``50–65%``); blank cells are factors not
     yet rated. The individual award has no factors, so its chart shows
     the band of each indicator's score.
     """
-    rubric = card.rubric
-    if all(rubric.dimension(c) is None for c in rubric.clauses):  # no factors: each score's described band
-        clauses = card.clauses
-        fig = _figure(4.6, 1.4 + 0.36 * len(clauses))
+    grids = factor_grids(card, lang)
+    if grids[0].kind is None:
+        fig = _figure(4.6, 1.4 + 0.36 * len(grids[0].rows))
         ax = fig.add_subplot()
-        _heat(ax, [_label(c, lang) for c in clauses], [tr("chart_score_band", lang)],
-              [[None if c.score is None else rubric.band_of(c.score)] for c in clauses], rubric.bands)
+        _heat(ax, grids[0])
         _title(ax, tr("chart_factors_individual", lang), card.applicant_name)
         return fig
-    groups = [(kind, [c for c in card.clauses if c.kind == kind]) for kind in ("process", "results")]
-    groups = [(kind, clauses) for kind, clauses in groups if clauses]
-    fig = _figure(7.0, 1.6 + 0.34 * sum(len(g) for _, g in groups) + 0.5 * len(groups))
-    axes = fig.subplots(len(groups), 1, gridspec_kw={"height_ratios": [len(g) + 1.2 for _, g in groups]},
+    fig = _figure(7.0, 1.6 + 0.34 * sum(len(g.rows) for g in grids) + 0.5 * len(grids))
+    axes = fig.subplots(len(grids), 1, gridspec_kw={"height_ratios": [len(g.rows) + 1.2 for g in grids]},
                         squeeze=False)[:, 0]
-    for ax, (kind, clauses) in zip(axes, groups):
-        dimension = rubric.dimension(clauses[0])
-        columns = [f"{f.id} {f.name(lang)}" for f in dimension.factors] + [tr("score", lang)]
-        bands = []
-        for c in clauses:
-            rating = card.assessment.rating(c.id)
-            row = [dimension.band(rating.factors[f]) if f in rating.factors else None for f in dimension.factor_ids]
-            bands.append(row + [None if c.score is None else dimension.band_of(c.score)])
-        _heat(ax, [_label(c, lang) for c in clauses], columns, bands, dimension.bands)
-        ax.axvline(len(dimension.factors) - 0.5, color="white", linewidth=6)
-        ax.set_ylabel(tr(kind, lang), fontsize=9, color=MUTED)
+    for ax, grid in zip(axes, grids):
+        _heat(ax, grid)
+        ax.axvline(len(grid.columns) - 1.5, color="white", linewidth=6)  # the factors apart from the score
+        ax.set_ylabel(tr(grid.kind, lang), fontsize=9, color=MUTED)
     _title(axes[0], tr("chart_factors", lang), card.applicant_name)
     return fig
 

@@ -20,6 +20,7 @@ from .files import write_atomic
 from .i18n import fmt_date, fmt_value, join_list, tr
 from .rubric import RubricIndex
 from .scoring import Scorecard, score
+from .palette import BAND_COLOURS
 from .radar import radar_svg
 from .trends import kpi_trends
 
@@ -89,6 +90,14 @@ def items(card: Scorecard, lang: str = "zh") -> Html:
 def radar(card: Scorecard, lang: str = "zh", compare: Scorecard | None = None) -> Html:
     """The item radar as inline SVG; with ``compare``, the other assessment's polygon beside it."""
     return Html(str(radar_svg(card, lang, compare)))
+
+
+def factor_heatmap(card: Scorecard, lang: str = "zh") -> Html:
+    """The factor ratings as bands, a table per kind of clause, coloured as ``charts.factor_heatmap`` is."""
+    grids = tables.factor_grids(card, lang)
+    title = tr("chart_factors_individual" if grids[0].kind is None else "chart_factors", lang)
+    return _render("factor_heatmap", grids=grids, title=title, subtitle=card.applicant_name, colours=BAND_COLOURS,
+                   lang=lang)
 
 
 def key_themes(card: Scorecard, lang: str = "zh") -> Html | None:

@@ -9,6 +9,7 @@ cells are ``None``.
 from __future__ import annotations
 
 import statistics
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -165,6 +166,51 @@ def spread_frame(entries: list[Entry], lang: str = "zh") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[tr("applicant", lang), tr("clause", lang), tr("title", lang),
                                        tr("assessors", lang), tr("range", lang), tr("suggested_score", lang),
                                        tr("flag", lang)])
+
+
+# --- the factor ratings as bands (the factor heatmap) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class FactorGrid:
+    """One block of the factor heatmap: a kind of clause (None: the individual award's score bands), its
+    columns (the factors, then the score), and each clause's row of bands (None: not rated yet)."""
+
+    kind: str | None
+    columns: list[str]
+    rows: list[tuple[str, list[Band | None]]]
+    scale: list[Band]  # lowest first
+
+    def shade(self, band: Band) -> int:
+        """The band's step on the scale, 0 for the lowest: darker is higher."""
+        return [b.key for b in self.scale].index(band.key)
+
+
+def factor_grids(card: Scorecard, lang: str = "zh") -> list[FactorGrid]:
+    """Each clause's factor ratings (A D L I, or Le T C I for results) and its score, as bands, a block per
+    kind of clause; a standard without factors (the individual award) gets one column, each score's band."""
+    rubric = card.rubric
+
+    def label(clause) -> str:
+        return f"{clause.id} {clause.name(lang)}"
+
+    if all(rubric.dimension(c) is None for c in rubric.clauses):
+        rows = [(label(c), [None if c.score is None else rubric.band_of(c.score)]) for c in card.clauses]
+        return [FactorGrid(None, [tr("chart_score_band", lang)], rows, sorted(rubric.bands, key=lambda b: b.min))]
+    grids = []
+    for kind in ("process", "results"):
+        clauses = [c for c in card.clauses if c.kind == kind]
+        if not clauses:
+            continue
+        dimension = rubric.dimension(clauses[0])
+        rows = []
+        for c in clauses:
+            factors = card.assessment.rating(c.id).factors
+            bands = [dimension.band(factors[f]) if f in factors else None for f in dimension.factor_ids]
+            rows.append((label(c), bands + [None if c.score is None else dimension.band_of(c.score)]))
+        columns = [f"{f.id} {f.name(lang)}" for f in dimension.factors] + [tr("score", lang)]
+        grids.append(FactorGrid(kind, columns, rows, sorted(dimension.bands, key=lambda b: b.min)))
+    return grids
 
 
 # --- two assessments compared (qkit.compare) -------------------------------------------

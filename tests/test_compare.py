@@ -364,8 +364,8 @@ def test_report_with_previous(cli, sample_pair, tmp_path):
     assert "上一年的改进机会" in text
     nb = nbformat.read(tmp_path / f"{new.stem}.ipynb", as_version=4)
     kpis = len(yaml.safe_load(new.read_text(encoding="utf-8"))["results"])
-    assert pngs(nb) == 3 + 1  # the usual charts and the item changes
-    assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', page)) == 3 + 1
+    assert pngs(nb) == 2 + 1  # the usual charts and the item changes
+    assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', page)) == 2 + 1
     assert page.count('<figure class="qk-radar">') == 2 and page.count('class="qk-radar-compared"') == 1  # both years
     assert page.count('<figure class="qk-trend">') == kpis  # and each KPI's trend, drawn as SVG
     streams = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type in ("stream", "error")]

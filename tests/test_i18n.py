@@ -261,7 +261,11 @@ DYNAMIC = {
     ("analytics.py", "'col_' + c"): _kpi_columns,
     ("radar.py", "'chart_radar' if units and isinstance(units[0], ItemScore) else 'chart_radar_indicators'"):
         lambda: {"chart_radar", "chart_radar_indicators"},
-    ("charts.py", "kind"): lambda: _clause_kinds() - {"indicator"},  # the process and the results table
+    ("charts.py", "kind"): lambda: _clause_kinds() - {"indicator"},  # the process and the results bars
+    ("charts.py", "grid.kind"): lambda: _clause_kinds() - {"indicator"},  # the process and the results grid
+    ("sections.py", "'chart_factors_individual' if grids[0].kind is None else 'chart_factors'"):
+        lambda: {"chart_factors_individual", "chart_factors"},
+    ("templates/report_sections.html.j2", "grid.kind"): lambda: _clause_kinds() - {"indicator"},
     ("cli.py", "rubric.words['item']"): _words,
     ("cli.py", "c.kind"): _clause_kinds,
     ("cli.py", "f'role_{member.role}'"): lambda: {f"role_{r}" for r in ROLES},

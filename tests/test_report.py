@@ -80,8 +80,9 @@ def test_html_is_self_contained_without_code(reports):
     assert not [a for a in tags.named("link") if "href" in a]
     assert not [a for tag, a in tags.tags for v in a.values() if v and re.match(r"(https?:)?//", v)]
     images = [a["src"] for a in tags.named("img")]
-    assert len(images) == 3  # clause bars, factor heatmap, priorities
+    assert len(images) == 2  # clause bars, priorities
     assert len([a for a in tags.named("figure") if a.get("class") == "qk-radar"]) == 1  # the radar, as SVG
+    assert len([a for a in tags.named("figure") if a.get("class") == "qk-heatmap"]) == 1  # the factors, a table
     assert all(src.startswith("data:image/png;base64,") for src in images)
     kpis = len(reports["sample"].card.assessment.results)
     trends = [a for a in tags.named("figure") if a.get("class") == "qk-trend"]
@@ -100,7 +101,7 @@ def test_charts_render_chinese_without_warnings(reports):
     assert streams == []  # a missing glyph would show up here as a warning on stderr
     pngs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])
             if "image/png" in o.get("data", {})]
-    assert len(pngs) == 3  # the radar and the KPI trends are SVG, their text set by the browser
+    assert len(pngs) == 2  # the radar and the KPI trends are SVG and the factors a table, their text set by the browser
 
 
 @pytest.mark.slow

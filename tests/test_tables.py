@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
 from conftest import full_document, sample_cards
 from qkit import from_data, load_rubric, score
 from qkit.i18n import fmt_band, tr
-from qkit.tables import clause_frame, feedback_frame, item_frame, maturity_label, priority_frame, summary_frame
+from qkit.sections import factor_heatmap
+from qkit.tables import (clause_frame, factor_grids, feedback_frame, item_frame, maturity_label, priority_frame,
+                         summary_frame)
 
 CARDS = sample_cards()
 STEMS = sorted(CARDS)
@@ -255,3 +258,38 @@ def test_sample_maturity_labels():
         "wuhan-service-hanjiang": "50%–65%"}
     jingchu = CARDS["hubei-medical-jingchu"]
     assert 65 < jingchu.percent < 70  # between two bands: the lower one
+
+
+def test_the_factor_grid_holds_each_clauses_factor_ratings_and_score_as_bands():
+    card = CARDS["hubei-manufacturing-huake"]
+    process, results = factor_grids(card)
+    assert (process.kind, results.kind) == ("process", "results")
+    assert process.columns == ["A 方法", "D 展开", "L 学习", "I 整合", tr("score")]
+    assert [label for label, _ in process.rows] == [f"{c.id} {c.name('zh')}" for c in card.clauses if c.kind == "process"]
+    rubric = card.rubric
+    for (label, bands), clause in zip(results.rows, [c for c in card.clauses if c.kind == "results"]):
+        dimension = rubric.dimension(clause)
+        factors = card.assessment.rating(clause.id).factors
+        assert bands[:-1] == [dimension.band(factors[f]) if f in factors else None for f in dimension.factor_ids]
+        assert bands[-1] == dimension.band_of(clause.score)
+    lowest, highest = process.scale[0], process.scale[-1]
+    assert (process.shade(lowest), process.shade(highest)) == (0, len(process.scale) - 1)
+    (individual,) = factor_grids(CARDS["wuhan-individual-chen"])  # no factors: each score's band
+    assert individual.kind is None and individual.columns == [tr("chart_score_band")]
+
+
+def test_the_reports_heatmap_colours_each_band_and_leaves_unrated_factors_blank():
+    rubric = load_rubric("hubei-service")
+    data = full_document(rubric, score=50)
+    for c in rubric.clauses:
+        data["clauses"][c.id]["factors"] = {f: "50-65" for f in rubric.dimension(c).factor_ids}
+    data["clauses"][rubric.clauses[0].id]["factors"].pop("A")
+    data["applicant"]["short_name"] = "<i>服务</i>"
+    card = score(from_data(data), rubric)
+    page = factor_heatmap(card).html
+    assert "&lt;i&gt;服务&lt;/i&gt;" in page and "<i>" not in page
+    assert page.count('<table class="qk-heat"') == 2
+    first_row = page.split("<tbody>")[1].split("</tr>")[0]
+    assert 'class="qk-heat-none">—</td>' in first_row  # A not rated
+    steps = {int(n) for n in re.findall(r'data-step="(\d+)"', page)}
+    assert len(steps) == 1  # every rating and score in the same band: one colour
