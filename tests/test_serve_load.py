@@ -290,19 +290,28 @@ def test_the_limit_counts_pages_and_not_the_warm_pool():
     assert KernelLimit(0).admit(Kernels(["k"] * 100, []))  # 0: no limit
 
 
+def warm_kernel(monkeypatch, port: int, kernel: str):
+    """This process as a warm kernel of a server on ``port``: an environment of its own (what the kernel learns
+    must not reach the servers later tests start), not asked yet."""
+    from qkit.web import preheat
+
+    monkeypatch.setattr(os, "environ", dict(os.environ))
+    for name, value in {"VOILA_PREHEAT": "True", "VOILA_APP_PORT": str(port), "VOILA_KERNEL_ID": kernel}.items():
+        monkeypatch.setenv(name, value)
+    for name in ("QUERY_STRING", "VOILA_APP_IP", "VOILA_SERVER_URL", "VOILA_WS_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(preheat, "_asked", False)
+    return preheat
+
+
 def test_a_warm_kernel_waits_for_a_server_too_busy_to_answer_at_first(monkeypatch):
     """A server starting its pool answers late; a kernel that gave up at once would refuse its visitor later."""
     import threading
 
     from websockets.sync.server import serve as websocket_server
 
-    from qkit.web import preheat
-
     port = free_port()
-    for name, value in {"VOILA_PREHEAT": "True", "VOILA_APP_PORT": str(port), "VOILA_KERNEL_ID": "k-2"}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("QUERY_STRING", raising=False)
-    monkeypatch.delenv("VOILA_APP_IP", raising=False)
+    preheat = warm_kernel(monkeypatch, port, "k-2")
 
     def late_server():
         time.sleep(3)  # longer than one attempt's refusal, as a server that is not listening yet
@@ -327,8 +336,6 @@ def test_a_preheated_kernel_gets_its_pages_query_from_the_server(monkeypatch, ca
 
     from websockets.sync.server import serve as websocket_server
 
-    from qkit.web import preheat
-
     asked = []
 
     def answer(connection):
@@ -337,18 +344,15 @@ def test_a_preheated_kernel_gets_its_pages_query_from_the_server(monkeypatch, ca
 
     with websocket_server(answer, "127.0.0.1", 0) as server:
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        for name, value in {"VOILA_PREHEAT": "True", "VOILA_APP_PORT": str(server.socket.getsockname()[1]),
-                            "VOILA_SERVER_URL": "/qkit/", "VOILA_KERNEL_ID": "k-1"}.items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.delenv("QUERY_STRING", raising=False)
-        monkeypatch.delenv("VOILA_APP_IP", raising=False)
+        preheat = warm_kernel(monkeypatch, server.socket.getsockname()[1], "k-1")
+        monkeypatch.setenv("VOILA_SERVER_URL", "/qkit/")
+        monkeypatch.setenv("QUERY_STRING", "key=inherited")  # in the server's environment: not this page's
         assert preheat.query_string() == "key=abc&lang=en"
         assert preheat.query_string() == "key=abc&lang=en"  # asked once: the kernel's environment has it now
         server.shutdown()
     assert asked == ["/qkit/voila/query/k-1"]
     assert os.environ["SERVER_NAME"] == "127.0.0.1"
-    monkeypatch.delenv("QUERY_STRING")
-    monkeypatch.setenv("VOILA_APP_PORT", str(free_port()))
+    warm_kernel(monkeypatch, free_port(), "k-3")
     monkeypatch.setattr(preheat, "PATIENCE", 2)  # nothing listens: after trying a while, the page is refused
     began = time.monotonic()
     assert preheat.query_string() == ""

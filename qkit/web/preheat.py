@@ -20,6 +20,7 @@ import time
 PREHEAT = "VOILA_PREHEAT"
 CONNECT_TIMEOUT = 5  # seconds one attempt to reach the server may take, as Voila's helper allows
 PATIENCE = 120  # seconds a warm kernel keeps trying: a server starting a pool of kernels may be slow to answer
+_asked = False  # this kernel has its request from the server (a kernel serves one page)
 
 
 def query_url() -> str:
@@ -38,9 +39,12 @@ def query_string() -> str:
     kernel that gave up at once would refuse whoever takes it later); after
     that, or when the answer is not a request, the query is empty and the
     workbook shows its refusal, as for a link without a key. Why is written
-    to the kernel process's own stderr, which is the server's log.
+    to the kernel process's own stderr, which is the server's log. A warm
+    kernel takes its query from the server alone, never from a
+    ``QUERY_STRING`` its server happened to have in its own environment.
     """
-    if os.environ.get(PREHEAT) == "True" and "QUERY_STRING" not in os.environ:
+    global _asked
+    if os.environ.get(PREHEAT) == "True" and not _asked:
         from websockets.exceptions import WebSocketException
         from websockets.sync.client import connect
 
@@ -60,5 +64,7 @@ def query_string() -> str:
             print(f"qkit: no request details from the server ({type(failure).__name__}: {failure})",
                   file=sys.__stderr__, flush=True)
             return ""
+        os.environ["QUERY_STRING"] = ""  # what the request leaves out is not taken from the server's environment
         os.environ.update({str(k): str(v) for k, v in request.items()})
+        _asked = True
     return os.environ.get("QUERY_STRING", "")
