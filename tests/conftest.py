@@ -27,6 +27,22 @@ RUBRIC_IDS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def environment_kept():
+    """Every test leaves the environment as it found it: the servers and kernels later tests start inherit it
+    (a page's query left behind once made every later warm kernel refuse its page)."""
+    before = dict(os.environ)
+    yield
+    changed = sorted(k for k in set(before) | set(os.environ)
+                     if before.get(k) != os.environ.get(k) and k != "PYTEST_CURRENT_TEST")  # pytest's own
+    for name in changed:
+        if name in before:
+            os.environ[name] = before[name]
+        else:
+            del os.environ[name]
+    assert not changed, f"the test left environment variables changed: {changed}"
+
+
 @pytest.fixture
 def cli(capsys):
     """Run the qkit command in-process; returns (exit code, stdout, stderr)."""
