@@ -247,13 +247,12 @@ def _heat(ax, grid: FactorGrid) -> None:
     """Cells coloured by band (darker is higher), each with its band as text."""
     steps = len(grid.scale)
     shades = np.array([[np.nan if b is None else grid.shade(b) for b in bands] for _, bands in grid.rows], dtype=float)
-    ax.imshow(np.ma.masked_invalid(shades), cmap=ListedColormap(BAND_COLOURS[-steps:]), vmin=-0.5, vmax=steps - 0.5,
+    ax.imshow(np.ma.masked_invalid(shades), cmap=ListedColormap(grid.colours), vmin=-0.5, vmax=steps - 0.5,
               aspect="auto")
     for r, (_, bands) in enumerate(grid.rows):
         for c, band in enumerate(bands):
-            dark = band is not None and grid.shade(band) >= steps - 3
             ax.text(c, r, _band_text(band), ha="center", va="center", fontsize=7.5,
-                    color="white" if dark else INK)
+                    color="white" if band is not None and grid.dark(band) else INK)
     ax.set_xticks(range(len(grid.columns)), grid.columns, fontsize=8.5)
     ax.xaxis.tick_top()
     ax.set_yticks(range(len(grid.rows)), [label for label, _ in grid.rows], fontsize=8.5)

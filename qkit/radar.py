@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from markupsafe import Markup
 
@@ -22,12 +23,13 @@ from .html import macro
 from .i18n import fmt_percent, paren, tr
 from .palette import AXIS, INK, MUTED, POLAR_GRID, PRIMARY, SERIES
 from .scoring import ItemScore, Scorecard
-from .trends import text_width
+from .trends import svg_points, text_width
 
 RADIUS = 120.0  # viewBox units; the SVG scales to its box
 LABEL_FONT, VALUE_FONT, RING_FONT = 12.0, 10.5, 9.0
 LABEL_GAP = 14.0  # from the outer ring to a vertex's label
 RINGS = (20, 40, 60, 80, 100)
+SIDEWAYS = 0.2  # a spoke whose sine is within this of 0 points up or down: its label is centred on it
 TEMPLATE = "radar.html.j2"
 
 
@@ -62,8 +64,7 @@ def polygon_labels(card: Scorecard, compare: Scorecard, lang: str = "zh") -> tup
     return labels
 
 
-@dataclass(frozen=True)
-class Point:
+class Point(NamedTuple):
     x: float
     y: float
 
@@ -89,7 +90,7 @@ class Polygon:
 
     @property
     def path(self) -> str:
-        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
+        return svg_points(self.points)
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ class Radar:
 
     @property
     def polygon(self) -> str:
-        return " ".join(f"{s.at.x:.1f},{s.at.y:.1f}" for s in self.spokes)
+        return svg_points(s.at for s in self.spokes)
 
 
 def radar(card: Scorecard, lang: str = "zh", compare: Scorecard | None = None) -> Radar:
@@ -120,7 +121,7 @@ def radar(card: Scorecard, lang: str = "zh", compare: Scorecard | None = None) -
     def extent(unit: Vertex, angle: float) -> float:
         """How far from the centre the label reaches sideways (a label at the top or bottom is centred)."""
         width, side = text_width(unit.label, LABEL_FONT), abs(math.sin(angle))
-        return width / 2 if side <= 0.2 else reach * side + width
+        return width / 2 if side <= SIDEWAYS else reach * side + width
 
     half_width = max([RADIUS + 6] + [extent(u, a) for u, a in zip(units, angles)]) + 6
     top = reach + LABEL_FONT + 6
@@ -132,8 +133,8 @@ def radar(card: Scorecard, lang: str = "zh", compare: Scorecard | None = None) -
     spokes = []
     for unit, angle in zip(units, angles):
         sin, cos = math.sin(angle), math.cos(angle)
-        anchor = "start" if sin > 0.2 else "end" if sin < -0.2 else "middle"
-        shift = -0.3 if cos > 0.2 else 0.9 if cos < -0.2 else 0.35
+        anchor = "start" if sin > SIDEWAYS else "end" if sin < -SIDEWAYS else "middle"
+        shift = -0.3 if cos > SIDEWAYS else 0.9 if cos < -SIDEWAYS else 0.35  # above, below, beside
         spokes.append(Spoke(unit, at(angle, RADIUS), at(angle, RADIUS * min(unit.percent, 100) / 100),
                             at(angle, reach), anchor, shift,
                             at(angle, RADIUS * (min(unit.percent, 100) + 9) / 100)))

@@ -20,7 +20,6 @@ from .files import write_atomic
 from .i18n import fmt_date, fmt_value, join_list, tr
 from .rubric import RubricIndex
 from .scoring import Scorecard, score
-from .palette import BAND_COLOURS
 from .radar import radar_svg
 from .trends import kpi_trends
 
@@ -96,8 +95,7 @@ def factor_heatmap(card: Scorecard, lang: str = "zh") -> Html:
     """The factor ratings as bands, a table per kind of clause, coloured as ``charts.factor_heatmap`` is."""
     grids = tables.factor_grids(card, lang)
     title = tr("chart_factors_individual" if grids[0].kind is None else "chart_factors", lang)
-    return _render("factor_heatmap", grids=grids, title=title, subtitle=card.applicant_name, colours=BAND_COLOURS,
-                   lang=lang)
+    return _render("factor_heatmap", grids=grids, title=title, subtitle=card.applicant_name, lang=lang)
 
 
 def key_themes(card: Scorecard, lang: str = "zh") -> Html | None:

@@ -18,6 +18,7 @@ from .cohort import ClauseStats, Entry
 from .compare import Comparison, assessment_label, signed
 from .consensus import calibration
 from .i18n import fmt_band, fmt_cell, fmt_percent, fmt_points, fmt_value, join_list, tr
+from .palette import BAND_COLOURS
 from .rubric import Band
 from .scoring import Scorecard
 
@@ -184,6 +185,15 @@ class FactorGrid:
     def shade(self, band: Band) -> int:
         """The band's step on the scale, 0 for the lowest: darker is higher."""
         return [b.key for b in self.scale].index(band.key)
+
+    @property
+    def colours(self) -> tuple[str, ...]:
+        """The fill of each step, lowest first: the palette's darkest shades, as many as the scale has steps."""
+        return BAND_COLOURS[-len(self.scale):]
+
+    def dark(self, band: Band) -> bool:
+        """Whether the band's fill is dark enough to want white text (its three highest steps)."""
+        return self.shade(band) >= len(self.scale) - 3
 
 
 def factor_grids(card: Scorecard, lang: str = "zh") -> list[FactorGrid]:

@@ -52,6 +52,11 @@ def nice_ticks(low: float, high: float, most: int = 5) -> tuple[list[float], int
     return [round(k * step, decimals) for k in range(first, last + 1)], decimals
 
 
+def svg_points(points) -> str:
+    """(x, y) pairs as an SVG ``points`` attribute: "12.0,30.5 40.2,28.1"."""
+    return " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+
+
 def tick_label(value: float, decimals: int) -> str:
     text = f"{value:,.{decimals}f}" if abs(value) >= 1e6 else f"{value:.{decimals}f}"
     return text.lstrip("-") if text.strip("-0.,") == "" else text  # no "-0.0"
@@ -69,7 +74,7 @@ class Series:
 
     @property
     def path(self) -> str:
-        return " ".join(f"{x:.1f},{y:.1f}" for x, y in self.points)
+        return svg_points(self.points)
 
 
 @dataclass

@@ -23,10 +23,15 @@ def pages(pdf: Path) -> list[bytes]:
     return re.findall(rb"/MediaBox\s*\[([^\]]*)\]", data)
 
 
+@pytest.fixture
+def html(tmp_path) -> Path:
+    page = tmp_path / "page.html"
+    page.write_text(PAGE, encoding="utf-8")
+    return page
+
+
 @needs_chromium
-def test_one_browser_prints_many_files_in_a4_without_leftovers(tmp_path):
-    html = tmp_path / "page.html"
-    html.write_text(PAGE, encoding="utf-8")
+def test_one_browser_prints_many_files_in_a4_without_leftovers(tmp_path, html):
     with Printer(str(CHROMIUM)) as printer:
         printer.print_pdf(html, tmp_path / "one.pdf")
         pid = printer._pid
@@ -44,9 +49,7 @@ def test_one_browser_prints_many_files_in_a4_without_leftovers(tmp_path):
 
 
 @needs_chromium
-def test_a_browser_that_died_is_replaced(tmp_path):
-    html = tmp_path / "page.html"
-    html.write_text(PAGE, encoding="utf-8")
+def test_a_browser_that_died_is_replaced(tmp_path, html):
     with Printer(str(CHROMIUM)) as printer:
         printer.print_pdf(html, tmp_path / "one.pdf")
         os.kill(printer._pid, signal.SIGKILL)

@@ -335,8 +335,7 @@ def _opens(keys_from: store.Store, key: str) -> store.Applicant | None:
 
 def kernel_address(host: str) -> str:
     """The address a preheated kernel reaches the server on to learn its page's query (Voila's VOILA_APP_IP)."""
-    if host in ("", "0.0.0.0", "::"):
-        return "127.0.0.1" if host != "::" else "[::1]"
+    host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # every address: this machine's
     return f"[{host}]" if ":" in host else host
 
 
