@@ -10,6 +10,8 @@ passed the check becomes an ``Assessment``. The format is described in
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,7 @@ import yaml
 
 from . import markup
 from .errors import NO_VALUE, Problem, QkitError
-from .i18n import fmt_bytes
+from .i18n import fmt_bytes, short_repr
 from .rubric import STEP, IndividualRubric, OrganizationRubric, RubricIndex, rubric_kinds
 
 FORMAT_VERSION = 1
@@ -31,6 +33,10 @@ MAX_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 20
 MAX_VALUES = 200_000  # values after YAML aliases (*name) are expanded
 MAX_TEXT = 20_000  # characters in one text field (a long clause narrative has a few thousand)
+MAX_NUMBER = 10**15  # a KPI value's size: far above any real figure, and safely a float (exact to 2**53)
+# characters no spreadsheet or XML file can hold: control characters other than tab and line breaks (Word
+# pastes \x0b and \x07), DEL, and lone surrogates (half a character, which only a tampered page sends)
+UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 TOP_FIELDS = ("format_version", "rubric", "applicant", "assessment", "key_themes", "profile", "clauses", "results")
 ASSESSMENT_FIELDS = ("date", "stage", "assessors", "cycle")
@@ -152,11 +158,14 @@ class Assessment:
         return yaml.safe_dump(self.to_data(), allow_unicode=True, sort_keys=False, width=1000)
 
 
-def _year(value: Any) -> int | None:
-    """A year as people write it: 2025, or "2025" (JSON keys are strings), or "2025年"; else None."""
+def as_year(value: Any) -> int | None:
+    """A year as people write it: 2025, or "2025" (JSON keys are strings), or "2025年"; else None.
+
+    Only the ASCII digits 0-9 make a year: "2025²", "①" or "２０２５" are text, never a ValueError.
+    """
     if isinstance(value, str):
         text = value.strip().removesuffix("年")
-        value = int(text) if text.isascii() and text.isdigit() else None
+        value = int(text) if len(text) == 4 and text.isascii() and text.isdigit() else None
     if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2100:
         return None
     return value
@@ -201,7 +210,21 @@ class _Checker:
         if isinstance(value, str) and len(value) > MAX_TEXT:
             self.add(where, "too_long", value, limit=f"{MAX_TEXT:,}", n=f"{len(value):,}")
             return ""
-        return str(value)
+        try:
+            text = str(value)
+        except ValueError:  # an integer of more digits than Python writes out
+            self.add(where, "not_text", value)
+            return ""
+        return text if self.writable(text, where) else ""
+
+    def writable(self, text: str, where: str) -> bool:
+        """Whether text holds no character a spreadsheet refuses; else the first such one is named (U+000B)."""
+        found = UNWRITABLE.search(text)
+        if found:
+            char = found.group()
+            code = "lone_surrogate" if "\ud800" <= char <= "\udfff" else "control_char"
+            self.add(where, code, text, char=f"U+{ord(char):04X}")
+        return not found
 
     def texts(self, value: Any, where: str) -> list[Comment]:
         """A list of texts; an entry may name its authors as ``{text: …, by: [name, …]}``."""
@@ -217,10 +240,13 @@ class _Checker:
                 raw = self.mapping(entry, f"{where}/{i}", COMMENT_FIELDS)
                 by = self.names(raw.get("by"), f"{where}/{i}/by")
                 entry = raw.get("text")
+            found = len(self.problems)
             text = self.text(entry, f"{where}/{i}")
-            if not text.strip() and (entry is None or isinstance(entry, str)):
+            if len(self.problems) > found:
+                continue  # named already: not also "empty"
+            if not text.strip():
                 self.add(f"{where}/{i}", "empty_text")
-            elif text:
+            else:
                 out.append(Comment(text, by))
         return out
 
@@ -231,20 +257,31 @@ class _Checker:
         return [str(v) for v in self.texts(value if isinstance(value, list) else [value], where)]
 
     def number(self, value: Any, where: str) -> float | None:
+        """A finite number within ±MAX_NUMBER: NaN, infinity (.nan, .inf, 1e999) and absurd sizes are named."""
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.add(where, "not_number", value)
             return None
+        if isinstance(value, float) and not math.isfinite(value):
+            self.add(where, "not_finite", value)
+            return None
+        if abs(value) > MAX_NUMBER:
+            self.add(where, "number_too_big", value, limit="10¹⁵")
+            return None
         return float(value)
 
     def series(self, value: Any, where: str) -> dict[int, float]:
-        out = {}
+        out, seen = {}, set()
         for key, number in self.mapping(value, where).items():
-            year = _year(key)
+            year = as_year(key)
             if year is None:
                 self.add(f"{where}/{key}", "year", key)
                 continue
+            if year in seen:  # 2025 and "2025年" are one year
+                self.add(f"{where}/{key}", "duplicate_year", key)
+                continue
+            seen.add(year)
             checked = self.number(number, f"{where}/{year}")
             if checked is not None:
                 out[year] = checked
@@ -275,7 +312,11 @@ class _Checker:
         if "applicant" not in data:
             self.add("applicant", "required")
         else:
-            self.text(applicant.get("name"), "applicant/name", required=True)
+            for key in ["name", *(k for k, v in applicant.items() if k != "name" and isinstance(v, str))]:
+                found = len(self.problems)
+                self.text(applicant.get(key), f"applicant/{key}", required=key == "name")
+                if len(self.problems) > found:
+                    applicant.pop(key, None)  # left out of a partial document, as every invalid value is
         if "employees" in applicant and applicant["employees"] is not None:
             if isinstance(applicant["employees"], bool) or not isinstance(applicant["employees"], int):
                 self.add("applicant/employees", "not_integer", applicant["employees"])
@@ -349,7 +390,8 @@ class _Checker:
                 notes=self.text(raw.get("notes"), f"{where}/notes"),
                 narrative=self.text(raw.get(NARRATIVE), f"{where}/{NARRATIVE}"),
                 independent={str(name): self.score(s, f"{where}/independent/{name}")
-                             for name, s in self.mapping(raw.get("independent"), f"{where}/independent").items()},
+                             for name, s in self.mapping(raw.get("independent"), f"{where}/independent").items()
+                             if self.writable(str(name), f"{where}/independent/{name}")},
                 proposed=self.flag(raw.get("proposed"), f"{where}/proposed"),
                 previous_score=self.score(raw.get("previous_score"), f"{where}/previous_score"),
             )
@@ -409,7 +451,8 @@ class _Checker:
         if value is None:
             return None
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if not ok or value != int(value) or int(value) % STEP or not 0 <= value <= 100:
+        # the range first: NaN and infinity are outside it, and never reach int()
+        if not ok or not 0 <= value <= 100 or value != int(value) or int(value) % STEP:
             self.add(where, "score_step", value)
             return None
         return int(value)
@@ -461,6 +504,7 @@ class _Checker:
             comparisons = {
                 str(series): self.series(points, f"{where}/comparisons/{series}")
                 for series, points in self.mapping(raw.get("comparisons"), f"{where}/comparisons").items()
+                if self.writable(str(series), f"{where}/comparisons/{series}")
             }
             out.append(KPI(clause, name, self.text(raw.get("unit"), f"{where}/unit"), better,
                            self.number(raw.get("target"), f"{where}/target"), values, comparisons))
@@ -520,13 +564,69 @@ def check_limits(text: str, where: str = "") -> None:
             raise QkitError(Problem(where, "too_many_values", params={"limit": f"{MAX_VALUES:,}"}))
 
 
+class _DocumentLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, for documents: what it cannot read is named instead of raised.
+
+    A date that is no date (2025-13-40) and an integer too long for Python
+    (5,000 digits) stay text, so the check names their field; a key written
+    twice in one mapping is noted with both lines, where PyYAML would keep
+    the last one silently.
+    """
+
+    def __init__(self, text: str, where: str):
+        super().__init__(text)
+        self.where = where
+        self.duplicates: list[Problem] = []
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # << merges defaults in: they may be overridden
+                continue
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                first = seen.setdefault(key, key_node)
+            except TypeError:  # an unhashable key: PyYAML names it
+                continue
+            if first is not key_node:
+                self.duplicates.append(Problem(self.where, "duplicate_key", params={
+                    "name": short_repr(key), "first": first.start_mark.line + 1,
+                    "first_column": first.start_mark.column + 1, "second": key_node.start_mark.line + 1,
+                    "second_column": key_node.start_mark.column + 1}))
+        return super().construct_mapping(node, deep)
+
+    def _or_text(self, construct, node: yaml.ScalarNode) -> Any:
+        try:
+            return construct(self, node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        return self._or_text(yaml.SafeLoader.construct_yaml_timestamp, node)
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
+        return self._or_text(yaml.SafeLoader.construct_yaml_int, node)
+
+
+_DocumentLoader.add_constructor("tag:yaml.org,2002:timestamp", _DocumentLoader.construct_yaml_timestamp)
+_DocumentLoader.add_constructor("tag:yaml.org,2002:int", _DocumentLoader.construct_yaml_int)
+
+
 def parse_yaml(text: str, where: str = "") -> Any:
-    """YAML text to data, within the input limits; syntax errors as a Problem naming line and column."""
+    """YAML text to data, within the input limits; syntax errors as a Problem naming line and column,
+    keys written twice as a Problem naming the key and both lines."""
     if not text.strip():
         raise QkitError(Problem(where, "file_empty"))
     try:
         check_limits(text, where)
-        return yaml.safe_load(text)
+        loader = _DocumentLoader(text, where)
+        try:
+            data = loader.get_single_data()
+        finally:
+            loader.dispose()
+        if loader.duplicates:
+            raise QkitError(loader.duplicates)
+        return data
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line, column = (mark.line + 1, mark.column + 1) if mark else ("?", "?")

@@ -31,6 +31,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_number": ("应为数字", "must be a number"),
     "not_integer": ("应为整数", "must be a whole number"),
     "not_date": ("应为日期，格式 YYYY-MM-DD（例如 2026-10-15）", "must be a date as YYYY-MM-DD (e.g. 2026-10-15)"),
+    "not_finite": ("应为有限的数字（不能是 NaN 或无穷大）", "must be a finite number (not NaN or infinity)"),
+    "number_too_big": ("数值过大：应为有限的数字，绝对值不超过 {limit}", "too large: must be a finite number of at most {limit} either way"),
+    "control_char": ("含有不可见的控制字符 {char}（常见于从 Word 粘贴的文字），Excel 无法保存；请删除该字符后重新输入",
+                     "contains the invisible control character {char} (often pasted from Word), which Excel cannot store; remove it and type the text again"),
+    "lone_surrogate": ("含有不完整的字符 {char}，无法保存；请重新输入这段文字", "contains the broken character {char}, which cannot be stored; type the text again"),
+    "duplicate_key": ("字段 {name} 写了两次（第 {first} 行第 {first_column} 列，第 {second} 行第 {second_column} 列）；同一处每个字段只能写一次，请删除或合并其中一处",
+                      "the field {name} is written twice (line {first}, column {first_column} and line {second}, column {second_column}); a field may appear once in its place, remove or merge one of them"),
     "format_version": ("不支持的格式版本；支持：{allowed}", "unsupported format version; supported: {allowed}"),
     "unknown_rubric": ("未知的评定标准；可选：{allowed}", "unknown rubric; choose one of: {allowed}"),
     "unknown_clause": ("该评定标准中没有此条款；可选：{allowed}", "no such clause in this rubric; choose one of: {allowed}"),
@@ -694,7 +701,7 @@ def fmt_value(value: float | None) -> str:
 
     Large values keep their digits (a revenue of 1234567 is not 1.23457e+06).
     """
-    if value is None:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):  # NaN, infinity: never checked
         return "—"
     if abs(value) >= 1e6:
         return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
@@ -799,6 +806,8 @@ def short_repr(value: Any, limit: int = 60) -> str:
                     break
                 entries += ([_Token(", ")] if i else []) + [val]
             stack += reversed(entries + [_Token("]")])
+        elif isinstance(item, int) and item.bit_length() > 4 * limit:  # more digits than shown, or than str() writes
+            emit(f"{'-' if item < 0 else ''}~10^{int(item.bit_length() * math.log10(2))}")
         else:
             emit(str(item))
     text = "".join(parts)

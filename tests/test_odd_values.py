@@ -1,0 +1,162 @@
+"""Odd values a person, a converter or a tampered page can put in a document: each is named, none ends in a traceback.
+
+NaN and infinity, integers of thousands of digits, dates that are no dates,
+keys written twice, control characters from a Word paste, lone surrogates,
+digits that are not ASCII, Rich markup in names, a regular expression that
+backtracks for ever.
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from conftest import SAMPLES, write_yaml
+from qkit import RubricIndex
+from qkit.document import check_partial, parse_yaml
+from qkit.errors import QkitError
+from qkit.i18n import fmt_cell, fmt_points, fmt_value
+
+SAMPLE = SAMPLES / "wuhan-individual-chen.yaml"  # the smallest sample
+INDEX = RubricIndex.scan()
+
+
+def sample() -> dict:
+    return yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))
+
+
+def codes(problems) -> set[tuple[str, str]]:
+    return {(p.field, p.code) for p in problems}
+
+
+# --- scores and numbers -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
+def test_a_score_of_nan_or_infinity_is_the_usual_score_problem(cli, tmp_path, value):
+    data = sample()
+    data["clauses"]["1.1"]["score"] = value
+    doc = write_yaml(tmp_path / "odd.yaml", data)
+    for command in ("validate", "score"):
+        code, _, err = cli(command, doc)
+        assert code == 1 and "Traceback" not in err
+        assert "clauses/1.1/score：得分应为 0 到 100 之间 5 的倍数" in err
+
+
+@pytest.mark.parametrize("field", ["values", "target"])
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
+def test_nan_and_infinity_are_no_kpi_numbers(field, value):
+    data = sample()
+    kpi = data["results"][0]
+    kpi[field] = {2024: value} if field == "values" else value
+    where = "results/1/values/2024" if field == "values" else "results/1/target"
+    doc, problems = check_partial(data, INDEX)
+    assert (where, "not_finite") in codes(problems)
+    problem = next(p for p in problems if p.field == where)
+    assert "有限的数字" in problem.render("zh") and "must be a finite number" in problem.render("en")
+    assert all(math.isfinite(v) for k in doc.results for v in [*k.values.values(), k.target or 0])
+
+
+def test_integers_too_long_or_too_large_for_a_float_are_named_with_their_field(cli, tmp_path):
+    text = SAMPLE.read_text(encoding="utf-8")
+    long_digits, too_large = "9" * 5000, str(10**400)
+    text = text.replace("values: {2021: 8, 2022: 13,", f"values: {{2021: {long_digits}, 2022: {too_large},", 1)
+    doc = tmp_path / "huge.yaml"
+    doc.write_text(text, encoding="utf-8")
+    code, _, err = cli("validate", doc, "--lang", "en")
+    assert code == 1 and "Traceback" not in err
+    assert "results/1/values/2021: must be a number" in err
+    assert "results/1/values/2022: too large: must be a finite number" in err
+
+
+def test_the_number_formats_never_raise_on_nan_or_infinity():
+    assert fmt_value(math.inf) == fmt_value(-math.inf) == fmt_value(math.nan) == "—"
+    assert fmt_cell(math.nan) == "—" and fmt_points(math.inf)
+    assert fmt_value(1234567.0) == "1,234,567" and fmt_value(0.047) == "0.047"
+
+
+def test_a_year_given_twice_in_two_spellings_is_named():
+    data = sample()
+    data["results"][0]["values"] = {2024: 1, "2024年": 2}
+    _, problems = check_partial(data, INDEX)
+    assert ("results/1/values/2024年", "duplicate_year") in codes(problems)
+
+
+# --- YAML that PyYAML reads oddly --------------------------------------------------------
+
+
+@pytest.mark.parametrize("date", ["2025-13-40", "2025-02-30", "2025-01-01 25:61:00"])
+def test_a_date_that_is_no_date_is_the_usual_date_problem(cli, tmp_path, date):
+    text = SAMPLE.read_text(encoding="utf-8").replace("date: 2026-05-15", f"date: {date}")
+    doc = tmp_path / "date.yaml"
+    doc.write_text(text, encoding="utf-8")
+    code, _, err = cli("validate", doc)
+    assert code == 1 and "Traceback" not in err
+    assert f"assessment/date：应为日期，格式 YYYY-MM-DD（例如 2026-10-15）（当前值：'{date}'）" in err
+
+
+def test_a_key_written_twice_is_refused_naming_the_key_and_both_places(cli, tmp_path):
+    text = SAMPLE.read_text(encoding="utf-8")
+    text = text.replace("  name: 陈屹峰\n", "  name: 陈屹峰\n  name: 别人\n", 1)
+    text = text.replace("values: {2021: 8, 2022: 13,", "values: {2021: 8, 2022: 13, 2021: 9,", 1)
+    doc = tmp_path / "twice.yaml"
+    doc.write_text(text, encoding="utf-8")
+    code, _, err = cli("validate", doc)
+    assert code == 1 and "Traceback" not in err
+    assert "字段 'name' 写了两次（第 6 行第 3 列，第 7 行第 3 列）" in err
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if "2021: 9" in t)
+    assert f"字段 2021 写了两次（第 {line} 行" in err and f"第 {line} 行第 " in err
+    code, _, err = cli("validate", doc, "--lang", "en")
+    assert "the field 'name' is written twice (line 6, column 3 and line 7, column 3)" in err
+
+
+def test_a_merge_key_may_be_overridden_and_the_samples_load():
+    data = parse_yaml("base: &b {a: 1, b: 2}\nother:\n  <<: *b\n  b: 3\n")
+    assert data["other"] == {"a": 1, "b": 3}
+    for path in sorted(SAMPLES.glob("*.yaml")):
+        parse_yaml(path.read_text(encoding="utf-8"), str(path))
+
+
+# --- characters a spreadsheet cannot hold -------------------------------------------------
+
+
+@pytest.mark.parametrize("char", ["\x0b", "\x07", "\x00", "\x1f", "\x7f"])
+def test_control_characters_are_named_and_left_out_of_the_partial_document(char):
+    data = sample()
+    data["applicant"]["organization"] = f"青岚{char}动力"
+    data["clauses"]["1.1"]["strengths"][0] = f"第一行{char}第二行"
+    data["results"][0]["name"] = f"指标{char}"
+    data["profile"] = None
+    doc, problems = check_partial(data, INDEX)
+    code = f"U+{ord(char):04X}"
+    found = {p.field: p for p in problems}
+    for where in ("applicant/organization", "clauses/1.1/strengths/1", "results/1/name"):
+        assert found[where].code == "control_char" and code in found[where].render("zh")
+        assert code in found[where].render("en") and "control character" in found[where].render("en")
+    assert "organization" not in doc.applicant
+    assert all(char not in s for s in doc.rating("1.1").strengths)
+    assert doc.results[0].name == ""
+    assert len([p for p in problems if p.field == "clauses/1.1/strengths/1"]) == 1  # not also "empty"
+
+
+def test_a_lone_surrogate_is_named():
+    data = sample()
+    data["applicant"]["name"] = "陈\ud800"
+    data["results"][0]["comparisons"] = {"标杆\udfff": {2024: 1}}
+    doc, problems = check_partial(data, INDEX)
+    found = {p.field: p for p in problems}
+    assert found["applicant/name"].code == "lone_surrogate" and "U+D800" in found["applicant/name"].render("en")
+    assert found["results/1/comparisons/标杆\udfff"].code == "lone_surrogate"
+    assert doc.name == "" and doc.results[0].comparisons == {}
+
+
+def test_tab_and_line_breaks_are_ordinary_text():
+    data = sample()
+    data["clauses"]["1.1"]["notes"] = "一\t二\r\n三\n四"
+    doc, problems = check_partial(data, INDEX)
+    assert not problems and doc.rating("1.1").notes == "一\t二\r\n三\n四"
