@@ -220,6 +220,37 @@ def test_wrong_keys_from_one_address_are_answered_more_and_more_slowly():
     assert guard.failed("10.0.0.7") == 0  # forgotten after the window
 
 
+LINGER = """import socket, sys
+with socket.socket() as server:
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as tornado listens
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    print(server.getsockname()[1], flush=True)
+    connection, _ = server.accept()
+    connection.close()  # the server's side closes first: its end of the connection stays in TIME-WAIT
+    sys.stdin.read()
+"""
+
+
+def test_serve_starts_again_on_a_port_whose_closed_connections_linger(tmp_path):
+    """Right after a server was killed, its port's closed connections wait in TIME-WAIT for a minute; tornado
+    listens over them, and the check before starting took them for another server."""
+    from qkit.web.serve import check_setup
+
+    workbooks = tmp_path / "workbooks"
+    workbooks.mkdir()
+    write_notebook(workbooks / "probe.ipynb", PROBE)
+    server = subprocess.Popen([sys.executable, "-c", LINGER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    port = int(server.stdout.readline())
+    with socket.create_connection(("127.0.0.1", port)) as client:
+        assert client.recv(1) == b""  # closed by the server
+    server.communicate("", timeout=30)
+    assert server.returncode == 0
+    states = subprocess.run(["ss", "-tan", f"sport = :{port}"], capture_output=True, text=True).stdout
+    assert "TIME-WAIT" in states  # what the port holds now: no server, one closed connection
+    check_setup(workbooks, tmp_path / "data", port)
+
+
 # --- serving a team on a network ----------------------------------------------------------
 
 

@@ -165,6 +165,8 @@ def check_setup(workbooks: Path, data: Path | str, port: int, host: str = HOST, 
     if not is_loopback(host) and not allow_remote:
         raise QkitError(Problem("--host", "remote_needs_flag", host))
     with socket.socket(family, socket.SOCK_STREAM) as probe:
+        if os.name != "nt":  # as tornado binds: closed connections left in TIME-WAIT (a server just killed) are no
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # obstacle, a listening server still is
         try:
             probe.bind(address)
         except OSError as exc:
