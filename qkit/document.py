@@ -261,7 +261,8 @@ class _Checker:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.add(where, "not_number", value)
+            if not isinstance(value, str) or self.writable(value, where):  # else named for its character
+                self.add(where, "not_number", value)
             return None
         if isinstance(value, float) and not math.isfinite(value):
             self.add(where, "not_finite", value)
@@ -276,7 +277,8 @@ class _Checker:
         for key, number in self.mapping(value, where).items():
             year = as_year(key)
             if year is None:
-                self.add(f"{where}/{key}", "year", key)
+                if not isinstance(key, str) or self.writable(key, f"{where}/{key}"):
+                    self.add(f"{where}/{key}", "year", key)
                 continue
             if year in seen:  # 2025 and "2025年" are one year
                 self.add(f"{where}/{key}", "duplicate_year", key)

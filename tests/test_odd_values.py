@@ -17,10 +17,10 @@ import pytest
 import yaml
 
 from conftest import SAMPLES, write_yaml
-from qkit import RubricIndex
+from qkit import RubricIndex, load_rubric, template
 from qkit.document import check_partial, parse_yaml
-from qkit.errors import QkitError
 from qkit.i18n import fmt_cell, fmt_points, fmt_value
+from qkit.web.session import Session, parse_integer, parse_number, parse_year
 
 SAMPLE = SAMPLES / "wuhan-individual-chen.yaml"  # the smallest sample
 INDEX = RubricIndex.scan()
@@ -160,3 +160,78 @@ def test_tab_and_line_breaks_are_ordinary_text():
     data["clauses"]["1.1"]["notes"] = "一\t二\r\n三\n四"
     doc, problems = check_partial(data, INDEX)
     assert not problems and doc.rating("1.1").notes == "一\t二\r\n三\n四"
+
+
+# --- what is typed into the web form ---------------------------------------------------------
+
+
+def blank_session() -> Session:
+    rubric = load_rubric("hubei-service")
+    data = yaml.safe_load(template.render(rubric))
+    data["applicant"]["name"] = "长江服务测试有限公司"
+    session = Session(rubric, data, autosave_delay=None)
+    session.set(("assessment", "date"), "2026-10-15")
+    return session
+
+
+@pytest.mark.parametrize("typed", ["2025²", "①", "２０２５", "٢٠٢٥", "3000", "20251", "²⁰²⁵", "2025.0"])
+def test_a_typed_year_that_is_no_year_is_kept_as_typed(typed):
+    assert parse_year(typed) == typed
+    session = blank_session()
+    kpi = session.add_kpi("5.2.4")
+    year = session.add_year(kpi)
+    session.set_kpi_value(kpi, ("values",), year, "82.1")
+    assert session.set_year(kpi, year, typed) is None
+    assert (f"results/{kpi + 1}/values/{typed}", "year") in codes(session.problems)
+
+
+def test_the_form_reads_years_as_the_document_check_does():
+    assert parse_year("2025") == parse_year(" 2025年 ") == 2025
+    assert parse_year(2024) == 2024
+
+
+@pytest.mark.parametrize("typed", ["nan", "NaN", "inf", "-inf", "Infinity", "1e999", "-1E400", "1" + "0" * 400])
+def test_a_typed_number_float_reads_as_nan_or_infinity_is_kept_as_typed(typed):
+    assert parse_number(typed) == typed
+    session = blank_session()
+    kpi = session.add_kpi("5.2.4")
+    year = session.add_year(kpi)
+    session.set_kpi_value(kpi, ("values",), year, typed)
+    session.set(("results", kpi, "target"), parse_number(typed))
+    found = codes(session.problems)
+    assert (f"results/{kpi + 1}/values/{year}", "not_number") in found
+    assert (f"results/{kpi + 1}/target", "not_number") in found
+    assert session.paste_row(kpi, ("values",), [year], f"{typed}\t12") == [year, year + 1]
+    assert (f"results/{kpi + 1}/values/{year}", "not_number") in codes(session.problems)
+
+
+def test_full_width_and_ordinary_numbers_still_read():
+    assert parse_number("１２３") == 123 and parse_number("1,234.5") == 1234.5 and parse_number("1e3") == 1000
+    assert parse_integer("1200") == 1200 and parse_integer("nan") == "nan"
+
+
+@pytest.mark.parametrize("char", ["\x0b", "\x07"])
+def test_a_pasted_control_character_is_kept_and_flagged(char):
+    session = blank_session()
+    assert session.set(("applicant", "name"), f"长江{char}服务") is None
+    assert session.value(("applicant", "name")) == f"长江{char}服务"
+    assert ("applicant/name", "control_char") in codes(session.problems)
+    assert session.document.name == ""  # left out of what is scored and exported
+
+
+def test_a_lone_surrogate_from_a_tampered_page_is_refused():
+    session = blank_session()
+    refused = session.set(("applicant", "name"), "长江\ud800")
+    assert refused is not None and refused.code == "lone_surrogate" and "U+D800" in refused.render("en")
+    assert session.value(("applicant", "name")) == "长江服务测试有限公司"
+
+
+def test_a_year_of_thousands_of_digits_is_text_everywhere_the_form_reads_years():
+    session = blank_session()
+    kpi = session.add_kpi("5.2.4")
+    year = session.add_year(kpi)
+    session.set_kpi_value(kpi, ("values",), year, "1")
+    typed = "9" * 5000
+    assert session.set_year(kpi, year, typed) is None
+    assert (f"results/{kpi + 1}/values/{typed}", "year") in codes(session.problems)
+    assert session.add_year(kpi) == 2025 and session.paste_row(kpi, ("values",), [2025], "1\t2") == [2025, 2026]

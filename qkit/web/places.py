@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from ..document import as_year as year_of  # a year as the document checks it
 from ..errors import Problem
 from ..i18n import render_problem, tr
 
@@ -161,15 +162,6 @@ def _kpi_place(data: Any, rest: Path, lang: str) -> list[str]:
 def _year_place(key: Any, lang: str) -> str:
     year = year_of(key)
     return tr("wb_place_year", lang, year=year) if year is not None else tr("wb_place_bad_year", lang, year=key)
-
-
-def year_of(key: Any) -> int | None:
-    """A year as the document checks it (2025, "2025", "2025年"), else None."""
-    text = str(key).strip().removesuffix("年")
-    if isinstance(key, bool) or not (text.isascii() and text.isdigit()):
-        return None
-    year = int(text)
-    return year if 1900 <= year <= 2100 else None
 
 
 def _child(node: Any, key: Any) -> Any:

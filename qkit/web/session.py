@@ -48,7 +48,8 @@ TYPED = ("key_themes",)  # parts typed as free text (clause ids in a theme): kep
 # problems the form's own inputs cannot cause (lists of allowed values, fixed fields, typed text within
 # MAX_TEXT): a change causing one can only come from a tampered page, and is refused
 REFUSED = {"score_step", "factor_band", "unknown_factor", "unknown_clause", "unknown_field", "unknown_prompt",
-           "better", "results_clause", "too_long", "not_mapping", "not_list", "not_text", "no_factors", "no_profile"}
+           "better", "results_clause", "too_long", "not_mapping", "not_list", "not_text", "no_factors", "no_profile",
+           "lone_surrogate"}
 # what a change under clauses/<id>/ can alter in the scorecard and its priorities
 SCORED_FIELDS = ("score", "factors", "ofis", "notes")
 LISTS = ("results", "strengths", "ofis", "evidence", "assessors")  # the document's lists, by field name
@@ -64,13 +65,20 @@ def field_of(path: Path) -> str:
 
 
 def parse_number(text: str) -> float | int | str | None:
-    """A typed number as data; text that is not a number is kept so the check can name it."""
+    """A typed number as data; text that is not a number is kept so the check can name it.
+
+    So is text that float() reads as NaN or infinity (nan, inf, Infinity, 1e999): no value in a form is one.
+    """
+    import math
+
     text = text.strip().replace(",", "").replace("，", "")
     if not text:
         return None
     try:
         number = float(text)
     except ValueError:
+        return text
+    if not math.isfinite(number):
         return text
     return int(number) if number.is_integer() and "." not in text else number
 
@@ -81,8 +89,12 @@ def parse_integer(text: str) -> int | str | None:
 
 
 def parse_year(text: str) -> int | str:
-    text = str(text).strip().removesuffix("年")
-    return int(text) if text.isdigit() else text
+    """A typed year as the document check reads one (2025, 2025年); anything else is kept as typed, to be named."""
+    from ..document import as_year
+
+    text = str(text).strip()
+    year = as_year(text)
+    return text if year is None else year
 
 
 def parse_names(text: str) -> list[str]:
