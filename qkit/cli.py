@@ -293,6 +293,12 @@ def _add_workbook_commands(sub, common: argparse.ArgumentParser) -> None:
     revoke = msub.add_parser("revoke", parents=[common, data], help="end a member's link at once; their revisions stay")
     revoke.add_argument("applicant", type=int, metavar="APPLICANT_ID")
     revoke.add_argument("member", metavar="MEMBER", help="member id or name")
+    assign = msub.add_parser("assign", parents=[common, data],
+                             help="give a writer other items, without a new link; their open page follows at once")
+    assign.add_argument("applicant", type=int, metavar="APPLICANT_ID")
+    assign.add_argument("member", metavar="MEMBER", help="member id or name")
+    assign.add_argument("--items", required=True, metavar="5.2,5.3",
+                        help='the items the writer writes from now on ("" for the whole application)')
 
     srv = sub.add_parser("serve", parents=[common, data], help="serve the web workbooks (Voila) on 127.0.0.1")
     srv.add_argument("--port", type=int, default=DEFAULT_PORT)
@@ -374,8 +380,7 @@ def _role_text(member, lang: str) -> str:
 def _members_add(args, index: RubricIndex, lang: str, out: Console) -> int:
     public_base(args.public_url, args.port)
     st = _store(args, index)
-    items = [i.strip() for i in args.items.replace("，", ",").split(",") if i.strip()]
-    member, token = st.add_member(args.applicant, args.name, args.role, items)
+    member, token = st.add_member(args.applicant, args.name, args.role, _items(args.items))
     out.print(tr("member_added", lang, name=member.name, id=member.id, role=_role_text(member, lang)), markup=False)
     _print_link(args, st.applicant(args.applicant), token, lang, out)
     return 0
@@ -394,6 +399,17 @@ def _members_list(args, index: RubricIndex, lang: str, out: Console) -> int:
         state = tr("member_active", lang) if m.active else tr("member_revoked", lang, when=_when(m.revoked_at, lang))
         table.add_row(str(m.id), m.name, _role_text(m, lang), state)
     out.print(table)
+    return 0
+
+
+def _items(text: str) -> list[str]:
+    """Items as typed on the command line: 5.2,5.3 (or 5.2，5.3)."""
+    return [i.strip() for i in text.replace("，", ",").split(",") if i.strip()]
+
+
+def _members_assign(args, index: RubricIndex, lang: str, out: Console) -> int:
+    member = _store(args, index).assign(args.applicant, args.member, _items(args.items))
+    out.print(tr("member_assigned", lang, name=member.name, role=_role_text(member, lang)), markup=False)
     return 0
 
 
@@ -802,6 +818,7 @@ COMMANDS = {
     ("members", "add"): _members_add,
     ("members", "list"): _members_list,
     ("members", "revoke"): _members_revoke,
+    ("members", "assign"): _members_assign,
     ("serve", None): _serve,
     ("export", None): _export,
     ("history", None): _history,

@@ -99,6 +99,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "merge_conflicts": ("{author} 刚保存的第 {latest} 版与本页在 {n} 处修改了同一内容：请在“需要选择的修改”中逐项选择保留哪一个。其余修改已合并，您的修改仍在本页",
                         "{author} just saved revision {latest}, which changed {n} of the same fields as this page: choose what to keep under “Changes to choose”. Everything else was merged; your edits are still on this page"),
     "not_your_item": ("您负责的是 {items}，这一部分由其他成员填写", "you write {items}; this part is written by another member"),
+    "access_revoked": ("您的访问权限已被撤销，请联系负责人。本页在此之后输入的内容不会保存，可复制留存。",
+                       "Your access has been withdrawn; please contact your team lead. What you typed since is not saved: copy it if you need it."),
+    "not_your_document": ("以您的身份（{role}）不能修改申报材料", "your role ({role}) does not change the application"),
+    "kpis_not_yours": ("未导入 {n} 项指标（{names}）：它们所属的条款由其他成员负责；您负责的是 {items}",
+                       "{n} KPIs were not imported ({names}): their clauses are written by other members; you write {items}"),
+    "restore_leads_only": ("只有负责人可以恢复历史版本", "only the team lead restores an earlier revision"),
+    "assign_writers_only": ("只有撰写人有分工条目；{name} 是{role}",
+                            "only writers are assigned items; {name} is a {role}"),
+    "access_changed": ("您的分工已改为：{items}。请刷新页面以编辑新分配的部分。",
+                       "Your assignment is now: {items}. Reload the page to edit what was newly assigned to you."),
     "stale_revision": ("该申报单位已在其他窗口保存了更新版本（第 {latest} 版），本次修改未保存。请先复制您刚才的修改，刷新页面后再填入",
                        "a newer version (revision {latest}) was saved in another window, so this change was not saved. Copy your change, reload the page and enter it again"),
     "store_empty": ("数据库文件为空（0 字节），可能已丢失或损坏，qkit 不会在其上新建数据库。请从备份恢复该文件；如确需从头开始，请先删除它",
@@ -116,7 +126,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "port_in_use": ("端口已被占用；请关闭占用该端口的程序，或用 --port 换一个端口", "the port is in use; stop the program using it or choose another with --port"),
     "port_unusable": ("无法使用该端口：{detail}；请用 --port 换一个端口（1024 以上）", "cannot use this port: {detail}; choose another with --port (above 1024)"),
     # the web form (qkit.model, qkit.widgets, qkit.kpi_import)
-    "save_failed": ("保存失败：{detail}；您的修改仍在本页，请稍后再点“保存”", "saving failed: {detail}; your changes are still on this page, press Save again later"),
+    "save_failed": ("保存失败：服务器暂时无法写入数据；您的修改仍在本页，请稍后再点“保存”",
+                    "saving failed: the server cannot write the data right now; your changes are still on this page, press Save again later"),
     "duplicate_year": ("该年份已有一行数据，请改成其他年份", "this year already has a row; choose another year"),
     "series_name": ("对比系列名称不能为空，也不能与其他系列重名", "a comparison series needs a name of its own"),
     "import_type": ("只能导入以下格式的文件：{allowed}", "only these files can be imported: {allowed}"),
@@ -231,6 +242,8 @@ LABELS: dict[str, tuple[str, str]] = {
     # applicants, revisions and serving (qkit.store, qkit.serve)
     "relinked_member": ("已为 {name} 生成新的访问密钥，其原链接已失效。", "A new access key for {name}; their old link no longer works."),
     "member_added": ("已添加成员：{name}（编号 {id}，{role}）", "member added: {name} (id {id}, {role})"),
+    "member_assigned": ("{name} 现为{role}；已打开的页面在下次保存时按新的分工执行。",
+                        "{name} is now a {role}; an open page follows the new assignment at its next save."),
     "member_revoked_now": ("已撤销 {name} 的链接，立即失效；其保存的版本仍保留在历史中。",
                            "{name}'s link is revoked and stops working now; their revisions stay in the history."),
     "member_name": ("成员", "member"),
@@ -743,6 +756,8 @@ def problem_message(problem: Any, lang: str | None = DEFAULT_LANG) -> str:
         params["allowed"] = join_list(params["allowed"], lang)
     if params.get("kind") in ("strengths", "ofis", "evidence"):  # a list named by its field: say it in words
         params["kind"] = tr(params["kind"], lang)
+    if params.get("role") in ("lead", "writer", "assessor"):  # a member's role, in words
+        params["role"] = tr(f"role_{params['role']}", lang)
     return tr(problem.code, lang, **params)
 
 

@@ -498,6 +498,7 @@ class RubricIndex:
     """The rubric files visible from the configured directories, by id."""
 
     paths: dict[str, Path]
+    extra: tuple[Path, ...] = ()  # the folders given beside the built-in one (and $QKIT_RUBRICS), for a report kernel
 
     @classmethod
     def scan(cls, extra: list[Path] | None = None) -> "RubricIndex":
@@ -508,7 +509,7 @@ class RubricIndex:
         if not paths:  # an installation that lost its rubric files must not look like one with no standards
             searched = [str(d) for d in rubric_dirs(extra)]
             raise QkitError(Problem("rubrics", "no_rubrics", params={"allowed": searched}))
-        return cls(paths)
+        return cls(paths, tuple(Path(d) for d in extra or []))
 
     @property
     def ids(self) -> list[str]:

@@ -334,7 +334,7 @@ def filled_store(folder: Path) -> tuple[Store, dict[str, str]]:
     data = store.latest(first.id).data
     store.save(first.id, scored(data, "5.2.2", 60), base=1, author=writer)
     store.save(first.id, scored(data, "5.2.3", 75), base=2, author=store.member(first.id), note="评审前")
-    store.restore(first.id, 2, base=3, author=writer)
+    store.restore(first.id, 2, base=3, author=store.member(first.id))
     store.revoke(first.id, leaver.id)
     second, second_key = store.add_applicant("陈明", "wuhan-individual")
     store.save(second.id, scored(store.latest(second.id).data, "1.1", 90), base=1)
@@ -353,7 +353,7 @@ def test_migrate_copies_a_folder_store_into_postgres_as_it_is(cli, tmp_path, pos
     assert "申报单位：原有 2，复制后 2" in out and "成员：原有 4，复制后 4" in out and "版本：原有 6，复制后 6" in out
     target = Store(postgres_url)
     assert everything(target) == everything(source)  # ids, numbers, authors, times, notes, what changed
-    assert [r.author for r in target.history(1)] == ["王强", "张伟", "王强", "张伟"]
+    assert [r.author for r in target.history(1)] == ["张伟", "张伟", "王强", "张伟"]
     assert target.history(1)[0].changed == source.history(1)[0].changed != ()
     assert target.applicant_for_token(keys["writer"]).id == 1 and target.applicant_for_token(keys["second"]).id == 2
     third, _ = target.add_applicant("汉江服务", "wuhan-service")  # numbering continues after the copied rows

@@ -310,7 +310,7 @@ def test_assessors_score_alone_and_the_lead_brings_the_layers_together(store):
     keys = {name: store.add_member(applicant.id, name, "assessor")[1] for name in ("李娜", "赵六")}
     li, zhao = (open_as(store, keys[n]) for n in ("李娜", "赵六"))
     assert li.assessing and li.value(("clauses",)) == {}  # a layer starts with nothing scored
-    assert li.set(("profile", "a"), "改写概况").code == "not_your_item"  # an assessor scores, nothing else
+    assert li.set(("profile", "a"), "改写概况").code == "not_your_document"  # an assessor scores, nothing else
     li.set(("clauses", "5.2.2", "score"), 40)
     li.set(("clauses", "5.2.2", "ofis"), ["文化未覆盖外包人员"])
     zhao.set(("clauses", "5.2.2", "score"), 60)

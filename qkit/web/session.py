@@ -16,26 +16,28 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import os
 import dataclasses
 import datetime as dt
 import re
 import sqlite3
+import sys
 import tempfile
 from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Any, Callable
 
 import yaml
 
-from ..document import check_partial
+from ..document import TOP_FIELDS, check_partial
 from ..errors import Problem, QkitError
 from ..i18n import join_list, tr
 from ..rubric import IndividualRubric, OrganizationRubric, RubricIndex
 from ..scoring import ClauseScore, Scorecard, score
 from ..merge import Conflict, resolve
-from .store import Member, MergeConflict, Revision, Store, open_for_token
+from .store import AccessEnded, Member, MergeConflict, NotAllowed, Revision, Store, open_for_token
 from .store import data_dir as store_dir
 from ..i18n import fmt_band
-from . import places
+from . import access, places
 
 if TYPE_CHECKING:
     from ..analytics import LetciHint
@@ -123,6 +125,9 @@ class LayerKeeper:
         self.submitted = layer.submitted
         return self._revision(layer)
 
+    def member_now(self, member: Member) -> Member:
+        return self.store.member_now(member)
+
     def save(self, _applicant: Any, data: dict[str, Any], base: int, note: str = "", author: Any = None,
              merging: bool = True) -> Revision:
         return self._revision(self.store.save_layer(self.applicant_id, self.member, data))
@@ -145,8 +150,11 @@ class Session:
         self.applicant_id = applicant_id
         self.base = base
         self.member = member  # who is signed in; None edits everything (a file, a script)
+        self.ended = False  # the member's link was revoked or replaced: nothing more is saved or taken in
+        self.refused: Problem | None = None  # the last change refused, said on the page
         self.conflicts: list[Conflict] = []  # same fields changed by someone else meanwhile, to be chosen
         self._limits, self._rules = limits, rules  # word limits (a file; the shipped ones) and feedback rules
+        self._limits_file = limits if isinstance(limits, (str, os.PathLike)) else None  # what a report is told
         self._linted: tuple[Any, dict[str, list]] | None = None  # (the document linted, its warnings by clause)
         self._warned: tuple[Any, ...] | None = None  # (document, field being typed, language, messages by field)
         self._merged: tuple[int, dict[str, Any]] | None = None  # (latest revision, merged data) while choosing
@@ -205,6 +213,9 @@ class Session:
     def adopt_consensus(self, clauses: dict[str, Any], assessors: list[str]) -> None:
         """Take the consensus proposal's clauses into the document: scores, independent scores and merged
         comments replace each clause's, its narrative stays; then the lead agrees the scores."""
+        if self.member is not None and self.member.role != "lead":
+            self._refuse(Problem("", "not_your_item", params={"items": join_list(self.member.items)}))
+            return
         current = self.data.get("clauses") if isinstance(self.data.get("clauses"), dict) else {}
         merged = {}
         for cid, entry in clauses.items():
@@ -460,10 +471,18 @@ class Session:
         return history(self.applicant_id) if history else []
 
     def restore(self, number: int, lang: str = "zh") -> bool:
-        """Bring back revision ``number`` as a new revision, then show it; False when it could not be saved."""
+        """Bring back revision ``number`` as a new revision, then show it; False when it could not be saved.
+
+        Only a lead restores (the store checks it too, against the member as they stand now)."""
+        if self.ended or (self.member is not None and self.member.role != "lead"):
+            self._refuse(Problem("", "restore_leads_only"))
+            return False
         try:
             self.store.restore(self.applicant_id, number, base=self.store.latest(self.applicant_id).number,
                                lang=lang, author=self.member)
+        except AccessEnded:
+            self._end()
+            return False
         except QkitError as exc:
             self.save_error = exc
             self._notify_saved()
@@ -479,26 +498,29 @@ class Session:
         a writer with items edits the clauses of those items, the KPIs that
         support them, and the profile when 5.1 is assigned.
         """
-        member = self.member
         if self.assessing:  # an assessor scores the clauses, until the layer is handed in
             return bool(path) and path[0] == "clauses" and not self.submitted
-        if member is None or member.role != "writer" or not member.items:
-            return True
-        if path == ("results",):  # the list of KPIs: whoever writes a results clause adds KPIs to it
-            return any(self.editable(("clauses", c)) for c in self.results_clauses)
-        return self.item_of(path) in member.items
+        return access.may_edit(self.rubric, self.member, self.data, path)
 
     def item_of(self, path: Path) -> str | None:
         """The item (5.1 for the profile) a field belongs to; None for the applicant's details."""
-        if not path:
+        return access.item_of(self.rubric, self.data, path)
+
+    def _refuse(self, problem: Problem) -> Problem:
+        """A change refused: the page says why (``refused``), the document stays as it was."""
+        self.refused = problem
+        for callback in list(self._listeners):
+            callback(("_refused",))
+        return problem
+
+    def _allowed(self, path: Path) -> Problem | None:
+        """None when the member may change the field at path, else the refusal (said on the page)."""
+        if self.editable(path):
             return None
-        if path[0] == "profile" and self.rubric.profile is not None:
-            return self.rubric.profile.id
-        if path[0] == "clauses" and len(path) > 1:
-            return next((item.id for item in self.rubric.items if any(c.id == path[1] for c in item.clauses)), None)
-        if path[0] == "results" and len(path) > 1 and isinstance(path[1], int):
-            return self.item_of(("clauses", self.value(("results", path[1], "clause"), "")))
-        return None
+        if self.member is not None and self.member.role == "writer":
+            return self._refuse(Problem(field_of(path), "not_your_item", params={"items": join_list(self.member.items)}))
+        return self._refuse(Problem(field_of(path), "not_your_document",
+                                    params={"role": self.member.role if self.member else ""}))
 
     # --- changing ------------------------------------------------------------
 
@@ -515,8 +537,9 @@ class Session:
         can only come from a tampered page: it is refused, with the problem
         ``qkit validate`` would report, and the document stays as it was.
         """
-        if not self.editable(path):
-            return Problem(field_of(path), "not_your_item", params={"items": join_list(self.member.items)})
+        refused = self._allowed(path)
+        if refused is not None:
+            return refused
         before = copy.deepcopy(self.data)
         parent = self._container(path[:-1], path[-1])
         key = path[-1]
@@ -540,15 +563,15 @@ class Session:
         if refused is not None:
             self.data = before
             self._recheck()
-            return refused
+            return self._refuse(refused)
         self._changed(path, checked=True)
         return None
 
     def append(self, path: Path, value: Any) -> int:
         """Add an entry to the list at path; returns its position (-1 when the member may not change it)."""
         entry = path + (len(self.value(path, []) or []),)
-        if not self.editable(entry if path != ("results",) else ("clauses", value.get("clause", "")
-                                                                 if isinstance(value, dict) else "")):
+        if self._allowed(entry if path != ("results",) else ("clauses", value.get("clause", "")
+                                                             if isinstance(value, dict) else "")):
             return -1
         entries = self.value(path)
         entries = list(entries) if isinstance(entries, list) else []
@@ -559,7 +582,7 @@ class Session:
 
     def remove(self, path: Path) -> None:
         """Remove the list entry at path (its last key is the position)."""
-        if not self.editable(path):
+        if self._allowed(path):
             return
         entries = self.value(path[:-1])
         if isinstance(entries, list) and 0 <= path[-1] < len(entries):
@@ -588,12 +611,14 @@ class Session:
                 date = None
         return date.year if isinstance(date, dt.date) else dt.date.today().year
 
-    def add_year(self, kpi: int) -> int:
+    def add_year(self, kpi: int) -> int | None:
         """Add an empty row for the latest year before the assessment year that the KPI lacks.
 
         Pressed again and again it goes back a year at a time (2025, 2024,
-        2023 … for an assessment in 2026), filling any gap on the way.
+        2023 … for an assessment in 2026), filling any gap on the way. None when the member may not.
         """
+        if self._allowed(("results", kpi)):
+            return None
         raw = self.data_at(("results", kpi))
         values = raw.get("values") if isinstance(raw.get("values"), dict) else {}
         present = {places.year_of(key) for s in self.kpi_series(kpi) for key in s}
@@ -609,6 +634,8 @@ class Session:
 
         ``series`` is ``("values",)`` for the KPI's own values or ``("comparisons", name)``.
         """
+        if self._allowed(("results", kpi)):
+            return
         path = ("results", kpi, *series, year)
         value = parse_number(text)
         parent = self._container(path[:-1], year)
@@ -622,8 +649,10 @@ class Session:
 
         The values fill ``years`` in order (the pasted row's year and the rows
         below it); when there are more values than rows, later years are
-        added. Returns the years filled, or None when the text is one value.
+        added. Returns the years filled, or None when the text is one value (or may not be changed).
         """
+        if self._allowed(("results", kpi)):
+            return None
         cells = [cell.strip() for cell in re.split(r"\t|\r?\n", text.strip("\r\n"))]
         if len(cells) < 2:  # a column pasted into a one-line box arrives with spaces between the values
             cells = text.split()
@@ -642,6 +671,8 @@ class Session:
 
     def remove_year(self, kpi: int, year: Any) -> None:
         """Remove a year row: the KPI's value and every comparison's for that year."""
+        if self._allowed(("results", kpi)):
+            return
         for s in self.kpi_series(kpi):
             s.pop(year, None)
         self._changed(("results", kpi, "values"))
@@ -649,6 +680,8 @@ class Session:
 
     def remove_series(self, kpi: int, name: str) -> None:
         """Remove a comparison series with its values."""
+        if self._allowed(("results", kpi)):
+            return
         raw = self.data_at(("results", kpi))
         comparisons = raw.get("comparisons")
         if isinstance(comparisons, dict) and name in comparisons:
@@ -662,8 +695,10 @@ class Session:
         """The comparison series people usually have, offered as choices for a series' name."""
         return [tr("wb_series_benchmark", lang), tr("wb_series_competitor", lang), tr("wb_series_average", lang)]
 
-    def add_series(self, kpi: int, name: str) -> str:
-        """Add a comparison series (a benchmark, a competitor) with a free name."""
+    def add_series(self, kpi: int, name: str) -> str | None:
+        """Add a comparison series (a benchmark, a competitor) with a free name; None when the member may not."""
+        if self._allowed(("results", kpi)):
+            return None
         raw = self.data_at(("results", kpi))
         comparisons = raw.get("comparisons") if isinstance(raw.get("comparisons"), dict) else {}
         n, unique = 1, name
@@ -676,6 +711,9 @@ class Session:
 
     def set_year(self, kpi: int, old: Any, new_text: str) -> Problem | None:
         """Move one KPI's values (its own and every comparison's) from one year to another."""
+        refused = self._allowed(("results", kpi))
+        if refused is not None:
+            return refused
         new = parse_year(new_text)
         if new == old:
             return None
@@ -690,6 +728,9 @@ class Session:
 
     def rename_series(self, kpi: int, old: str, new: str) -> Problem | None:
         """Rename a comparison series, keeping its place and values."""
+        refused = self._allowed(("results", kpi))
+        if refused is not None:
+            return refused
         new = new.strip()
         comparisons = self.value(("results", kpi, "comparisons"), {})
         if new == old or not isinstance(comparisons, dict):
@@ -709,15 +750,27 @@ class Session:
         return [s for s in [raw.get("values"), *comparisons.values()] if isinstance(s, dict)]
 
     def import_kpis(self, kpis: list[dict[str, Any]]) -> tuple[int, int]:
-        """Merge imported KPIs: same clause and name updates the KPI, others are added."""
+        """Merge imported KPIs: same clause and name updates the KPI, others are added.
+
+        KPIs of clauses the member does not write are left out, and the page
+        says which (``refused``).
+        """
         results = self.value(("results",))
         results = results if isinstance(results, list) else []
+        by_key = {}
+        for r in results:
+            if isinstance(r, dict):
+                by_key.setdefault((r.get("clause"), r.get("name")), r)
         updated = added = 0
+        refused = []
         for kpi in kpis:
-            match = next((r for r in results if isinstance(r, dict) and r.get("clause") == kpi.get("clause")
-                          and r.get("name") == kpi.get("name")), None)
+            if not self.editable(("clauses", str(kpi.get("clause", "")))):
+                refused.append(str(kpi.get("name", "")))
+                continue
+            match = by_key.get((kpi.get("clause"), kpi.get("name")))
             if match is None:
                 results.append(kpi)
+                by_key[(kpi.get("clause"), kpi.get("name"))] = kpi
                 added += 1
                 continue
             for key, value in kpi.items():
@@ -731,8 +784,13 @@ class Session:
                 else:
                     match[key] = value
             updated += 1
-        self.data["results"] = results
-        self._changed(("results",))
+        if added or updated:
+            self.data["results"] = results
+            self._changed(("results",))
+        if refused:
+            self._refuse(Problem("results", "kpis_not_yours", params={
+                "names": join_list(refused[:5]) + ("…" if len(refused) > 5 else ""), "n": len(refused),
+                "items": join_list(self.member.items) if self.member is not None else ""}))
         return added, updated
 
     def _container(self, path: Path, key: Any) -> Any:
@@ -779,6 +837,8 @@ class Session:
         a scorecard and the report a document without problems, else QkitError
         lists the problems.
         """
+        if self.ended:
+            raise QkitError(Problem("", "access_revoked"))
         stem = self.file_stem
         if kind == "yaml":
             return f"{stem}.yaml", self.yaml().encode("utf-8"), "application/x-yaml"
@@ -796,8 +856,15 @@ class Session:
 
             document = FilePath(tmp) / f"{stem}.yaml"
             document.write_text(self.yaml(), encoding="utf-8")
-            files = make_report(document, FilePath(tmp) / "report", lang, pdf=False)
+            files = make_report(document, FilePath(tmp) / "report", lang, rubric_dirs=list(self.index.extra),
+                                pdf=False, limits=self._limits_file)
             return files.html.name, files.html.read_bytes(), "text/html"
+
+    def snapshot(self) -> "Session":
+        """The document as it is now in a session of its own, without a store: what a report is made from
+        while the person types on. It keeps the rubric folders, limits and rules."""
+        return Session(self.rubric, self.data, index=self.index, autosave_delay=None,
+                       limits=self._limits_file or self._limits, rules=self._rules)
 
     @staticmethod
     def affects_score(path: Path) -> bool:
@@ -820,7 +887,7 @@ class Session:
         history.
         """
         self._cancel_autosave()
-        if self.store is None:
+        if self.store is None or self.ended:
             return False
         if self.conflicts:
             if not overwrite:
@@ -836,12 +903,21 @@ class Session:
                 exc.latest.author
             self._notify_saved()
             return False
+        except AccessEnded:
+            self._end()
+            return False
+        except NotAllowed as exc:  # the member's items changed since the page opened
+            self.save_error = exc
+            self._follow_member()
+            self._notify_saved()
+            return False
         except QkitError as exc:
             self.save_error = exc
             self._notify_saved()
             return False
-        except (OSError, sqlite3.Error) as exc:
-            self.save_error = QkitError(Problem("", "save_failed", params={"detail": str(exc)}))
+        except (OSError, sqlite3.Error) as exc:  # the detail names server files: the server's log has it
+            print(f"qkit: saving failed: {exc}", file=sys.stderr)
+            self.save_error = QkitError(Problem("", "save_failed"))
             self._notify_saved()
             return False
         self.saved_at, self.dirty, self.save_error = revision.created_at, False, None
@@ -882,9 +958,13 @@ class Session:
     def refresh(self) -> bool:
         """Take in what others saved since this page's revision; True when the page changed.
 
-        Only while the page has no unsaved edits: those are merged when saved.
+        Only while the page has no unsaved edits: those are merged when saved;
+        and only while the member's link still works (checked first, every
+        time: a revoked page stops taking in others' work at once).
         """
-        if self.store is None or self.dirty or self.conflicts:
+        if self.store is None or self.ended or not self._follow_member():
+            return False
+        if self.dirty or self.conflicts:
             return False
         latest = self.store.latest(self.applicant_id)
         if latest.number == self.base:
@@ -893,24 +973,55 @@ class Session:
         self._take(latest.number, latest.data)
         return True
 
+    def _end(self) -> None:
+        """The member's access has ended: stop saving and taking in; what the page holds stays for copying."""
+        self.ended = True
+        self._cancel_autosave()
+        self._notify_saved()
+
+    def _follow_member(self) -> bool:
+        """Take in the member as they stand in the store now; False (and the page ended) when their link no
+        longer works. A change of role or items is said on the page and counts from now on."""
+        if self.member is None or not hasattr(self.store, "member_now"):
+            return True
+        try:
+            now = self.store.member_now(self.member)
+        except AccessEnded:
+            self._end()
+            return False
+        if (now.role, now.items) != (self.member.role, self.member.items):
+            self.member = now
+            for callback in list(self._listeners):
+                callback(("_access",))
+        return True
+
     def status(self, lang: str = "zh") -> tuple[str, str]:
-        """What the save indicator says: (state, text); state is saved, unsaved, conflict or error."""
+        """What the save indicator says: (state, text); state is saved, unsaved, conflict, error or ended."""
+        if self.ended:
+            return "ended", tr("access_revoked", lang)
         if self.conflicts:
             return "conflict", tr("merge_conflicts", lang, n=len(self.conflicts), latest=self._merged[0],
                                   author=self.latest_author or tr("someone_else", lang))
         if self.save_error is not None:
-            return "error", self.save_error.render(lang)
+            return "error", "；".join(self._said(p, lang) for p in self.save_error.problems)
         if self.dirty:
             return "unsaved", tr("unsaved", lang)
         when = self.saved_at.strftime("%H:%M:%S") if self.saved_at else ""
         return "saved", tr("saved_revision", lang, number=self.base, time=when)
+
+    def _said(self, problem: Problem, lang: str) -> str:
+        """A save's problem in the page's words: a document field as on screen; a server's own field (its
+        data folder, its database) never shown, only what went wrong."""
+        if problem.field.split("/")[0] in TOP_FIELDS:
+            return self.describe(problem, lang)
+        return problem.message(lang)
 
     def _notify_saved(self) -> None:
         for callback in list(self._listeners):
             callback(("_saved",))
 
     def _schedule_autosave(self) -> None:
-        if self.autosave_delay is None or self.store is None or self.conflicts:
+        if self.autosave_delay is None or self.store is None or self.conflicts or self.ended:
             return
         self._cancel_autosave()
         try:

@@ -55,6 +55,7 @@ from urllib.parse import parse_qs, unquote, urlencode
 import yaml
 
 from .. import template
+from . import access
 from ..document import parse_yaml
 from ..errors import Problem, QkitError
 from ..files import file_error, replacing, writable_folder, write_atomic
@@ -454,7 +455,7 @@ class _Postgres:
     @staticmethod
     def lock_tables(db: _PgConnection) -> None:
         """Keep every other writer out of the whole store until the transaction ends (a copy into it)."""
-        db.execute("LOCK TABLE applicant, member, revision IN EXCLUSIVE MODE")
+        db.execute(f"LOCK TABLE {', '.join(TABLES)} IN EXCLUSIVE MODE")
 
     @staticmethod
     def after_copy(db: _PgConnection) -> None:
@@ -492,6 +493,7 @@ class Member:
     items: tuple[str, ...]
     created_at: dt.datetime
     revoked_at: dt.datetime | None
+    key_digest: str = ""  # the digest of the member's key when this was read: a new key ends older pages
 
     @property
     def active(self) -> bool:
@@ -536,6 +538,17 @@ def fresh_layer(data: dict[str, Any], assessor: str) -> dict[str, Any]:
     out["clauses"] = {}
     out.pop("key_themes", None)
     return out
+
+
+class AccessEnded(QkitError):
+    """The member's link was revoked or replaced since their page opened: nothing more is saved or shown."""
+
+    def __init__(self):
+        super().__init__(Problem("", "access_revoked"))
+
+
+class NotAllowed(QkitError):
+    """A change outside what the member may change, refused by the store whatever the page sent."""
 
 
 class StaleRevision(QkitError):
@@ -651,11 +664,7 @@ class Store:
             raise QkitError(Problem("--name", "required"))
         if role not in ROLES:
             raise QkitError(Problem("--role", "unknown_role", role, {"allowed": list(ROLES)}))
-        applicant = self.applicant(applicant_id)
-        allowed = item_ids(self.index.load(applicant.rubric))
-        unknown = [i for i in items if i not in allowed]
-        if unknown:
-            raise QkitError(Problem("--items", "unknown_item", ",".join(unknown), {"allowed": allowed}))
+        self._check_items(applicant_id, items)
         with self._connect() as db, self._write(db, applicant_id):
             if db.execute("SELECT 1 FROM member WHERE applicant_id = ? AND name = ? AND revoked_at IS NULL",
                           (applicant_id, name)).fetchone():
@@ -668,14 +677,28 @@ class Store:
         member_id = db.execute(
             "INSERT INTO member (applicant_id, name, role, items, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)"
             " RETURNING id", (applicant_id, name, role, ",".join(items), hash_token(token), created)).fetchone()[0]
-        return Member(member_id, applicant_id, name, role, items, dt.datetime.fromisoformat(created), None), token
+        return Member(member_id, applicant_id, name, role, items, dt.datetime.fromisoformat(created), None,
+                      hash_token(token)), token
 
-    _MEMBERS = "SELECT id, applicant_id, name, role, items, created_at, revoked_at FROM member"
+    _MEMBERS = "SELECT id, applicant_id, name, role, items, created_at, revoked_at, token_hash FROM member"
 
     @staticmethod
     def _member(row: tuple) -> Member:
         return Member(row[0], row[1], row[2], row[3], tuple(i for i in row[4].split(",") if i),
-                      dt.datetime.fromisoformat(row[5]), row[6] and dt.datetime.fromisoformat(row[6]))
+                      dt.datetime.fromisoformat(row[5]), row[6] and dt.datetime.fromisoformat(row[6]), row[7])
+
+    def _member_now(self, db: Any, member: Member) -> Member:
+        """The member as the database holds them now; AccessEnded when revoked or given a new key since."""
+        row = db.execute(self._MEMBERS + " WHERE id = ?", (member.id,)).fetchone()
+        if row is None or row[6] is not None or (member.key_digest and row[7] != member.key_digest):
+            raise AccessEnded()
+        return self._member(row)
+
+    def member_now(self, member: Member) -> Member:
+        """What an open page checks before it saves or takes in others' changes: the member as they stand
+        now (their role and items may have changed); AccessEnded when their link no longer works."""
+        with self._connect() as db:
+            return self._member_now(db, member)
 
     def members(self, applicant_id: int) -> list[Member]:
         """The applicant's members, revoked ones included, in the order they were added."""
@@ -703,6 +726,23 @@ class Store:
         with self._connect() as db, self._write(db, applicant_id):
             db.execute("UPDATE member SET revoked_at = ? WHERE id = ?", (_now(), member.id))
         return next(m for m in self.members(applicant_id) if m.id == member.id)
+
+    def assign(self, applicant_id: int, ref: int | str, items: tuple[str, ...] | list[str]) -> Member:
+        """Give a writer other items (none: the whole application); their open page follows at its next save."""
+        member = self.member(applicant_id, ref)
+        if member.role != "writer":
+            raise QkitError(Problem("--items", "assign_writers_only", member.name,
+                                    {"name": member.name, "role": member.role}))
+        self._check_items(applicant_id, items)
+        with self._connect() as db, self._write(db, applicant_id):
+            db.execute("UPDATE member SET items = ? WHERE id = ?", (",".join(items), member.id))
+        return next(m for m in self.members(applicant_id) if m.id == member.id)
+
+    def _check_items(self, applicant_id: int, items: tuple[str, ...] | list[str]) -> None:
+        allowed = item_ids(self.index.load(self.applicant(applicant_id).rubric))
+        unknown = [i for i in items if i not in allowed]
+        if unknown:
+            raise QkitError(Problem("--items", "unknown_item", ",".join(unknown), {"allowed": allowed}))
 
     def renew_token(self, applicant_id: int, ref: int | str | None = None) -> str:
         """A new key for a member's lost or leaked link (the lead's by default); the old link stops working."""
@@ -818,6 +858,8 @@ class Store:
         leaves no empty revisions. The revision records what changed.
         """
         with self._connect() as db, self._write(db, applicant_id):
+            if author is not None:
+                author = self._member_now(db, author)
             latest = self._latest_number(db, applicant_id)
             row = db.execute(self._REVISION + " AND r.number = ?", (applicant_id, latest)).fetchone()
             current = self._revision(applicant_id, row)
@@ -832,8 +874,17 @@ class Store:
             document = _dump(data)
             if row[3] == document:
                 return current
+            if author is not None:
+                self._allowed(db, applicant_id, author, current.data, data)
             return self._insert(db, applicant_id, latest + 1, latest, document, note, author=author,
                                 changed=changes(current.data, data))  # a merged save continues the latest
+
+    def _allowed(self, db: Any, applicant_id: int, member: Member, old: Any, new: Any) -> None:
+        """Refuse a change the member may not make (``qkit.web.access``), as they stand in the database now."""
+        rubric = db.execute("SELECT rubric FROM applicant WHERE id = ?", (applicant_id,)).fetchone()[0]
+        problem = access.refusal(self.index.load(rubric), member, old, new)
+        if problem is not None:
+            raise NotAllowed(problem)
 
     def new_cycle(self, applicant_id: int, label: str, lang: str = "zh", author: Member | None = None) -> Revision:
         """Start the next assessment cycle from the latest revision (``qkit.cycle.next_cycle``).
@@ -851,6 +902,8 @@ class Store:
         """Bring back revision ``number`` as a new revision (nothing is overwritten); ``base`` as in save."""
         old = self.revision(applicant_id, number)
         with self._connect() as db, self._write(db, applicant_id):
+            if author is not None and self._member_now(db, author).role != "lead":
+                raise NotAllowed(Problem("", "restore_leads_only"))
             latest = self._latest_number(db, applicant_id)
             if base != latest:
                 raise StaleRevision(latest)
@@ -879,6 +932,8 @@ class Store:
     def save_layer(self, applicant_id: int, member: Member, data: dict[str, Any], submit: bool = False) -> Layer:
         """Save an assessor's layer; ``submit`` hands it to the lead, after which it no longer changes."""
         with self._connect() as db, self._write(db, applicant_id):
+            if self._member_now(db, member).role != "assessor":
+                raise NotAllowed(Problem("", "not_your_document", params={"role": member.role}))
             row = db.execute("SELECT number, submitted FROM layer WHERE member_id = ? ORDER BY number DESC LIMIT 1",
                              (member.id,)).fetchone()
             if row is not None and row[1]:
