@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import analytics, tables
+from .document import UNWRITABLE
 from .files import replacing
 from .i18n import tr
 from .scoring import Scorecard
@@ -42,6 +43,12 @@ def keep_text(ws: Worksheet) -> None:
         for cell in row:
             if cell.data_type == "f":
                 cell.data_type = "s"
+
+
+def _writable(value):
+    """Text without the characters a workbook cannot hold (control characters, lone surrogates), which openpyxl
+    refuses: the check names them in a document, but a workbook is also made from a form's partial document."""
+    return UNWRITABLE.sub("", value) if isinstance(value, str) else value
 
 
 def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
@@ -73,7 +80,7 @@ def write_sheets(path: str | Path, sheets: dict[str, pd.DataFrame],
     path = Path(path)
     with replacing(path, ".xlsx") as partial, pd.ExcelWriter(partial, engine="openpyxl") as writer:
         for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name, index=False)
+            frame.map(_writable).rename(columns=_writable).to_excel(writer, sheet_name=name, index=False)
             keep_text(writer.sheets[name])
             style_sheet(writer.sheets[name])
             for row in (highlight or {}).get(name, []):

@@ -13,12 +13,15 @@ import subprocess
 import sys
 import time
 
+import openpyxl
+import pandas as pd
 import pytest
 import yaml
 
 from conftest import SAMPLES, write_yaml
-from qkit import RubricIndex, load_rubric, template
-from qkit.document import check_partial, parse_yaml
+from qkit import RubricIndex, load_rubric, score, template
+from qkit.document import UNWRITABLE, Comment, check_partial, parse_yaml
+from qkit.excel import write_sheets, write_workbook
 from qkit.i18n import fmt_cell, fmt_points, fmt_value
 from qkit.web.session import Session, parse_integer, parse_number, parse_year
 
@@ -235,3 +238,19 @@ def test_a_year_of_thousands_of_digits_is_text_everywhere_the_form_reads_years()
     assert session.set_year(kpi, year, typed) is None
     assert (f"results/{kpi + 1}/values/{typed}", "year") in codes(session.problems)
     assert session.add_year(kpi) == 2025 and session.paste_row(kpi, ("values",), [2025], "1\t2") == [2025, 2026]
+
+
+def test_a_workbook_is_written_whatever_characters_reach_it(tmp_path):
+    """The check names these characters, but the form writes Excel from a partial document: never a refusal."""
+    doc, _ = check_partial(sample(), INDEX)
+    doc.applicant["name"] = "陈\x0b屹峰"
+    doc.rating("1.1").strengths.append(Comment("第一行\x07第二行\ud800"))
+    doc.results[0].name = "指标\x00\x1f\x7f"
+    card = score(doc, INDEX.load(doc.rubric))
+    path = write_workbook(card, tmp_path / "odd.xlsx")
+    texts = [str(c) for sheet in openpyxl.load_workbook(path).worksheets
+             for row in sheet.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert "第一行第二行" in texts and "指标" in texts
+    assert not any(UNWRITABLE.search(t) for t in texts)
+    write_sheets(tmp_path / "columns.xlsx", {"表": pd.DataFrame({"列\x0b": ["值\ud800"]})})
+    assert [c.value for c in openpyxl.load_workbook(tmp_path / "columns.xlsx")["表"]["A"]] == ["列", "值"]
