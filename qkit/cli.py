@@ -19,6 +19,7 @@ from typing import Sequence
 import yaml
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from . import __version__, document, template
 from .errors import Problem, QkitError
@@ -29,6 +30,23 @@ from .rubric import RubricIndex
 from .scoring import Scorecard, score
 from .web.serve import DEFAULT_PORT, HOST, MAX_KERNELS, POOL, PUBLIC_URL_ENV, public_base, serve
 from .web.store import LEAD_NAME, Store, access_path, data_dir
+
+
+class PlainTable(Table):
+    """A Rich table showing its headers, title, caption and cells as written, never as markup: a name such as
+    "[/bold]" would stop the command, and "[link=…]" would become a link."""
+
+    def __init__(self, *headers: str, title: str | None = None, caption: str | None = None) -> None:
+        super().__init__(title=_plain(title), caption=_plain(caption))
+        for header in headers:
+            self.add_column(_plain(header))
+
+    def add_row(self, *cells: str | None, style: str | None = None) -> None:
+        super().add_row(*(_plain(cell) for cell in cells), style=style)
+
+
+def _plain(text: str | None) -> Text | None:
+    return None if text is None else Text(str(text))
 
 
 def _common() -> argparse.ArgumentParser:
@@ -97,6 +115,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (qkit … | head): nothing left to say to it
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except KeyboardInterrupt:  # Ctrl-C: stopped as asked, as a shell reports it
+        Console(stderr=True, soft_wrap=True).print(tr("interrupted", lang), markup=False, highlight=False)
+        return 130
+    except Exception:  # noqa: BLE001 - the last resort: a bug is a short message and a logged traceback
+        try:
+            message = tr("command_crashed", lang, file=log_exception(argv))
+        except OSError as exc:
+            message = tr("command_crashed_unlogged", lang, file=crash_log(), detail=exc.strerror or str(exc))
+        Console(stderr=True, soft_wrap=True).print(message, markup=False, highlight=False)
+        return 1
+
+
+def crash_log() -> Path:
+    """Where unexpected errors are logged: the user's state folder ($XDG_STATE_HOME, else ~/.local/state)."""
+    state = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    return Path(state) / "qkit" / "qkit.log"
+
+
+def log_exception(argv: Sequence[str] | None) -> Path:
+    """Append the exception being handled, with the time, qkit's version and the command, to ``crash_log()``."""
+    import traceback
+
+    path = crash_log()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    command = " ".join(sys.argv[:1] + list(sys.argv[1:] if argv is None else argv))
+    entry = (f"--- {dt.datetime.now().astimezone().isoformat(timespec='seconds')} qkit {__version__}\n"
+             f"{command}\n{traceback.format_exc()}\n")
+    with path.open("a", encoding="utf-8", errors="backslashreplace") as log:
+        log.write(entry)
+    return path
 
 
 # --- rubrics ---------------------------------------------------------------
@@ -108,7 +156,7 @@ def _rubrics_list(args, index: RubricIndex, lang: str, out: Console) -> int:
         print(json.dumps([{"id": r.id, "title": r.title(lang), "kind": r.kind, "total_points": r.total_points}
                           for r in rubrics], ensure_ascii=False, indent=2))
         return 0
-    table = Table(tr("rubric_id", lang), tr("award", lang), tr("category", lang), tr("total_points", lang))
+    table = PlainTable(tr("rubric_id", lang), tr("award", lang), tr("category", lang), tr("total_points", lang))
     for r in rubrics:
         table.add_row(r.id, r.award(lang), r.category(lang), str(r.total_points))
     out.print(table)
@@ -131,7 +179,7 @@ def _rubrics_show(args, index: RubricIndex, lang: str, out: Console) -> int:
         }
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
-    table = Table(tr("clause", lang), tr("title", lang), tr("kind", lang), tr("points", lang),
+    table = PlainTable(tr("clause", lang), tr("title", lang), tr("kind", lang), tr("points", lang),
                   title=f"{rubric.title(lang)}（{rubric.document.title}）")
     for item in rubric.items:
         table.add_row(item.id, item.name(lang), tr(rubric.words["item"], lang),
@@ -224,7 +272,7 @@ def print_scorecard(card: Scorecard, lang: str, out: Console) -> None:
         return [tr("unscored", lang) if c == score_column and text == "—" else text for c, text in zip(columns, texts)]
 
     item_columns = [items.columns[i] for i in (0, 1, 2, 4, 3)]  # in the clause table's order
-    table = Table(*shown, title=f"{card.assessment.name} · {card.rubric.title(lang)}")
+    table = PlainTable(*shown, title=f"{card.assessment.name} · {card.rubric.title(lang)}")
     for (_, item_row), item in zip(items.iterrows(), [*card.items, None]):
         table.add_row(*cells(item_row, item_columns), "", "", style="bold")
         for _, row in clauses[clauses.iloc[:, 0] == (item.id if item else None)].iterrows():
@@ -394,7 +442,8 @@ def _members_list(args, index: RubricIndex, lang: str, out: Console) -> int:
                            "revoked_at": m.revoked_at.isoformat() if m.revoked_at else None}
                           for m in members], ensure_ascii=False, indent=2))
         return 0
-    table = Table(tr("applicant_id", lang), tr("member_name", lang), tr("member_role", lang), tr("member_state", lang))
+    table = PlainTable(tr("applicant_id", lang), tr("member_name", lang), tr("member_role", lang),
+                       tr("member_state", lang))
     for m in members:
         state = tr("member_active", lang) if m.active else tr("member_revoked", lang, when=_when(m.revoked_at, lang))
         table.add_row(str(m.id), m.name, _role_text(m, lang), state)
@@ -435,7 +484,7 @@ def _applicants_list(args, index: RubricIndex, lang: str, out: Console) -> int:
     if not applicants:
         out.print(tr("no_applicants", lang), markup=False)
         return 0
-    table = Table(tr("applicant_id", lang), tr("applicant_name", lang), tr("rubric_id", lang),
+    table = PlainTable(tr("applicant_id", lang), tr("applicant_name", lang), tr("rubric_id", lang),
                   tr("revision_no", lang), tr("last_saved", lang))
     for a in applicants:
         table.add_row(str(a.id), a.name, a.rubric, str(a.latest), _when(a.saved_at, lang))
@@ -501,7 +550,7 @@ def _history(args, index: RubricIndex, lang: str, out: Console) -> int:
                            "changed": list(r.changed), "based_on": r.parent, "note": r.note}
                           for r in revisions], ensure_ascii=False, indent=2))
         return 0
-    table = Table(tr("revision_no", lang), tr("author", lang), tr("saved_at", lang), tr("changed", lang),
+    table = PlainTable(tr("revision_no", lang), tr("author", lang), tr("saved_at", lang), tr("changed", lang),
                   tr("note", lang), title=f"{applicant.id} {applicant.name}（{applicant.rubric}）")
     for rev in revisions:
         table.add_row(str(rev.number), rev.author or "—", _when(rev.created_at, lang),
@@ -662,7 +711,7 @@ def print_comparison(comparison, lang: str, out: Console) -> None:
 
     shown = list(clauses.columns[1:8])  # clause, title, points, old, new, changes
     headers = shown[:3] + [tr("cmp_previous", lang), tr("cmp_current", lang), *shown[5:], tr("cmp_band", lang)]
-    table = Table(*headers, title=f"{comparison.new.assessment.name} · {comparison.rubric.title(lang)}",
+    table = PlainTable(*headers, title=f"{comparison.new.assessment.name} · {comparison.rubric.title(lang)}",
                   caption=facts["sides"])
     for (_, item_row), item in zip(items.iterrows(), [*comparison.items, None]):
         table.add_row(*cells(item_row, items.columns), "", style="bold")
@@ -708,7 +757,7 @@ def print_kpi_joins(comparison, lang: str, out: Console) -> None:
         return
     found = {"both": tr("cmp_kpi_both", lang), "old": tr("cmp_kpi_old", lang), "new": tr("cmp_kpi_new", lang)}
     years = sorted({y for join in comparison.kpis for y in join.kpi.values})
-    table = Table(tr("col_clause", lang), tr("col_kpi", lang), tr("col_unit", lang), *map(str, years),
+    table = PlainTable(tr("col_clause", lang), tr("col_kpi", lang), tr("col_unit", lang), *map(str, years),
                   tr("cmp_kpi_found", lang), title=tr("cmp_kpis", lang))
     for join in comparison.kpis:
         k = join.kpi
@@ -760,7 +809,7 @@ def _consensus(args, index: RubricIndex, lang: str, out: Console) -> int:
         print(json.dumps(table.to_dict(lang), ensure_ascii=False, indent=2))
         return 0
     assessors = list(table.assessors)
-    grid = Table(tr("clause", lang), tr("title", lang), *assessors, tr("range", lang), tr("flag", lang),
+    grid = PlainTable(tr("clause", lang), tr("title", lang), *assessors, tr("range", lang), tr("flag", lang),
                  title=f"{docs[0].name} · {rubric.title(lang)}")
     for c in table.clauses:
         cells = [tr("unscored", lang) if c.scores[a] is None else f"{fmt_percent(c.scores[a])}（{c.bands[a] or '—'}）"

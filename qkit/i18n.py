@@ -62,6 +62,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "permission_denied": ("没有写入或读取权限；请换一个文件夹或请管理员授权", "permission denied; choose another folder or ask for access"),
     "no_cjk_font": ("未找到中文字体，图表无法显示中文。请安装 Debian 软件包 fonts-noto-cjk（apt-get install fonts-noto-cjk）后重试",
                     "no CJK font found, so charts cannot show Chinese text; install the Debian package fonts-noto-cjk (apt-get install fonts-noto-cjk) and try again"),
+    # the qkit command's last resort (qkit.cli)
+    "command_crashed": ("qkit 出现意外错误，未能完成此操作。详细信息已记录在 {file}，请将该文件发给 qkit 的维护人员",
+                        "qkit hit an unexpected error and could not finish. The details are in {file}: please send that file to qkit's maintainers"),
+    "command_crashed_unlogged": ("qkit 出现意外错误，未能完成此操作；详细信息也无法写入 {file}（{detail}）",
+                                 "qkit hit an unexpected error and could not finish; the details could not be written to {file} either ({detail})"),
+    "interrupted": ("已中断", "interrupted"),
     # running reports (qkit.report, qkit.batch)
     "no_chromium": ("未找到 Chromium，未生成 PDF；安装 chromium 后即可生成（HTML 报告可直接打印）",
                     "Chromium not found, so no PDF; install chromium to get one (the HTML report prints as well)"),

@@ -254,3 +254,112 @@ def test_a_workbook_is_written_whatever_characters_reach_it(tmp_path):
     assert not any(UNWRITABLE.search(t) for t in texts)
     write_sheets(tmp_path / "columns.xlsx", {"表": pd.DataFrame({"列\x0b": ["值\ud800"]})})
     assert [c.value for c in openpyxl.load_workbook(tmp_path / "columns.xlsx")["表"]["A"]] == ["列", "值"]
+
+
+# --- names in the console are text, never Rich markup -------------------------------------------
+
+MARKUP_NAMES = ["[/]", "[/bold]", "[link=https://x]点我[/link]", "[bold red]陈[/]"]
+
+
+@pytest.fixture
+def wide(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "400")  # a table's cells on one line, to be found whole
+
+
+def named(tmp_path, stem: str, name: str, assessor: str | None = None):
+    data = sample()
+    data["applicant"]["name"] = name
+    data["results"][0]["name"] = f"{name}指标"
+    data["clauses"]["1.1"]["narrative"] = ""
+    if assessor:
+        data["assessment"]["assessors"] = [assessor]
+    return write_yaml(tmp_path / f"{stem}.yaml", data)
+
+
+def shown(text: str, out: str) -> bool:
+    return text in out and "\x1b]8;" not in out  # as written, and no terminal hyperlink
+
+
+@pytest.mark.parametrize("name", MARKUP_NAMES)
+def test_names_in_score_compare_and_consensus_are_text(cli, tmp_path, wide, name):
+    old, new = named(tmp_path, "old", name, f"{name}甲"), named(tmp_path, "new", name, f"{name}乙")
+    code, out, err = cli("score", new)
+    assert code == 0, err
+    assert shown(f"{name} · ", out)
+    code, out, err = cli("compare", old, new)
+    assert code == 0, err
+    assert shown(f"{name} · ", out) and shown(f"{name}指标", out)
+    code, out, err = cli("consensus", old, new)
+    assert code == 0, err
+    assert shown(f"{name} · ", out) and shown(f"{name}甲", out) and shown(f"{name}乙", out)
+
+
+@pytest.mark.parametrize("name", MARKUP_NAMES)
+def test_names_in_the_store_commands_are_text(cli, tmp_path, wide, name):
+    from qkit.web.store import Store
+
+    code, _, err = cli("applicants", "add", "--data", tmp_path, "--name", name, "--rubric", "wuhan-individual")
+    assert code == 0, err
+    code, _, err = cli("members", "add", "--data", tmp_path, "1", "--name", f"{name}成员", "--role", "lead")
+    assert code == 0, err
+    code, out, err = cli("applicants", "list", "--data", tmp_path)
+    assert code == 0 and shown(name, out), err
+    code, out, err = cli("members", "list", "--data", tmp_path, "1")
+    assert code == 0 and shown(f"{name}成员", out), err
+    store = Store(tmp_path)
+    member = store.member(1, f"{name}成员")
+    data = store.latest(1).data
+    data["clauses"]["1.1"]["score"] = 85
+    store.save(1, data, base=1, note=f"{name}备注", author=member)
+    code, out, err = cli("history", "--data", tmp_path, "1")
+    assert code == 0, err
+    assert shown(f"1 {name}（wuhan-individual）", out) and shown(f"{name}成员", out) and shown(f"{name}备注", out)
+
+
+# --- the last resort: a bug is a short message, its traceback goes to a log -----------------------
+
+
+def boom(*_args):
+    raise ZeroDivisionError("an unforeseen bug")
+
+
+def test_an_unexpected_error_is_a_short_message_and_a_logged_traceback(cli, tmp_path, monkeypatch):
+    import qkit.cli
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setitem(qkit.cli.COMMANDS, ("score", None), boom)
+    log = tmp_path / "state" / "qkit" / "qkit.log"
+    code, out, err = cli("score", SAMPLE)
+    assert code == 1 and "Traceback" not in out + err and "ZeroDivisionError" not in err
+    assert f"qkit 出现意外错误，未能完成此操作。详细信息已记录在 {log}" in err
+    code, out, err = cli("score", SAMPLE, "--lang", "en")
+    assert code == 1 and f"qkit hit an unexpected error and could not finish. The details are in {log}" in err
+    logged = log.read_text(encoding="utf-8")
+    assert logged.count("Traceback (most recent call last)") == 2
+    assert "ZeroDivisionError: an unforeseen bug" in logged and f"score {SAMPLE} --lang en" in logged
+    assert logged.startswith("--- 20")  # each entry with its time
+
+
+def test_an_unexpected_error_without_a_writable_log_is_still_a_message(cli, tmp_path, monkeypatch):
+    import qkit.cli
+
+    (tmp_path / "state").write_text("a file where the folder should be", encoding="utf-8")
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setitem(qkit.cli.COMMANDS, ("score", None), boom)
+    code, out, err = cli("score", SAMPLE, "--lang", "en")
+    assert code == 1 and "Traceback" not in out + err
+    assert "qkit hit an unexpected error and could not finish; the details could not be written to" in err
+
+
+def test_ctrl_c_and_wrong_options_keep_their_exit_codes(cli, monkeypatch, capsys):
+    import qkit.cli
+
+    def interrupted(*_args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(qkit.cli.COMMANDS, ("score", None), interrupted)
+    code, out, err = cli("score", SAMPLE)
+    assert code == 130 and "已中断" in err and "Traceback" not in err
+    with pytest.raises(SystemExit) as stopped:
+        qkit.cli.main(["score", str(SAMPLE), "--no-such-option"])
+    assert stopped.value.code == 2 and "--no-such-option" in capsys.readouterr().err
