@@ -591,7 +591,10 @@ def _add_report_commands(sub, common: argparse.ArgumentParser) -> None:
     bat.add_argument("folder", type=Path)
     bat.add_argument("--jobs", type=int, default=min(os.cpu_count() or 1, 4), metavar="N",
                      help="worker processes, each with its own kernel (default: the number of CPUs, at most 4)")
-    bat.add_argument("--resume", action="store_true", help="skip applicants whose report is newer than their file")
+    bat.add_argument("--resume", action="store_true",
+                     help="skip applicants an earlier run reported completely (noted in OUT/.qkit-batch.json) from the "
+                          "same document (its SHA-256 and modification time), options and template, with every "
+                          "file still there")
 
 
 def _report_options(args, lang: str) -> dict:

@@ -363,3 +363,14 @@ def test_ctrl_c_and_wrong_options_keep_their_exit_codes(cli, monkeypatch, capsys
     with pytest.raises(SystemExit) as stopped:
         qkit.cli.main(["score", str(SAMPLE), "--no-such-option"])
     assert stopped.value.code == 2 and "--no-such-option" in capsys.readouterr().err
+
+
+def test_batch_help_says_what_resume_compares(capsys):
+    import qkit.cli
+    from qkit.batch import MANIFEST
+
+    with pytest.raises(SystemExit):
+        qkit.cli.main(["batch", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "newer than" not in shown
+    assert f"OUT/{MANIFEST}" in shown and "SHA-256" in shown and "options and template" in shown
