@@ -105,7 +105,7 @@ def test_a_writer_cannot_restore_through_the_session(store, team):
     session = open_as(store, keys["writer"])
     assert session.restore(1) is False  # as the history panel's button sends it over the comm channel
     assert store.latest(applicant.id).number == 2
-    assert session.refused.code == "restore_leads_only"
+    assert session.alert.code == "restore_leads_only"
     lead = open_as(store, keys["lead"])
     assert lead.restore(1) and store.latest(applicant.id).author == "张伟"
 
@@ -130,7 +130,7 @@ def test_a_writer_changes_no_other_items_kpi_through_the_grid(store, team):
     session.remove(("results", theirs))
     assert session.add_kpi("5.6.4") == -1
     assert session.data == before and not session.dirty
-    assert "5.2" in session.refused.message("zh")
+    assert "5.2" in session.alert.message("zh")
     session.set_kpi_value(mine, ("values",), 2024, "42")  # their own items' KPIs stay editable
     assert session.save() and store.latest(applicant.id).data["results"][mine]["values"][2024] == 42
 
@@ -145,7 +145,7 @@ def test_a_writer_imports_only_kpis_of_their_items(store, team):
         {"clause": "5.2.4", "name": "新指标", "values": {2025: 7}},
     ]
     assert session.import_kpis(imported) == (1, 0)
-    assert session.refused.code == "kpis_not_yours" and "新增指标" in session.refused.message("zh")
+    assert session.alert.code == "kpis_not_yours" and "新增指标" in session.alert.message("zh")
     assert session.save()
     saved = store.latest(applicant.id).data["results"]
     assert [k for k in saved if k["name"] == "新增指标"] == []
@@ -247,3 +247,63 @@ def test_a_copy_into_postgres_locks_every_table_layers_included(tmp_path, postgr
     target.backend.after_copy = try_layer_insert  # runs inside the copy's transaction
     source.copy_to(target)
     assert blocked == ["layer"]
+
+
+# --- the page: what it says, and a last resort around every callback -------------------------
+
+
+def built_form(store, key: str):
+    from qkit.web.widgets import Workbook
+
+    book = Workbook(open_as(store, key), "zh")
+    for index in range(len(book.tabs.children)):  # every tab built, as a person opening each would
+        book.tabs.selected_index = index
+    return book
+
+
+def handlers(widget):
+    """The form's own callbacks on a widget: its click handlers and its value observers."""
+    found = list(getattr(getattr(widget, "_click_handlers", None), "callbacks", []))
+    for by_type in widget._trait_notifiers.values():
+        for callbacks in by_type.values():
+            found += [getattr(c, "handler", c) for c in callbacks]
+    return [c for c in found if getattr(c, "__module__", "").startswith("qkit")]
+
+
+def test_every_callback_of_the_form_has_the_last_resort(store, team):
+    from qkit.web.widgets import walk
+
+    book = built_form(store, team[1]["lead"])
+    found = [c for widget in walk(book.widget) for c in handlers(widget)]
+    assert len(found) > 100  # buttons, boxes, pickers, the grid's cells, the tabs
+    assert [c for c in found if not getattr(c, "qkit_safe", False)] == []
+
+
+def test_an_unexpected_error_in_a_callback_is_said_in_words_and_logged(store, team, capsys, monkeypatch):
+    book = built_form(store, team[1]["lead"])
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom-in-save")
+
+    monkeypatch.setattr(book.session, "save", broken)
+    book.header.save_button.click()
+    assert "出了点问题" in book.header.alert.value and "boom" not in book.header.alert.value
+    assert "boom-in-save" in capsys.readouterr().err  # the traceback is in the server's log
+    book.session.set(("clauses", "5.2.2", "notes"), "之后照常编辑")  # the page goes on working
+    assert book.session.dirty
+
+
+def test_the_header_says_a_refusal_a_new_assignment_and_the_end_of_access(store, team):
+    applicant, keys, _ = team
+    book = built_form(store, keys["writer"])
+    session = book.session
+    session.set_kpi_value(kpi_at(session, "5.3.4"), ("values",), 2024, "1")
+    assert "您负责的是 5.2" in book.header.alert.value
+    store.assign(applicant.id, "王强", ["5.2", "5.3"])
+    session.refresh()
+    assert "5.2、5.3" in book.header.alert.value and "刷新页面" in book.header.alert.value
+    assert "5.2、5.3" in book.header.who.value
+    store.revoke(applicant.id, "王强")
+    session.refresh()
+    assert "访问权限已被撤销" in book.header.status.value and "qkit-ended" in book.header.status.value
+    assert book.header.save_button.layout.display == "none"

@@ -151,7 +151,7 @@ class Session:
         self.base = base
         self.member = member  # who is signed in; None edits everything (a file, a script)
         self.ended = False  # the member's link was revoked or replaced: nothing more is saved or taken in
-        self.refused: Problem | None = None  # the last change refused, said on the page
+        self.alert: Problem | None = None  # what the page says once: a change refused, an unexpected failure
         self.conflicts: list[Conflict] = []  # same fields changed by someone else meanwhile, to be chosen
         self._limits, self._rules = limits, rules  # word limits (a file; the shipped ones) and feedback rules
         self._limits_file = limits if isinstance(limits, (str, os.PathLike)) else None  # what a report is told
@@ -214,7 +214,7 @@ class Session:
         """Take the consensus proposal's clauses into the document: scores, independent scores and merged
         comments replace each clause's, its narrative stays; then the lead agrees the scores."""
         if self.member is not None and self.member.role != "lead":
-            self._refuse(Problem("", "not_your_item", params={"items": join_list(self.member.items)}))
+            self._say(Problem("", "consensus_leads_only"))
             return
         current = self.data.get("clauses") if isinstance(self.data.get("clauses"), dict) else {}
         merged = {}
@@ -475,7 +475,7 @@ class Session:
 
         Only a lead restores (the store checks it too, against the member as they stand now)."""
         if self.ended or (self.member is not None and self.member.role != "lead"):
-            self._refuse(Problem("", "restore_leads_only"))
+            self._say(Problem("", "restore_leads_only"))
             return False
         try:
             self.store.restore(self.applicant_id, number, base=self.store.latest(self.applicant_id).number,
@@ -506,11 +506,15 @@ class Session:
         """The item (5.1 for the profile) a field belongs to; None for the applicant's details."""
         return access.item_of(self.rubric, self.data, path)
 
-    def _refuse(self, problem: Problem) -> Problem:
-        """A change refused: the page says why (``refused``), the document stays as it was."""
-        self.refused = problem
+    def failed(self) -> None:
+        """Something went wrong that nobody foresaw (the caller logged it): the page says so in words."""
+        self._say(Problem("", "unexpected_error"))
+
+    def _say(self, problem: Problem) -> Problem:
+        """What the page says once (``alert``): a change refused (the document stays as it was), a failure."""
+        self.alert = problem
         for callback in list(self._listeners):
-            callback(("_refused",))
+            callback(("_alert",))
         return problem
 
     def _allowed(self, path: Path) -> Problem | None:
@@ -518,8 +522,8 @@ class Session:
         if self.editable(path):
             return None
         if self.member is not None and self.member.role == "writer":
-            return self._refuse(Problem(field_of(path), "not_your_item", params={"items": join_list(self.member.items)}))
-        return self._refuse(Problem(field_of(path), "not_your_document",
+            return self._say(Problem(field_of(path), "not_your_item", params={"items": join_list(self.member.items)}))
+        return self._say(Problem(field_of(path), "not_your_document",
                                     params={"role": self.member.role if self.member else ""}))
 
     # --- changing ------------------------------------------------------------
@@ -563,7 +567,7 @@ class Session:
         if refused is not None:
             self.data = before
             self._recheck()
-            return self._refuse(refused)
+            return self._say(refused)
         self._changed(path, checked=True)
         return None
 
@@ -598,7 +602,11 @@ class Session:
             node = node.setdefault(key, {}) if isinstance(node, dict) else node[key]
         return node
 
-    def add_kpi(self, clause: str) -> int:
+    def add_kpi(self, clause: str | None = None) -> int:
+        """A new KPI, by default under the first results clause the member writes; -1 when refused."""
+        if clause is None:
+            mine = [c for c in self.results_clauses if self.editable(("clauses", c))]
+            clause = (mine or self.results_clauses)[0]
         return self.append(("results",), {"clause": clause, "name": "", "values": {}})
 
     def assessment_year(self) -> int:
@@ -753,7 +761,7 @@ class Session:
         """Merge imported KPIs: same clause and name updates the KPI, others are added.
 
         KPIs of clauses the member does not write are left out, and the page
-        says which (``refused``).
+        says which (``alert``).
         """
         results = self.value(("results",))
         results = results if isinstance(results, list) else []
@@ -788,7 +796,7 @@ class Session:
             self.data["results"] = results
             self._changed(("results",))
         if refused:
-            self._refuse(Problem("results", "kpis_not_yours", params={
+            self._say(Problem("results", "kpis_not_yours", params={
                 "names": join_list(refused[:5]) + ("…" if len(refused) > 5 else ""), "n": len(refused),
                 "items": join_list(self.member.items) if self.member is not None else ""}))
         return added, updated

@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import atexit
 import base64
+import functools
 import sys
 import time
+import traceback
 from typing import Any, Callable
 from urllib.parse import parse_qs
 
@@ -111,6 +113,26 @@ class Form:
         self.changes = 0  # edits so far; a cursor put somewhere later is not put there once the person went on
         session.observe(self._refresh_messages)
         session.observe(self._refresh_warnings)
+
+    def safe(self, callback: Callable[..., Any]) -> Callable[..., Any]:
+        """``callback`` with a last resort: an error nobody foresaw becomes a short message on the page and a
+        log line with its traceback (a kernel's stderr is the server's log); the page goes on working.
+
+        Every button and input of the form calls through this (a test walks the built form to check)."""
+        if getattr(callback, "qkit_safe", False):
+            return callback
+
+        @functools.wraps(callback)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return callback(*args, **kwargs)
+            except Exception:  # noqa: BLE001 - the last resort: logged whole, said in words
+                print(f"qkit: unexpected error in the form\n{traceback.format_exc()}", file=sys.stderr, flush=True)
+                self.session.failed()
+                return None
+
+        run.qkit_safe = True
+        return run
 
     def focus_soon(self, widget: w.Widget | None, delay: float = 0.25) -> None:
         """Put the cursor in a widget once the browser has drawn it (a view made just now misses a message
@@ -225,7 +247,7 @@ class Form:
         cls = w.Textarea if multiline else w.Text
         box = cls(value=value, placeholder=placeholder, continuous_update=True,
                   layout=w.Layout(width="100%", **({"height": f"{rows * 24 + 12}px"} if multiline else {})))
-        box.observe(lambda change: self.session.set(path, parse(change["new"]) if parse else change["new"]),
+        box.observe(self.safe(lambda change: self.session.set(path, parse(change["new"]) if parse else change["new"])),
                     "value")
         self.register(path, box)
         self.bind(path, box, lambda raw: "" if raw is None else (shown(raw) if shown else str(raw)))
@@ -244,8 +266,8 @@ class Form:
         picker = w.Dropdown(options=options, value=empty if raw is None else raw, description=label,
                             tooltip=tooltip or None, layout=w.Layout(width=width),
                             style={"description_width": "initial"})
-        picker.observe(lambda change: self.session.set(path, None if change["new"] == empty else change["new"]),
-                       "value")
+        picker.observe(self.safe(lambda change: self.session.set(path, None if change["new"] == empty
+                                                                 else change["new"])), "value")
         picker.options_values = lambda: [v for _, v in picker.options]
         self.register(path, picker)
         self.bind(path, picker, lambda raw: empty if raw is None else raw)
@@ -270,7 +292,7 @@ class TextList(w.VBox):
         self.form, self.path = form, path
         self.header = w.HTML(fragment("label", value=label, hint=hint))
         self.add = w.Button(description=tr("wb_add_entry", form.lang), icon="plus", layout=w.Layout(width="auto"))
-        self.add.on_click(self._add)
+        self.add.on_click(form.safe(self._add))
         form.register(path, self.add)
         self.entries = w.VBox()
         self.own = form.messages(path)
@@ -288,11 +310,11 @@ class TextList(w.VBox):
     def _row(self, i: int, text: Any) -> w.Widget:
         box = w.Textarea(value="" if text is None else str(text), continuous_update=True,
                          layout=w.Layout(width="100%", height="64px"))
-        box.observe(lambda change: self.form.session.set(self.path + (i,), change["new"]), "value")
+        box.observe(self.form.safe(lambda change: self.form.session.set(self.path + (i,), change["new"])), "value")
         self.form.register(self.path + (i,), box)
         remove = w.Button(icon="trash", tooltip=tr("wb_remove_entry", self.form.lang), layout=w.Layout(width="40px"),
                           disabled=not self.form.session.editable(self.path + (i,)))
-        remove.on_click(lambda _: self._remove(i))
+        remove.on_click(self.form.safe(lambda _: self._remove(i)))
         number = w.HTML(fragment("entry_number", n=i + 1), layout=w.Layout(width="24px"))
         row = w.VBox([w.HBox([number, box, remove]), self.form.messages(self.path + (i,)),
                       self.form.warnings(self.path + (i,))])
@@ -302,6 +324,8 @@ class TextList(w.VBox):
     def _add(self, _: Any = None) -> None:
         """A new empty box, with the cursor in it; it is called empty only if the person leaves it so."""
         i = self.form.session.append(self.path, "")
+        if i < 0:  # refused (the page says why)
+            return
         row = self._row(i, "")
         self.entries.children = list(self.entries.children) + [row]
         self.form.focus_soon(row.box)
@@ -363,7 +387,7 @@ class Workbook:
             parts.append((tr("wb_history_tab", lang), lambda: HistoryPanel(self.form)))
         self._builders = [build for _, build in parts]
         self.tabs = w.Tab(children=[w.VBox() for _ in parts], titles=[title for title, _ in parts])
-        self.tabs.observe(self._open_tab, "selected_index")
+        self.tabs.observe(self.form.safe(self._open_tab), "selected_index")
         self._open_tab({"new": 0})
         self.widget = w.VBox([_html(fragment("style")), self.header, self.tabs])
         self.widget.add_class("qkit-form")
@@ -382,7 +406,8 @@ class Workbook:
                 self.session.refresh()
             except Exception as exc:  # noqa: BLE001 - a store out of reach now is tried again later
                 print(f"qkit: could not look for new revisions: {exc}", file=sys.stderr)
-            loop.call_later(POLL_SECONDS, tick)
+            if not self.session.ended:  # a page whose access ended takes in nothing more
+                loop.call_later(POLL_SECONDS, tick)
 
         loop.call_later(POLL_SECONDS, tick)
 
@@ -475,17 +500,18 @@ class Header(w.VBox):
         self.total = _html("", "qkit-total")
         self.detail = _html("", "qkit-muted", "qkit-detail")
         self.status = _html("")
+        self.alert = _html("", "qkit-alert")
         self.save_button = w.Button(description=tr("wb_save", lang), icon="save", button_style="primary",
                                     layout=w.Layout(width="auto"))
-        self.save_button.on_click(lambda _: self.session.save())
+        self.save_button.on_click(form.safe(lambda _: self.session.save()))
         self.overwrite = w.Button(description=tr("wb_keep_all_mine", lang), button_style="warning",
                                   layout=w.Layout(width="auto", display="none"))
-        self.overwrite.on_click(lambda _: self.session.save(overwrite=True))
+        self.overwrite.on_click(form.safe(lambda _: self.session.save(overwrite=True)))
         self.who = _html(fragment("muted", value=self.session.who(lang)), "qkit-who")
         self.submit = w.Button(description=tr("wb_submit", lang), button_style="success",
                                layout=w.Layout(width="auto", display="inline-flex" if self.session.assessing
                                                and not self.session.submitted else "none"))
-        self.submit.on_click(lambda _: self.session.submit())
+        self.submit.on_click(form.safe(lambda _: self.session.submit()))
         self.assessing = _html(fragment("muted", value=tr("wb_submitted" if self.session.submitted else "wb_assessing",
                                                           lang)) if self.session.assessing else "", "qkit-assessing")
         self.conflicts = w.VBox()
@@ -505,13 +531,16 @@ class Header(w.VBox):
         line = w.HBox([self.save_button, self.submit, self.overwrite, self.status, self.detail, self.who],
                       layout=w.Layout(align_items="center", flex_flow="row wrap"))
         line.add_class("qkit-header-line")
-        self.children = [top, line, self.assessing, self.conflicts_box, self.problems_box]
+        self.children = [top, line, self.alert, self.assessing, self.conflicts_box, self.problems_box]
         self.add_class("qkit-header")
         self.session.observe(self.refresh)
         self.refresh(())
 
     def refresh(self, path: Path) -> None:
         session, lang = self.session, self.lang
+        if path in (("_alert",), ("_access",)):
+            self._alert(path)
+            return
         if path != ("_saved",):
             if Session.affects_score(path):
                 self._score(session.scorecard)
@@ -525,7 +554,21 @@ class Header(w.VBox):
             self.submit.layout.display = "none"
             self.assessing.value = fragment("muted", value=tr("wb_submitted", lang))
         self.overwrite.layout.display = "inline-flex" if state == "conflict" else "none"
+        if state == "ended":  # nothing more is saved: no button invites it; what was typed stays to copy
+            self.save_button.layout.display = self.submit.layout.display = "none"
+            self.alert.value = ""
         self._conflicts()
+
+    def _alert(self, path: Path) -> None:
+        """Say once what just happened: a change refused and why, a new assignment, a failure."""
+        session, lang = self.session, self.lang
+        if path == ("_access",):
+            items = join_list(session.member.items, lang) if session.member.items else tr("wb_everything", lang)
+            message = tr("access_changed", lang, items=items)
+            self.who.value = fragment("muted", value=session.who(lang))
+        else:
+            message = session.describe(session.alert, lang) if session.alert is not None else ""
+        self.alert.value = fragment("notice", message=message)
 
     def _conflicts(self) -> None:
         """Each field changed both here and by someone else: both values, and what to keep."""
@@ -540,7 +583,7 @@ class Header(w.VBox):
                 if which == "both" and not (isinstance(conflict.theirs, str) and isinstance(conflict.mine, str)):
                     continue
                 button = w.Button(description=tr(label, lang), layout=w.Layout(width="auto"))
-                button.on_click(lambda _, i=i, which=which: session.choose(i, which))
+                button.on_click(self.form.safe(lambda _, i=i, which=which: session.choose(i, which)))
                 buttons.append(button)
             row = w.VBox([_html(text), w.HBox(buttons, layout=w.Layout(flex_flow="row wrap"))])
             row.add_class("qkit-conflict")
@@ -557,7 +600,7 @@ class Header(w.VBox):
         while len(buttons) < len(shown):
             button = w.Button(layout=w.Layout(width="auto", max_width="100%"))
             button.add_class("qkit-jump")
-            button.on_click(lambda _, n=len(buttons): self.jump(self._fields[n]))
+            button.on_click(self.form.safe(lambda _, n=len(buttons): self.jump(self._fields[n])))
             buttons.append(button)
         for button, (_, text) in zip(buttons, shown):
             button.description = f"⚠ {text}"
@@ -672,7 +715,7 @@ class ClauseEditor(w.VBox):
         self.suggestion = _html("")
         self.apply = w.Button(description=tr("wb_apply_suggestion", lang), layout=w.Layout(width="auto",
                                                                                         display="none"))
-        self.apply.on_click(self._apply)
+        self.apply.on_click(form.safe(self._apply))
         self.descriptors: dict[str, w.HTML] = {}
         self.dimension = rubric.dimension(clause)
         if self.dimension is not None:
@@ -783,11 +826,11 @@ class KpiEditor(w.VBox):
         self.upload = w.FileUpload(accept=".csv,.xlsx", multiple=False, description=tr("wb_import", lang),
                                    tooltip=tr("wb_import", lang), layout=w.Layout(width="auto"))
         self.upload.add_class("qkit-upload")  # shows its tooltip, not the count of files uploaded so far
-        self.upload.observe(self._import, "value")
+        self.upload.observe(form.safe(self._import), "value")
         self.import_note = _html("")
         self.add = w.Button(description=tr("wb_add_kpi", lang), icon="plus", button_style="info",
                             layout=w.Layout(width="auto"))
-        self.add.on_click(self._add)
+        self.add.on_click(form.safe(self._add))
         self.list = w.VBox()
         intro = _html(fragment("section_intro", title=tr("wb_results_tab", lang), intro=tr("wb_results_intro", lang)))
         self.own = form.messages(("results",))
@@ -807,7 +850,7 @@ class KpiEditor(w.VBox):
         path = ("results", i)
         better = [(tr("better_higher", lang), "higher"), (tr("better_lower", lang), "lower")]
         remove = w.Button(description=tr("wb_remove_kpi", lang), icon="trash", layout=w.Layout(width="auto"))
-        remove.on_click(lambda _: self._remove(i))
+        remove.on_click(form.safe(lambda _: self._remove(i)))
         name = form.text(path + ("name",), tr("wb_kpi_name", lang), width="260px")
         form.register(path, form.input_for(path + ("name",)))
         fields = w.HBox([
@@ -827,7 +870,9 @@ class KpiEditor(w.VBox):
         return card
 
     def _add(self, _: Any) -> None:
-        i = self.session.add_kpi(self.session.results_clauses[0])
+        i = self.session.add_kpi()
+        if i < 0:  # refused (the page says why)
+            return
         self._build()
         self.form.focus_soon(self.form.input_for(("results", i, "name")))
 
@@ -904,10 +949,10 @@ class KpiGrid(w.VBox):
             lines.append(form.messages(("results", i, *column.series)))
         add_year = w.Button(description=tr("wb_add_year", lang), icon="plus", tooltip=tr("wb_add_year_hint", lang),
                             layout=w.Layout(width="auto"))
-        add_year.on_click(self._add_year)
+        add_year.on_click(self.form.safe(self._add_year))
         form.register(("results", i, "values"), add_year)  # a KPI without values: the cursor goes here
         add_series = w.Button(description=tr("wb_add_series", lang), icon="plus", layout=w.Layout(width="auto"))
-        add_series.on_click(self._add_series)
+        add_series.on_click(self.form.safe(self._add_series))
         lines += [w.HBox([add_year, add_series], layout=w.Layout(flex_flow="row wrap")),
                   _html(fragment("muted", value=tr("wb_paste_hint", lang))), self.note]
         self.children = lines
@@ -917,10 +962,10 @@ class KpiGrid(w.VBox):
         box = w.Combobox(value=str(name), options=self.session.series_names(self.lang), ensure_option=False,
                          continuous_update=False, placeholder=tr("wb_series_name", self.lang),
                          tooltip=tr("wb_series_name", self.lang))
-        box.observe(lambda change: self._rename(column, change["new"]), "value")
+        box.observe(self.form.safe(lambda change: self._rename(column, change["new"])), "value")
         self.form.register(("results", self.i, *column.series), box)
         remove = w.Button(icon="trash", tooltip=tr("wb_remove_series", self.lang), layout=w.Layout(width="30px"))
-        remove.on_click(lambda _: self._remove_series(column))
+        remove.on_click(self.form.safe(lambda _: self._remove_series(column)))
         label = _html(fragment("muted", value=tr("wb_series_label", self.lang)))
         head = w.VBox([w.HBox([label, remove], layout=w.Layout(justify_content="space-between",
                                                                align_items="center")), box])
@@ -931,19 +976,19 @@ class KpiGrid(w.VBox):
     def _row(self, row: _Row) -> w.Widget:
         year_box = w.Text(value=str(row.year), continuous_update=False)
         year_box.add_class("qkit-year-cell")
-        year_box.observe(lambda change: self._year(row, change["new"]), "value")
+        year_box.observe(self.form.safe(lambda change: self._year(row, change["new"])), "value")
         row.year_box = year_box
         row.cells = []
         for column in self.columns:
             value = self.session.value(("results", self.i, *column.series, row.year))
             cell = w.Text(value="" if value is None else str(value), continuous_update=True)
             cell.add_class("qkit-cell")
-            cell.observe(lambda change, column=column: self._typed(row, column, change), "value")
+            cell.observe(self.form.safe(lambda change, column=column: self._typed(row, column, change)), "value")
             row.cells.append(cell)
         self._register(row)
         remove = w.Button(icon="trash", tooltip=tr("wb_remove_year", self.lang), layout=w.Layout(width="32px",
                                                                                               margin="2px 0"))
-        remove.on_click(lambda _: self._remove_year(row))
+        remove.on_click(self.form.safe(lambda _: self._remove_year(row)))
         messages = self.form.moving_messages(("results", self.i, "years"), lambda: self._paths(row))
         line = w.HBox([year_box, *row.cells, remove])
         line.add_class("qkit-grid-row")
@@ -1064,7 +1109,7 @@ class ConsensusPanel(w.VBox):
         super().__init__()
         self.form, self.session, self.lang = form, form.session, form.lang
         self.adopt = w.Button(description=tr("wb_adopt", self.lang), button_style="info", layout=w.Layout(width="auto"))
-        self.adopt.on_click(self._adopt)
+        self.adopt.on_click(form.safe(self._adopt))
         self.rows = w.VBox()
         self.children = [_html(fragment("section_intro", title=tr("wb_consensus_tab", self.lang),
                                         intro=tr("wb_consensus_intro", self.lang))), self.adopt, self.rows]
@@ -1148,10 +1193,10 @@ class HistoryPanel(w.VBox):
             text = fragment("history_row", number=revision.number, author=revision.author or "—", when=when,
                             note=revision.note, fields=fields, more=max(0, len(revision.changed) - 6), lang=lang)
             compare = w.Button(description=tr("wb_compare", lang), layout=w.Layout(width="auto"))
-            compare.on_click(lambda _, n=revision.number: self._compare(n))
+            compare.on_click(self.form.safe(lambda _, n=revision.number: self._compare(n)))
             restore = w.Button(description=tr("wb_restore", lang), layout=w.Layout(width="auto"),
                                disabled=revision.number == session.base or session.member.role != "lead")
-            restore.on_click(lambda _, n=revision.number: self._restore(n))
+            restore.on_click(self.form.safe(lambda _, n=revision.number: self._restore(n)))
             row = w.HBox([_html(text), compare, restore], layout=w.Layout(align_items="center", flex_flow="row wrap"))
             row.add_class("qkit-revision")
             rows.append(row)
@@ -1208,11 +1253,11 @@ class KeyThemesPanel(w.VBox):
                               placeholder="5.2.2、5.3.3")
             remove = w.Button(icon="trash", tooltip=tr("wb_remove_entry", lang), layout=w.Layout(width="40px"),
                               disabled=not self.session.editable(path + (i,)))
-            remove.on_click(lambda _, i=i: self._remove(kind, i))
+            remove.on_click(form.safe(lambda _, i=i: self._remove(kind, i)))
             rows.append(w.HBox([text, cited, remove], layout=w.Layout(flex_flow="row wrap", align_items="flex-start")))
         add = w.Button(description=tr("wb_add_entry", lang), icon="plus", layout=w.Layout(width="auto"),
                        disabled=not self.session.editable(path + (len(rows),)))
-        add.on_click(lambda _: self._add(kind))
+        add.on_click(form.safe(lambda _: self._add(kind)))
         box = w.VBox([_html(fragment("label", value=tr(f"theme_{kind}", lang))), *rows, form.messages(path), add])
         box.add_class("qkit-card")
         return box
@@ -1286,7 +1331,7 @@ class ExportPanel(w.VBox):
         self.links = {kind: _html("", "qkit-export-link") for kind in self.KINDS}
         self.make_report = w.Button(description=tr("wb_make_report", lang), icon="file",
                                     layout=w.Layout(width="auto"))
-        self.make_report.on_click(self._report)
+        self.make_report.on_click(form.safe(self._report))
         self.progress = _html("", "qkit-muted")
         self._report_made: str | None = None  # the document the report was made from
         rows = []
