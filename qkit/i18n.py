@@ -210,6 +210,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "consensus_overwrites_input": ("共识文件不能覆盖独立评审文件；请换一个文件名", "the consensus document must not overwrite an independent assessment; choose another name"),
     "lint_found": ("反馈质量提示 {n} 条（不影响得分和格式检查）", "{n} feedback-quality warning(s) (they change no score and no check)"),
     "lint_rules": ("反馈规则文件有误：{detail}", "invalid feedback rules file: {detail}"),
+    "lint_rule_slow": ("该规则的正则表达式对一条评语运行超过 {seconds} 秒，已停止（嵌套的重复如 (a|aa)+ 会使匹配时间成倍增长）；请改写该规则",
+                       "this rule's regular expression ran over {seconds} s on one comment and was stopped (nested repeats such as (a|aa)+ make matching take ever longer); rewrite the rule"),
     "lint_prescriptive": ("[{code}] 改进机会带有指令性措辞“{word}”：请写出差距或不足本身，不替申报单位规定做法",
                           "[{code}] the OFI prescribes (“{word}”): say what is missing or weak, not how to fix it"),
     "lint_judgement": ("[{code}] 评价用语“{word}”没有事实支撑：请写出具体数据、年份或实例",

@@ -11,10 +11,10 @@ score and never make a document invalid.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import regex
 import yaml
 
 from .document import Assessment
@@ -22,32 +22,53 @@ from .errors import NO_VALUE, Problem, QkitError
 from .resources import FEEDBACK_RULES
 
 CODES = ("prescriptive", "judgement", "no_figure", "no_evidence", "too_short", "too_long", "count_low", "count_high")
+# what one pattern may take on one comment: a real rule takes microseconds, while a nested repeat such as
+# (a|aa)+$ can backtrack for longer than anyone waits; the regex module stops it, and the rule is named
+MATCH_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
 class Rules:
-    prescriptive: tuple[re.Pattern, ...]
-    judgement: tuple[re.Pattern, ...]
-    fact: re.Pattern
+    prescriptive: tuple[regex.Pattern, ...]
+    judgement: tuple[regex.Pattern, ...]
+    fact: regex.Pattern
     length: tuple[int, int]
     count: dict[str, tuple[int, int]]
+    source: str = ""  # the rules file, named with a rule that runs too long
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "Rules":
         return _load(Path(path) if path else FEEDBACK_RULES)
+
+    def search(self, kind: str, text: str) -> regex.Match | None:
+        """The first match of the ``kind`` rules (prescriptive, judgement, fact) in ``text``, within MATCH_SECONDS
+        each; a rule that runs longer raises QkitError naming it (prescriptive/3: the third in the file)."""
+        patterns = getattr(self, kind)
+        listed = isinstance(patterns, tuple)
+        for n, pattern in enumerate(patterns if listed else (patterns,), 1):
+            try:
+                found = pattern.search(text, timeout=MATCH_SECONDS)
+            except TimeoutError:
+                rule = f"{self.source}: {kind}" + (f"/{n}" if listed else "")
+                raise QkitError(Problem(rule, "lint_rule_slow", pattern.pattern,
+                                        {"seconds": f"{MATCH_SECONDS:g}"})) from None
+            if found:
+                return found
+        return None
 
 
 def _load(path: Path) -> Rules:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         return Rules(
-            prescriptive=tuple(re.compile(p, re.IGNORECASE) for p in raw["prescriptive"]),
-            judgement=tuple(re.compile(p, re.IGNORECASE) for p in raw["judgement"]),
-            fact=re.compile(raw["fact"]),
+            prescriptive=tuple(regex.compile(p, regex.IGNORECASE) for p in raw["prescriptive"]),
+            judgement=tuple(regex.compile(p, regex.IGNORECASE) for p in raw["judgement"]),
+            fact=regex.compile(raw["fact"]),
             length=tuple(int(n) for n in raw["length"]),
             count={kind: tuple(int(n) for n in span) for kind, span in raw["count"].items()},
+            source=str(path),
         )
-    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, re.error) as exc:
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, regex.error) as exc:
         raise QkitError(Problem(str(path), "lint_rules", params={"detail": str(exc)})) from None
 
 
@@ -86,11 +107,11 @@ def lint(doc: Assessment, rubric, rules: Rules | None = None) -> list[LintWarnin
                     warn("too_short", n=size, min=low)
                 elif size > high:
                     warn("too_long", n=size, max=high)
-                if kind == "ofis" and (hit := _first(rules.prescriptive, text)):
-                    warn("prescriptive", word=hit)
-                if (hit := _first(rules.judgement, text)) and not rules.fact.search(text):
-                    warn("judgement", word=hit)
-                if kind == "strengths" and clause.kind == "results" and not rules.fact.search(text):
+                if kind == "ofis" and (hit := rules.search("prescriptive", text)):
+                    warn("prescriptive", word=hit.group(0))
+                if (hit := rules.search("judgement", text)) and not rules.search("fact", text):
+                    warn("judgement", word=hit.group(0))
+                if kind == "strengths" and clause.kind == "results" and not rules.search("fact", text):
                     warn("no_figure")
         if (rating.strengths or rating.ofis) and not rating.evidence:
             out.append(LintWarning(clause.id, "", 0, "no_evidence", "", {}))
@@ -102,11 +123,3 @@ def lint(doc: Assessment, rubric, rules: Rules | None = None) -> list[LintWarnin
                 elif len(texts) > most:
                     out.append(LintWarning(clause.id, "", 0, "count_high", "", {"kind": kind, "n": len(texts), "max": most}))
     return out
-
-
-def _first(patterns: tuple[re.Pattern, ...], text: str) -> str:
-    for pattern in patterns:
-        found = pattern.search(text)
-        if found:
-            return found.group(0)
-    return ""

@@ -374,3 +374,44 @@ def test_batch_help_says_what_resume_compares(capsys):
     shown = " ".join(capsys.readouterr().out.split())
     assert "newer than" not in shown
     assert f"OUT/{MANIFEST}" in shown and "SHA-256" in shown and "options and template" in shown
+
+
+# --- a feedback rule that would backtrack for ever -------------------------------------------------
+
+
+def slow_rules(tmp_path, pattern: str):
+    from qkit.resources import FEEDBACK_RULES
+
+    rules = yaml.safe_load(FEEDBACK_RULES.read_text(encoding="utf-8"))
+    rules["prescriptive"].append(pattern)
+    return write_yaml(tmp_path / "rules.yaml", rules), len(rules["prescriptive"])
+
+
+def ofi_document(tmp_path):
+    data = sample()
+    data["clauses"]["1.1"]["ofis"] = ["a" * 32 + "!", "流程尚未覆盖全部环节" + "a" * 10]  # the first: 33 characters
+    return write_yaml(tmp_path / "ofi.yaml", data)
+
+
+def validate_lint(*args) -> tuple[int, str, float]:
+    start = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "qkit", "validate", "--lint", *map(str, args)],
+                          capture_output=True, text=True, timeout=30)
+    return done.returncode, done.stdout + done.stderr, time.monotonic() - start
+
+
+@pytest.mark.parametrize("pattern", [r"(a|a)*$", r"(a|aa)+$"])
+def test_a_rule_that_backtracks_for_ever_is_named_and_stopped(tmp_path, pattern):
+    rules, number = slow_rules(tmp_path, pattern)
+    code, output, seconds = validate_lint(ofi_document(tmp_path), "--lint-rules", rules, "--lang", "en")
+    assert code == 1 and "Traceback" not in output and seconds < 20
+    assert f"{rules}: prescriptive/{number}: this rule's regular expression ran over" in output
+    assert repr(pattern) in output
+
+
+def test_a_nested_repeat_that_can_run_fast_does(tmp_path):
+    rules, _ = slow_rules(tmp_path, r"(a+)+$")
+    code, output, seconds = validate_lint(ofi_document(tmp_path), "--lint-rules", rules)
+    assert code == 0 and "Traceback" not in output and seconds < 20
+    assert "clauses/1.1/ofis/2：[prescriptive] 改进机会带有指令性措辞“aaaaaaaaaa”" in output
+    assert "clauses/1.1/ofis/1" not in output
