@@ -154,6 +154,47 @@ def test_a_revoked_members_link_shows_nothing(server, new_page):
     assert "撤销测试单位" not in page.content() and page.locator(".qkit-score").count() == 0
 
 
+def test_a_member_revoked_while_their_page_is_open_is_stopped_at_once(server, new_page):
+    applicant, (lead, wang) = team(server, "撤销在线测试单位", ("王强", "writer", ["5.2"]))
+    store = server[1]
+    mine, theirs = new_page(), new_page()
+    my_card = open_form(mine, wang)
+    open_form(theirs, lead)
+    my_card.locator(".qkit-score select").select_option(label="60%")
+    wait_for_text(mine, ".qkit-save-status", "第 2 版")
+    store.revoke(applicant, "王强")
+    notes = my_card.locator("textarea").last
+    notes.fill("撤销之后仍在输入的内容")
+    wait_for_text(mine, ".qkit-save-status", "访问权限已被撤销")
+    assert "请联系负责人" in mine.locator(".qkit-save-status").inner_text()
+    assert mine.get_by_role("button", name="保存").is_hidden()
+    assert notes.input_value() == "撤销之后仍在输入的内容"  # kept on the page, to copy
+    assert store.latest(applicant).number == 2 and store.latest(applicant).author == "王强"
+    theirs.locator(".qkit-card").nth(1).locator(".qkit-score select").select_option(label="80%")  # 5.2.3
+    wait_for_text(theirs, ".qkit-save-status", "第 3 版")
+    time.sleep(8)  # more than two of the page's polls
+    chosen = "s => s.options[s.selectedIndex].text"
+    assert mine.locator(".qkit-card").nth(1).locator(".qkit-score select").evaluate(chosen) == "未评分"
+    assert "30 / 1000" in mine.locator(".qkit-total-value").inner_text() and store.latest(applicant).number == 3
+
+
+def test_a_writers_items_changed_while_their_page_is_open_count_at_the_next_save(server, new_page):
+    applicant, (_, wang) = team(server, "分工调整测试单位", ("王强", "writer", ["5.2"]))
+    store = server[1]
+    page = new_page()
+    card = open_form(page, wang)
+    store.assign(applicant, "王强", ["5.3"])
+    card.locator(".qkit-score select").select_option(label="60%")
+    wait_for_text(page, ".qkit-save-status", "您负责的是 5.3")
+    wait_for_text(page, ".qkit-header", "您的分工已改为：5.3")
+    assert "5.2.2 引领发展" in page.locator(".qkit-save-status").inner_text()
+    assert store.latest(applicant).number == 1
+    page.reload()
+    open_form(page, wang, tab="5.3 战略发展").locator(".qkit-score select").select_option(label="40%")
+    wait_for_text(page, ".qkit-save-status", "第 2 版")
+    assert store.latest(applicant).data["clauses"]["5.3.2"]["score"] == 40
+
+
 def test_a_script_typed_into_a_strength_or_ofi_stays_text(server, new_page):
     url = link(server, "脚本测试单位")
     page = new_page()
