@@ -4,7 +4,8 @@ Applicants are shared out to worker processes; each worker keeps one warm
 ``Reporter`` (kernel and exporter) for all the applicants it gets, which is
 where the time goes in a naive loop. One applicant's failure (an invalid
 document, a dead kernel, a timeout) is recorded with its reason and the
-others go on; its notebook is kept for a look at where it stopped.
+others go on; a run that failed keeps its notebook for a look at where it
+stopped (an invalid document is refused before it runs).
 """
 
 from __future__ import annotations

@@ -139,7 +139,7 @@ def log_exception(argv: Sequence[str] | None) -> Path:
 
     path = crash_log()
     path.parent.mkdir(parents=True, exist_ok=True)
-    command = " ".join(sys.argv[:1] + list(sys.argv[1:] if argv is None else argv))
+    command = " ".join(["qkit", *(sys.argv[1:] if argv is None else argv)])
     entry = (f"--- {dt.datetime.now().astimezone().isoformat(timespec='seconds')} qkit {__version__}\n"
              f"{command}\n{traceback.format_exc()}\n")
     with path.open("a", encoding="utf-8", errors="backslashreplace") as log:

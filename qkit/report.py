@@ -184,8 +184,9 @@ class Reporter:
         """Make one applicant's report in ``out_dir``; QkitError says why it failed.
 
         ``previous``, an earlier assessment of the same standard, adds the
-        与上期比较 section; it is checked like the document itself.
-        A failed run's notebook is kept (its outputs show where it stopped);
+        与上期比较 section; it is checked like the document itself. Both are
+        checked before a kernel starts, so a typo is named at once. A failed
+        run's notebook is kept (its outputs show where it stopped);
         the other files of an earlier report for this document are removed, so
         nothing stale looks current.
         """
@@ -207,6 +208,8 @@ class Reporter:
         if previous:
             previous = Path(previous).resolve()
             problems += self._check_previous(card, previous)
+        if problems:  # named before a kernel starts: a typo is reported at once, not after seconds
+            raise QkitError(problems)
         nb = self.parameterize(assessment, paths["scores"], previous or None)
         failure, seconds = None, {}
         try:
@@ -225,8 +228,6 @@ class Reporter:
             failure = Problem(str(assessment), "kernel_failed", params={"detail": str(exc)})
         with replacing(paths["notebook"], ".ipynb") as partial:
             nbformat.write(nb, partial)
-        if problems:
-            raise QkitError(problems)
         if failure:
             raise QkitError(failure)
         files = ReportFiles(paths["notebook"], paths["scores"], paths["html"], paths["excel"], None, card,

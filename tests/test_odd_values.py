@@ -336,7 +336,7 @@ def test_an_unexpected_error_is_a_short_message_and_a_logged_traceback(cli, tmp_
     assert code == 1 and f"qkit hit an unexpected error and could not finish. The details are in {log}" in err
     logged = log.read_text(encoding="utf-8")
     assert logged.count("Traceback (most recent call last)") == 2
-    assert "ZeroDivisionError: an unforeseen bug" in logged and f"score {SAMPLE} --lang en" in logged
+    assert "ZeroDivisionError: an unforeseen bug" in logged and f"\nqkit score {SAMPLE} --lang en\n" in logged
     assert logged.startswith("--- 20")  # each entry with its time
 
 
@@ -415,3 +415,49 @@ def test_a_nested_repeat_that_can_run_fast_does(tmp_path):
     assert code == 0 and "Traceback" not in output and seconds < 20
     assert "clauses/1.1/ofis/2：[prescriptive] 改进机会带有指令性措辞“aaaaaaaaaa”" in output
     assert "clauses/1.1/ofis/1" not in output
+
+
+# --- a report on a broken document starts no kernel ------------------------------------------------
+
+
+@pytest.fixture
+def no_kernel(monkeypatch, tmp_path):
+    """Fails the test when a report starts a kernel (creates its kernel manager)."""
+    import jupyter_client.manager
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))  # a failure's log stays out of the home folder
+    started = []
+
+    def refuse(*args, **kwargs):
+        started.append(args)
+        raise AssertionError("a kernel was started for a document that does not pass the check")
+
+    monkeypatch.setattr(jupyter_client.manager.AsyncKernelManager, "__init__", refuse)
+    return started
+
+
+@pytest.mark.parametrize("change", [
+    lambda d: d["clauses"]["1.1"].update(score=33),
+    lambda d: d["clauses"]["1.1"].update(score=math.nan),
+    lambda d: d["applicant"].update(name="陈\x0b屹峰"),
+    lambda d: d.update(colour="red"),
+])
+def test_a_broken_document_is_named_before_any_kernel_starts(cli, tmp_path, no_kernel, change):
+    data = sample()
+    change(data)
+    bad = write_yaml(tmp_path / "bad.yaml", data)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "bad.html").write_text("an old report", encoding="utf-8")
+    code, _, err = cli("report", bad, "-o", out, "--no-pdf")
+    assert code == 1 and "Traceback" not in err
+    assert "clauses/1.1/score" in err or "applicant/name" in err or "colour" in err
+    assert not no_kernel and not list(out.iterdir())  # no kernel, no notebook, no stale report
+
+
+def test_a_broken_previous_document_is_named_before_any_kernel_starts(cli, tmp_path, no_kernel):
+    data = sample()
+    data["clauses"]["1.1"]["score"] = math.inf
+    previous = write_yaml(tmp_path / "previous.yaml", data)
+    code, _, err = cli("report", SAMPLE, "-o", tmp_path / "out", "--no-pdf", "--previous", previous)
+    assert code == 1 and "clauses/1.1/score" in err and "Traceback" not in err and not no_kernel

@@ -214,14 +214,13 @@ def test_report_from_a_folder_holding_a_folder_named_qkit(cli, tmp_path, monkeyp
     assert (tmp_path / "qkit" / "wuhan-individual-chen.html").is_file()
 
 
-@pytest.mark.slow  # the template runs and fails in a kernel
 def test_report_command_on_an_invalid_document(cli, tmp_path):
     bad = write_yaml(tmp_path / "bad.yaml", {"format_version": 1, "rubric": "hubei-medical",
                                              "applicant": {"name": "某医院"}, "clauses": {"5.2.2": {"score": 33}}})
     code, out, err = cli("report", bad, "-o", tmp_path / "out", "--no-pdf")
     assert code == 1
     assert "clauses/5.2.2/score" in err and "5 的倍数" in err and "Traceback" not in err
-    assert (tmp_path / "out" / "bad.ipynb").is_file()  # the failed run is kept for a look
+    assert not (tmp_path / "out" / "bad.ipynb").exists()  # refused before any kernel ran it
     assert not (tmp_path / "out" / "bad.html").exists()
 
 
