@@ -65,11 +65,12 @@ def wait_until(condition, seconds: float) -> bool:
     return condition()
 
 
-def fetch(url: str, data: bytes | None = None, headers: dict | None = None):
+def fetch(url: str, data: bytes | None = None, headers: dict | None = None, method: str | None = None):
     """(status, headers, body) of a request, errors included."""
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    request = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
     try:
-        with opener.open(urllib.request.Request(url, data=data, headers=headers or {}), timeout=RENDER / 1000) as r:
+        with opener.open(request, timeout=RENDER / 1000) as r:
             return r.status, r.headers, r.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:
         return exc.code, exc.headers, exc.read().decode("utf-8", "replace")
@@ -160,23 +161,28 @@ def test_warm_kernels_wait_for_the_standards_in_use_and_serve_their_pages(tmp_pa
 # --- over HTTP and the kernel's websocket -----------------------------------------------------
 
 
-def open_page(base: str, url: str) -> tuple[str, dict[str, str]]:
-    """Load a page as a browser does (Voila runs the notebook while sending it): its kernel id and cookies."""
-    status, headers, body = fetch(base + url)
+def set_cookies(headers) -> dict[str, str]:
+    """The cookies a response sets, by name: the whole Set-Cookie line (value and attributes)."""
+    return {line.partition("=")[0]: line.partition("=")[2] for line in headers.get_all("Set-Cookie") or []}
+
+
+def cookie_header(cookies: dict[str, str]) -> dict[str, str]:
+    return {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+
+
+def open_page(base: str, url: str, cookies: dict[str, str] | None = None) -> tuple[str, dict[str, str]]:
+    """Load a page as a browser does (Voila runs the notebook while sending it), with ``cookies`` the browser
+    has already: its kernel id and the cookies the page set."""
+    status, headers, body = fetch(base + url, headers=cookie_header(cookies or {}))
     assert status == 200, body[:300]
-    cookies = {}
-    for line in headers.get_all("Set-Cookie") or []:
-        name, _, rest = line.partition("=")
-        cookies[name] = rest.split(";")[0]
-    return KERNEL_ID.search(body).group(1), cookies
+    return KERNEL_ID.search(body).group(1), {name: line.split(";")[0] for name, line in set_cookies(headers).items()}
 
 
 def close_page(base: str, kernel: str, cookies: dict[str, str]) -> int:
     """The request Voila's page sends as its tab closes."""
     body = f"_xsrf={cookies.get('_xsrf', '')}".encode()
     return fetch(f"{base}/voila/api/shutdown/{kernel}", body, {
-        "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
-        "Content-Type": "application/x-www-form-urlencoded"})[0]
+        **cookie_header(cookies), "Content-Type": "application/x-www-form-urlencoded"})[0]
 
 
 @pytest.mark.slow
@@ -213,8 +219,7 @@ def test_a_message_over_the_limit_is_refused_before_it_is_read(tmp_path):
         async def send(size: int) -> bool:
             """Whether the kernel answered a message of about ``size`` bytes (else the server closed the socket)."""
             ws_url = base.replace("http", "ws") + f"/api/kernels/{kernel}/channels?session_id={uuid.uuid4().hex}"
-            headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
-            socket = await websocket_connect(HTTPRequest(ws_url, headers=headers))
+            socket = await websocket_connect(HTTPRequest(ws_url, headers=cookie_header(cookies)))
             header = {"msg_id": uuid.uuid4().hex, "username": "", "session": "s", "msg_type": "comm_info_request",
                       "version": "5.3", "date": ""}
             socket.write_message(json.dumps({"header": header, "parent_header": {}, "channel": "shell",
@@ -339,18 +344,19 @@ def test_a_preheated_kernel_gets_its_pages_query_from_the_server(monkeypatch, ca
     asked = []
 
     def answer(connection):
-        asked.append(connection.request.path)
+        asked.append((connection.request.path, connection.request.headers.get(preheat.PROOF_HEADER)))
         connection.send(json.dumps({"QUERY_STRING": "key=abc&lang=en", "SERVER_NAME": "127.0.0.1"}))
 
     with websocket_server(answer, "127.0.0.1", 0) as server:
         threading.Thread(target=server.serve_forever, daemon=True).start()
         preheat = warm_kernel(monkeypatch, server.socket.getsockname()[1], "k-1")
+        monkeypatch.setattr(preheat, "session_key", lambda: b"session key of k-1")
         monkeypatch.setenv("VOILA_SERVER_URL", "/qkit/")
         monkeypatch.setenv("QUERY_STRING", "key=inherited")  # in the server's environment: not this page's
         assert preheat.query_string() == "key=abc&lang=en"
         assert preheat.query_string() == "key=abc&lang=en"  # asked once: the kernel's environment has it now
         server.shutdown()
-    assert asked == ["/qkit/voila/query/k-1"]
+    assert asked == [("/qkit/voila/query/k-1", preheat.proof("k-1", b"session key of k-1"))]  # it shows who it is
     assert os.environ["SERVER_NAME"] == "127.0.0.1"
     warm_kernel(monkeypatch, free_port(), "k-3")
     monkeypatch.setattr(preheat, "PATIENCE", 2)  # nothing listens: after trying a while, the page is refused

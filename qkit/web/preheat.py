@@ -8,16 +8,23 @@ side (jupyter_server, jupyterlab_server, tornado): 1.4 CPU-seconds and some
 25 MB in every warm kernel. This does the same with the websockets client
 alone, reading the same variables Voila sets for the kernel, and sets the
 request's variables in ``os.environ`` as Voila's helper does.
+
+The page's key is in that request, so the server hands it to the kernel
+alone: the kernel proves itself with its id signed by the key of its
+connection file (``proof``), which only the kernel and its server know.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import sys
 import time
 
 PREHEAT = "VOILA_PREHEAT"
+PROOF_HEADER = "X-Qkit-Kernel-Proof"  # a header, not the URL: request lines are logged
 CONNECT_TIMEOUT = 5  # seconds one attempt to reach the server may take, as Voila's helper allows
 PATIENCE = 120  # seconds a warm kernel keeps trying: a server starting a pool of kernels may be slow to answer
 _asked = False  # this kernel has its request from the server (a kernel serves one page)
@@ -30,6 +37,19 @@ def query_url() -> str:
     port = os.environ.get("VOILA_APP_PORT", "8866")
     base = os.environ.get("VOILA_WS_BASE_URL", os.environ.get("VOILA_SERVER_URL", "/"))
     return f"{protocol}://{host}:{port}{base}voila/query/{os.environ.get('VOILA_KERNEL_ID', '')}"
+
+
+def proof(kernel_id: str, key: bytes) -> str:
+    """What a kernel shows the server to be given its page's request: its id signed with its session key."""
+    return hmac.new(key, kernel_id.encode(), hashlib.sha256).hexdigest()
+
+
+def session_key() -> bytes:
+    """This kernel's session key (from its connection file, the key its messages are signed with); empty outside
+    a kernel."""
+    ipython = sys.modules.get("IPython")  # loaded in every kernel; not imported anywhere else for this
+    kernel = getattr(ipython.get_ipython(), "kernel", None) if ipython else None
+    return kernel.session.key if kernel is not None else b""
 
 
 def query_string() -> str:
@@ -49,9 +69,11 @@ def query_string() -> str:
         from websockets.sync.client import connect
 
         deadline = time.monotonic() + PATIENCE
+        shown = {PROOF_HEADER: proof(os.environ.get("VOILA_KERNEL_ID", ""), session_key())}
         while True:
             try:
-                with connect(query_url(), open_timeout=CONNECT_TIMEOUT, max_size=2**20) as socket:
+                with connect(query_url(), open_timeout=CONNECT_TIMEOUT, max_size=2**20,
+                             additional_headers=shown) as socket:
                     request = json.loads(socket.recv())
                 break
             except (OSError, TimeoutError) as exc:  # not reached: a busy server, or none

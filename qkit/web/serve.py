@@ -7,28 +7,42 @@ file handler gives out images from that folder and nothing else), and a
 kernel whose page was closed is shut down after a while. Each page finds its
 applicant from the ``?key=`` of its link (see ``qkit.store.open_for_token``);
 the data directory (or PostgreSQL URL) reaches the kernels through
-``$QKIT_DATA``. Request logs hide the key.
+``$QKIT_DATA``. The landing page at the base URL (the standards served) is
+the server's own, with no kernel. Logs hide the key and every kernel id
+(``HideKeys``).
 
 The server listens on 127.0.0.1 unless ``--host`` names another address; an
 address other machines can reach needs ``--allow-remote`` and is served with
 a warning, since the key travels in the URL: on a network, qkit belongs behind
 an HTTPS proxy (docs/deploy.md). ``--base-url`` serves under a path prefix
-(Voila's ``base_url``); ``--behind-proxy`` trusts the client address the proxy
-forwards (tornado's ``xheaders``), so the KeyGuard slows down the real sender
-of wrong keys rather than the proxy. Several servers can share one
-PostgreSQL store.
+(Voila's ``base_url``); ``--behind-proxy`` trusts the client address and
+scheme the proxy forwards (tornado's ``xheaders``), so the KeyGuard slows
+down the real sender of wrong keys rather than the proxy, and the pages'
+cookies are sent over HTTPS only. Several servers can share one PostgreSQL
+store.
 
-A link's key is checked by the server before a kernel is started for it: a
-wrong key gets a short refusal page at once, and an address that keeps
-sending wrong keys is answered more and more slowly and logged (see
-``KeyGuard``). Links up to ``MAX_URL`` long get an answer; the key itself is
-compared through its SHA-256 digest, as the store keeps it.
+No kernel without a valid key: a link's key is checked by the server before
+a kernel is started for it, and a missing, wrong or revoked key gets a short
+refusal page (403). Key checks take turns (``KeyGuard``): an address that
+keeps sending wrong keys has its checks made one at a time, more and more
+slowly, a right key among them too, and when many wrong keys arrive from
+anywhere, addresses without a recent right key share one slot. Links up to
+``MAX_URL`` long get an answer; the key itself is compared through its
+SHA-256 digest, as the store keeps it.
+
+A kernel belongs to its page, and its id is no credential: the page is
+given an HttpOnly, SameSite=Strict cookie named after its kernel, whose
+secret the server keeps as a digest (``PageKernels``); the kernel's
+websocket, its model and its shutdown refuse any request without it, before
+any upgrade or action.
 
 Many people at once: ``--pool`` kernels are kept warm (Voila's preheated
 kernels), shared out among the workbooks of the standards in use: they have
 started, imported the form's code and loaded the standard, and wait for a
 page's key, so the page only builds its form (``qkit.web.preheat`` hands the
-kernel the key).
+kernel the key). A warm kernel waits for its page's request on a socket
+only that kernel can take, proving itself with its session key
+(``kernel_query``).
 
 A closed tab's kernel is shut down at once: Voila's page asks for it as the
 tab closes, and the server now gives the page the ``_xsrf`` cookie that
@@ -45,18 +59,24 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import errno
+import hashlib
+import hmac
 import ipaddress
 import logging
 import os
 import re
+import secrets
 import socket
 import sys
 import time
-from collections import defaultdict, deque
+from collections import Counter, deque
+from functools import cache, partial
 from pathlib import Path
+from typing import Any, Awaitable, Callable
 from urllib.parse import parse_qs, urlsplit
 
 from . import store
+from .preheat import PROOF_HEADER, proof
 from ..errors import Problem, QkitError
 from ..i18n import tr
 from ..resources import TEMPLATES, WORKBOOKS
@@ -79,7 +99,11 @@ MAX_URL = 1024 * 1024  # longest request head answered (a hostile 100,000-charac
 MAX_KEY = 200  # longer keys are refused without a look-up; real ones have 32 characters
 GUARD_WINDOW = 15 * 60  # seconds wrong keys from one address are remembered
 GUARD_FREE = 5  # wrong keys an address may send in the window before answers slow down
-GUARD_MAX_DELAY = 30  # seconds, the slowest answer
+GUARD_MAX_DELAY = 30  # seconds, the longest wait of one address's key check
+GUARD_CROWD = 30  # wrong keys a minute from all addresses together before strangers take turns
+GUARD_TURN = 2  # seconds between two strangers' key checks while crowded: 30 a minute
+GUARD_KNOWN = 24 * 60 * 60  # seconds an address that used a right key is no stranger
+PAGE_COOKIE = "qkit-page-"  # + the kernel id: the cookie a page's kernel answers to
 LOG = logging.getLogger("qkit.serve")
 
 
@@ -178,55 +202,183 @@ def check_setup(workbooks: Path, data: Path | str, port: int, host: str = HOST, 
 
 
 class HideKeys(logging.Filter):
-    """Replaces the value of every ``key=`` in a log line by [secret], so access keys never reach a log."""
+    """Keeps secrets out of every log line: each ``key=`` value becomes [secret], and each kernel id (any UUID) a
+    tag such as ``id#3f2a9c01``, the same for the same id during a run but not giving the id away."""
 
     VALUE = re.compile(rf"(\b{store.LINK_PARAM}=)[^&\s'\"]+")
+    UUID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
+
+    def __init__(self):
+        super().__init__()
+        self.salt = secrets.token_bytes(16)
+
+    def hide(self, text: str) -> str:
+        return self.UUID.sub(self._tag, self.VALUE.sub(r"\1[secret]", text))
+
+    def _tag(self, uuid: re.Match) -> str:
+        return "id#" + hmac.new(self.salt, uuid[0].lower().encode(), hashlib.sha256).hexdigest()[:8]
 
     def filter(self, record: logging.LogRecord) -> bool:
         text = record.getMessage()
-        if f"{store.LINK_PARAM}=" in text:
-            record.msg, record.args = self.VALUE.sub(r"\1[secret]", text), ()
+        hidden = self.hide(text)
+        if hidden != text:
+            record.msg, record.args = hidden, ()
+        if record.exc_info and not record.exc_text:  # a traceback is formatted once, and then shown as kept here
+            record.exc_text = self.hide(logging.Formatter().formatException(record.exc_info))
         return True
 
 
 class KeyGuard:
-    """Wrong keys per address: after ``GUARD_FREE`` in ``GUARD_WINDOW``, each answer waits twice as long.
+    """Slows down the guessing of keys before a key is looked up, so a right key among guesses waits its turn too.
 
+    From one address, after ``GUARD_FREE`` wrong or missing keys in
+    ``GUARD_WINDOW``, the address's key checks are made one at a time, each
+    after a wait twice as long as the one before (1 s, 2 s, 4 s … up to
+    ``GUARD_MAX_DELAY``): guesses sent in parallel queue rather than being
+    answered together. From many addresses (a range of them taking turns):
+    beyond ``GUARD_CROWD`` wrong keys in a minute from anywhere, the checks of
+    addresses that have not used a right key within ``GUARD_KNOWN`` share one
+    slot, one check every ``GUARD_TURN`` seconds. Every wrong key is logged.
     Guessing a 32-character key is hopeless anyway; the guard makes trying
-    visible in the log and keeps a flood of wrong keys from starting kernels.
+    visible and slow, and keeps a flood of guesses from costing more than a
+    look-up each.
     """
 
-    def __init__(self, clock=time.monotonic):
-        self.clock = clock
-        self.failures: dict[str, deque[float]] = defaultdict(deque)
+    def __init__(self, clock=time.monotonic, sleep=asyncio.sleep):
+        self.clock, self.sleep = clock, sleep
+        self.failures: dict[str, deque[float]] = {}  # by address, within the window
+        self.everywhere: deque[float] = deque()  # every wrong key of the last minute
+        self.known: dict[str, float] = {}  # when each address last used a right key
+        self.turns: dict[str, asyncio.Lock] = {}  # the addresses with checks waiting or under way
+        self.queued: Counter[str] = Counter()
+        self.slot = asyncio.Lock()  # the strangers' one slot while many wrong keys arrive
+        self.next_slot = 0.0
+        self.swept = clock()
 
-    def failed(self, address: str) -> float:
-        """Record a wrong key from ``address``; returns the seconds to wait before answering."""
+    async def check(self, address: str, look_up: Callable[[], Awaitable[Any]]) -> Any:
+        """What ``look_up()`` finds for the key (None: a wrong or missing key), once ``address``'s turn came."""
+        self.queued[address] += 1
+        turn = self.turns.setdefault(address, asyncio.Lock())
+        try:
+            async with turn:
+                await self._wait(self.delay(address))
+                if self.crowded() and not self.is_known(address):
+                    async with self.slot:
+                        await self._wait(self.next_slot - self.clock())
+                        self.next_slot = self.clock() + GUARD_TURN
+                        found = await look_up()
+                else:
+                    found = await look_up()
+                if found is None:
+                    self.failed(address)
+                else:
+                    self.known[address] = self.clock()
+                return found
+        finally:
+            self.queued[address] -= 1
+            if not self.queued[address]:
+                del self.queued[address], self.turns[address]
+
+    def delay(self, address: str) -> float:
+        """Seconds the address's next check waits: none for its first ``GUARD_FREE`` wrong keys, then 1, 2, 4 …"""
+        extra = len(self._recent(address)) - GUARD_FREE
+        return 0.0 if extra < 0 else float(min(2 ** extra, GUARD_MAX_DELAY))
+
+    def crowded(self) -> bool:
+        while self.everywhere and self.everywhere[0] < self.clock() - 60:
+            self.everywhere.popleft()
+        return len(self.everywhere) >= GUARD_CROWD
+
+    def is_known(self, address: str) -> bool:
+        return self.known.get(address, -GUARD_KNOWN) >= self.clock() - GUARD_KNOWN
+
+    def failed(self, address: str) -> None:
         now = self.clock()
-        seen = self.failures[address]
-        while seen and seen[0] < now - GUARD_WINDOW:
-            seen.popleft()
+        seen = self.failures[address] = self._recent(address)
         seen.append(now)
-        extra = len(seen) - GUARD_FREE
-        delay = 0.0 if extra <= 0 else float(min(2 ** (extra - 1), GUARD_MAX_DELAY))
-        LOG.warning("wrong access key from %s (%d in the last %d minutes); answering after %g s",
-                    address, len(seen), GUARD_WINDOW // 60, delay)
-        return delay
+        self.everywhere.append(now)
+        LOG.warning("wrong or missing access key from %s (%d in the last %d minutes); its next key is checked "
+                    "after %g s", address, len(seen), GUARD_WINDOW // 60, self.delay(address))
+        self._sweep(now)
+
+    def _recent(self, address: str) -> deque[float]:
+        seen = self.failures.get(address, deque())
+        while seen and seen[0] < self.clock() - GUARD_WINDOW:
+            seen.popleft()
+        return seen
+
+    def _sweep(self, now: float) -> None:
+        """Forget addresses whose wrong keys are all older than the window, at most once a minute."""
+        if now - self.swept >= 60:
+            self.swept = now
+            self.failures = {a: seen for a, seen in self.failures.items() if seen and seen[-1] >= now - GUARD_WINDOW}
+            self.known = {a: at for a, at in self.known.items() if at >= now - GUARD_KNOWN}
+
+    async def _wait(self, seconds: float) -> None:
+        if seconds > 0:
+            await self.sleep(seconds)
+
+
+def _page(template: str, lang: str, **context: Any) -> str:
+    from ..html import environment
+
+    return environment().get_template(template).render(lang=lang, **context)
 
 
 def refused_page(lang: str) -> str:
-    from ..html import environment
-
-    return environment().get_template("refused.html.j2").render(lang=lang)
+    return _page("refused.html.j2", lang)
 
 
 def busy_page(lang: str) -> str:
-    from ..html import environment
+    return _page("busy.html.j2", lang, seconds=BUSY_RETRY)
 
-    return environment().get_template("busy.html.j2").render(lang=lang, seconds=BUSY_RETRY)
+
+def landing_page(workbooks: Path, lang: str) -> str:
+    """The standards whose workbooks are served here, and how to open one (with one's own link); no kernel."""
+    from ..rubric import RubricIndex
+
+    index = RubricIndex.scan()
+    return _page("landing.html.j2", lang, rubrics=[index.load(rubric_id) for rubric_id in index.ids
+                                                   if (workbooks / f"{rubric_id}.ipynb").is_file()])
+
+
+class PageKernels:
+    """Which page holds each kernel: the digest of a secret that only the page's cookie carries, by kernel id.
+
+    A kernel id is no credential (it is in its page, and was in the log):
+    the kernel's channels, its model and its shutdown answer only a request
+    with the cookie its page was given along with the kernel.
+    """
+
+    def __init__(self):
+        self.digests: dict[str, bytes] = {}
+
+    def bind(self, kernel_id: str) -> str:
+        """A new secret for the kernel's page; the server keeps its digest only."""
+        secret = secrets.token_urlsafe(32)
+        self.digests[kernel_id] = hashlib.sha256(secret.encode()).digest()
+        return secret
+
+    def holds(self, kernel_id: str, secret: str | None) -> bool:
+        digest = self.digests.get(kernel_id)
+        return digest is not None and secret is not None and \
+            hmac.compare_digest(digest, hashlib.sha256(secret.encode()).digest())
+
+    def drop(self, kernel_id: str) -> None:
+        self.digests.pop(kernel_id, None)
+
+    def __contains__(self, kernel_id: str) -> bool:
+        return kernel_id in self.digests
+
+
+def page_cookie(kernel_id: str) -> str:
+    """The cookie of the page whose kernel this is: one per page, so tabs of one browser keep theirs."""
+    return PAGE_COOKIE + kernel_id
 
 
 _TICKET: contextvars.ContextVar[list | None] = contextvars.ContextVar("qkit_page_ticket", default=None)
+_PAGE_KERNEL: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar("qkit_page_kernel",
+                                                                                            default=None)
 
 
 class KernelLimit:
@@ -273,36 +425,67 @@ class KernelLimit:
         return tracked
 
 
-def guarded_handler(keys_from: store.Store | None, guard: KeyGuard, limit: KernelLimit, pool: int = 0):
-    """Voila's notebook handler: a link's key is checked against the store before any kernel starts, a visitor
-    beyond the kernel limit gets the busy page, and a workbook opened with a valid key gets its pool of warm
-    kernels from then on. Every page gets the ``_xsrf`` cookie its request to shut its kernel down needs."""
+def handing_out(method, kernel_of: Callable[[Any], str], limit: KernelLimit):
+    """A kernel manager's method that gives a page its kernel (``start_kernel``, ``get_rendered_notebook``), wrapped:
+    the page's ticket is given back, and the kernel (``kernel_of`` finds its id in the result) is handed to the page
+    being served (``_PAGE_KERNEL``), before the page's first byte is sent. Voila starts warm kernels through its
+    base class's ``start_kernel``, not through this, though their tasks copy the context of the request that
+    started them."""
+    tracked = limit.track(method)
+
+    async def handed_out(*args, **kwargs):
+        result = await tracked(*args, **kwargs)
+        to_page = _PAGE_KERNEL.get()
+        if to_page is not None:
+            to_page(kernel_of(result))
+        return result
+
+    return handed_out
+
+
+def guarded_handler(keys_from: store.Store, guard: KeyGuard, limit: KernelLimit, pages: PageKernels, pool: int = 0):
+    """Voila's notebook handler: a link's key is checked against the store before any kernel starts (no key, no
+    kernel), a visitor beyond the kernel limit gets the busy page, the page's kernel is bound to the page by a
+    cookie, and a workbook opened with a valid key gets its pool of warm kernels from then on. Every page gets
+    the ``_xsrf`` cookie its request to shut its kernel down needs."""
     from voila.tornado.handler import TornadoVoilaHandler
 
+    async def look_up(key: str) -> store.Applicant | None:
+        return await asyncio.to_thread(_opens, keys_from, key) if 0 < len(key) <= MAX_KEY else None
+
     class GuardedVoilaHandler(TornadoVoilaHandler):
+        page_kernel: str | None = None
+
         async def get(self, path=None):
             query = parse_qs(self.request.query, keep_blank_values=True)
             lang = "en" if query.get("lang", [""])[0] == "en" else "zh"
-            keys = query.get(store.LINK_PARAM)
-            applicant = None
-            if keys is not None and keys_from is not None:  # without a key, the workbook itself refuses
-                key = keys[0].strip()
-                applicant = await asyncio.to_thread(_opens, keys_from, key) if len(key) <= MAX_KEY else None
-                if applicant is None:
-                    await asyncio.sleep(guard.failed(self.request.remote_ip or "?"))
-                    return self._answer(403, refused_page(lang))
+            key = query.get(store.LINK_PARAM, [""])[0].strip()
+            applicant = await guard.check(self.request.remote_ip or "?", partial(look_up, key))
+            if applicant is None:
+                return self._answer(403, refused_page(lang))
             if not limit.admit(self.kernel_manager):
                 LOG.warning("%d kernels serve pages (--max-kernels): a visitor was asked to come back later",
                             limit.most)
                 self.set_header("Retry-After", str(BUSY_RETRY))
                 return self._answer(503, busy_page(lang))
             self.xsrf_token  # noqa: B018 - sets the _xsrf cookie: the page's shutdown request on closing needs it
+            for name in self.request.cookies:  # the cookies of pages closed since
+                if name.startswith(PAGE_COOKIE) and name.removeprefix(PAGE_COOKIE) not in pages:
+                    self.clear_cookie(name, path=self.base_url)
+            _PAGE_KERNEL.set(self._bind)
             try:
                 await super().get(path)
             finally:
                 limit.release()
-            if applicant is not None and pool > 0 and path == f"{applicant.rubric}.ipynb":
+            if pool > 0 and path == f"{applicant.rubric}.ipynb":
                 _start_pool(self.kernel_manager, path, pool)
+
+        def _bind(self, kernel_id: str) -> None:
+            """Give the page the cookie its kernel answers to (its first kernel only: one page, one kernel)."""
+            if self.page_kernel is None:
+                self.page_kernel = kernel_id
+                self.set_cookie(page_cookie(kernel_id), pages.bind(kernel_id), path=self.base_url, httponly=True,
+                                secure=self.request.protocol == "https", samesite="Strict")
 
         def _answer(self, status: int, page: str) -> None:
             self.set_status(status)
@@ -310,6 +493,116 @@ def guarded_handler(keys_from: store.Store | None, guard: KeyGuard, limit: Kerne
             self.finish(page)
 
     return GuardedVoilaHandler
+
+
+def kernel_handlers(pages: PageKernels) -> dict[type, type]:
+    """Voila's handlers of one kernel, each with qkit's in its place: the kernel's channels, model and shutdown
+    refuse (403, before any upgrade or action) a request without its page's cookie; the warm kernels' query
+    socket takes only the kernel itself (``KernelQuery``)."""
+    from jupyter_server.services.kernels.handlers import KernelHandler
+    from voila.request_info_handler import RequestInfoSocketHandler
+    from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
+    from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
+
+    def refused(handler, kernel_id: str) -> bool:
+        if pages.holds(kernel_id, handler.get_cookie(page_cookie(kernel_id))):
+            return False
+        _refuse(handler, "not from that kernel's page")
+        return True
+
+    class PageChannels(VoilaKernelWebsocketHandler):
+        async def get(self, kernel_id):
+            if not refused(self, kernel_id):
+                await super().get(kernel_id)
+
+    class PageKernel(KernelHandler):
+        async def get(self, kernel_id):
+            if not refused(self, kernel_id):
+                await super().get(kernel_id)
+
+        async def delete(self, kernel_id):
+            if not refused(self, kernel_id):
+                await super().delete(kernel_id)
+
+    class PageShutdown(VoilaShutdownKernelHandler):
+        async def post(self, kernel_id):
+            if not refused(self, kernel_id):
+                await super().post(kernel_id)
+
+    return {VoilaKernelWebsocketHandler: PageChannels, KernelHandler: PageKernel,
+            VoilaShutdownKernelHandler: PageShutdown, RequestInfoSocketHandler: kernel_query()}
+
+
+def _refuse(handler, why: str) -> None:
+    """Answer 403 at once (before a websocket's upgrade), and log why."""
+    LOG.warning("refused %s %s from %s: %s", handler.request.method, handler.request.path, handler.request.remote_ip,
+                why)
+    handler.set_status(403)
+    handler.finish()
+
+
+@cache
+def kernel_query():
+    """Voila's /voila/query/<kernel id>, where a warm kernel waits for its page's request (the page's key in it),
+    taken by the kernel alone.
+
+    Voila's own socket let anyone wait there (and the next visitor's key went
+    to them), let a second connection replace the waiting kernel (which then
+    waited for ever), and cached every request it could not deliver. Here the
+    kernel proves itself (``preheat.proof``: its id signed with its session
+    key) before the upgrade, a waiting kernel keeps its place, and a request
+    is forgotten once delivered or when its kernel ends (``forget``). Voila's
+    page handler still calls ``RequestInfoSocketHandler.send_updates``, which
+    uses the class's own dictionaries, shared with this subclass.
+    """
+    from voila.request_info_handler import RequestInfoSocketHandler
+
+    waiters, undelivered = RequestInfoSocketHandler._waiters, RequestInfoSocketHandler._cache
+
+    class KernelQuery(RequestInfoSocketHandler):
+        async def get(self, kernel_id):
+            kernels = self.settings["kernel_manager"]
+            key = kernels.get_kernel(kernel_id).session.key if kernel_id in kernels else b""
+            shown = self.request.headers.get(PROOF_HEADER, "")
+            if not key or not hmac.compare_digest(shown, proof(kernel_id, key)):
+                _refuse(self, "not that kernel")
+            elif kernel_id in waiters:
+                _refuse(self, "the kernel waits there already")
+            else:
+                await super().get(kernel_id)
+
+        def open(self, kernel_id: str) -> None:
+            if waiters.setdefault(kernel_id, self) is not self:  # the kernel asked twice at once: one waits
+                self.close()
+            elif kernel_id in undelivered:
+                self.write_message(undelivered.pop(kernel_id))
+
+        def on_close(self) -> None:
+            for kernel_id in [k for k, waiter in waiters.items() if waiter is self]:
+                del waiters[kernel_id]
+
+        @classmethod
+        def forget(cls, kernel_id: str) -> None:
+            """A kernel ended: its undelivered request goes, and its connection if it still waits."""
+            undelivered.pop(kernel_id, None)
+            waiter = waiters.pop(kernel_id, None)
+            if waiter is not None:
+                waiter.close()
+
+    return KernelQuery
+
+
+def landing_handler(workbooks: Path):
+    """The landing page, answered by the server itself (a notebook's kernel for it cost as much as a form's)."""
+    from tornado.web import RequestHandler
+
+    class Landing(RequestHandler):
+        async def get(self):
+            lang = "en" if self.get_query_argument("lang", "") == "en" else "zh"
+            self.set_header("Cache-Control", "no-cache")
+            self.finish(await asyncio.to_thread(landing_page, workbooks, lang))
+
+    return Landing
 
 
 def pool_share(total: int, workbooks: int) -> int:
@@ -341,24 +634,25 @@ def kernel_address(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def make_app(workbooks: Path, port: int, open_browser: bool, keys_from: store.Store | None = None,
-             host: str = HOST, path: str = "/", behind_proxy: bool = False, pool: int = 0,
-             max_kernels: int = 0):
-    """The configured Voila application, not yet listening, its request logs without keys.
+def make_app(workbooks: Path, port: int, open_browser: bool, keys_from: store.Store, host: str = HOST,
+             path: str = "/", behind_proxy: bool = False, pool: int = 0, max_kernels: int = 0):
+    """The configured Voila application, not yet listening, its logs without keys or kernel ids.
 
-    With ``keys_from``, links' keys are checked against that store before a
-    kernel starts. ``behind_proxy`` takes the client's address from the
-    proxy's X-Real-IP / X-Forwarded-For headers (tornado's ``xheaders``).
-    ``pool`` warm kernels are kept in all, shared among the workbooks of the
-    standards that have applicants (a workbook opened with a valid key later
-    gets its share from then on); ``max_kernels`` > 0 limits the kernels
-    serving pages.
+    Links' keys are checked against ``keys_from`` before a kernel starts.
+    ``behind_proxy`` takes the client's address from the proxy's X-Real-IP /
+    X-Forwarded-For headers and its scheme from X-Forwarded-Proto (tornado's
+    ``xheaders``). ``pool`` warm kernels are kept in all, shared among the
+    workbooks of the standards that have applicants (a workbook opened with a
+    valid key later gets its share from then on); ``max_kernels`` > 0 limits
+    the kernels serving pages.
     """
+    from jupyter_server.utils import url_path_join
+    from tornado.web import RedirectHandler
     from voila.app import Voila
     from voila.tornado.handler import TornadoVoilaHandler
 
-    guard, limit = KeyGuard(), KernelLimit(max_kernels)
-    in_use = sorted({a.rubric for a in keys_from.applicants()}) if keys_from is not None and pool > 0 else []
+    guard, limit, pages = KeyGuard(), KernelLimit(max_kernels), PageKernels()
+    in_use = sorted({a.rubric for a in keys_from.applicants()}) if pool > 0 else []
     in_use = [rubric for rubric in in_use if (workbooks / f"{rubric}.ipynb").is_file()]
 
     class QkitVoila(Voila):
@@ -374,17 +668,31 @@ def make_app(workbooks: Path, port: int, open_browser: bool, keys_from: store.St
                     "default": default, **{f"{rubric}.ipynb": share for rubric in in_use}}
             settings = super().init_settings()
             kernels = self.kernel_manager
-            for method in ("start_kernel", "get_rendered_notebook"):
+            kernel_of = {"start_kernel": lambda kernel_id: kernel_id,
+                         "get_rendered_notebook": lambda rendered: rendered[2]}  # (task, cells, kernel id)
+            for method, find in kernel_of.items():
                 if hasattr(kernels, method):
-                    setattr(kernels, method, limit.track(getattr(kernels, method)))
+                    setattr(kernels, method, handing_out(getattr(kernels, method), find, limit))
+            remove = kernels.remove_kernel
+
+            def removed(kernel_id):  # however a kernel ends (its tab closed, culled, died), its page's hold goes
+                pages.drop(kernel_id)
+                kernel_query().forget(kernel_id)
+                return remove(kernel_id)
+
+            kernels.remove_kernel = removed
             self.tornado_settings = {**self.tornado_settings, "xsrf_cookie_kwargs": {"path": self.base_url},
                                      "websocket_max_message_size": MAX_MESSAGE}
             return settings
 
         def init_handlers(self):
-            handlers = super().init_handlers()
-            guarded = guarded_handler(keys_from, guard, limit, pool)
-            return [(h[0], guarded, *h[2:]) if h[1] is TornadoVoilaHandler else h for h in handlers]
+            replaced = {TornadoVoilaHandler: guarded_handler(keys_from, guard, limit, pages, pool),
+                        **kernel_handlers(pages)}
+            handlers = [(h[0], replaced.get(h[1], h[1]), *h[2:]) for h in super().init_handlers()]
+            landing = landing_handler(workbooks)  # at the base URL, in place of Voila's list of notebooks
+            return [(url_path_join(self.server_url, "voila/render/index.ipynb"), RedirectHandler,
+                     {"url": self.server_url, "permanent": False}),  # where the landing notebook was
+                    *[(h[0], landing) if h[0] == self.server_url else h for h in handlers]]
 
         def listen(self):
             plain = self.app.listen  # Voila's listen loop, with a request head long enough to refuse long keys
