@@ -1,8 +1,9 @@
-"""Write the served workbooks: qkit/workbooks/<rubric id>.ipynb for each built-in standard, and index.ipynb.
+"""Write the served workbooks: qkit/workbooks/<rubric id>.ipynb for each built-in standard.
 
 Each workbook is one code cell calling qkit, so every standard gets the same
-form from the same widgets. Run it after adding a rubric; ``--check`` only
-reports whether the files are up to date (the tests use it).
+form from the same widgets (the landing page is qkit serve's own, with no
+kernel). Run it after adding a rubric; ``--check`` only reports whether the
+files are up to date (the tests use it).
 """
 
 from __future__ import annotations
@@ -32,10 +33,8 @@ def notebook(source: str) -> str:
 
 def expected() -> dict[Path, str]:
     ids = sorted(p.stem for p in RUBRICS.glob("*.yaml"))
-    files = {WORKBOOKS / f"{rid}.ipynb": notebook(f'from qkit.web.widgets import workbook\n\nworkbook("{rid}")')
-             for rid in ids}
-    files[WORKBOOKS / "index.ipynb"] = notebook("from qkit.web.widgets import landing\n\nlanding()")
-    return files
+    return {WORKBOOKS / f"{rid}.ipynb": notebook(f'from qkit.web.widgets import workbook\n\nworkbook("{rid}")')
+            for rid in ids}
 
 
 def main(argv: list[str]) -> int:
