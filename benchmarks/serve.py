@@ -189,7 +189,8 @@ def main() -> int:
                            "--workbooks", str(folder), *extra]
                 server = start(command, env, port, work / f"{mode}.log")
                 base = f"http://127.0.0.1:{port}"
-                urls = {"baseline": (f"{base}/voila/render/baseline.ipynb", ".widget-button"),
+                # qkit serve starts no kernel without a valid key, whatever the notebook
+                urls = {"baseline": (f"{base}/voila/render/baseline.ipynb?key={token}", ".widget-button"),
                         "workbook": (base + access_path(applicant, token), ".qkit-total-value")}
                 try:
                     if mode == "preheated":
