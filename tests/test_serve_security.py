@@ -184,7 +184,7 @@ def test_only_a_warm_kernel_itself_takes_its_pages_request(tmp_path):
         assert wait_until(lambda: len(kernels(server)) == 2, 120)
         warm = kernels(server)
         for kernel in warm:
-            for headers in ({}, {PROOF_HEADER: "0" * 64}, {PROOF_HEADER: proof(kernel, b"")}):
+            for headers in ({}, {PROOF_HEADER: "0" * 64}, {PROOF_HEADER: proof(kernel, b"")}, {PROOF_HEADER: "é" * 64}):
                 assert query_socket(base, kernel, headers) == 403, headers
         status, _, page = fetch(base + url)
         assert status == 200 and "NAME:预热访客单位" in page

@@ -563,8 +563,8 @@ def kernel_query():
         async def get(self, kernel_id):
             kernels = self.settings["kernel_manager"]
             key = kernels.get_kernel(kernel_id).session.key if kernel_id in kernels else b""
-            shown = self.request.headers.get(PROOF_HEADER, "")
-            if not key or not hmac.compare_digest(shown, proof(kernel_id, key)):
+            shown = self.request.headers.get(PROOF_HEADER, "").encode()  # as bytes: any header compares
+            if not key or not hmac.compare_digest(shown, proof(kernel_id, key).encode()):
                 _refuse(self, "not that kernel")
             elif kernel_id in waiters:
                 _refuse(self, "the kernel waits there already")
