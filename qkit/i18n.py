@@ -608,6 +608,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "wb_remove_kpi": ("删除该指标", "Remove KPI"),
     "wb_import": ("导入 CSV / Excel", "Import CSV / Excel"),
     "wb_imported": ("已导入：新增 {added} 项指标，更新 {updated} 项", "imported: {added} KPIs added, {updated} updated"),
+    "wb_import_progress": ("正在导入……已用 {s} 秒", "importing… {s} s so far"),
     "wb_add_year": ("添加年份", "Add year"),
     "wb_add_series": ("添加对比系列", "Add comparison"),
     "wb_new_series": ("对比系列", "comparison"),

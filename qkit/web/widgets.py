@@ -870,7 +870,10 @@ class KpiEditor(w.VBox):
         self.session.remove(("results", i))
         self._build()
 
+    _importing = False  # a file being read: another waits for it, however the page sends it
+
     def _import(self, change: dict) -> None:
+        """Read an uploaded table off the page's message loop, a progress line counting the seconds."""
         from .kpi_import import read_kpis
 
         files = change["new"]
@@ -878,14 +881,59 @@ class KpiEditor(w.VBox):
             return
         upload = files[0]
         self.upload.value = ()  # ready for the next file; the button shows no count
-        try:
-            kpis = read_kpis(upload["name"], bytes(upload["content"]))
-        except QkitError as exc:
-            self.import_note.value = fragment("import_failed", message=exc.render(self.lang))
+        if self._importing:
+            return
+        name, content = upload["name"], bytes(upload["content"])
+        self._importing = self.upload.disabled = True
+        in_background(lambda: read_kpis(name, content), self.form.safe(self._imported), self.import_note,
+                      lambda s: tr("wb_import_progress", self.lang, s=s))
+
+    def _imported(self, kpis: list[dict[str, Any]] | None, error: Exception | None) -> None:
+        """The table read merged into the document, or why it was not."""
+        self._importing = self.upload.disabled = False
+        if error is not None:
+            message = error.render(self.lang) if isinstance(error, QkitError) else tr("unexpected_error", self.lang)
+            self.import_note.value = fragment("import_failed", message=message)
             return
         added, updated = self.session.import_kpis(kpis)
         self.import_note.value = fragment("import_done", added=added, updated=updated, lang=self.lang)
         self._build()
+
+
+def in_background(work: Callable[[], Any], done: Callable[[Any, Exception | None], None], progress: w.HTML,
+                  saying: Callable[[int], str]) -> None:
+    """Run slow work (reading an upload, making the report) off the page's message loop, ``progress`` saying
+    the seconds so far, then ``done(result, error)`` on the loop: whatever goes wrong ends the job. An error nobody
+    foresaw is logged with its traceback (a kernel's stderr is the server's log). Without an event loop (a
+    test, a script) the work is done here and now."""
+
+    def finish(outcome: Callable[[], Any]) -> None:
+        try:
+            result, error = outcome(), None
+        except Exception as exc:  # noqa: BLE001 - handed to done, which says it in words
+            result, error = None, exc
+            if not isinstance(exc, QkitError):
+                print(f"qkit: unexpected error in the form\n{''.join(traceback.format_exception(exc))}",
+                      file=sys.stderr, flush=True)
+        progress.value = ""
+        done(result, error)
+
+    progress.value = fragment("text", value=saying(0))
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        finish(work)
+        return
+    started = time.monotonic()
+    future = loop.run_in_executor(None, work)
+
+    def tick() -> None:
+        if not future.done():
+            progress.value = fragment("text", value=saying(round(time.monotonic() - started)))
+            loop.call_later(1, tick)
+
+    loop.call_later(1, tick)
+    future.add_done_callback(lambda ended: finish(ended.result))
 
 
 class _Row:
@@ -1370,44 +1418,27 @@ class ExportPanel(w.VBox):
         data = base64.b64encode(content).decode("ascii")
         self.links[kind].value = fragment("download", name=name, mime=mime, data=data, lang=self.lang)
 
+    _reporting = False  # a report being made: a second one waits for it, whatever the page's button shows
+
     def _report(self, _: Any = None) -> None:
-        """Make the report in the background, saying how long it has taken so far."""
+        """Make the report in the background, saying how long it has taken so far; one at a time."""
+        if self._reporting:
+            return
         made_from = self.session.yaml()
         # the report is made from the page as it is now, while the person may go on editing
         snapshot = Session(self.session.rubric, self.session.data, index=self.session.index, autosave_delay=None)
-        self.make_report.disabled = True
+        self._reporting = self.make_report.disabled = True
         self.links[self.REPORT].value = ""
-        self.progress.value = fragment("text", value=tr("wb_report_progress", self.lang, s=0))
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # no event loop (a test, a script): make it here and now
-            self._report_done(made_from, *self._report_file(snapshot))
-            return
-        started = time.monotonic()
-        future = loop.run_in_executor(None, self._report_file, snapshot)
+        in_background(lambda: snapshot.export(self.REPORT, self.lang),
+                      self.form.safe(lambda file, error: self._report_done(made_from, file, error)),
+                      self.progress, lambda s: tr("wb_report_progress", self.lang, s=s))
 
-        def tick() -> None:
-            if future.done():
-                self._report_done(made_from, *future.result())
-                return
-            seconds = round(time.monotonic() - started)
-            self.progress.value = fragment("text", value=tr("wb_report_progress", self.lang, s=seconds))
-            loop.call_later(1, tick)
-
-        loop.call_later(1, tick)
-
-    def _report_file(self, snapshot: Session) -> tuple[tuple[str, bytes, str] | None, QkitError | None]:
-        try:
-            return snapshot.export(self.REPORT, self.lang), None
-        except QkitError as exc:
-            return None, exc
-
-    def _report_done(self, made_from: str, file: tuple[str, bytes, str] | None, error: QkitError | None) -> None:
-        self.make_report.disabled = False
-        self.progress.value = ""
+    def _report_done(self, made_from: str, file: tuple[str, bytes, str] | None, error: Exception | None) -> None:
+        self._reporting = self.make_report.disabled = False
         if error is not None:
-            self.links[self.REPORT].value = fragment(
-                "problems", messages=[self.session.describe(p, self.lang) for p in error.problems], css="qkit-problem")
+            messages = ([self.session.describe(p, self.lang) for p in error.problems] if isinstance(error, QkitError)
+                        else [tr("unexpected_error", self.lang)])
+            self.links[self.REPORT].value = fragment("problems", messages=messages, css="qkit-problem")
             return
         name, content, mime = file
         self._report_made = made_from
