@@ -368,6 +368,11 @@ def _add_workbook_commands(sub, common: argparse.ArgumentParser) -> None:
 
     export = sub.add_parser("export", parents=[common, data], help="write every applicant's latest document as YAML")
     export.add_argument("-o", "--output", required=True, type=Path, metavar="FOLDER")
+    export.add_argument("--round", choices=("independent", "consensus"), default=None,
+                        help="the assessors' layers handed in (one document each), or the consensus, "
+                             "instead of the applications")
+    export.add_argument("--cycle", type=int, default=None, metavar="N",
+                        help="an earlier cycle's rounds, by number (qkit history lists them); default the current")
 
     history = sub.add_parser("history", parents=[common, data],
                              help="an applicant's saved revisions: who saved them and what changed")
@@ -518,7 +523,8 @@ def _store_migrate(args, index: RubricIndex, lang: str, out: Console) -> int:
     counts = source.copy_to(target)
     out.print(tr("copied_store", lang, to=target.shown), markup=False, highlight=False)
     names = {"applicant": tr("table_applicant", lang), "member": tr("table_member", lang),
-             "revision": tr("table_revision", lang), "layer": tr("table_layer", lang)}
+             "revision": tr("table_revision", lang), "cycle": tr("table_cycle", lang),
+             "assessment": tr("table_assessment", lang)}
     for table, (here, copied) in counts.items():
         out.print(tr("copied_counts", lang, table=names[table], source=here, target=copied), markup=False)
     return 0
@@ -534,7 +540,7 @@ def _store_backup(args, index: RubricIndex, lang: str, out: Console) -> int:
 
 
 def _export(args, index: RubricIndex, lang: str, out: Console) -> int:
-    paths = _store(args, index).export(args.output)
+    paths = _store(args, index).export(args.output, args.round, args.cycle)
     out.print(tr("exported", lang, n=len(paths), folder=args.output), markup=False)
     if paths:
         _validate(argparse.Namespace(files=paths), index, lang, out)  # lists the problems; exported all the same

@@ -40,7 +40,7 @@ UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 TOP_FIELDS = ("format_version", "rubric", "applicant", "assessment", "key_themes", "profile", "clauses", "results")
 ASSESSMENT_FIELDS = ("date", "stage", "assessors", "cycle")
-CLAUSE_FIELDS = ("score", "proposed", "independent", "previous_score", "factors", "strengths", "ofis", "evidence",
+CLAUSE_FIELDS = ("score", "proposed", "independent", "previous_score", "self_score", "factors", "strengths", "ofis", "evidence",
                  "notes", "narrative")
 COMMENT_FIELDS = ("text", "by")
 KPI_FIELDS = ("clause", "name", "unit", "better", "target", "values", "comparisons")
@@ -89,6 +89,7 @@ class ClauseRating:
     independent: dict[str, int | None] = field(default_factory=dict)
     proposed: bool = False
     previous_score: int | None = None  # the score of the previous cycle, while this one is reviewed (待复核)
+    self_score: int | None = None  # in a round's document: the team's own score of the clause in its application
 
 
 @dataclass
@@ -396,6 +397,7 @@ class _Checker:
                              if self.writable(str(name), f"{where}/independent/{name}")},
                 proposed=self.flag(raw.get("proposed"), f"{where}/proposed"),
                 previous_score=self.score(raw.get("previous_score"), f"{where}/previous_score"),
+                self_score=self.score(raw.get("self_score"), f"{where}/self_score"),
             )
         return out
 

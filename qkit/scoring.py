@@ -58,6 +58,7 @@ class ClauseScore(Named):
     independent: tuple[tuple[str, int | None], ...] = ()  # each assessor's own score, in a consensus document
     proposed: bool = False  # the score is the median proposed for the consensus discussion, not yet agreed
     previous_score: int | None = None  # the previous cycle's score, shown while the clause is reviewed again
+    self_score: int | None = None  # a round's document: the team's own score in its application
 
     @property
     def to_review(self) -> bool:
@@ -75,6 +76,11 @@ class ClauseScore(Named):
         """A consensus score outside the assessors' independent range."""
         span = self.independent_range
         return self.score is not None and span is not None and not span[0] <= self.score <= span[1]
+
+    @property
+    def self_gap(self) -> int | None:
+        """How far the team's own score lies above (or below) this one, when both are known (a consensus)."""
+        return None if self.score is None or self.self_score is None else self.self_score - self.score
 
     @property
     def earned(self) -> float | None:
@@ -279,6 +285,7 @@ def _clause_dict(c: ClauseScore, lang: str) -> dict[str, Any]:
         "below_described": c.below_described is not None,
         "proposed": c.proposed,
         "previous_score": c.previous_score,
+        "self_score": c.self_score,
         "independent": dict(c.independent),
     }
 
@@ -289,7 +296,7 @@ def _clause_score(rubric, clause, doc: Assessment) -> ClauseScore:
     suggestion = suggest(rating.factors, dimension) if dimension else None
     return ClauseScore(clause.id, clause.title, clause.title_en, clause.kind, clause.points, rating.score,
                        suggestion, rubric.below_described(rating.score), tuple(rating.ofis), rating.notes,
-                       tuple(rating.independent.items()), rating.proposed, rating.previous_score)
+                       tuple(rating.independent.items()), rating.proposed, rating.previous_score, rating.self_score)
 
 
 def score(doc: Assessment, rubric: OrganizationRubric | IndividualRubric) -> Scorecard:

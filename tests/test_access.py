@@ -227,7 +227,7 @@ def test_a_save_error_never_shows_the_servers_data_path(tmp_path):
     assert state == "error" and "只读" in text and "secret-place" not in text and str(tmp_path) not in text, text
 
 
-def test_a_copy_into_postgres_locks_every_table_layers_included(tmp_path, postgres_url):
+def test_a_copy_into_postgres_locks_every_table_assessment_rounds_included(tmp_path, postgres_url):
     import psycopg
 
     source = Store(tmp_path / "data")
@@ -240,13 +240,13 @@ def test_a_copy_into_postgres_locks_every_table_layers_included(tmp_path, postgr
             other.execute("SET lock_timeout = '200ms'")
             try:
                 with other.transaction():
-                    other.execute("LOCK TABLE layer IN ROW EXCLUSIVE MODE")
+                    other.execute("LOCK TABLE assessment IN ROW EXCLUSIVE MODE")
             except psycopg.errors.LockNotAvailable:
-                blocked.append("layer")
+                blocked.append("assessment")
 
     target.backend.after_copy = try_layer_insert  # runs inside the copy's transaction
     source.copy_to(target)
-    assert blocked == ["layer"]
+    assert blocked == ["assessment"]
 
 
 # --- the page: what it says, and a last resort around every callback -------------------------

@@ -270,10 +270,10 @@ DYNAMIC = {
     ("cli.py", "c.kind"): _clause_kinds,
     ("cli.py", "f'role_{member.role}'"): lambda: {f"role_{r}" for r in ROLES},
     ("i18n.py", "params['kind']"): lambda: {"strengths", "ofis", "evidence"},
+    ("i18n.py", "f\"role_{params['role']}\""): lambda: {f"role_{r}" for r in ROLES},
     ("web/widgets.py", "'wb_submitted' if self.session.submitted else 'wb_assessing'"):
         lambda: {"wb_submitted", "wb_assessing"},
     ("templates/web_form.html.j2", "'spread_' ~ reason"): lambda: {f"spread_{r}" for r in REASONS},
-    ("templates/web_form.html.j2", "kind"): lambda: {"strengths", "ofis"},
     ("web/widgets.py", "f'theme_{kind}'"): lambda: {f"theme_{k}" for k in THEME_KINDS},
     ("web/session.py", "f'role_{member.role}'"): lambda: {f"role_{r}" for r in ROLES},
     ("web/widgets.py", "label"): lambda: {"wb_keep_theirs", "wb_keep_mine", "wb_keep_both"},

@@ -335,6 +335,10 @@ def filled_store(folder: Path) -> tuple[Store, dict[str, str]]:
     store.save(first.id, scored(data, "5.2.2", 60), base=1, author=writer)
     store.save(first.id, scored(data, "5.2.3", 75), base=2, author=store.member(first.id), note="评审前")
     store.restore(first.id, 2, base=3, author=store.member(first.id))
+    store.save_layer(first.id, leaver, {"clauses": {"5.2.2": {"score": 50}}}, submit=True)
+    store.save_consensus(first.id, {"clauses": {"5.2.2": {"score": 55, "notes": "共识"}}}, base=0,
+                         author=store.member(first.id))
+    store.new_cycle(first.id, "2027")
     store.revoke(first.id, leaver.id)
     second, second_key = store.add_applicant("陈明", "wuhan-individual")
     store.save(second.id, scored(store.latest(second.id).data, "1.1", 90), base=1)
@@ -342,18 +346,21 @@ def filled_store(folder: Path) -> tuple[Store, dict[str, str]]:
 
 
 def everything(store: Store) -> list:
-    """What a store holds, as its API reads it: applicants, members, and every revision in full."""
-    return [(a, store.members(a.id), store.history(a.id)) for a in store.applicants()]
+    """What a store holds, as its API reads it: applicants, members, every revision in full, cycles and rounds."""
+    return [(a, store.members(a.id), store.history(a.id), store.cycles(a.id),
+             [(store.layers(a.id, c.number), store.consensus(a.id, c.number)) for c in store.cycles(a.id)])
+            for a in store.applicants()]
 
 
 def test_migrate_copies_a_folder_store_into_postgres_as_it_is(cli, tmp_path, postgres_url):
     source, keys = filled_store(tmp_path / "data")
     code, out, err = cli("store", "migrate", "--from", tmp_path / "data", "--to", postgres_url)
     assert code == 0, err
-    assert "申报单位：原有 2，复制后 2" in out and "成员：原有 4，复制后 4" in out and "版本：原有 6，复制后 6" in out
+    assert "申报单位：原有 2，复制后 2" in out and "成员：原有 4，复制后 4" in out and "版本：原有 7，复制后 7" in out
+    assert "评价周期：原有 3，复制后 3" in out and "评审记录（独立评分与共识）：原有 2，复制后 2" in out
     target = Store(postgres_url)
     assert everything(target) == everything(source)  # ids, numbers, authors, times, notes, what changed
-    assert [r.author for r in target.history(1)] == ["张伟", "张伟", "王强", "张伟"]
+    assert [r.author for r in target.history(1)] == [None, "张伟", "张伟", "王强", "张伟"]
     assert target.history(1)[0].changed == source.history(1)[0].changed != ()
     assert target.applicant_for_token(keys["writer"]).id == 1 and target.applicant_for_token(keys["second"]).id == 2
     third, _ = target.add_applicant("汉江服务", "wuhan-service")  # numbering continues after the copied rows
@@ -366,7 +373,7 @@ def test_migrate_copies_a_folder_store_into_postgres_as_it_is(cli, tmp_path, pos
 
     code, _, err = cli("store", "migrate", "--from", tmp_path / "data", "--to", postgres_url)
     assert code == 1 and "--to" in err and "已有数据" in err and "applicant 3" in err  # never copied on top
-    assert target.counts() == {"applicant": 3, "member": 6, "revision": 8, "layer": 0}
+    assert target.counts() == {"applicant": 3, "member": 6, "revision": 9, "cycle": 4, "assessment": 2}
     code, _, err = cli("store", "migrate", "--from", tmp_path / "data", "--to", tmp_path / "elsewhere", "--lang", "en")
     assert code == 1 and "--to" in err and "postgresql://" in err and not (tmp_path / "elsewhere").exists()
 
@@ -379,7 +386,7 @@ def test_backup_while_in_use_restores_to_the_same_store(cli, tmp_path):
     code, out, err = cli("store", "backup", "--data", tmp_path / "data", "--to", tmp_path / "backups" / "qkit-1.sqlite3")
     open_elsewhere.close()
     assert code == 0, err
-    assert "2 个申报单位，6 个版本" in out
+    assert "2 个申报单位，7 个版本" in out
     restored = tmp_path / "restored"
     restored.mkdir()
     (tmp_path / "backups" / "qkit-1.sqlite3").rename(restored / DB_NAME)

@@ -307,36 +307,40 @@ def test_two_writer_processes_editing_different_items_lose_nothing(store):
 
 def test_assessors_score_alone_and_the_lead_brings_the_layers_together(store):
     applicant, lead_key = store.add_applicant("华科精密", RUBRIC, lead="张伟")
+    written = copy.deepcopy(SAMPLE)
+    store.save(applicant.id, written, base=1)
     keys = {name: store.add_member(applicant.id, name, "assessor")[1] for name in ("李娜", "赵六")}
     li, zhao = (open_as(store, keys[n]) for n in ("李娜", "赵六"))
-    assert li.assessing and li.value(("clauses",)) == {}  # a layer starts with nothing scored
+    assert li.assessing and li.scorecard.scored_points == 0  # a layer starts with nothing scored
+    narrative = SAMPLE["clauses"]["5.2.2"]["narrative"]
+    assert li.value(("clauses", "5.2.2", "narrative")) == narrative  # the assessor reads what the team wrote
+    assert li.value(("clauses", "5.2.2", "strengths")) is None  # and not the team's own judgement
     assert li.set(("profile", "a"), "改写概况").code == "not_your_document"  # an assessor scores, nothing else
+    assert li.set(("clauses", "5.2.2", "narrative"), "改写").code == "not_your_document"
     li.set(("clauses", "5.2.2", "score"), 40)
     li.set(("clauses", "5.2.2", "ofis"), ["文化未覆盖外包人员"])
     zhao.set(("clauses", "5.2.2", "score"), 60)
     assert li.save() and zhao.save()
     assert open_as(store, keys["赵六"]).value(("clauses", "5.2.2", "score")) == 60  # each sees only their own
-    assert store.latest(applicant.id).number == 1  # the applicant's document is untouched
+    assert store.latest(applicant.id).number == 2  # the application is untouched
     lead = open_as(store, lead_key)
     assert lead.layers() == []  # nothing handed in yet
     assert li.submit() and li.submitted and not li.editable(("clauses", "5.2.2", "score"))
     assert li.set(("clauses", "5.2.2", "score"), 45) is not None
-    assert [layer.member.name for layer in lead.layers()] == ["李娜"]
+    assert [name for name, _ in lead.layers()] == ["李娜"]
     assert zhao.submit()
-    layers = lead.layers()
-    assert [layer.data["clauses"]["5.2.2"]["score"] for layer in layers] == [40, 60]
+    assert [doc["clauses"]["5.2.2"]["score"] for _, doc in lead.layers()] == [40, 60]
 
-    from qkit.consensus import consensus_document
-    from qkit.document import from_data
-
-    docs = [from_data(layer.data) for layer in layers]
-    proposal = consensus_document(docs, load_rubric(RUBRIC), ["李娜", "赵六"])
-    lead.adopt_consensus(proposal["clauses"], ["李娜", "赵六"])
-    assert lead.value(("clauses", "5.2.2", "independent")) == {"李娜": 40, "赵六": 60}
-    assert lead.value(("clauses", "5.2.2", "score")) is None  # 40 and 60 are flagged: the team decides
-    lead.set(("clauses", "5.2.2", "score"), 50)
-    lead.set(("clauses", "5.2.2", "notes"), "现场核实后取中间档")
-    assert lead.save()
-    saved = store.latest(applicant.id).data
-    assert saved["clauses"]["5.2.2"]["score"] == 50 and saved["assessment"]["stage"] == "共识"
-    assert saved["clauses"]["5.2.2"]["ofis"] == [{"text": "文化未覆盖外包人员", "by": ["李娜"]}]
+    agreed = lead.consensus()
+    agreed.adopt(lead.proposal(), ["李娜", "赵六"])
+    assert agreed.value(("clauses", "5.2.2", "independent")) == {"李娜": 40, "赵六": 60}
+    assert agreed.value(("clauses", "5.2.2", "score")) is None  # 40 and 60 are flagged: the team decides
+    assert agreed.value(("clauses", "5.2.2", "self_score")) == SAMPLE["clauses"]["5.2.2"]["score"]
+    agreed.set(("clauses", "5.2.2", "score"), 50)
+    agreed.set(("clauses", "5.2.2", "notes"), "现场核实后取中间档")
+    agreed.set(("clauses", "5.2.2", "ofis", 0, "text"), "企业文化尚未覆盖外包人员")
+    assert agreed.save()
+    consensus = store.consensus(applicant.id)
+    assert consensus.data["clauses"]["5.2.2"]["score"] == 50 and consensus.data["assessment"]["stage"] == "共识"
+    assert consensus.data["clauses"]["5.2.2"]["ofis"] == [{"text": "企业文化尚未覆盖外包人员", "by": ["李娜"]}]
+    assert store.latest(applicant.id).number == 2 and store.latest(applicant.id).data == written  # never touched

@@ -34,6 +34,7 @@ from ..i18n import join_list, tr
 from ..rubric import IndividualRubric, OrganizationRubric, RubricIndex
 from ..scoring import ClauseScore, Scorecard, score
 from ..merge import Conflict, resolve
+from .. import rounds
 from .store import AccessEnded, Member, MergeConflict, NotAllowed, Revision, Store, open_for_token
 from .store import data_dir as store_dir
 from ..i18n import fmt_band
@@ -106,31 +107,47 @@ def parse_names(text: str) -> list[str]:
     return [name.strip() for name in text.split(",") if name.strip()]
 
 
-class LayerKeeper:
-    """Keeps an assessor's session in their layer, with the store's interface (``latest``, ``save``).
+class RoundKeeper:
+    """Keeps a session in an assessment round, with the store's interface (``latest``, ``save``).
 
-    Only the assessor writes their layer, so a save never needs a merge.
+    The session holds the round's document: the application as the team wrote
+    it, read-only, with the round's judgement over it (``qkit.rounds``); a save
+    keeps the judgement alone and never touches the application. The round
+    is an assessor's own layer (``independent``: only they write it, so a save
+    never merges) or the ``consensus`` (the lead's; saves merge as the
+    application's do).
     """
 
-    def __init__(self, store: Store, applicant_id: int, member: Member):
-        self.store, self.applicant_id, self.member = store, applicant_id, member
-        self.submitted = store.layer(applicant_id, member).submitted
+    def __init__(self, store: Store, applicant_id: int, member: Member, round_name: str):
+        self.store, self.applicant_id, self.member, self.round = store, applicant_id, member, round_name
+        self.submitted = False
 
-    def _revision(self, layer) -> Revision:
-        return Revision(self.applicant_id, layer.number, None, layer.created_at, layer.data, "", "",
-                        author=self.member.name)
+    def _record(self):
+        if self.round == "independent":
+            return self.store.layer(self.applicant_id, self.member)
+        return self.store.consensus(self.applicant_id)
+
+    def _revision(self, record) -> Revision:
+        self.submitted = record.submitted
+        return Revision(self.applicant_id, record.number, None, record.created_at,
+                        self.store.round_document(self.applicant_id, record), record.note, "", author=record.author)
 
     def latest(self, _applicant: Any = None) -> Revision:
-        layer = self.store.layer(self.applicant_id, self.member)
-        self.submitted = layer.submitted
-        return self._revision(layer)
+        return self._revision(self._record())
 
     def member_now(self, member: Member) -> Member:
         return self.store.member_now(member)
 
     def save(self, _applicant: Any, data: dict[str, Any], base: int, note: str = "", author: Any = None,
              merging: bool = True) -> Revision:
-        return self._revision(self.store.save_layer(self.applicant_id, self.member, data))
+        if self.round == "independent":
+            return self._revision(self.store.save_layer(self.applicant_id, self.member, data))
+        try:
+            return self._revision(self.store.save_consensus(self.applicant_id, data, base, author=self.member))
+        except MergeConflict as exc:  # the conflicts lie in the judgement: the page keeps the application around it
+            application = self.store.latest(self.applicant_id).data
+            latest = dataclasses.replace(exc.latest, data=rounds.overlay(application, exc.latest.data, True))
+            raise MergeConflict(latest, rounds.overlay(application, exc.merged, True), exc.conflicts) from None
 
     def submit(self, data: dict[str, Any]) -> None:
         self.store.save_layer(self.applicant_id, self.member, data, submit=True)
@@ -166,6 +183,8 @@ class Session:
         self.latest_author: str | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._listeners: list[Callable[[Path], None]] = []
+        self._checked = 0  # how many times the document was checked: a state's number, for what is worked out once
+        self._shown: tuple[Any, dict[str, list[Problem]]] | None = None  # (state, shown problems by field)
         self._recheck()
 
     @classmethod
@@ -178,7 +197,7 @@ class Session:
         applicant, revision, member = opened
         store = Store(store_dir(data_dir))
         if member.role == "assessor":  # an assessor scores alone, in a layer of their own
-            store = LayerKeeper(store, applicant.id, member)
+            store = RoundKeeper(store, applicant.id, member, "independent")
             revision = store.latest()
         session = cls(rubric, revision.data, store=store, applicant_id=applicant.id,
                       base=revision.number, member=member, **kwargs)
@@ -186,9 +205,19 @@ class Session:
         return session
 
     @property
+    def judging(self) -> bool:
+        """A round's document: what is edited is the round's judgement, never the application around it."""
+        return isinstance(self.store, RoundKeeper)
+
+    @property
     def assessing(self) -> bool:
         """An assessor's own layer (hidden from the other assessors until handed in)."""
-        return isinstance(self.store, LayerKeeper)
+        return self.judging and self.store.round == "independent"
+
+    @property
+    def agreeing(self) -> bool:
+        """The consensus, as the lead builds it."""
+        return self.judging and self.store.round == "consensus"
 
     @property
     def submitted(self) -> bool:
@@ -205,25 +234,94 @@ class Session:
         return True
 
     def layers(self) -> list:
-        """The assessors' layers handed in so far (for the lead's consensus view); none for others."""
-        if self.member is None or self.member.role != "lead" or not hasattr(self.store, "submitted_layers"):
+        """The assessors' layers handed in so far in this cycle, as (assessor, document) pairs: what the lead's
+        consensus view lays side by side. None for anyone else."""
+        if self.member is None or self.member.role != "lead" or not isinstance(self.store, Store):
             return []
-        return self.store.submitted_layers(self.applicant_id)
+        return [(r.assessor.name, self.store.round_document(self.applicant_id, r))
+                for r in self.store.submitted_layers(self.applicant_id)]
 
-    def adopt_consensus(self, clauses: dict[str, Any], assessors: list[str]) -> None:
-        """Take the consensus proposal's clauses into the document: scores, independent scores and merged
-        comments replace each clause's, its narrative stays; then the lead agrees the scores."""
-        if self.member is not None and self.member.role != "lead":
+    def assessors(self) -> list:
+        """Every assessor's layer in this cycle (for the lead): who has saved, handed in, been sent back."""
+        if self.member is None or self.member.role != "lead" or not isinstance(self.store, Store):
+            return []
+        return self.store.layers(self.applicant_id)
+
+    def reopen(self, assessor: str, reason: str) -> bool:
+        """Hand an assessor's layer back to them (the lead), with the reason kept beside it."""
+        if self.member is None or self.member.role != "lead" or not isinstance(self.store, Store):
+            self._say(Problem("", "reopen_leads_only"))
+            return False
+        try:
+            self.store.reopen_layer(self.applicant_id, assessor, reason, author=self.member)
+        except AccessEnded:
+            self._end()
+            return False
+        except QkitError as exc:
+            self._say(exc.problems[0])
+            return False
+        return True
+
+    def side_by_side(self) -> "SideBySide | None":
+        """The layers handed in, checked, with their scores side by side (``qkit.consensus``); None with fewer
+        than two."""
+        from ..consensus import compare_assessors
+
+        pairs = [(name, check_partial(doc, self.index)[0]) for name, doc in self.layers()]
+        pairs = [(name, doc) for name, doc in pairs if doc is not None]
+        if len(pairs) < 2:
+            return None
+        names, docs = [n for n, _ in pairs], [d for _, d in pairs]
+        return SideBySide(names, docs, compare_assessors(docs, self.rubric, names, names=names))
+
+    def proposal(self) -> dict[str, Any] | None:
+        """What the consensus discussion starts from: medians where nothing is flagged, comments merged."""
+        from ..consensus import consensus_document
+
+        side = self.side_by_side()
+        return None if side is None else consensus_document(side.docs, self.rubric, side.names)
+
+    def consensus(self) -> "Session | None":
+        """The lead's session of this cycle's consensus: the application read-only, the agreed judgement
+        edited and saved apart from it. None for anyone else."""
+        if self.member is None or self.member.role != "lead" or not isinstance(self.store, Store):
+            return None
+        keeper = RoundKeeper(self.store, self.applicant_id, self.member, "consensus")
+        revision = keeper.latest()
+        session = Session(self.rubric, revision.data, store=keeper, applicant_id=self.applicant_id,
+                          base=revision.number, index=self.index, autosave_delay=self.autosave_delay,
+                          member=self.member, limits=self._limits_file or self._limits, rules=self._rules)
+        session.saved_at = revision.created_at
+        return session
+
+    def adopt(self, proposal: dict[str, Any], assessors: list[str]) -> None:
+        """Take a consensus proposal (``qkit.consensus.consensus_document``) into the consensus being agreed.
+
+        Clauses already agreed (scored, not merely proposed) keep what the lead
+        agreed; the others take the proposal: the median as a proposed score,
+        every independent score, the merged comments with their authors.
+        """
+        if not self.agreeing:
             self._say(Problem("", "consensus_leads_only"))
             return
-        current = self.data.get("clauses") if isinstance(self.data.get("clauses"), dict) else {}
-        merged = {}
-        for cid, entry in clauses.items():
-            kept = {k: v for k, v in (current.get(cid) or {}).items() if k == "narrative"}
-            merged[cid] = {**entry, **kept}
-        self.data["clauses"] = merged
-        self.data["assessment"] = {**(self.data.get("assessment") or {}), "assessors": assessors, "stage": "共识"}
+        clauses = self.data.get("clauses") if isinstance(self.data.get("clauses"), dict) else {}
+        for cid, entry in (proposal.get("clauses") or {}).items():
+            current = clauses.get(cid) if isinstance(clauses.get(cid), dict) else {}
+            if current.get("score") is not None and not current.get("proposed"):
+                current["independent"] = entry.get("independent", {})
+                continue
+            kept = {k: v for k, v in current.items() if k in rounds.WRITTEN or k == "self_score"}
+            clauses[cid] = {**kept, **{k: v for k, v in entry.items() if k in rounds.JUDGED}}
+        self.data["clauses"] = clauses
+        self.data["assessment"] = {**(self.data.get("assessment") or {}), "assessors": list(assessors),
+                                   "stage": rounds.STAGES["consensus"]}
         self._changed(())
+
+    def confirm(self, clause_id: str) -> None:
+        """The lead agrees a proposed score as it stands: it is proposed no longer."""
+        if self._allowed(("clauses", clause_id, "proposed")) is None and self.value(("clauses", clause_id, "proposed")):
+            del self.data["clauses"][clause_id]["proposed"]
+            self._changed(("clauses", clause_id, "proposed"))
 
     # --- reading -------------------------------------------------------------
 
@@ -238,8 +336,18 @@ class Session:
 
     def messages(self, path: Path, lang: str = "zh") -> list[str]:
         """What the form flags at exactly this field, naming the field as the form shows it."""
-        where = field_of(path)
-        return [self.describe(p, lang) for p in self.shown_problems if p.field == where]
+        return [self.describe(p, lang) for p in self._shown_by_field().get(field_of(path), [])]
+
+    def _shown_by_field(self) -> dict[str, list[Problem]]:
+        """``shown_problems`` by field, worked out once per state: a form asks for every field and grid row,
+        and a KPI grid of thousands of cells would otherwise walk every year for each one."""
+        key = (self._checked, self.editing)
+        if self._shown is None or self._shown[0] != key:
+            by_field: dict[str, list[Problem]] = {}
+            for problem in self.shown_problems:
+                by_field.setdefault(problem.field, []).append(problem)
+            self._shown = (key, by_field)
+        return self._shown[1]
 
     def all_messages(self, lang: str = "zh") -> list[str]:
         return [self.describe(p, lang) for p in self.shown_problems]
@@ -498,8 +606,10 @@ class Session:
         a writer with items edits the clauses of those items, the KPIs that
         support them, and the profile when 5.1 is assigned.
         """
-        if self.assessing:  # an assessor scores the clauses, until the layer is handed in
-            return bool(path) and path[0] == "clauses" and not self.submitted
+        if self.judging:  # a round's judgement: the clauses' scores and comments and the key themes, nothing else
+            judged = path[:1] == ("key_themes",) or (path[:1] == ("clauses",) and (len(path) < 3
+                                                                                 or path[2] in rounds.JUDGED))
+            return judged and not self.submitted
         return access.may_edit(self.rubric, self.member, self.data, path)
 
     def item_of(self, path: Path) -> str | None:
@@ -558,6 +668,8 @@ class Session:
                 parent.append(value)
             else:
                 parent[key] = value
+        if self.agreeing and path[0] == "clauses" and path[2:] == ("score",) and isinstance(parent, dict):
+            parent.pop("proposed", None)  # a score the lead set is agreed, not proposed
         known = {(p.field, p.code) for p in self.problems}
         self._recheck()
         where = field_of(path)
@@ -823,6 +935,7 @@ class Session:
             callback(path)
 
     def _recheck(self) -> None:
+        self._checked += 1
         self.document, self.problems = check_partial(self.data, self.index)
         self.scorecard: Scorecard | None = score(self.document, self.rubric) if self.document else None
 
@@ -1048,6 +1161,15 @@ class Session:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+
+
+@dataclasses.dataclass(frozen=True)
+class SideBySide:
+    """The assessors' layers handed in: their names, their documents, and the table of their scores."""
+
+    names: list[str]
+    docs: list[Any]
+    table: Any  # qkit.consensus.AssessorSpread
 
 
 @dataclasses.dataclass(frozen=True)

@@ -37,6 +37,7 @@ The API the workbooks use:
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -54,7 +55,7 @@ from urllib.parse import parse_qs, unquote, urlencode
 
 import yaml
 
-from .. import template
+from .. import rounds, template
 from . import access
 from ..document import parse_yaml
 from ..errors import Problem, QkitError
@@ -68,7 +69,7 @@ DATA_ENV = "QKIT_DATA"
 DB_NAME = "qkit.sqlite3"
 DATABASE_URLS = ("postgresql://", "postgres://")  # --data given as one of these is a PostgreSQL database
 LINK_PARAM = "key"  # not "token": the Jupyter server reserves that one for its own login
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another one before giving up
 ROLES = ("lead", "writer", "assessor")
 LEAD_NAME = "负责人"  # the first member of an applicant when no name is given
@@ -77,7 +78,9 @@ TABLES = {  # every table and column, in the order a copy must fill them (refere
     "member": ("id", "applicant_id", "name", "role", "items", "token_hash", "created_at", "revoked_at"),
     "revision": ("id", "applicant_id", "number", "parent_number", "created_at", "document", "note", "author_id",
                  "changed"),
-    "layer": ("id", "applicant_id", "member_id", "number", "created_at", "document", "submitted"),
+    "cycle": ("id", "applicant_id", "number", "label", "first_revision", "created_at"),
+    "assessment": ("id", "applicant_id", "cycle", "round", "assessor_id", "number", "created_at", "document",
+                   "submitted", "author_id", "note"),
 }
 
 
@@ -91,7 +94,6 @@ def _tables(identity: str) -> tuple[str, ...]:
             created_at  TEXT NOT NULL
         )""",
         _member(identity),
-        _layer(identity),
         f"""CREATE TABLE revision (
             id             {identity},
             applicant_id   INTEGER NOT NULL REFERENCES applicant(id),
@@ -104,6 +106,38 @@ def _tables(identity: str) -> tuple[str, ...]:
             changed        TEXT NOT NULL DEFAULT '[]',
             UNIQUE (applicant_id, number)
         )""",
+        *_rounds(identity),
+    )
+
+
+def _rounds(identity: str) -> tuple[str, ...]:
+    """Cycles, and the assessment rounds of each over the application: records of their own (schema 4)."""
+    return (
+        f"""CREATE TABLE cycle (
+            id              {identity},
+            applicant_id    INTEGER NOT NULL REFERENCES applicant(id),
+            number          INTEGER NOT NULL,
+            label           TEXT NOT NULL DEFAULT '',
+            first_revision  INTEGER NOT NULL,
+            created_at      TEXT NOT NULL,
+            UNIQUE (applicant_id, number)
+        )""",
+        # an assessor's layer (round 'independent', assessor_id set) or the consensus (assessor_id NULL): every
+        # save a new row, numbered per applicant, cycle, round and assessor; never changed or deleted
+        f"""CREATE TABLE assessment (
+            id            {identity},
+            applicant_id  INTEGER NOT NULL REFERENCES applicant(id),
+            cycle         INTEGER NOT NULL,
+            round         TEXT NOT NULL CHECK (round IN ('independent', 'consensus', 'site_visit')),
+            assessor_id   INTEGER REFERENCES member(id),
+            number        INTEGER NOT NULL,
+            created_at    TEXT NOT NULL,
+            document      TEXT NOT NULL,
+            submitted     INTEGER NOT NULL DEFAULT 0,
+            author_id     INTEGER REFERENCES member(id),
+            note          TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX assessment_of ON assessment (applicant_id, cycle, round, assessor_id, number)",
     )
 
 
@@ -135,11 +169,18 @@ def _member(identity: str) -> str:
 
 
 _SQLITE_ID = "INTEGER PRIMARY KEY"
+_IMMUTABLE_ROUNDS = (
+    """CREATE TRIGGER assessment_never_updated BEFORE UPDATE ON assessment
+       BEGIN SELECT RAISE(ABORT, 'assessments are never changed; save a new one'); END""",
+    """CREATE TRIGGER assessment_never_deleted BEFORE DELETE ON assessment
+       BEGIN SELECT RAISE(ABORT, 'assessments are never deleted'); END""",
+)
 _IMMUTABLE = (
     """CREATE TRIGGER revision_never_updated BEFORE UPDATE ON revision
        BEGIN SELECT RAISE(ABORT, 'revisions are never changed; save a new one'); END""",
     """CREATE TRIGGER revision_never_deleted BEFORE DELETE ON revision
        BEGIN SELECT RAISE(ABORT, 'revisions are never deleted'); END""",
+    *_IMMUTABLE_ROUNDS,
 )
 SCHEMA = (*_tables(_SQLITE_ID), *_IMMUTABLE)
 # each step takes the schema from its version to the next; a store is brought up to date when opened
@@ -157,26 +198,33 @@ MIGRATIONS = {
         "ALTER TABLE revision ADD COLUMN changed TEXT NOT NULL DEFAULT '[]'",
     ),
     2: (_layer(_SQLITE_ID),),  # assessors' own layers, for independent assessment and consensus
+    3: (*_rounds(_SQLITE_ID), *_IMMUTABLE_ROUNDS, lambda db: _rounds_from_layers(db), "DROP TABLE layer"),
 }
 
-# PostgreSQL: the same tables; UPDATE, DELETE and TRUNCATE of revisions refused by triggers
-PG_SCHEMA = (
-    *_tables("INTEGER GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"),
-    """CREATE FUNCTION qkit_revision_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+# PostgreSQL: the same tables; UPDATE, DELETE and TRUNCATE of revisions and assessments refused by triggers
+_PG_ID = "INTEGER GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
+_PG_IMMUTABLE_FUNCTION = """CREATE OR REPLACE FUNCTION qkit_revision_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
        BEGIN
            IF TG_OP = 'UPDATE' THEN
-               RAISE EXCEPTION 'revisions are never changed; save a new one';
+               RAISE EXCEPTION '%s are never changed; save a new one', TG_TABLE_NAME;
            END IF;
-           RAISE EXCEPTION 'revisions are never deleted';
-       END $$""",
-    """CREATE TRIGGER revision_never_changed BEFORE UPDATE OR DELETE ON revision
+           RAISE EXCEPTION '%s are never deleted', TG_TABLE_NAME;
+       END $$"""
+
+
+def _pg_immutable(table: str) -> tuple[str, ...]:
+    return (f"""CREATE TRIGGER {table}_never_changed BEFORE UPDATE OR DELETE ON {table}
        FOR EACH ROW EXECUTE FUNCTION qkit_revision_immutable()""",
-    """CREATE TRIGGER revision_never_truncated BEFORE TRUNCATE ON revision
-       FOR EACH STATEMENT EXECUTE FUNCTION qkit_revision_immutable()""",
-)
+            f"""CREATE TRIGGER {table}_never_truncated BEFORE TRUNCATE ON {table}
+       FOR EACH STATEMENT EXECUTE FUNCTION qkit_revision_immutable()""")
+
+
+PG_SCHEMA = (*_tables(_PG_ID), _PG_IMMUTABLE_FUNCTION, *_pg_immutable("revision"), *_pg_immutable("assessment"))
 # PostgreSQL stores start at version 2; a later schema change adds its step here as in MIGRATIONS
-PG_MIGRATIONS: dict[int, tuple[str, ...]] = {
-    2: (_layer("INTEGER GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"),),
+PG_MIGRATIONS: dict[int, tuple[Any, ...]] = {
+    2: (_layer(_PG_ID),),
+    3: (*_rounds(_PG_ID), _PG_IMMUTABLE_FUNCTION, *_pg_immutable("assessment"), lambda db: _rounds_from_layers(db),
+        "DROP TABLE layer"),
 }
 PG_LOCK_TIMEOUT = "30s"  # how long a writer waits for another one's lock before giving up
 PG_SCHEMA_LOCK = 0x716B6974  # the advisory lock held while a schema is created or upgraded ("qkit")
@@ -241,6 +289,41 @@ def _dump(data: Any) -> str:
         return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
     except yaml.YAMLError as exc:
         raise QkitError(Problem("", "not_storable", params={"detail": str(exc)})) from None
+
+
+def _cycle_label(note: str) -> str | None:
+    """The label of the cycle a revision's note says begins there (in either language); None for other notes."""
+    for template in (tr("cycle_note", lang) for lang in ("zh", "en")):  # the note's wording, unfilled
+        pattern = re.escape(template).replace(re.escape("{label}"), "(.*)").replace(re.escape("{n}"), r"\d+")
+        found = re.fullmatch(pattern, note or "")
+        if found:
+            return found.group(1)
+    return None
+
+
+def _rounds_from_layers(db: Any) -> None:
+    """Schema 3 → 4: each applicant's cycles, read from its history (a new cycle's revision says so in its note),
+    and each assessor's layer as the independent round of the cycle it was saved in, its judgement only."""
+    for (applicant_id,) in db.execute("SELECT id FROM applicant ORDER BY id").fetchall():
+        cycles: list[tuple[int, str]] = []  # (first revision, its time)
+        for number, created, note in db.execute("SELECT number, created_at, note FROM revision WHERE applicant_id = ?"
+                                                " ORDER BY number", (applicant_id,)).fetchall():
+            label = _cycle_label(note)
+            if not cycles or label is not None:
+                Store._insert_cycle(db, applicant_id, len(cycles) + 1, label or "", number, created)
+                cycles.append((number, created))
+        seen: dict[tuple[int, int], int] = {}
+        for member_id, created, document, submitted in db.execute(
+                "SELECT member_id, created_at, document, submitted FROM layer WHERE applicant_id = ? ORDER BY id",
+                (applicant_id,)).fetchall():
+            when = dt.datetime.fromisoformat(created)
+            cycle = max((i + 1 for i, (_, start) in enumerate(cycles) if dt.datetime.fromisoformat(start) <= when),
+                        default=1)
+            seen[(member_id, cycle)] = number = seen.get((member_id, cycle), 0) + 1
+            judged = rounds.judgement(parse_yaml(document, f"layer {number}"), "independent")
+            db.execute("INSERT INTO assessment (applicant_id, cycle, round, assessor_id, number, created_at, document,"
+                       " submitted, author_id, note) VALUES (?, ?, 'independent', ?, ?, ?, ?, ?, ?, '')",
+                       (applicant_id, cycle, member_id, number, created, _dump(judged), submitted, member_id))
 
 
 # --- the two backends ------------------------------------------------------------------
@@ -520,24 +603,35 @@ class Revision:
 
 
 @dataclass(frozen=True)
-class Layer:
-    """An assessor's own assessment of an applicant (number 0: not saved yet); ``submitted`` for the lead."""
+class Cycle:
+    """One assessment cycle of an applicant (2026, 2027 …): its application starts at ``first_revision``."""
 
     applicant_id: int
-    member: Member
+    number: int
+    label: str
+    first_revision: int
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class RoundRecord:
+    """A round's judgement as last saved: an assessor's layer (independent round) or the consensus.
+
+    ``data`` is the round's part only (``qkit.rounds.judgement``); number 0:
+    nothing saved yet. ``submitted``: an assessor's layer handed in to the
+    lead; ``note`` says why a hand-in was reopened.
+    """
+
+    applicant_id: int
+    cycle: int
+    round: str
+    assessor: Member | None
     number: int
     created_at: dt.datetime
     data: dict[str, Any]
-    submitted: bool
-
-
-def fresh_layer(data: dict[str, Any], assessor: str) -> dict[str, Any]:
-    """The applicant's document as an assessor starts it: profile and results kept, the assessment cleared."""
-    out = copy.deepcopy(data)
-    out["assessment"] = {**(out.get("assessment") or {}), "assessors": [assessor], "stage": "独立评审"}
-    out["clauses"] = {}
-    out.pop("key_themes", None)
-    return out
+    submitted: bool = False
+    author: str | None = None
+    note: str = ""
 
 
 class AccessEnded(QkitError):
@@ -614,7 +708,7 @@ class Store:
                                         params={"detail": f"no upgrade from schema version {version}"}))
             steps = [backend.schema] if version == 0 else [backend.migrations[v] for v in range(version, SCHEMA_VERSION)]
             for statement in (s for step in steps for s in step):
-                db.execute(statement)
+                statement(db) if callable(statement) else db.execute(statement)
             backend.set_version(db, SCHEMA_VERSION)
 
     @contextmanager
@@ -654,7 +748,14 @@ class Store:
                                       (name, rubric.id, created)).fetchone()[0]
             member, token = self._add_member(db, applicant_id, lead, "lead", (), created)
             self._insert(db, applicant_id, 1, None, _dump(data), "", created, author=member)
+            self._insert_cycle(db, applicant_id, 1, "", 1, created)
         return self.applicant(applicant_id), token
+
+    @staticmethod
+    def _insert_cycle(db: Any, applicant_id: int, number: int, label: str, first_revision: int,
+                      created: str) -> None:
+        db.execute("INSERT INTO cycle (applicant_id, number, label, first_revision, created_at) VALUES (?, ?, ?, ?, ?)",
+                   (applicant_id, number, label, first_revision, created))
 
     def add_member(self, applicant_id: int, name: str, role: str = "writer",
                    items: tuple[str, ...] | list[str] = ()) -> tuple[Member, str]:
@@ -889,13 +990,25 @@ class Store:
     def new_cycle(self, applicant_id: int, label: str, lang: str = "zh", author: Member | None = None) -> Revision:
         """Start the next assessment cycle from the latest revision (``qkit.cycle.next_cycle``).
 
-        The earlier cycle stays in the history, readable and restorable.
+        The earlier cycle stays in the history, readable and restorable, with
+        its assessment rounds; every assessor starts the new cycle with an
+        empty layer. Only a lead (or the command line) starts one.
         """
         from ..cycle import next_cycle
 
-        latest = self.latest(applicant_id)
-        return self.save(applicant_id, next_cycle(latest.data, label), latest.number, author=author,
-                         note=tr("cycle_note", lang, label=label, n=latest.number))
+        with self._connect() as db, self._write(db, applicant_id):
+            if author is not None and self._member_now(db, author).role != "lead":
+                raise NotAllowed(Problem("", "cycle_leads_only"))
+            number = self._latest_number(db, applicant_id)
+            latest = self._revision(applicant_id, db.execute(self._REVISION + " AND r.number = ?",
+                                                             (applicant_id, number)).fetchone())
+            data = next_cycle(latest.data, label)
+            revision = self._insert(db, applicant_id, number + 1, number, _dump(data),
+                                    tr("cycle_note", lang, label=label, n=number), author=author,
+                                    changed=changes(latest.data, data))
+            self._insert_cycle(db, applicant_id, self._current_cycle(db, applicant_id) + 1, label, revision.number,
+                               _now())
+        return revision
 
     def restore(self, applicant_id: int, number: int, base: int, lang: str = "zh",
                 author: Member | None = None) -> Revision:
@@ -912,57 +1025,199 @@ class Store:
             return self._insert(db, applicant_id, latest + 1, base, old.document, tr("restored_note", lang, n=number),
                                 author=author, changed=changed)
 
-    # --- assessors' layers ---------------------------------------------------------
+    # --- cycles and assessment rounds ---------------------------------------------
 
-    def layer(self, applicant_id: int, member: Member) -> Layer:
-        """An assessor's own assessment of the applicant: the latest save of their layer.
+    _CYCLES = "SELECT number, label, first_revision, created_at FROM cycle WHERE applicant_id = ?"
 
-        A new layer starts from the applicant's document with every score, rating and
-        comment cleared, so each assessor scores alone.
-        """
+    def cycles(self, applicant_id: int) -> list[Cycle]:
+        """The applicant's cycles, oldest first; the last is the current one."""
         with self._connect() as db:
-            row = db.execute("SELECT number, created_at, document, submitted FROM layer WHERE member_id = ?"
-                             " ORDER BY number DESC LIMIT 1", (member.id,)).fetchone()
+            rows = db.execute(self._CYCLES + " ORDER BY number", (applicant_id,)).fetchall()
+        if not rows:
+            raise QkitError(Problem("applicant", "unknown_applicant", applicant_id))
+        return [Cycle(applicant_id, r[0], r[1], r[2], dt.datetime.fromisoformat(r[3])) for r in rows]
+
+    def cycle(self, applicant_id: int, number: int | None = None) -> Cycle:
+        """A cycle by number; the current one by default."""
+        found = self.cycles(applicant_id)
+        if number is None:
+            return found[-1]
+        chosen = next((c for c in found if c.number == number), None)
+        if chosen is None:
+            raise QkitError(Problem("--cycle", "unknown_cycle", number,
+                                    {"allowed": [f"{c.number} {c.label}".strip() for c in found]}))
+        return chosen
+
+    def _current_cycle(self, db: Any, applicant_id: int) -> int:
+        return db.execute("SELECT MAX(number) FROM cycle WHERE applicant_id = ?", (applicant_id,)).fetchone()[0]
+
+    _ROUND = ("SELECT a.number, a.created_at, a.document, a.submitted, m.name, a.note, a.cycle FROM assessment a"
+              " LEFT JOIN member m ON m.id = a.author_id WHERE a.applicant_id = ? AND a.cycle = ? AND a.round = ?")
+
+    def _round(self, db: Any, applicant_id: int, cycle: int, round_name: str, assessor: Member | None
+               ) -> RoundRecord | None:
+        who = ("a.assessor_id = ?", (assessor.id,)) if assessor is not None else ("a.assessor_id IS NULL", ())
+        row = db.execute(f"{self._ROUND} AND {who[0]} ORDER BY a.number DESC LIMIT 1",
+                         (applicant_id, cycle, round_name, *who[1])).fetchone()
         if row is None:
-            data = fresh_layer(self.latest(applicant_id).data, member.name)
-            return Layer(applicant_id, member, 0, dt.datetime.now().astimezone(), data, False)
-        return Layer(applicant_id, member, row[0], dt.datetime.fromisoformat(row[1]),
-                     parse_yaml(row[2], f"layer {row[0]}"), bool(row[3]))
+            return None
+        return RoundRecord(applicant_id, cycle, round_name, assessor, row[0], dt.datetime.fromisoformat(row[1]),
+                           parse_yaml(row[2], f"{round_name} {row[0]}"), bool(row[3]), row[4], row[5])
 
-    def save_layer(self, applicant_id: int, member: Member, data: dict[str, Any], submit: bool = False) -> Layer:
-        """Save an assessor's layer; ``submit`` hands it to the lead, after which it no longer changes."""
+    def _record(self, applicant_id: int, round_name: str, assessor: Member | None, cycle: int | None
+                ) -> RoundRecord:
+        with self._connect() as db:
+            cycle = cycle or self._current_cycle(db, applicant_id)
+            found = self._round(db, applicant_id, cycle, round_name, assessor)
+            began = db.execute("SELECT created_at FROM cycle WHERE applicant_id = ? AND number = ?",
+                               (applicant_id, cycle)).fetchone()
+        if found is not None:
+            return found
+        if began is None:
+            raise QkitError(Problem("--cycle", "unknown_cycle", cycle, {"allowed": "1"}))
+        names = [assessor.name] if assessor is not None else []  # nothing saved yet: as the cycle began
+        return RoundRecord(applicant_id, cycle, round_name, assessor, 0, dt.datetime.fromisoformat(began[0]),
+                           rounds.empty(round_name, names))
+
+    def _insert_round(self, db: Any, record: RoundRecord, author: Member | None) -> RoundRecord:
+        assessor_id = record.assessor.id if record.assessor is not None else None
+        created = _now()
+        db.execute("INSERT INTO assessment (applicant_id, cycle, round, assessor_id, number, created_at, document,"
+                   " submitted, author_id, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   (record.applicant_id, record.cycle, record.round, assessor_id, record.number, created,
+                    _dump(record.data), int(record.submitted), author and author.id, record.note))
+        return dataclasses.replace(record, created_at=dt.datetime.fromisoformat(created),
+                                   data=copy.deepcopy(record.data), author=author and author.name)
+
+    def layer(self, applicant_id: int, member: Member, cycle: int | None = None) -> RoundRecord:
+        """An assessor's own judgement of the applicant in a cycle (the current one by default).
+
+        A layer not saved yet (number 0) judges nothing: each assessor starts
+        empty in each cycle, beside the application they read.
+        """
+        return self._record(applicant_id, "independent", member, cycle)
+
+    def save_layer(self, applicant_id: int, member: Member, data: dict[str, Any], submit: bool = False
+                   ) -> RoundRecord:
+        """Save an assessor's judgement in the current cycle; ``submit`` hands it to the lead, after which it no
+        longer changes (unless the lead reopens it)."""
         with self._connect() as db, self._write(db, applicant_id):
-            if self._member_now(db, member).role != "assessor":
+            member = self._member_now(db, member)
+            if member.role != "assessor":
                 raise NotAllowed(Problem("", "not_your_document", params={"role": member.role}))
-            row = db.execute("SELECT number, submitted FROM layer WHERE member_id = ? ORDER BY number DESC LIMIT 1",
-                             (member.id,)).fetchone()
-            if row is not None and row[1]:
+            cycle = self._current_cycle(db, applicant_id)
+            latest = self._round(db, applicant_id, cycle, "independent", member)
+            if latest is not None and latest.submitted:
                 raise QkitError(Problem("", "layer_submitted"))
-            number, created = (row[0] if row else 0) + 1, _now()
-            db.execute("INSERT INTO layer (applicant_id, member_id, number, created_at, document, submitted)"
-                       " VALUES (?, ?, ?, ?, ?, ?)", (applicant_id, member.id, number, created, _dump(data), int(submit)))
-        return Layer(applicant_id, member, number, dt.datetime.fromisoformat(created), copy.deepcopy(data), submit)
+            record = RoundRecord(applicant_id, cycle, "independent", member, (latest.number if latest else 0) + 1,
+                                 dt.datetime.now(), rounds.judgement(data, "independent"), submit)
+            return self._insert_round(db, record, member)
 
-    def submitted_layers(self, applicant_id: int) -> list[Layer]:
-        """The layers assessors have handed in, in the order the assessors were added: what the lead sees."""
-        found = []
-        for member in self.members(applicant_id):
-            if member.role == "assessor":
-                layer = self.layer(applicant_id, member)
-                if layer.submitted:
-                    found.append(layer)
-        return found
+    def reopen_layer(self, applicant_id: int, assessor: int | str, reason: str, author: Member | None = None
+                     ) -> RoundRecord:
+        """The lead hands an assessor's layer back to them, for the reason given (kept with the layer)."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise QkitError(Problem("reason", "reopen_reason"))
+        member = self.member(applicant_id, assessor)
+        with self._connect() as db, self._write(db, applicant_id):
+            if author is not None and self._member_now(db, author).role != "lead":
+                raise NotAllowed(Problem("", "reopen_leads_only"))
+            latest = self._round(db, applicant_id, self._current_cycle(db, applicant_id), "independent", member)
+            if latest is None or not latest.submitted:
+                raise QkitError(Problem("", "layer_not_submitted", member.name, {"name": member.name}))
+            record = dataclasses.replace(latest, number=latest.number + 1, submitted=False, note=reason)
+            return self._insert_round(db, record, author)
+
+    def layers(self, applicant_id: int, cycle: int | None = None) -> list[RoundRecord]:
+        """Every assessor's layer in a cycle (number 0 for one not saved yet), in the order they were added."""
+        return [self.layer(applicant_id, m, cycle) for m in self.members(applicant_id) if m.role == "assessor"]
+
+    def submitted_layers(self, applicant_id: int, cycle: int | None = None) -> list[RoundRecord]:
+        """The layers assessors have handed in: what the lead brings together."""
+        return [layer for layer in self.layers(applicant_id, cycle) if layer.submitted]
+
+    def consensus(self, applicant_id: int, cycle: int | None = None) -> RoundRecord:
+        """The consensus of a cycle (the current one by default) as last saved; number 0 before it began."""
+        return self._record(applicant_id, "consensus", None, cycle)
+
+    def save_consensus(self, applicant_id: int, data: dict[str, Any], base: int, author: Member | None = None,
+                       ) -> RoundRecord:
+        """Save the consensus of the current cycle, edited from its save ``base`` (0: none), by the lead.
+
+        A save from an older base is merged with what was saved meanwhile, as
+        the application's saves are; the same field changed both ways raises
+        MergeConflict. It never touches the application.
+        """
+        with self._connect() as db, self._write(db, applicant_id):
+            if author is not None and self._member_now(db, author).role != "lead":
+                raise NotAllowed(Problem("", "consensus_leads_only"))
+            cycle = self._current_cycle(db, applicant_id)
+            latest = self._round(db, applicant_id, cycle, "consensus", None)
+            data = rounds.judgement(data, "consensus")
+            number = latest.number if latest else 0
+            if base != number:
+                old = self._round_at(db, applicant_id, cycle, base)
+                merged = merge(old, latest.data, data)
+                if merged.conflicts:
+                    current = Revision(applicant_id, number, None, latest.created_at, latest.data, "", "",
+                                       latest.author)
+                    raise MergeConflict(current, merged.data, merged.conflicts)
+                data = merged.data
+            if latest is not None and _dump(latest.data) == _dump(data):
+                return latest
+            record = RoundRecord(applicant_id, cycle, "consensus", None, number + 1, dt.datetime.now(), data)
+            return self._insert_round(db, record, author)
+
+    def _round_at(self, db: Any, applicant_id: int, cycle: int, number: int) -> dict[str, Any]:
+        row = db.execute("SELECT document FROM assessment WHERE applicant_id = ? AND cycle = ? AND round = ?"
+                         " AND assessor_id IS NULL AND number = ?", (applicant_id, cycle, "consensus", number)
+                         ).fetchone()
+        return parse_yaml(row[0], f"consensus {number}") if row else rounds.empty("consensus", [])
+
+    def application_of(self, applicant_id: int, cycle: int | None = None) -> Revision:
+        """The application as it stands at the end of a cycle: its latest revision before the next cycle began."""
+        cycles = self.cycles(applicant_id)
+        chosen = self.cycle(applicant_id, cycle)
+        later = [c.first_revision for c in cycles if c.number > chosen.number]
+        if not later:
+            return self.latest(applicant_id)
+        return self.revision(applicant_id, min(later) - 1)
+
+    def round_document(self, applicant_id: int, record: RoundRecord) -> dict[str, Any]:
+        """A round's document: its cycle's application as written, with the round's judgement over it
+        (a consensus keeps each clause's self-assessed score beside it)."""
+        application = self.application_of(applicant_id, record.cycle).data
+        return rounds.overlay(application, record.data, self_scores=record.round == "consensus")
 
     # --- export -----------------------------------------------------------------
 
-    def export(self, folder: str | Path) -> list[Path]:
-        """Write every applicant's latest document as ``<id>-<name>.yaml``, the input of qkit validate/score/batch.
+    def export(self, folder: str | Path, round_name: str | None = None, cycle: int | None = None) -> list[Path]:
+        """Write every applicant's documents as YAML, the input of qkit validate/score/consensus/batch.
 
-        Documents that do not pass the checks yet are written too: the caller
-        reports their problems.
+        Without ``round_name``: each application as it stands now
+        (``<id>-<name>.yaml``). ``independent``: one document per layer handed
+        in, naming its assessor (``<id>-<name>-独立评审-<assessor>.yaml``), as
+        ``qkit consensus`` and ``qkit batch`` take them. ``consensus``: the
+        consensus (``<id>-<name>-共识.yaml``). A round's document is its
+        cycle's application with the round's judgement over it; ``cycle``
+        picks an earlier cycle by number. Documents that do not pass the
+        checks yet are written too: the caller reports their problems.
         """
         folder = writable_folder(folder)
-        return [write_atomic(folder / export_name(a), self.latest(a.id).document) for a in self.applicants()]
+        if round_name is None:
+            return [write_atomic(folder / export_name(a), self.latest(a.id).document) for a in self.applicants()]
+        if round_name not in ("independent", "consensus"):
+            raise QkitError(Problem("--round", "unknown_round", round_name, {"allowed": ["independent", "consensus"]}))
+        written = []
+        for applicant in self.applicants():
+            number = self.cycle(applicant.id, cycle).number if cycle is not None else None
+            records = (self.submitted_layers(applicant.id, number) if round_name == "independent"
+                       else [r for r in [self.consensus(applicant.id, number)] if r.number])
+            for record in records:
+                name = export_name(applicant, rounds.STAGES[round_name], record.assessor and record.assessor.name)
+                written.append(write_atomic(folder / name, _dump(self.round_document(applicant.id, record))))
+        return written
 
     # --- copies and backups -------------------------------------------------------
 
@@ -1030,10 +1285,10 @@ def item_ids(rubric) -> list[str]:
     return ([rubric.profile.id] if rubric.profile is not None else []) + [item.id for item in rubric.items]
 
 
-def export_name(applicant: Applicant) -> str:
-    """A file name that sorts by id and still tells whose document it is."""
-    safe = re.sub(r"[^\w-]+", "-", applicant.name).strip("-")[:40]
-    return f"{applicant.id:03d}-{safe or 'applicant'}.yaml"
+def export_name(applicant: Applicant, *parts: str | None) -> str:
+    """A file name that sorts by id and still tells whose document it is (and which round, whose layer)."""
+    names = [re.sub(r"[^\w-]+", "-", str(p)).strip("-")[:40] for p in (applicant.name, *parts) if p]
+    return f"{applicant.id:03d}-{'-'.join(n for n in names if n) or 'applicant'}.yaml"
 
 
 # --- access links ----------------------------------------------------------------

@@ -297,16 +297,21 @@ class TextList(w.VBox):
         entries = entries if isinstance(entries, list) else []
         self.entries.children = [self._row(i, text) for i, text in enumerate(entries)]
 
-    def _row(self, i: int, text: Any) -> w.Widget:
-        box = w.Textarea(value="" if text is None else str(text), continuous_update=True,
-                         layout=w.Layout(width="100%", height="64px"))
-        box.observe(self.form.safe(lambda change: self.form.session.set(self.path + (i,), change["new"])), "value")
+    def _row(self, i: int, entry: Any) -> w.Widget:
+        """One entry: its text in a box; an entry with authors (a merged consensus comment) names them beside it,
+        and editing changes its text only."""
+        structured = isinstance(entry, dict)
+        where = self.path + (i, "text") if structured else self.path + (i,)
+        box = w.Textarea(value=_entry_text(entry), continuous_update=True, layout=w.Layout(width="100%", height="64px"))
+        box.observe(self.form.safe(lambda change: self.form.session.set(where, change["new"])), "value")
         self.form.register(self.path + (i,), box)
+        authors = entry.get("by") if structured and isinstance(entry.get("by"), list) else []
         remove = w.Button(icon="trash", tooltip=tr("wb_remove_entry", self.form.lang), layout=w.Layout(width="40px"),
                           disabled=not self.form.session.editable(self.path + (i,)))
         remove.on_click(self.form.safe(lambda _: self._remove(i)))
         number = w.HTML(fragment("entry_number", n=i + 1), layout=w.Layout(width="24px"))
-        row = w.VBox([w.HBox([number, box, remove]), self.form.messages(self.path + (i,)),
+        by = [_html(fragment("comment_by", names=authors, lang=self.form.lang), "qkit-by")] if authors else []
+        row = w.VBox([w.HBox([number, box, remove]), *by, self.form.messages(self.path + (i,)),
                       self.form.warnings(self.path + (i,))])
         row.box = box
         return row
@@ -329,8 +334,14 @@ class TextList(w.VBox):
         entries = self.form.session.value(self.path, [])
         entries = entries if isinstance(entries, list) else []
         shown = [row.box.value for row in self.entries.children]
-        if shown != ["" if e is None else str(e) for e in entries]:
+        if shown != [_entry_text(e) for e in entries]:
             self._build()
+
+
+def _entry_text(entry: Any) -> str:
+    """What a list entry's box shows: its text (an entry may be ``{text: …, by: [authors]}``)."""
+    text = entry.get("text") if isinstance(entry, dict) else entry
+    return "" if text is None else str(text)
 
 
 def walk(widget: w.Widget):
@@ -731,7 +742,8 @@ class ClauseEditor(w.VBox):
         parts += [
             form.text_list(self.path + ("strengths",), tr("wb_strengths", lang)),
             form.text_list(self.path + ("ofis",), tr("ofis", lang)),
-            form.text_list(self.path + ("evidence",), tr("wb_evidence", lang), tr("wb_evidence_hint", lang)),
+            *([] if self.session.judging else  # a round reads the team's evidence beside the text
+              [form.text_list(self.path + ("evidence",), tr("wb_evidence", lang), tr("wb_evidence_hint", lang))]),
             form.text(self.path + ("notes",), tr("wb_notes", lang), multiline=True, rows=2),
         ]
         self.children = parts
@@ -743,9 +755,24 @@ class ClauseEditor(w.VBox):
         return fragment("requirement", clause=self.clause, rubric=self.session.rubric, lang=self.lang)
 
     def _writing(self) -> w.Widget:
-        """The requirement, and beside it the clause's text in the 自评报告 (one under the other when narrow)."""
-        self.narrative = NarrativeEditor(self.form, self.clause.id, self.path + ("narrative",))
-        row = w.HBox([_html(self._requirement(), "qkit-req"), self.narrative])
+        """The requirement, and beside it the clause's text in the 自评报告 (one under the other when narrow).
+
+        In an assessment round the text is the application's, to read: set as
+        the report sets it, with the team's evidence and the trends of the
+        clause's KPIs beneath."""
+        if self.session.judging:
+            from ..markup import parse
+            from ..trends import kpi_trends
+
+            written = self.session.value(self.path + ("narrative",), "")
+            evidence = self.session.value(self.path + ("evidence",), [])
+            kpis = self.session.document.kpis(self.clause.id) if self.session.document else []
+            beside = _html(fragment("written", blocks=parse(written if isinstance(written, str) else ""),
+                                    evidence=[_entry_text(e) for e in evidence] if isinstance(evidence, list) else [],
+                                    trends=kpi_trends(kpis, self.lang), lang=self.lang), "qkit-written")
+        else:
+            beside = self.narrative = NarrativeEditor(self.form, self.clause.id, self.path + ("narrative",))
+        row = w.HBox([_html(self._requirement(), "qkit-req"), beside])
         row.add_class("qkit-writing")
         return row
 
@@ -1141,72 +1168,110 @@ def _shown(value: Any, lang: str) -> str:
 
 
 class ConsensusPanel(w.VBox):
-    """The lead's view of the assessors' layers handed in: scores side by side, merged comments, the agreed score."""
+    """The lead's consensus: the layers handed in side by side, widest spread first, and the agreed judgement.
+
+    The agreed scores and comments are a record of their own (a session over
+    the consensus round): adopting the proposal and agreeing each clause
+    never changes the application the team wrote. Each assessor's hand-in can
+    be sent back with a reason.
+    """
 
     def __init__(self, form: Form):
         super().__init__()
         self.form, self.session, self.lang = form, form.session, form.lang
-        self.adopt = w.Button(description=tr("wb_adopt", self.lang), button_style="info", layout=w.Layout(width="auto"))
+        lang = self.lang
+        self.agreed = self.session.consensus()
+        self.agreed_form = Form(self.agreed, lang)
+        self.status = _html("", "qkit-consensus-status")
+        self.assessors = w.VBox()
+        self.adopt = w.Button(description=tr("wb_adopt", lang), button_style="info", layout=w.Layout(width="auto"))
         self.adopt.on_click(form.safe(self._adopt))
+        self.gaps = _html("", "qkit-self-gaps")
         self.rows = w.VBox()
-        self.children = [_html(fragment("section_intro", title=tr("wb_consensus_tab", self.lang),
-                                        intro=tr("wb_consensus_intro", self.lang))), self.adopt, self.rows]
+        self._cards: dict[str, tuple[w.Button, w.HTML]] = {}
+        self.children = [_html(fragment("section_intro", title=tr("wb_consensus_tab", lang),
+                                        intro=tr("wb_consensus_intro", lang))), self.status, self.assessors,
+                         self.adopt, self.gaps, self.rows]
         self.add_class("qkit-consensus")
+        self.agreed.observe(self._changed)
         self.show()
-
-    def _inputs(self):
-        """The layers handed in as documents, their assessors, and the side-by-side table."""
-        from ..consensus import compare_assessors
-        from ..document import check_partial
-
-        layers = self.session.layers()
-        docs = [check_partial(layer.data, self.session.index)[0] for layer in layers]
-        names = [layer.member.name for layer in layers]
-        pairs = [(d, n) for d, n in zip(docs, names) if d is not None]
-        if len(pairs) < 2:
-            return None, names
-        docs, names = [d for d, _ in pairs], [n for _, n in pairs]
-        return (docs, names, compare_assessors(docs, self.session.rubric, names, names=names)), names
 
     def show(self) -> None:
-        from ..consensus import merge_comments
+        """Draw again from the store: who has handed in, the side-by-side table, the agreed judgement."""
+        self._assessors()
+        side = self.session.side_by_side()
+        self.adopt.disabled = side is None
+        self._cards = {}
+        if side is None:
+            self.rows.children = [_html(fragment("muted", value=tr("wb_no_layers", self.lang)))]
+        else:
+            self.rows.children = [self._card(row, side.names) for row in side.table.clauses]
+        self._changed(())
 
-        lang, form = self.lang, self.form
-        found, names = self._inputs()
-        self.adopt.disabled = found is None
-        if found is None:
-            self.rows.children = [_html(fragment("muted", value=tr("wb_no_layers", lang)
-                                                 + (f"（{join_list(names, lang)}）" if names else "")))]
-            return
-        docs, names, table = found
-        rubric = self.session.rubric
-        rows = []
-        for row in table.clauses:
-            clause = rubric.clause(row.id)
-            ratings = [(n, d.rating(row.id)) for n, d in zip(names, docs)]
-            comments = {kind: merge_comments([(n, getattr(r, kind)) for n, r in ratings]) for kind in ("strengths", "ofis")}
-            text = fragment("consensus_row", clause=clause, row=row, names=names, comments=comments, lang=lang)
-            path = ("clauses", row.id)
-            options = [(tr("unscored", lang), UNSCORED)] + [(f"{s}%", s) for s in range(0, 101, STEP)]
-            score = form.choice(path + ("score",), options, empty=UNSCORED, label=tr("consensus_score", lang))
-            notes = form.text(path + ("notes",), tr("wb_notes", lang), multiline=True, rows=2)
-            card = w.VBox([_html(text), score, form.messages(path + ("score",)), notes])
-            card.add_class("qkit-card")
-            card.add_class("qkit-consensus-clause")
-            rows.append(card)
-        self.rows.children = rows
+    def _assessors(self) -> None:
+        """Each assessor: not begun, scoring, handed in (with a way to send it back) or sent back."""
+        lang, rows = self.lang, []
+        for record in self.session.assessors():
+            name = record.assessor.name
+            line = _html(fragment("assessor_state", name=name, record=record, lang=lang))
+            parts: list[w.Widget] = [line]
+            if record.submitted:
+                reason = w.Text(placeholder=tr("wb_reopen_reason", lang), layout=w.Layout(width="320px"))
+                back = w.Button(description=tr("wb_reopen", lang), layout=w.Layout(width="auto"))
+                back.on_click(self.form.safe(lambda _, n=name, r=reason: self._reopen(n, r.value)))
+                parts += [reason, back]
+            row = w.HBox(parts, layout=w.Layout(align_items="center", flex_flow="row wrap"))
+            row.add_class("qkit-assessor")
+            rows.append(row)
+        self.assessors.children = rows
+
+    def _reopen(self, name: str, reason: str) -> None:
+        if self.session.reopen(name, reason):
+            self.show()
+
+    def _card(self, row: Any, names: list[str]) -> w.Widget:
+        form, lang = self.agreed_form, self.lang
+        clause = self.session.rubric.clause(row.id)
+        path = ("clauses", row.id)
+        options = [(tr("unscored", lang), UNSCORED)] + [(f"{s}%", s) for s in range(0, 101, STEP)]
+        score = form.choice(path + ("score",), options, empty=UNSCORED, label=tr("consensus_score", lang))
+        confirm = w.Button(description=tr("wb_confirm_proposal", lang), button_style="success",
+                           layout=w.Layout(width="auto"))
+        confirm.on_click(form.safe(lambda _: self.agreed.confirm(row.id)))
+        flag = _html("", "qkit-warn")
+        self._cards[row.id] = (confirm, flag)
+        card = w.VBox([_html(fragment("consensus_row", clause=clause, row=row, names=names, lang=lang)),
+                       w.HBox([score, confirm], layout=w.Layout(align_items="center", flex_flow="row wrap")),
+                       flag, form.messages(path + ("score",)),
+                       form.text_list(path + ("strengths",), tr("strengths", lang)),
+                       form.text_list(path + ("ofis",), tr("ofis", lang)),
+                       form.text(path + ("notes",), tr("wb_notes", lang), multiline=True, rows=2)])
+        card.add_class("qkit-card")
+        card.add_class("qkit-consensus-clause")
+        return card
+
+    def _changed(self, path: Path) -> None:
+        """Keep the save state, each card's proposal and warning, and the self-assessment table current."""
+        agreed, lang = self.agreed, self.lang
+        state, text = agreed.status(lang)
+        alert = agreed.describe(agreed.alert, lang) if path == ("_alert",) and agreed.alert is not None else ""
+        self.status.value = fragment("save_status", state=state, message=text) + fragment("notice", message=alert)
+        for cid, (confirm, flag) in self._cards.items():
+            confirm.layout.display = "inline-flex" if agreed.value(("clauses", cid, "proposed")) else "none"
+            flag.value = fragment("notice", message=agreed.flag_text(cid, lang))
+        if Session.affects_score(path):
+            card = agreed.scorecard
+            self.gaps.value = fragment("self_gaps", card=card, lang=lang) if card is not None else ""
 
     def _adopt(self, _: Any) -> None:
-        from ..consensus import consensus_document
-
-        found, _ = self._inputs()
-        if found is None:
+        proposal = self.session.proposal()
+        if proposal is None:
             return
-        docs, names, _table = found
-        proposal = consensus_document(docs, self.session.rubric, names)
-        self.session.adopt_consensus(proposal["clauses"], names)
-        self.form.sync()
-        self.show()
+        self.agreed.adopt(proposal, proposal["assessment"]["assessors"])
+        self.agreed_form.sync()
+        for holder in walk(self.rows):
+            if isinstance(holder, TextList):
+                holder.resync()
 
 
 class HistoryPanel(w.VBox):
