@@ -8,6 +8,7 @@ backtracks for ever.
 
 from __future__ import annotations
 
+import io
 import math
 import subprocess
 import sys
@@ -461,3 +462,14 @@ def test_a_broken_previous_document_is_named_before_any_kernel_starts(cli, tmp_p
     previous = write_yaml(tmp_path / "previous.yaml", data)
     code, _, err = cli("report", SAMPLE, "-o", tmp_path / "out", "--no-pdf", "--previous", previous)
     assert code == 1 and "clauses/1.1/score" in err and "Traceback" not in err and not no_kernel
+
+
+def test_the_forms_excel_export_works_with_a_pasted_control_character():
+    session = blank_session()
+    session.set(("clauses", "5.2.2", "strengths"), ["领导重视质量\x0b（Word 的换行）", "第二条\x07"])
+    session.set(("clauses", "5.2.2", "score"), 60)
+    assert ("clauses/5.2.2/strengths/1", "control_char") in codes(session.problems)
+    name, content, _ = session.export("excel")
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    texts = [c for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for c in row]
+    assert name.endswith(".xlsx") and not any(isinstance(t, str) and UNWRITABLE.search(t) for t in texts)
