@@ -269,7 +269,7 @@ class _Checker:
             self.add(where, "not_finite", value)
             return None
         if abs(value) > MAX_NUMBER:
-            self.add(where, "number_too_big", value, limit="10¹⁵")
+            self.add(where, "number_too_big", value, limit=f"{MAX_NUMBER:,}")
             return None
         return float(value)
 
