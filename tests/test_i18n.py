@@ -30,6 +30,7 @@ from qkit.i18n import (LABELS, MESSAGES, fmt_band, fmt_cell, fmt_date, fmt_perce
 from qkit.rubric import RubricIndex
 from qkit.consensus import REASONS
 from qkit.document import THEME_KINDS
+from qkit.rounds import ROUNDS
 from qkit.web.store import ROLES
 
 PACKAGE = Path(qkit.__file__).parent
@@ -270,6 +271,7 @@ DYNAMIC = {
     ("cli.py", "c.kind"): _clause_kinds,
     ("cli.py", "f'role_{member.role}'"): lambda: {f"role_{r}" for r in ROLES},
     ("i18n.py", "params['kind']"): lambda: {"strengths", "ofis", "evidence"},
+    ("templates/web_form.html.j2", "'round_' ~ r.record.round"): lambda: {f"round_{r}" for r in ROUNDS},
     ("i18n.py", "f\"role_{params['role']}\""): lambda: {f"role_{r}" for r in ROLES},
     ("web/widgets.py", "'wb_submitted' if self.session.submitted else 'wb_assessing'"):
         lambda: {"wb_submitted", "wb_assessing"},

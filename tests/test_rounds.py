@@ -254,3 +254,23 @@ def test_the_lead_agrees_the_consensus_in_its_tab_and_the_application_stays(stor
     assert panel.agreed.save()
     assert store.consensus(applicant).data["clauses"]["5.2.2"]["score"] == 75
     assert store.latest(applicant) == application  # the team's application as it was
+
+
+def test_the_leads_history_lists_every_cycles_rounds(store):
+    from qkit.web.widgets import HistoryPanel, Workbook, walk
+
+    applicant, lead_key, keys = team(store)
+    scored_layer(store, keys["李娜"], {"5.2.2": 40})
+    store.new_cycle(applicant, "2027", author=store.member(applicant))
+    scored_layer(store, keys["赵六"], {"5.2.2": 60}, submit=False)
+    book = Workbook(open_as(store, lead_key), "zh")
+    book.tabs.selected_index = len(book.tabs.children) - 1  # 历史
+    panel = next(e for e in walk(book.widget) if isinstance(e, HistoryPanel))
+    text = panel.rounds.value
+    assert "独立评审 · 李娜" in text and "独立评审 · 赵六" in text and "2027" in text
+    assert text.index("赵六") < text.index("李娜")  # the newest cycle first
+    assert "20 / 1000" in text and "30 / 1000" in text  # 40 % and 60 % of 5.2.2's 50 points
+    writer_book = Workbook(open_as(store, store.add_member(applicant, "王强")[1]), "zh")
+    writer_book.tabs.selected_index = len(writer_book.tabs.children) - 1
+    history = next(e for e in walk(writer_book.widget) if isinstance(e, HistoryPanel))
+    assert history.rounds.value == ""  # assessors' layers are the lead's to see

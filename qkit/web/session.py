@@ -281,6 +281,20 @@ class Session:
         side = self.side_by_side()
         return None if side is None else consensus_document(side.docs, self.rubric, side.names)
 
+    def rounds(self) -> list["RoundSummary"]:
+        """Every cycle's assessment rounds saved so far, newest cycle first, each scored (for the lead's 历史)."""
+        if self.member is None or self.member.role != "lead" or not isinstance(self.store, Store):
+            return []
+        found = []
+        for cycle in reversed(self.store.cycles(self.applicant_id)):
+            records = [self.store.consensus(self.applicant_id, cycle.number),
+                       *self.store.layers(self.applicant_id, cycle.number)]
+            for record in (r for r in records if r.number):
+                document = check_partial(self.store.round_document(self.applicant_id, record), self.index)[0]
+                card = score(document, self.rubric) if document is not None else None
+                found.append(RoundSummary(cycle, record, card))
+        return found
+
     def consensus(self) -> "Session | None":
         """The lead's session of this cycle's consensus: the application read-only, the agreed judgement
         edited and saved apart from it. None for anyone else."""
@@ -1161,6 +1175,15 @@ class Session:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+
+
+@dataclasses.dataclass(frozen=True)
+class RoundSummary:
+    """One assessment round as the history lists it: its cycle, its record as last saved, its scores."""
+
+    cycle: Any  # qkit.web.store.Cycle
+    record: Any  # qkit.web.store.RoundRecord
+    card: Scorecard | None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1282,8 +1282,9 @@ class HistoryPanel(w.VBox):
         self.form, self.session, self.lang = form, form.session, form.lang
         self.rows = w.VBox()
         self.detail = _html("")
+        self.rounds = _html("", "qkit-rounds")  # the lead's: every cycle's assessment rounds
         self.children = [_html(fragment("section_intro", title=tr("wb_history_tab", self.lang),
-                                        intro=tr("wb_history_intro", self.lang))), self.detail, self.rows]
+                                        intro=tr("wb_history_intro", self.lang))), self.rounds, self.detail, self.rows]
         self.add_class("qkit-history")
         self.show()
 
@@ -1304,6 +1305,7 @@ class HistoryPanel(w.VBox):
             row.add_class("qkit-revision")
             rows.append(row)
         self.rows.children = rows
+        self.rounds.value = fragment("rounds_history", rounds=session.rounds(), lang=lang)
 
     def _compare(self, number: int) -> None:
         session, lang = self.session, self.lang
