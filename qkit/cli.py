@@ -49,6 +49,12 @@ def _plain(text: str | None) -> Text | None:
     return None if text is None else Text(str(text))
 
 
+def console(stderr: bool = False) -> Console:
+    """Standard output or error for messages printed with ``markup=False``: no emoji codes either (a name
+    with :warning: in it stays as written)."""
+    return Console(stderr=stderr, soft_wrap=True, emoji=False)
+
+
 def _common() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS,
@@ -104,26 +110,26 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     lang = getattr(args, "lang", "zh")
-    out = Console(soft_wrap=True)
+    out = console()
     try:
         index = RubricIndex.scan(getattr(args, "rubrics", None))
         handler = COMMANDS[(args.command, getattr(args, "action", None))]
         return handler(args, index, lang, out)
     except QkitError as exc:
-        Console(stderr=True, soft_wrap=True).print(exc.render(lang), markup=False, highlight=False)
+        console(stderr=True).print(exc.render(lang), markup=False, highlight=False)
         return 1
     except BrokenPipeError:  # the reader went away (qkit … | head): nothing left to say to it
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except KeyboardInterrupt:  # Ctrl-C: stopped as asked, as a shell reports it
-        Console(stderr=True, soft_wrap=True).print(tr("interrupted", lang), markup=False, highlight=False)
+        console(stderr=True).print(tr("interrupted", lang), markup=False, highlight=False)
         return 130
     except Exception:  # noqa: BLE001 - the last resort: a bug is a short message and a logged traceback
         try:
             message = tr("command_crashed", lang, file=log_exception(argv))
         except OSError as exc:
             message = tr("command_crashed_unlogged", lang, file=crash_log(), detail=exc.strerror or str(exc))
-        Console(stderr=True, soft_wrap=True).print(message, markup=False, highlight=False)
+        console(stderr=True).print(message, markup=False, highlight=False)
         return 1
 
 
@@ -205,7 +211,7 @@ def _new(args, index: RubricIndex, lang: str, out: Console) -> int:
 
 def _validate(args, index: RubricIndex, lang: str, out: Console) -> int:
     failed = 0
-    err = Console(stderr=True, soft_wrap=True)
+    err = console(stderr=True)
     limits = load_limits(getattr(args, "limits", None))
     rules = None
     if getattr(args, "lint", False):
@@ -645,7 +651,7 @@ def _batch(args, index: RubricIndex, lang: str, out: Console) -> int:
         out.print(f"{tr('summary_written', lang)} " + "  ".join(str(p) for p in result.summary),
                   markup=False, highlight=False)
     if result.failed:
-        err = Console(stderr=True, soft_wrap=True)
+        err = console(stderr=True)
         err.print(tr("batch_failures", lang), markup=False, style="bold red")
         for outcome in result.failed:
             err.print(f"- {outcome.document.name}", markup=False, style="bold")

@@ -259,7 +259,7 @@ def test_a_workbook_is_written_whatever_characters_reach_it(tmp_path):
 
 # --- names in the console are text, never Rich markup -------------------------------------------
 
-MARKUP_NAMES = ["[/]", "[/bold]", "[link=https://x]点我[/link]", "[bold red]陈[/]"]
+MARKUP_NAMES = ["[/]", "[/bold]", "[link=https://x]点我[/link]", "[bold red]陈[/]", ":warning:陈"]
 
 
 @pytest.fixture
@@ -299,10 +299,10 @@ def test_names_in_score_compare_and_consensus_are_text(cli, tmp_path, wide, name
 def test_names_in_the_store_commands_are_text(cli, tmp_path, wide, name):
     from qkit.web.store import Store
 
-    code, _, err = cli("applicants", "add", "--data", tmp_path, "--name", name, "--rubric", "wuhan-individual")
-    assert code == 0, err
-    code, _, err = cli("members", "add", "--data", tmp_path, "1", "--name", f"{name}成员", "--role", "lead")
-    assert code == 0, err
+    code, out, err = cli("applicants", "add", "--data", tmp_path, "--name", name, "--rubric", "wuhan-individual")
+    assert code == 0 and shown(name, out), err
+    code, out, err = cli("members", "add", "--data", tmp_path, "1", "--name", f"{name}成员", "--role", "lead")
+    assert code == 0 and shown(f"{name}成员", out), err
     code, out, err = cli("applicants", "list", "--data", tmp_path)
     assert code == 0 and shown(name, out), err
     code, out, err = cli("members", "list", "--data", tmp_path, "1")
