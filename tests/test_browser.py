@@ -500,33 +500,77 @@ def test_a_narrative_is_counted_as_typed_and_a_prescriptive_ofi_is_warned_about(
     page.wait_for_function("() => !document.querySelector('.qkit-list-ofis .qkit-lint-line')", timeout=UPDATE)
 
 
-def test_two_assessors_score_alone_and_the_lead_completes_the_consensus(server, new_page):
-    applicant, (lead, li, zhao) = team(server, "独立评审测试单位", ("李娜", "assessor", []), ("赵六", "assessor", []))
-    first, second = new_page(), new_page()
-    card_li, card_zhao = open_form(first, li), open_form(second, zhao)
-    wait_for_text(first, ".qkit-header", "只有您自己看得到")
-    card_li.locator(".qkit-score select").select_option(label="40%")
-    card_zhao.locator(".qkit-score select").select_option(label="60%")
-    wait_for_text(first, ".qkit-save-status", "已保存")
-    wait_for_text(second, ".qkit-save-status", "已保存")
-    first.reload()
-    card_li = open_form(first, li)
-    selected = card_li.locator(".qkit-score select").evaluate("s => s.options[s.selectedIndex].text")
-    assert selected == "40%"  # her own score, not the other assessor's
+def until(condition, seconds: float = UPDATE / 1000) -> None:
+    """Wait for something the page saves to reach the store."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "not saved in time"
+        time.sleep(0.2)
+
+
+def chosen(card) -> str:
+    return card.locator(".qkit-score select").evaluate("s => s.options[s.selectedIndex].text")
+
+
+def test_a_team_writes_two_assessors_score_and_the_consensus_leaves_the_application_as_written(server, new_page):
+    applicant, (lead, wang, liu, li, zhao) = team(server, "两条记录测试单位", ("王强", "writer", ["5.2"]),
+                                                  ("刘洋", "writer", ["5.3"]), ("李娜", "assessor", []),
+                                                  ("赵六", "assessor", []))
     store = server[1]
-    assert store.latest(applicant).number == 1  # the applicant's document is untouched by the assessors
-    for page in (first, second):
+    # the writers write their items
+    writer = new_page()
+    card = open_form(writer, wang)
+    card.locator(".qkit-narrative textarea").fill("以“精密制造”为使命，高层每季度审视战略目标（王强撰写）")
+    card.locator(".qkit-score select").select_option(label="70%")
+    card.locator(".qkit-list-strengths").get_by_role("button", name="添加一条").click()
+    card.locator(".qkit-list-strengths textarea").first.fill("高层领导每季度审视战略目标达成情况")
+    other = new_page()
+    open_form(other, liu, tab="5.3 战略发展").locator(".qkit-score select").select_option(label="60%")
+    saved = lambda: store.latest(applicant).data["clauses"]  # noqa: E731
+    until(lambda: saved()["5.3.2"].get("score") == 60 and saved()["5.2.2"].get("strengths"))
+    application = store.latest(applicant).data
+    # two assessors read what the writers wrote and score alone
+    pages = {}
+    for name, url, scores in (("李娜", li, ("40%", "50%")), ("赵六", zhao, ("60%", "55%"))):
+        page = pages[name] = new_page()
+        card = open_form(page, url)
+        wait_for_text(page, ".qkit-header", "只有您自己看得到")
+        assert "（王强撰写）" in card.locator(".qkit-written").inner_text()  # the writer's narrative, to read
+        assert chosen(card) == "未评分"  # not the team's own 70 %
+        card.locator(".qkit-score select").select_option(label=scores[0])
+        card.locator(".qkit-list-ofis").get_by_role("button", name="添加一条").click()
+        card.locator(".qkit-list-ofis textarea").first.fill("企业文化的宣贯尚未覆盖外包人员")
+        page.locator(".qkit-card").nth(1).locator(".qkit-score select").select_option(label=scores[1])
+        wait_for_text(page, ".qkit-save-status", "已保存")
         page.get_by_role("button", name="提交独立评分").click()
         wait_for_text(page, ".qkit-header", "已提交独立评分")
+    # the lead brings them together in the consensus, a record of its own
     page = new_page()
     open_form(page, lead, tab="共识")
     wait_for_text(page, ".qkit-consensus", "5.2.2 引领发展")
-    text = page.locator(".qkit-consensus-clause").first.inner_text()
-    assert "李娜" in text and "赵六" in text and "40%" in text and "60%" in text and "分差过大" in text
+    assert page.locator(".qkit-assessor").count() == 2 and "已提交" in page.locator(".qkit-assessor").first.inner_text()
     page.get_by_role("button", name="采用共识稿").click()
-    clause = page.locator(".qkit-consensus-clause").first
-    clause.locator("select").select_option(label="50%")
-    clause.locator("textarea").fill("现场核实后取中间档")
-    wait_for_text(page, ".qkit-save-status", "第 2 版")
-    saved = store.latest(applicant).data["clauses"]["5.2.2"]
-    assert saved["score"] == 50 and saved["independent"] == {"李娜": 40, "赵六": 60}
+    first, second = page.locator(".qkit-consensus-clause").nth(0), page.locator(".qkit-consensus-clause").nth(1)
+    assert "5.2.2" in first.inner_text() and "分差过大" in first.inner_text()  # widest spread first
+    second.get_by_role("button", name="确认建议分").click()  # 50 and 55: the median 55 is proposed
+    second.get_by_role("button", name="确认建议分").wait_for(state="hidden", timeout=UPDATE)
+    first.locator("select").first.select_option(label="70%")
+    wait_for_text(page, ".qkit-consensus-clause", "独立评分的范围（40%–60%）内")  # warned on the card itself
+    first.locator("select").first.select_option(label="50%")
+    ofi = first.locator(".qkit-list-ofis textarea").first
+    assert ofi.input_value() == "企业文化的宣贯尚未覆盖外包人员"
+    assert "（李娜、赵六）" in first.locator(".qkit-list-ofis").inner_text()  # its authors, as names
+    ofi.fill("企业文化的宣贯尚未覆盖外包人员与新入职员工")
+    first.locator("textarea").last.fill("现场核实后取中间档")
+    until(lambda: store.consensus(applicant).data["clauses"].get("5.2.2", {}).get("notes") == "现场核实后取中间档")
+    agreed = store.consensus(applicant).data["clauses"]
+    assert agreed["5.2.2"]["score"] == 50 and agreed["5.2.2"]["independent"] == {"李娜": 40, "赵六": 60}
+    assert agreed["5.2.2"]["ofis"] == [{"text": "企业文化的宣贯尚未覆盖外包人员与新入职员工", "by": ["李娜", "赵六"]}]
+    assert agreed["5.2.3"]["score"] == 55 and "proposed" not in agreed["5.2.3"]
+    assert store.latest(applicant).data == application  # the team's application, as the writers left it
+    assert application["clauses"]["5.2.2"]["score"] == 70
+    # the next cycle: every assessor starts again with an empty layer
+    store.new_cycle(applicant, "2027")
+    pages["李娜"].reload()
+    card = open_form(pages["李娜"], li)
+    assert chosen(card) == "未评分" and pages["李娜"].get_by_role("button", name="提交独立评分").is_visible()

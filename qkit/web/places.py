@@ -101,8 +101,8 @@ def flag_text(problem: Problem | None, lang: str = "zh") -> str:
     """A clause's flag in the form's words: the notes box is called 备注 there, not ``notes``."""
     if problem is None:
         return ""
-    if problem.code == "outside_band":
-        return tr("wb_outside_band", lang, **problem.params)
+    if problem.code in ("outside_band", "outside_range"):
+        return tr(f"wb_{problem.code}", lang, **problem.params)
     return problem.message(lang)
 
 
