@@ -47,7 +47,7 @@ def nice_ticks(low: float, high: float, most: int = 5) -> tuple[list[float], int
     raw = span / most if span > 0 else abs(high) or 1.0
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if raw <= m * power * (1 + 1e-9))
-    decimals = next(d for d in range(12) if abs(round(step, d) - step) < step * 1e-6)
+    decimals = next((d for d in range(12) if abs(round(step, d) - step) < step * 1e-6), 12)  # 12 at most
     first, last = math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9)
     return [round(k * step, decimals) for k in range(first, last + 1)], decimals
 

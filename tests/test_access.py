@@ -307,3 +307,24 @@ def test_the_header_says_a_refusal_a_new_assignment_and_the_end_of_access(store,
     session.refresh()
     assert "访问权限已被撤销" in book.header.status.value and "qkit-ended" in book.header.status.value
     assert book.header.save_button.layout.display == "none"
+
+
+def test_a_lone_surrogate_sent_into_the_kpi_grid_is_refused_and_said(store, team):
+    applicant, keys, _ = team
+    session = open_as(store, keys["lead"])
+    kpi = kpi_at(session, "5.2.4")
+    before = copy.deepcopy(session.data)
+    session.set_kpi_value(kpi, ("values",), 2024, "4\ud8002")
+    assert session.paste_row(kpi, ("values",), [2023, 2024], "1\t\udfff") is None
+    assert session.add_series(kpi, "标杆\ud800") is None
+    assert session.set_year(kpi, 2024, "20\ud80024").code == "lone_surrogate"
+    assert session.rename_series(kpi, "x", "\ud800").code == "lone_surrogate"
+    assert session.data == before and "U+D800" in session.alert.message("zh")
+    assert session.export("excel")[1]  # the Excel file is still made
+
+
+def test_a_kpi_of_vanishingly_small_values_still_draws_its_trend():
+    from qkit.document import KPI
+    from qkit.trends import kpi_trends
+
+    assert "<svg" in str(kpi_trends([KPI("5.2.4", "微量指标", values={2023: 2.48e-110, 2024: 3e-110, 2025: 1e-109})]))

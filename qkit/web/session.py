@@ -641,6 +641,14 @@ class Session:
             callback(("_alert",))
         return problem
 
+    def _broken(self, path: Path, *texts: Any) -> Problem | None:
+        """A lone surrogate in typed text (the form cannot send one; a tampered page can): refused, said."""
+        for text in texts:
+            char = next((c for c in str(text) if "\ud800" <= c <= "\udfff"), None)
+            if char is not None:
+                return self._say(Problem(field_of(path), "lone_surrogate", params={"char": f"U+{ord(char):04X}"}))
+        return None
+
     def _allowed(self, path: Path) -> Problem | None:
         """None when the member may change the field at path, else the refusal (said on the page)."""
         if self.editable(path):
@@ -768,9 +776,9 @@ class Session:
 
         ``series`` is ``("values",)`` for the KPI's own values or ``("comparisons", name)``.
         """
-        if self._allowed(("results", kpi)):
-            return
         path = ("results", kpi, *series, year)
+        if self._allowed(("results", kpi)) or self._broken(path, text, *series):
+            return
         value = parse_number(text)
         parent = self._container(path[:-1], year)
         if year in parent and _equal(parent[year], value):
@@ -785,7 +793,7 @@ class Session:
         below it); when there are more values than rows, later years are
         added. Returns the years filled, or None when the text is one value (or may not be changed).
         """
-        if self._allowed(("results", kpi)):
+        if self._allowed(("results", kpi)) or self._broken(("results", kpi), text, *series):
             return None
         cells = [cell.strip() for cell in re.split(r"\t|\r?\n", text.strip("\r\n"))]
         if len(cells) < 2:  # a column pasted into a one-line box arrives with spaces between the values
@@ -831,7 +839,7 @@ class Session:
 
     def add_series(self, kpi: int, name: str) -> str | None:
         """Add a comparison series (a benchmark, a competitor) with a free name; None when the member may not."""
-        if self._allowed(("results", kpi)):
+        if self._allowed(("results", kpi)) or self._broken(("results", kpi, "comparisons"), name):
             return None
         raw = self.data_at(("results", kpi))
         comparisons = raw.get("comparisons") if isinstance(raw.get("comparisons"), dict) else {}
@@ -845,7 +853,7 @@ class Session:
 
     def set_year(self, kpi: int, old: Any, new_text: str) -> Problem | None:
         """Move one KPI's values (its own and every comparison's) from one year to another."""
-        refused = self._allowed(("results", kpi))
+        refused = self._allowed(("results", kpi)) or self._broken(("results", kpi, "years", old), new_text)
         if refused is not None:
             return refused
         new = parse_year(new_text)
@@ -862,7 +870,7 @@ class Session:
 
     def rename_series(self, kpi: int, old: str, new: str) -> Problem | None:
         """Rename a comparison series, keeping its place and values."""
-        refused = self._allowed(("results", kpi))
+        refused = self._allowed(("results", kpi)) or self._broken(("results", kpi, "comparisons"), new)
         if refused is not None:
             return refused
         new = new.strip()
