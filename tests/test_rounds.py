@@ -274,3 +274,21 @@ def test_the_leads_history_lists_every_cycles_rounds(store):
     writer_book.tabs.selected_index = len(writer_book.tabs.children) - 1
     history = next(e for e in walk(writer_book.widget) if isinstance(e, HistoryPanel))
     assert history.rounds.value == ""  # assessors' layers are the lead's to see
+
+
+@pytest.mark.slow
+def test_exported_layers_give_the_batch_its_spread_sheet(tmp_path, cli):
+    import openpyxl
+
+    store = Store(tmp_path / "data")
+    applicant, _, keys = team(store)
+    scored_layer(store, keys["李娜"], {"5.2.2": 40, "5.3.2": 70})
+    scored_layer(store, keys["赵六"], {"5.2.2": 60, "5.3.2": 70})
+    code, _, err = cli("export", "-o", str(tmp_path / "layers"), "--round", "independent", "--data", store.location)
+    assert code == 0, err
+    code, _, err = cli("batch", str(tmp_path / "layers"), "-o", str(tmp_path / "out"), "--no-pdf")
+    assert code == 0, err
+    book = openpyxl.load_workbook(tmp_path / "out" / "summary.xlsx")
+    spread = next(book[name] for name in book.sheetnames if name.startswith("评审分歧"))
+    cells = [str(c.value) for row in spread.iter_rows() for c in row if c.value is not None]
+    assert any("李娜" in c and "赵六" in c for c in cells) and any("5.2.2" in c for c in cells)
