@@ -32,7 +32,7 @@ from .palette import AXIS, AVAILABLE, BAND_COLOURS, DOWN, GRID, INK, MUTED, POLA
 from .radar import polygon_labels, radar_title, vertices
 from .rubric import Band
 from .scoring import Scorecard
-from .tables import FactorGrid, factor_grids
+from .tables import FactorGrid, band_range, clause_band_label, factor_grids, maturity_label
 
 # None searches the system's fonts; tests point it at other directories.
 FONT_DIRS: list[str] | None = None
@@ -209,6 +209,48 @@ def clause_bars(card: Scorecard, lang: str = "zh") -> Figure:
     ax.legend(handles=handles, loc="lower right", fontsize=8, frameon=True, facecolor="white", edgecolor="none")
     total = paren(f"{tr('total', lang)} {fmt_points(card.total)} / {card.max}", fmt_percent(round(card.percent, 1)), lang)
     _title(ax, tr("chart_clauses", lang), f"{card.applicant_name} · {total}")
+    return fig
+
+
+def clause_bands(card: Scorecard, lang: str = "zh") -> Figure:
+    """Each clause's score as the band it falls in, a bar across the band, grouped by item: the clause chart
+    of a report that releases bands only (``clause_bars`` would show the exact scores)."""
+    clauses = card.clauses
+    fig = _figure(7.6, 1.4 + 0.3 * len(clauses))
+    ax = fig.add_subplot()
+    y = np.arange(len(clauses))
+    ax.barh(y, [100] * len(clauses), height=0.7, color=AVAILABLE)
+    for i, c in enumerate(clauses):
+        span = band_range(card, c)
+        if span is None:
+            ax.text(1.5, i, tr("unscored", lang), va="center", fontsize=7.5, color=MUTED)
+            continue
+        low, high = span
+        ax.barh(i, high - low, left=low, height=0.7, color=RESULTS if c.kind == "results" else PRIMARY)
+        label = clause_band_label(card, c, lang)
+        ax.text(101.5, i, paren(label, tr("proposed_score", lang), lang) if c.proposed else label, va="center",
+                fontsize=7.5, color=INK)
+    start = 0
+    for item in card.items[:-1]:
+        start += len(item.clauses)
+        ax.axhline(start - 0.5, color=AXIS, linewidth=0.8)
+    ax.set_yticks(y, [_label(c, lang) for c in clauses])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 130)
+    ax.set_xticks(sorted({0, 100, *(b.min for b in card.rubric.bands)}))  # the bands' edges
+    ax.xaxis.set_major_formatter(PercentFormatter())
+    ax.set_xlabel(tr("score_band", lang), fontsize=9)
+    _tidy(ax)
+    handles = []
+    for kind, colour in (("process", PRIMARY), ("results", RESULTS)):
+        if any(c.kind == kind for c in clauses):
+            handles.append(Patch(color=colour, label=paren(tr("score_band", lang), tr(kind, lang), lang)))
+    if not handles:
+        handles.append(Patch(color=PRIMARY, label=tr("score_band", lang)))
+    ax.legend(handles=handles, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=len(handles), fontsize=8,
+              frameon=False)
+    total = f"{tr('total', lang)} {maturity_label(card, lang)}"
+    _title(ax, tr("chart_clause_bands", lang), f"{card.applicant_name} · {total}")
     return fig
 
 

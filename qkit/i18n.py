@@ -467,6 +467,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "ofis_long": ("改进机会", "opportunities for improvement"),
     "evidence": ("证据", "evidence"),
     "none_recorded": ("未记录", "none recorded"),
+    "gaps_lead_bands": ("按分数段估算的可提升分排序：（100% − 分数段中值）× 分值；改进这些条款收益最大。",
+                        "Ranked by the points at stake estimated from the band: (100% − the band's middle) × points; improving these clauses gains the most."),
     "gaps_lead": ("可提升分 =（100% − 得分率）× 分值；改进这些条款收益最大。",
                   "Points at stake = (100% − score) × points; improving these clauses gains the most."),
     "results_lead": ("结果条款的 LeTCI 提示依据指标数据推算，仅供评审员参考，不改变得分。",

@@ -8,6 +8,7 @@ cells are ``None``.
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from dataclasses import dataclass
 from typing import Any
@@ -17,10 +18,107 @@ import pandas as pd
 from .cohort import ClauseStats, Entry
 from .compare import Comparison, assessment_label, signed
 from .consensus import calibration
-from .i18n import fmt_band, fmt_cell, fmt_percent, fmt_points, fmt_value, join_list, tr
+from .document import Comment
+from .errors import Problem, QkitError
+from .i18n import fmt_band, fmt_cell, fmt_percent, fmt_points, fmt_value, join_list, paren, tr
 from .palette import BAND_COLOURS
-from .rubric import Band
-from .scoring import Scorecard
+from .rubric import STEP, Band
+from .scoring import ClauseScore, ItemScore, Scorecard
+
+# --- a report's edition: who reads it, and whether scores are released as bands ---------------
+
+APPLICANT, INTERNAL = "applicant", "internal"
+AUDIENCES = (APPLICANT, INTERNAL)
+
+
+@dataclass(frozen=True)
+class Edition:
+    """Who a report is for, and so what it may show.
+
+    An award office sends the applicant the consensus: key themes, strengths,
+    OFIs and scores (or only their bands), never who assessed, the individual
+    scores, their calibration, the internal notes or the flags that ask an
+    assessor to justify a score. The internal edition shows all of it.
+    ``bands_only`` releases every score as the band it falls in, as some
+    offices do, in either edition.
+    """
+
+    audience: str = INTERNAL
+    bands_only: bool = False
+
+    @property
+    def internal(self) -> bool:
+        return self.audience == INTERNAL
+
+    def label(self, lang: str = "zh") -> str:
+        """申报单位版 or 内部版, as the cover names the edition."""
+        return tr("audience_internal", lang) if self.internal else tr("audience_applicant", lang)
+
+    def title(self, lang: str = "zh") -> str:
+        """The feedback report's title with its edition: 自评反馈报告（申报单位版）."""
+        return paren(tr("report_title", lang), self.label(lang), lang)
+
+    def release(self, card: Scorecard) -> Scorecard:
+        """The scorecard with nothing this edition must not show: for the applicant no assessors' names,
+        independent scores, comment authors or notes, so a view that forgot the edition has none to show."""
+        if self.internal:
+            return card
+        doc = card.assessment
+
+        def anonymous(comments: list) -> list[Comment]:
+            return [Comment(str(c)) for c in comments]
+
+        ratings = {cid: dataclasses.replace(r, notes="", independent={}, strengths=anonymous(r.strengths),
+                                            ofis=anonymous(r.ofis), evidence=anonymous(r.evidence))
+                   for cid, r in doc.clauses.items()}
+        meta = {k: v for k, v in doc.assessment.items() if k != "assessors"}
+        items = tuple(dataclasses.replace(i, clauses=tuple(dataclasses.replace(c, notes="", independent=())
+                                                           for c in i.clauses)) for i in card.items)
+        return dataclasses.replace(card, assessment=dataclasses.replace(doc, assessment=meta, clauses=ratings),
+                                   items=items)
+
+
+FULL = Edition()  # the office's own view with exact scores: what qkit score and the tables show by default
+
+
+def is_consensus(card: Scorecard) -> bool:
+    """A consensus document: its clauses carry the assessors' independent scores."""
+    return any(c.independent for c in card.clauses)
+
+
+def edition_for(card: Scorecard, audience: str | None = None, bands_only: bool = False) -> Edition:
+    """The edition asked for; without an audience, the applicant's for a consensus document (what an
+    award office sends), the internal one for any other document."""
+    if audience in (None, ""):
+        audience = APPLICANT if is_consensus(card) else INTERNAL
+    if audience not in AUDIENCES:
+        raise QkitError(Problem("audience", "unknown_audience", audience, {"allowed": list(AUDIENCES)}))
+    return Edition(audience, bool(bands_only))
+
+
+def clause_band_label(card: Scorecard, c: ClauseScore, lang: str = "zh") -> str | None:
+    """A clause's score as the band of its own scoring table (50%–65%); None when unscored."""
+    return _band_cell(card.rubric.clause_band(card.rubric.clause(c.id), c.score), c.score, lang)
+
+
+def item_band_label(card: Scorecard, item: ItemScore, lang: str = "zh") -> str:
+    """An item's (or group's) percentage as the band it falls in."""
+    return _band_cell(card.rubric.band_of(item.percent), item.percent, lang)
+
+
+def score_text(card: Scorecard, c: ClauseScore, lang: str = "zh", edition: Edition = FULL) -> str:
+    """A clause's score as a heading shows it: 55% · 11 / 20, or its band; a proposed score says so."""
+    if c.score is None:
+        return tr("unscored", lang)
+    text = clause_band_label(card, c, lang) if edition.bands_only else \
+        f"{fmt_percent(c.score)} · {fmt_points(c.earned)} / {c.points}"
+    return f"{text} · {tr('proposed_score', lang)}" if c.proposed else text
+
+
+def item_score_text(card: Scorecard, item: ItemScore, lang: str = "zh", edition: Edition = FULL) -> str:
+    """An item's points earned of its points, or the band of its percentage."""
+    return item_band_label(card, item, lang) if edition.bands_only else f"{fmt_points(item.earned)} / {item.points}"
+
 
 
 def maturity_label(card: Scorecard, lang: str = "zh") -> str:
@@ -31,45 +129,106 @@ def maturity_label(card: Scorecard, lang: str = "zh") -> str:
     return fmt_band(maturity.band)
 
 
-def item_frame(card: Scorecard, lang: str = "zh") -> pd.DataFrame:
-    """One row per item (or indicator group): points, earned, percent; the total last."""
+def item_frame(card: Scorecard, lang: str = "zh", edition: Edition = FULL) -> pd.DataFrame:
+    """One row per item (or indicator group): points, earned, percent, or only the band; the total last."""
+    head = [tr(card.rubric.words["item"], lang), tr("title", lang), tr("points", lang)]
+    if edition.bands_only:
+        rows = [(i.id, i.name(lang), i.points, item_band_label(card, i, lang)) for i in card.items]
+        rows.append(("", tr("total", lang), card.max, maturity_label(card, lang)))
+        return pd.DataFrame(rows, columns=head + [tr("score_band", lang)])
     rows = [(i.id, i.name(lang), i.points, i.earned, round(i.percent, 1)) for i in card.items]
     rows.append(("", tr("total", lang), card.max, card.total, round(card.percent, 1)))
-    return pd.DataFrame(rows, columns=[tr(card.rubric.words["item"], lang), tr("title", lang), tr("points", lang),
-                                       tr("earned", lang), tr("score", lang)])
+    return pd.DataFrame(rows, columns=head + [tr("earned", lang), tr("score", lang)])
 
 
-def clause_frame(card: Scorecard, lang: str = "zh") -> pd.DataFrame:
-    """One row per clause: score, points earned, the suggested band and any flag."""
+def clause_frame(card: Scorecard, lang: str = "zh", edition: Edition = FULL) -> pd.DataFrame:
+    """One row per clause: score and points earned (or the band), and for the office the suggested band, any
+    flag and the note; a state column when a score is still only proposed."""
+    proposed = any(c.proposed for c in card.clauses)
     rows = []
     for item in card.items:
         for c in item.clauses:
-            rows.append((item.id, c.id, c.name(lang), tr(c.kind, lang), c.points, c.score, c.earned,
-                         fmt_band(c.suggestion.band) if c.suggestion else None,
-                         c.suggestion.score if c.suggestion else None,
-                         c.flag.short(lang) if c.flag else tr("to_review", lang) if c.to_review else None,
-                         c.notes or None))
-    return pd.DataFrame(rows, columns=[
-        tr(card.rubric.words["item"], lang), tr(card.rubric.words["clause"], lang), tr("title", lang),
-        tr("kind", lang), tr("points", lang),
-        tr("score", lang), tr("earned", lang), tr("suggested", lang), tr("suggested_score", lang),
-        tr("flag", lang), tr("justified", lang)])
+            row = [item.id, c.id, c.name(lang), tr(c.kind, lang), c.points]
+            row += [clause_band_label(card, c, lang)] if edition.bands_only else [c.score, c.earned]
+            if edition.internal:
+                row.append(fmt_band(c.suggestion.band) if c.suggestion else None)
+                if not edition.bands_only:
+                    row.append(c.suggestion.score if c.suggestion else None)
+                row += [c.flag.short(lang) if c.flag else tr("to_review", lang) if c.to_review else None,
+                        c.notes or None]
+            if proposed:
+                row.append(tr("proposed_score", lang) if c.proposed else None)
+            rows.append(row)
+    columns = [tr(card.rubric.words["item"], lang), tr(card.rubric.words["clause"], lang), tr("title", lang),
+               tr("kind", lang), tr("points", lang)]
+    columns += [tr("score_band", lang)] if edition.bands_only else [tr("score", lang), tr("earned", lang)]
+    if edition.internal:
+        columns.append(tr("suggested", lang))
+        if not edition.bands_only:
+            columns.append(tr("suggested_score", lang))
+        columns += [tr("flag", lang), tr("justified", lang)]
+    if proposed:
+        columns.append(tr("state", lang))
+    return pd.DataFrame(rows, columns=columns)
 
 
-def consensus_frame(card: Scorecard, lang: str = "zh") -> pd.DataFrame:
-    """A consensus document's clauses: each assessor's independent score, their range, the agreed score, flags."""
+def consensus_frame(card: Scorecard, lang: str = "zh", edition: Edition = FULL) -> pd.DataFrame:
+    """A consensus document's clauses: each assessor's independent score, their range, the agreed score, flags;
+    with ``bands_only`` each score as its band and no range."""
     names = list(dict.fromkeys(name for c in card.clauses for name, _ in c.independent))
     rows = []
     for c in card.clauses:
         own = dict(c.independent)
-        span = c.independent_range
-        rows.append([c.id, c.name(lang), *(own.get(n) for n in names),
-                     None if span is None else f"{span[0]}%–{span[1]}%", c.score,
-                     tr("proposed", lang) if c.proposed else None,
+        if edition.bands_only:
+            clause = card.rubric.clause(c.id)
+            shown = [_band_cell(card.rubric.clause_band(clause, own.get(n)), own.get(n), lang) for n in names]
+            scores = [*shown, clause_band_label(card, c, lang)]
+        else:
+            span = c.independent_range
+            scores = [*(own.get(n) for n in names), None if span is None else f"{span[0]}%–{span[1]}%", c.score]
+        rows.append([c.id, c.name(lang), *scores, tr("proposed", lang) if c.proposed else None,
                      c.flag.short(lang) if c.flag else None])
-    return pd.DataFrame(rows, columns=[tr(card.rubric.words["clause"], lang), tr("title", lang), *names,
-                                       tr("independent_range", lang), tr("consensus_score", lang),
+    agreed = [tr("consensus_score", lang)] if edition.bands_only else \
+        [tr("independent_range", lang), tr("consensus_score", lang)]
+    return pd.DataFrame(rows, columns=[tr(card.rubric.words["clause"], lang), tr("title", lang), *names, *agreed,
                                        tr("state", lang), tr("flag", lang)])
+
+
+def self_frame(card: Scorecard, lang: str = "zh", edition: Edition = FULL) -> pd.DataFrame:
+    """The team's own score of each clause beside the agreed one: how far it rates itself above (or below), or
+    with ``bands_only`` whether its own score lies above, in or below the agreed band. Empty without self-scores."""
+    proposed = any(c.proposed for c in card.clauses)
+    rows = []
+    for c in card.clauses:
+        if c.self_gap is None:
+            continue
+        if edition.bands_only:
+            compared = _compare_bands(card, c)
+            row = [c.id, c.name(lang), c.self_score, clause_band_label(card, c, lang),
+                   tr("self_above", lang) if compared > 0 else tr("self_below", lang) if compared < 0
+                   else tr("self_within", lang)]
+        else:
+            row = [c.id, c.name(lang), c.self_score, c.score, c.self_gap]
+        rows.append(row + ([tr("proposed_score", lang) if c.proposed else None] if proposed else []))
+    columns = [tr(card.rubric.words["clause"], lang), tr("title", lang), tr("self_score", lang)]
+    columns += [tr("consensus_band", lang), tr("self_against_band", lang)] if edition.bands_only else \
+        [tr("consensus_score", lang), tr("self_gap", lang)]
+    return pd.DataFrame(rows, columns=columns + ([tr("state", lang)] if proposed else []))
+
+
+def band_range(card: Scorecard, c: ClauseScore) -> tuple[int, int] | None:
+    """The lowest and highest percentage of a scored clause's band (below the lowest described band of the
+    individual award: from 0 up to it); None when unscored."""
+    if c.score is None:
+        return None
+    band = card.rubric.clause_band(card.rubric.clause(c.id), c.score)
+    return (band.min, band.max) if band else (0, card.rubric.lowest_band.min - STEP)
+
+
+def _compare_bands(card: Scorecard, c: ClauseScore) -> int:
+    """Whether the team's own score lies above (1), in (0) or below (-1) the band of the agreed score."""
+    low, high = band_range(card, c)
+    return 1 if c.self_score > high else -1 if c.self_score < low else 0
 
 
 def calibration_frame(card: Scorecard, lang: str = "zh") -> pd.DataFrame:
@@ -91,12 +250,29 @@ def feedback_frame(card: Scorecard, lang: str = "zh") -> pd.DataFrame:
                                        tr("number", lang), tr("content", lang)])
 
 
-def priority_frame(card: Scorecard, lang: str = "zh") -> pd.DataFrame:
-    """Clauses with points still at stake, largest first, each with its OFIs."""
-    rows = [(rank, c.id, c.name(lang), c.points, c.score, c.at_stake, "\n".join(c.ofis) or None)
-            for rank, c in enumerate(card.priorities(), 1)]
-    return pd.DataFrame(rows, columns=[tr("rank", lang), tr(card.rubric.words["clause"], lang), tr("title", lang), tr("points", lang),
-                                       tr("score", lang), tr("at_stake", lang), tr("ofis", lang)])
+def priority_frame(card: Scorecard, lang: str = "zh", edition: Edition = FULL) -> pd.DataFrame:
+    """Clauses with points still at stake, largest first, each with its OFIs.
+
+    With ``bands_only`` every scored clause is ranked by the points its band leaves at stake (from the band's
+    middle), so neither the order nor a clause left out (one scored 100 %) tells an exact score.
+    """
+    if edition.bands_only:
+        scored = sorted((c for c in card.clauses if c.score is not None),
+                        key=lambda c: (-(100 - _band_middle(card, c)) * c.points, c.id))
+        rows = [(rank, c.id, c.name(lang), c.points, clause_band_label(card, c, lang), "\n".join(c.ofis) or None)
+                for rank, c in enumerate(scored, 1)]
+        scores = [tr("score_band", lang)]
+    else:
+        rows = [(rank, c.id, c.name(lang), c.points, c.score, c.at_stake, "\n".join(c.ofis) or None)
+                for rank, c in enumerate(card.priorities(), 1)]
+        scores = [tr("score", lang), tr("at_stake", lang)]
+    return pd.DataFrame(rows, columns=[tr("rank", lang), tr(card.rubric.words["clause"], lang), tr("title", lang),
+                                       tr("points", lang), *scores, tr("ofis", lang)])
+
+
+def _band_middle(card: Scorecard, c: ClauseScore) -> float:
+    """The middle of a scored clause's band."""
+    return sum(band_range(card, c)) / 2
 
 
 def summary_frame(cards: list[Scorecard], files: list[str], lang: str = "zh") -> pd.DataFrame:
