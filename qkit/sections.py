@@ -4,12 +4,19 @@ The report template (``parameterized/report.ipynb``) keeps no logic: each of
 its cells shows one section built here from the Scorecard. The HTML comes from
 Jinja2 macros with autoescaping, so whatever an assessor typed (a strength
 containing ``<script>``) appears as text.
+
+Every section takes the report's ``edition`` (``tables.Edition``): the
+applicant's shows no assessor, independent score, calibration, note or flag,
+and ``bands_only`` shows every score as its band. Without one a section
+follows the document (``tables.edition_for``): the applicant's edition for a
+consensus document, the internal one for any other.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +24,11 @@ import pandas as pd
 
 from . import analytics, charts, compare, document, html, narrative, tables
 from .files import write_atomic
-from .i18n import fmt_date, fmt_value, join_list, tr
+from .i18n import fmt_date, fmt_value, join_list, paren, tr
 from .rubric import RubricIndex
 from .scoring import Scorecard, score
-from .radar import radar_svg
+from .tables import Edition, edition_for
+from .radar import radar_svg, radar_title
 from .trends import kpi_trends
 
 
@@ -50,13 +58,63 @@ def scores_name(assessment: str | Path) -> str:
     return f"{Path(assessment).stem}.scores.json"
 
 
-def write_scores(card: Scorecard, path: str | Path, lang: str = "zh") -> Path:
-    """The scores as JSON (``Scorecard.to_dict``) for other tools."""
-    return write_atomic(path, json.dumps(card.to_dict(lang), ensure_ascii=False, indent=2))
+def edition(card: Scorecard, audience: str | None = None, bands_only: bool = False) -> Edition:
+    """The report's edition (``tables.edition_for``): for whom, and whether scores are released as bands."""
+    return edition_for(card, audience, bands_only)
 
 
-def cover(card: Scorecard, lang: str = "zh") -> Html:
-    """Title page: award, category, applicant, date and the people involved."""
+def _edition(card: Scorecard, edition: Edition | None) -> Edition:
+    return edition or edition_for(card)
+
+
+APPLICANT_DROPS = ("independent", "outside_band", "suggested_band", "suggested_score")  # the assessors' own
+
+
+def scores_data(card: Scorecard, lang: str = "zh", edition: Edition | None = None) -> dict[str, Any]:
+    """The scores as other tools read them (``Scorecard.to_dict``), as the edition may show them.
+
+    The applicant's leave out the independent scores and the assessors' aids
+    (the suggested band and its flag); with ``bands_only`` nothing exact is
+    left: every clause, item and the total as its band's key (``50-65``,
+    None below the individual award's lowest band), the gaps left out.
+    """
+    edition = _edition(card, edition)
+    data = card.to_dict(lang)
+    if not edition.bands_only:
+        for item in data["items"]:
+            for clause in item["clauses"]:
+                for key in () if edition.internal else APPLICANT_DROPS:
+                    clause.pop(key)
+        return data
+    rubric = card.rubric
+
+    def key(band) -> str | None:
+        return band.key if band else None
+
+    def clause_data(c) -> dict[str, Any]:
+        clause = rubric.clause(c.id)
+        shown = {"id": c.id, "title": c.name(lang), "kind": c.kind, "points": c.points,
+                 "band": key(rubric.clause_band(clause, c.score)), "below_described": c.below_described is not None,
+                 "proposed": c.proposed, "self_score": c.self_score}
+        if edition.internal:
+            shown["independent"] = {n: key(rubric.clause_band(clause, s)) for n, s in c.independent}
+        return shown
+
+    return {"rubric": data["rubric"], "applicant": data["applicant"], "bands_only": True,
+            "max": data["max"], "complete": data["complete"],
+            "missing": data["missing"], "maturity": data["maturity"],
+            "items": [{"id": i.id, "title": i.name(lang), "points": i.points, "band": key(rubric.band_of(i.percent)),
+                       "clauses": [clause_data(c) for c in i.clauses]} for i in card.items]}
+
+
+def write_scores(card: Scorecard, path: str | Path, lang: str = "zh", edition: Edition | None = None) -> Path:
+    """The scores as JSON (``scores_data``) for other tools."""
+    return write_atomic(path, json.dumps(scores_data(card, lang, edition), ensure_ascii=False, indent=2))
+
+
+def cover(card: Scorecard, lang: str = "zh", edition: Edition | None = None) -> Html:
+    """Title page: award, category, applicant, date, the edition and (internal) the assessors."""
+    edition = _edition(card, edition)
     doc = card.assessment
     fields = [f for f in card.rubric.applicant_fields if f not in ("name", "short_name")]
     facts = [(tr(card.rubric.words["applicant"], lang), doc.name)]
@@ -66,29 +124,46 @@ def cover(card: Scorecard, lang: str = "zh") -> Html:
     facts.append((tr("date", lang), fmt_date(meta.get("date"), lang)))
     if meta.get("stage"):
         facts.append((tr("stage", lang), meta["stage"]))
-    if meta.get("assessors"):
+    if meta.get("assessors") and edition.internal:
         facts.append((tr("assessors", lang), join_list(meta["assessors"], lang)))
-    return _render("cover", card=card, facts=facts, lang=lang)
+    return _render("cover", card=card, edition=paren("", edition.label(lang), lang), facts=facts, lang=lang)
 
 
-def summary(card: Scorecard, lang: str = "zh") -> Html:
-    """Total, maturity band with its descriptors, missing clauses and scores to justify."""
+def summary(card: Scorecard, lang: str = "zh", edition: Edition | None = None) -> Html:
+    """Total (or only its band), maturity band with its descriptors, missing clauses, and (internal) the scores
+    an assessor must justify."""
+    edition = _edition(card, edition)
     descriptors = [(tr(f"{kind}_descriptors", lang), [(f.name(lang), texts[f.id]) for f in dimension.factors])
                    for kind, texts in card.maturity.descriptors.items()
                    for dimension in [card.rubric.guidelines.dimension(kind)]]
-    flagged = [(c, c.flag.message(lang)) for c in card.flagged]
+    flagged = [(c, c.flag.message(lang)) for c in card.flagged] if edition.internal else []
     return _render("summary", card=card, band=tables.maturity_label(card, lang), descriptors=descriptors,
-                   flagged=flagged, lang=lang)
+                   flagged=flagged, bands_only=edition.bands_only, lang=lang)
 
 
-def items(card: Scorecard, lang: str = "zh") -> Html:
+def items(card: Scorecard, lang: str = "zh", edition: Edition | None = None) -> Html:
     """The item (or indicator group) table under its heading."""
-    return _render("items", frame=tables.item_frame(card, lang), percent=(tr("score", lang),), lang=lang)
+    edition = _edition(card, edition)
+    return _render("items", frame=tables.item_frame(card, lang, edition), percent=(tr("score", lang),), lang=lang)
 
 
-def radar(card: Scorecard, lang: str = "zh", compare: Scorecard | None = None) -> Html:
-    """The item radar as inline SVG; with ``compare``, the other assessment's polygon beside it."""
+def left_out(what: str, lang: str = "zh") -> Html:
+    """The sentence a bands-only report shows where a chart or table of exact scores would be."""
+    return _render("left_out", text=tr("left_out_bands", lang, what=what))
+
+
+def radar(card: Scorecard, lang: str = "zh", compare: Scorecard | None = None,
+          edition: Edition | None = None) -> Html:
+    """The item radar as inline SVG; with ``compare``, the other assessment's polygon beside it. Bands only:
+    left out (its vertices are exact percentages; the item table gives their bands)."""
+    if _edition(card, edition).bands_only:
+        return left_out(radar_title(card, lang), lang)
     return Html(str(radar_svg(card, lang, compare)))
+
+
+def clause_chart(card: Scorecard, lang: str = "zh", edition: Edition | None = None):
+    """Each clause's points earned of its points, or with ``bands_only`` the band each clause falls in."""
+    return charts.clause_bands(card, lang) if _edition(card, edition).bands_only else charts.clause_bars(card, lang)
 
 
 def factor_heatmap(card: Scorecard, lang: str = "zh") -> Html:
@@ -106,23 +181,52 @@ def key_themes(card: Scorecard, lang: str = "zh") -> Html | None:
     return _render("key_themes", themes=themes, lang=lang)
 
 
-def consensus(card: Scorecard, lang: str = "zh") -> list:
-    """A consensus document: the independent scores beside the agreed one, the spread chart, the calibration."""
-    if not any(c.independent for c in card.clauses):
+def consensus(card: Scorecard, lang: str = "zh", edition: Edition | None = None) -> list:
+    """The internal edition of a consensus document: the independent scores beside the agreed one, the spread
+    chart, the calibration (with ``bands_only`` the scores as bands, the chart and the calibration left out)."""
+    edition = _edition(card, edition)
+    if not edition.internal or not tables.is_consensus(card):
         return []
-    return [_render("consensus", frame=tables.consensus_frame(card, lang), calibration=tables.calibration_frame(card, lang),
-                    lang=lang), charts.spread_chart(card, lang)]
+    frame = tables.consensus_frame(card, lang, edition)
+    if edition.bands_only:
+        return [_render("consensus", frame=frame, calibration=None, lang=lang),
+                left_out(tr("chart_spread", lang), lang), left_out(tr("calibration", lang), lang)]
+    return [_render("consensus", frame=frame, calibration=tables.calibration_frame(card, lang), lang=lang),
+            charts.spread_chart(card, lang)]
 
 
-def feedback(card: Scorecard, lang: str = "zh") -> Html:
-    """Strengths, OFIs, evidence and notes of every clause, item by item."""
-    return _render("feedback", card=card, lang=lang)
+def self_assessment(card: Scorecard, lang: str = "zh", edition: Edition | None = None) -> Html | None:
+    """自评与共识对比: the team's own score of each clause against the agreed one (the team's own data, in both
+    editions); nothing when the document has no self-assessed scores."""
+    edition = _edition(card, edition)
+    frame = tables.self_frame(card, lang, edition)
+    if frame.empty:
+        return None
+    lead = tr("self_gaps_lead_bands", lang) if edition.bands_only else tr("self_gaps_lead", lang)
+    return _render("self_assessment", frame=frame, lead=lead, signed=(tr("self_gap", lang),),
+                   percent=(tr("self_score", lang), tr("consensus_score", lang)), lang=lang)
 
 
-def priorities(card: Scorecard, lang: str = "zh", top: int = 10) -> Html:
+def feedback(card: Scorecard, lang: str = "zh", edition: Edition | None = None) -> Html:
+    """Strengths, OFIs and evidence of every clause, item by item, and (internal) the notes."""
+    edition = _edition(card, edition)
+    return _render("feedback", card=card, notes=edition.internal, item_score=partial(
+        tables.item_score_text, card, lang=lang, edition=edition), score=partial(
+        tables.score_text, card, lang=lang, edition=edition), lang=lang)
+
+
+def priorities(card: Scorecard, lang: str = "zh", top: int = 10, edition: Edition | None = None) -> Html:
     """The clauses with the most points at stake, with their OFIs."""
-    return _render("priorities", frame=tables.priority_frame(card, lang).head(top), percent=(tr("score", lang),),
-                   lang=lang)
+    edition = _edition(card, edition)
+    return _render("priorities", frame=tables.priority_frame(card, lang, edition).head(top),
+                   percent=(tr("score", lang),), bands_only=edition.bands_only, lang=lang)
+
+
+def priority_chart(card: Scorecard, lang: str = "zh", edition: Edition | None = None):
+    """The points at stake as bars; with ``bands_only`` left out (they are computed from the exact scores)."""
+    if _edition(card, edition).bands_only:
+        return left_out(tr("gaps", lang), lang)
+    return charts.priority_chart(card, lang)
 
 
 KPI_COLUMNS = ["kpi", "unit", "better", "latest_year", "latest", "target", "met", "trend", "comparisons"]
@@ -138,23 +242,25 @@ def _kpi_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return analytics.localize_columns(shown, lang)
 
 
-def results(card: Scorecard, lang: str = "zh") -> list[Html]:
-    """Per results clause: its LeTCI hint, its KPI table and each KPI's trend chart."""
+def results(card: Scorecard, lang: str = "zh", edition: Edition | None = None) -> list[Html]:
+    """Per results clause: its score, its LeTCI hint, its KPI table and each KPI's trend chart."""
+    edition = _edition(card, edition)
     doc = card.assessment
     summary = analytics.kpi_summary_frame(doc, lang)
     by_id = {c.id: c for c in card.clauses}
     parts = [_render("results_intro", lang=lang)]
     for clause in analytics.analyze_results(doc, card.rubric, lang):
         kpis = summary[summary["clause"] == clause.id]
-        parts.append(_render("results_clause", clause=clause, score=by_id[clause.id], frame=_kpi_table(kpis, lang),
-                             lang=lang))
+        parts.append(_render("results_clause", clause=clause, score=tables.score_text(card, by_id[clause.id], lang,
+                                                                                      edition),
+                             frame=_kpi_table(kpis, lang), lang=lang))
         parts.append(Html(kpi_trends(doc.kpis(clause.id), lang)))  # small multiples, as SVG
     return parts
 
 
-def appendix(card: Scorecard, lang: str = "zh") -> Html:
+def appendix(card: Scorecard, lang: str = "zh", edition: Edition | None = None) -> Html:
     """The full clause table."""
-    frame = tables.clause_frame(card, lang)
+    frame = tables.clause_frame(card, lang, _edition(card, edition))
     frame = frame.drop(columns=frame.columns[0])  # the item: the clause id names it
     return _render("appendix", frame=frame, percent=(tr("score", lang),), lang=lang)
 
@@ -170,9 +276,11 @@ def load_comparison(card: Scorecard, previous: str | Path,
 
 
 def comparison(card: Scorecard, previous: str | Path, lang: str = "zh",
-               rubrics: list[str | Path] | None = None) -> list[Any]:
+               rubrics: list[str | Path] | None = None, edition: Edition | None = None) -> list[Any]:
     """与上期比较: the headline, the radar of both assessments, the item change bars, the clause changes,
-    the OFIs gone and new and the KPI values revised."""
+    the OFIs gone and new and the KPI values revised. With ``bands_only`` only the bands before and after:
+    no total, movers, radar or change bars."""
+    edition = _edition(card, edition)
     comp = load_comparison(card, previous, rubrics)
     frame = tables.clause_change_frame(comp, lang)
     frame = frame.drop(columns=frame.columns[0])  # the item: the clause id names it
@@ -181,11 +289,14 @@ def comparison(card: Scorecard, previous: str | Path, lang: str = "zh",
     for col in (cols["old"], cols["new"]):
         frame[col] = [unscored if pd.isna(v) else v for v in frame[col].astype(object)]
     facts = tables.comparison_facts(comp, lang)
-    intro = _render("compare_intro", facts=facts, lang=lang)
+    if edition.bands_only:
+        frame = frame.drop(columns=[cols[k] for k in ("old", "new", "delta_percent", "delta_points")])
+    intro = _render("compare_intro", facts=facts, bands_only=edition.bands_only, lang=lang)
     details = _render("compare_details", frame=frame, percent=(cols["old"], cols["new"]),
                       signed=(cols["delta_percent"], cols["delta_points"]), movers=facts["movers"], ofis=comp.ofis,
-                      revisions=tables.revision_lines(comp, lang), lang=lang)
-    return [intro, radar(card, lang, comp.old), charts.item_changes(comp, lang), details]
+                      revisions=tables.revision_lines(comp, lang), bands_only=edition.bands_only, lang=lang)
+    changes = left_out(tr("chart_item_changes", lang), lang) if edition.bands_only else charts.item_changes(comp, lang)
+    return [intro, radar(card, lang, comp.old, edition), changes, details]
 
 
 # --- 自评报告撰写情况: the writing of the self-assessment report (qkit.narrative) ---------------

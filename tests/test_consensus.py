@@ -211,11 +211,13 @@ def consensus_card(tmp_path, cli):
 def test_calibration_and_consensus_sections(tmp_path, cli):
     from qkit import sections
     from qkit.consensus import calibration
+    from qkit.tables import Edition
 
     _, card = consensus_card(tmp_path, cli)
     deviations = calibration(card)
     assert deviations["李四"] > 0 > deviations["张三"]  # 60 against the agreed 50 is lenient, 40 severe
-    parts = sections.consensus(card, "zh")
+    assert sections.consensus(card, "zh") == []  # a consensus document's report goes to the applicant by default
+    parts = sections.consensus(card, "zh", Edition("internal"))
     html = parts[0].html
     assert "独立评分与共识" in html and "40%–60%" in html and "偏宽" in html and "偏严" in html
     themes = sections.key_themes(card, "zh").html
@@ -226,7 +228,7 @@ def test_calibration_and_consensus_sections(tmp_path, cli):
 @pytest.mark.slow
 def test_the_report_of_a_consensus_document_shows_themes_first_ranges_and_calibration(tmp_path, cli):
     target, _ = consensus_card(tmp_path, cli)
-    code, _, err = cli("report", target, "-o", tmp_path / "out", "--no-pdf")
+    code, _, err = cli("report", target, "-o", tmp_path / "out", "--no-pdf", "--audience", "internal")
     assert code == 0, err
     html = (tmp_path / "out" / "共识.html").read_text(encoding="utf-8")
     assert html.index("关键要点") < html.index("总体评价")  # the key themes come first
