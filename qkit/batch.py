@@ -5,7 +5,9 @@ Applicants are shared out to worker processes; each worker keeps one warm
 where the time goes in a naive loop. One applicant's failure (an invalid
 document, a dead kernel, a timeout) is recorded with its reason and the
 others go on; a run that failed keeps its notebook for a look at where it
-stopped (an invalid document is refused before it runs).
+stopped (an invalid document is refused before it runs). Every report is of
+the edition asked for (``--audience``, ``--bands-only``); the cohort summary
+is the office's own and always shows everything.
 """
 
 from __future__ import annotations
@@ -146,16 +148,18 @@ def _report_one(document: Path, out_dir: Path) -> Outcome:
 
 def run_batch(folder: Path, out_dir: Path, jobs: int = 2, resume: bool = False, lang: str = "zh",
               rubric_dirs: list[Path] | None = None, template: Path = TEMPLATE, timeout: float = 300,
-              pdf: bool = True, progress=None) -> BatchResult:
+              pdf: bool = True, progress=None, audience: str | None = None, bands_only: bool = False) -> BatchResult:
     """Report on every document in ``folder`` into ``out_dir``, then write the cohort summary.
 
+    ``audience`` and ``bands_only`` choose each report's edition (``Reporter``);
     ``progress`` is a ``rich.progress.Progress`` to advance, or None.
     """
     docs = find_documents(folder)
     if not template.is_file():
         raise QkitError(Problem(str(template), "file_missing"))
     out_dir = writable_folder(out_dir.resolve())  # before any work: a read-only folder fails now, not at the end
-    options = {"lang": lang, "rubric_dirs": rubric_dirs, "template": template, "timeout": timeout, "pdf": pdf}
+    options = {"lang": lang, "rubric_dirs": rubric_dirs, "template": template, "timeout": timeout, "pdf": pdf,
+               "audience": audience, "bands_only": bands_only}
     manifest = Manifest(out_dir, {**options, "template": hashlib.sha256(template.read_bytes()).hexdigest()})
     skipped = [d for d in docs if resume and manifest.is_current(d)]
     todo = [d for d in docs if d not in skipped]

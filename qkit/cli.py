@@ -588,6 +588,13 @@ def _add_report_commands(sub, common: argparse.ArgumentParser) -> None:
     options.add_argument("--template", type=Path, help="report notebook to run (default parameterized/report.ipynb)")
     options.add_argument("--timeout", type=float, default=300, metavar="SECONDS",
                          help="longest a template cell may run (default 300)")
+    options.add_argument("--audience", choices=("applicant", "internal"),
+                         help="whom the report is for: applicant (申报单位版: no assessor names, independent scores, "
+                              "calibration, notes or flags) or internal (内部版: everything); default: applicant for "
+                              "a consensus document, internal otherwise")
+    options.add_argument("--bands-only", action="store_true",
+                         help="release every score as its band (50%%–65%%): clauses, items and total, no exact "
+                              "score or points in the HTML, PDF, Excel, Word and JSON")
     rep = sub.add_parser("report", parents=[common, options],
                          help="feedback report for one applicant: HTML, PDF, Excel, JSON and the executed notebook")
     rep.add_argument("file", type=Path)
@@ -613,7 +620,7 @@ def _report_options(args, lang: str) -> dict:
     from .report import TEMPLATE
 
     return {"lang": lang, "rubric_dirs": getattr(args, "rubrics", None), "template": args.template or TEMPLATE,
-            "timeout": args.timeout, "pdf": args.pdf}
+            "timeout": args.timeout, "pdf": args.pdf, "audience": args.audience, "bands_only": args.bands_only}
 
 
 def _report(args, index: RubricIndex, lang: str, out: Console) -> int:
@@ -623,7 +630,7 @@ def _report(args, index: RubricIndex, lang: str, out: Console) -> int:
     limits = load_limits(args.limits)  # a wrong limits file is named before the report runs
     files = make_report(args.file, args.output, previous=args.previous, limits=args.limits,
                         **_report_options(args, lang))
-    docx = write_docx(files.card, args.file, args.output, args.docx, lang, limits) if args.docx else []
+    docx = write_docx(files.card, args.file, args.output, args.docx, lang, limits, files.edition) if args.docx else []
     out.print(tr("report_written", lang), markup=False)
     for path in (files.html, files.pdf, files.excel, *docx, files.scores, files.notebook):
         if path is not None:

@@ -11,7 +11,9 @@
 - ``NAME.反馈报告.docx``, the feedback report for consultants to edit before
   handing it over: total and maturity, item scores and charts, strengths and
   OFIs per clause, priorities, the results analysis, the writing status of
-  the 自评报告 and the clause table.
+  the 自评报告 and the clause table. It is of the HTML report's edition
+  (``tables.Edition``): the applicant's shows no assessor, independent score,
+  calibration, note or flag, a bands-only one no exact score.
 
 Both have page numbers (PAGE and NUMPAGES fields in the footer) and name
 their fonts for Chinese explicitly (``w:eastAsia`` in every style: 宋体 for
@@ -39,9 +41,11 @@ from docx.shared import Cm, Pt, RGBColor
 from . import analytics, charts, markup, tables
 from .document import KPI
 from .files import remove, replacing
-from .i18n import fmt_cell, fmt_date, fmt_percent, fmt_points, fmt_value, join_list, tr
+from .i18n import fmt_cell, fmt_date, fmt_percent, fmt_points, fmt_value, join_list, paren, tr
 from .narrative import LimitsFile, References, WritingStatus, references, writing_frame, writing_status
-from .scoring import Scorecard
+from .radar import radar_title
+from .scoring import ClauseScore, Scorecard
+from .tables import Edition, edition_for
 
 NARRATIVE, FEEDBACK, BOTH = "narrative", "feedback", "both"
 KINDS = (BOTH, NARRATIVE, FEEDBACK)
@@ -69,8 +73,9 @@ def docx_paths(assessment: str | Path, out_dir: str | Path, which: str = BOTH) -
 
 
 def write_docx(card: Scorecard, assessment: str | Path, out_dir: str | Path, which: str = BOTH, lang: str = "zh",
-               limits: LimitsFile | None = None) -> list[Path]:
-    """Write the Word files ``which`` asks for (both, narrative or feedback); each written atomically."""
+               limits: LimitsFile | None = None, edition: Edition | None = None) -> list[Path]:
+    """Write the Word files ``which`` asks for (both, narrative or feedback); each written atomically. The
+    feedback report is of ``edition`` (by default the document's, ``tables.edition_for``)."""
     paths = docx_paths(assessment, out_dir, which)
     pictures = _Pictures(lang)
     status = writing_status(card.assessment, card.rubric, limits)
@@ -78,7 +83,7 @@ def write_docx(card: Scorecard, assessment: str | Path, out_dir: str | Path, whi
     for kind, path in paths.items():
         remove(path)
         doc = narrative_document(card, lang, pictures) if kind == NARRATIVE else \
-            feedback_document(card, lang, pictures, status)
+            feedback_document(card, lang, pictures, status, edition)
         with replacing(path, ".docx") as partial:
             doc.save(partial)
         written.append(path)
@@ -498,51 +503,96 @@ def narrative_document(card: Scorecard, lang: str = "zh", pictures: _Pictures | 
     return doc
 
 
+def _clause_heading(card: Scorecard, c: ClauseScore, edition: Edition, lang: str) -> str:
+    """5.2.2 引领发展（得分率 70%）, or with ``bands_only`` （分数段 70%–85%）; a proposed score says so."""
+    if c.score is None:
+        shown = tr("unscored", lang)
+    elif edition.bands_only:
+        shown = f"{tr('score_band', lang)} {tables.clause_band_label(card, c, lang)}"
+    else:
+        shown = f"{tr('score', lang)} {fmt_percent(c.score)}"
+    return paren(f"{c.id} {c.name(lang)}", f"{shown} · {tr('proposed_score', lang)}" if c.proposed else shown, lang)
+
+
+def _left_out(doc, what: str, lang: str) -> None:
+    """Where a bands-only report would show a chart or table of exact scores: the sentence saying why not."""
+    _muted(doc, tr("left_out_bands", lang, what=what))
+
+
 def feedback_document(card: Scorecard, lang: str = "zh", pictures: _Pictures | None = None,
-                      status: WritingStatus | None = None):
-    """The feedback report, to edit before handing it over: the HTML report's sections as Word text and tables."""
+                      status: WritingStatus | None = None, edition: Edition | None = None):
+    """The feedback report, to edit before handing it over: the HTML report's sections as Word text and tables,
+    of the report's edition (by default the document's)."""
+    edition = edition or edition_for(card)
+    card = edition.release(card)
     pictures = pictures or _Pictures(lang)
     assessment, rubric = card.assessment, card.rubric
     refs = references(assessment, rubric)
     status = status or writing_status(assessment, rubric)
     doc = _new_document(lang)
-    _page_furniture(doc, f"{assessment.name} · {tr('report_title', lang)}", lang)
-    _cover(doc, tr("report_title", lang), rubric.title(lang), _cover_facts(card, lang, with_assessors=True), lang)
+    _page_furniture(doc, f"{assessment.name} · {edition.title(lang)}", lang)
+    _cover(doc, edition.title(lang), rubric.title(lang), _cover_facts(card, lang, with_assessors=edition.internal),
+           lang)
     contents = _contents(doc, lang)
 
     doc.add_heading(tr("sec_summary", lang), 1)
-    _body(doc, f"{tr('total', lang)}：{fmt_points(card.total)} / {card.max}（{fmt_percent(round(card.percent, 1))}）"
-               f"　{tr(card.rubric.words['maturity'], lang)}：{tables.maturity_label(card, lang)}",
-          indent=False)
+    maturity = f"{tr(card.rubric.words['maturity'], lang)}：{tables.maturity_label(card, lang)}"
+    if edition.bands_only:
+        _body(doc, tr("bands_lead", lang), indent=False)
+        _body(doc, maturity, indent=False)
+    else:
+        _body(doc, f"{tr('total', lang)}：{fmt_points(card.total)} / {card.max}（{fmt_percent(round(card.percent, 1))}）"
+                   f"　{maturity}", indent=False)
     if card.missing:
         _body(doc, f"{tr('partial', lang)}：{join_list(card.missing, lang)}", indent=False)
-    for c in card.flagged:
+    for c in card.flagged if edition.internal else ():
         _body(doc, f"{c.id} {c.name(lang)}：{c.flag.message(lang)}", indent=False)
+    own = tables.self_frame(card, lang, edition)
+    if not own.empty:
+        doc.add_heading(tr("self_gaps_title", lang), 2)
+        _body(doc, tr("self_gaps_lead_bands", lang) if edition.bands_only else tr("self_gaps_lead", lang),
+              indent=False)
+        _frame_table(doc, own, (tr("self_score", lang), tr("consensus_score", lang)))
+    if edition.internal and tables.is_consensus(card):
+        doc.add_heading(tr("sec_consensus", lang), 2)
+        _frame_table(doc, tables.consensus_frame(card, lang, edition))
+        if edition.bands_only:
+            _left_out(doc, tr("calibration", lang), lang)
+        else:
+            _body(doc, tr("calibration", lang), indent=False)
+            _frame_table(doc, tables.calibration_frame(card, lang))
+            _picture(doc, pictures.png(charts.spread_chart(card, lang)))
 
     doc.add_heading(tr("sec_items", lang), 1)
-    _frame_table(doc, tables.item_frame(card, lang), (tr("score", lang),))
-    _picture(doc, pictures.png(charts.item_radar(card, lang)))
-    _picture(doc, pictures.png(charts.clause_bars(card, lang)))
+    _frame_table(doc, tables.item_frame(card, lang, edition), (tr("score", lang),))
+    if edition.bands_only:
+        _left_out(doc, radar_title(card, lang), lang)
+        _picture(doc, pictures.png(charts.clause_bands(card, lang)))
+    else:
+        _picture(doc, pictures.png(charts.item_radar(card, lang)))
+        _picture(doc, pictures.png(charts.clause_bars(card, lang)))
 
     doc.add_heading(tr("sec_feedback", lang), 1)
     for item in card.items:
         doc.add_heading(f"{item.id} {item.name(lang)}", 2)
         for c in item.clauses:
             rating = assessment.rating(c.id)
-            score = tr("unscored", lang) if c.score is None else fmt_percent(c.score)
-            doc.add_heading(f"{c.id} {c.name(lang)}（{tr('score', lang)} {score}）", 3)
+            doc.add_heading(_clause_heading(card, c, edition, lang), 3)
             for key, texts in (("strengths", rating.strengths), ("ofis_long", rating.ofis),
                                ("evidence", rating.evidence)):
                 if texts:
                     doc.add_paragraph().add_run(tr(key, lang)).bold = True
                     _bullets(doc, texts)
-            if rating.notes:
+            if rating.notes and edition.internal:
                 _body(doc, f"{tr('justified', lang)}：{rating.notes}", indent=False)
 
     doc.add_heading(tr("gaps", lang), 1)
-    _body(doc, tr("gaps_lead", lang), indent=False)
-    _frame_table(doc, tables.priority_frame(card, lang).head(10), (tr("score", lang),))
-    _picture(doc, pictures.png(charts.priority_chart(card, lang)))
+    _body(doc, tr("gaps_lead_bands", lang) if edition.bands_only else tr("gaps_lead", lang), indent=False)
+    _frame_table(doc, tables.priority_frame(card, lang, edition).head(10), (tr("score", lang),))
+    if edition.bands_only:
+        _left_out(doc, tr("gaps", lang), lang)
+    else:
+        _picture(doc, pictures.png(charts.priority_chart(card, lang)))
 
     analyses = analytics.analyze_results(assessment, rubric, lang)
     if analyses:
@@ -560,7 +610,7 @@ def feedback_document(card: Scorecard, lang: str = "zh", pictures: _Pictures | N
         _writing(doc, status, lang)
 
     doc.add_heading(tr("sec_appendix", lang), 1)
-    frame = tables.clause_frame(card, lang)
+    frame = tables.clause_frame(card, lang, edition)
     _frame_table(doc, frame.drop(columns=frame.columns[0]), (tr("score", lang),))
     _fill_contents(doc, contents, lang)
     return doc

@@ -1,9 +1,12 @@
 """The report as an Excel workbook, for teams who work in Excel.
 
 One sheet per table (scores, items, strengths and OFIs, priorities, KPI data
-and KPI analysis), headers in the user's language, numbers as numbers, text
-as text (never a formula), a frozen header row with filters, and widths that
-fit Chinese text.
+and KPI analysis; a consensus document's self-assessment against the
+consensus, and for the office the independent scores and the calibration),
+headers in the user's language, numbers as numbers, text as text (never a
+formula), a frozen header row with filters, and widths that fit Chinese text.
+A workbook is of one report edition (``tables.Edition``): the applicant's has
+no assessor, independent score or note, a bands-only one no exact score.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from .document import UNWRITABLE
 from .files import replacing
 from .i18n import tr
 from .scoring import Scorecard
+from .tables import Edition, edition_for
 
 MAX_WIDTH = 60
 HEADER_FILL = PatternFill("solid", fgColor="1D3557")
@@ -89,21 +93,33 @@ def write_sheets(path: str | Path, sheets: dict[str, pd.DataFrame],
     return path
 
 
-def workbook_sheets(card: Scorecard, lang: str = "zh") -> dict[str, pd.DataFrame]:
-    """The report's tables by sheet name."""
+def workbook_sheets(card: Scorecard, lang: str = "zh", edition: Edition | None = None) -> dict[str, pd.DataFrame]:
+    """The report's tables by sheet name, as the edition (by default the document's) may show them."""
+    edition = edition or edition_for(card)
+    card = edition.release(card)
     doc = card.assessment
     values = analytics.kpi_values_frame(doc, lang)
     values["better"] = [tr(f"better_{b}", lang) for b in values["better"]]
-    return {
-        tr("sheet_scores", lang): tables.clause_frame(card, lang),
-        tr("sheet_items", lang): tables.item_frame(card, lang),
+    sheets = {
+        tr("sheet_scores", lang): tables.clause_frame(card, lang, edition),
+        tr("sheet_items", lang): tables.item_frame(card, lang, edition),
+    }
+    own = tables.self_frame(card, lang, edition)
+    if not own.empty:
+        sheets[tr("sheet_self", lang)] = own
+    if edition.internal and tables.is_consensus(card):
+        sheets[tr("sheet_consensus", lang)] = tables.consensus_frame(card, lang, edition)
+        if not edition.bands_only:
+            sheets[tr("sheet_calibration", lang)] = tables.calibration_frame(card, lang)
+    return sheets | {
         tr("sheet_feedback", lang): tables.feedback_frame(card, lang),
-        tr("sheet_priorities", lang): tables.priority_frame(card, lang),
+        tr("sheet_priorities", lang): tables.priority_frame(card, lang, edition),
         tr("sheet_kpis", lang): analytics.localize_columns(values, lang),
         tr("sheet_kpi_summary", lang): analytics.localize_columns(analytics.kpi_summary_frame(doc, lang), lang),
     }
 
 
-def write_workbook(card: Scorecard, path: str | Path, lang: str = "zh") -> Path:
-    """One applicant's scores, feedback, priorities and KPI data as an .xlsx file."""
-    return write_sheets(path, workbook_sheets(card, lang))
+def write_workbook(card: Scorecard, path: str | Path, lang: str = "zh", edition: Edition | None = None) -> Path:
+    """One applicant's scores, feedback, priorities and KPI data as an .xlsx file, of the report's ``edition``
+    (``tables.edition_for``; by default the applicant's for a consensus document, the internal one otherwise)."""
+    return write_sheets(path, workbook_sheets(card, lang, edition))

@@ -12,11 +12,18 @@ imports inside it, a new exporter, a new browser for the PDF. A ``Reporter``
 pays that once: it keeps one kernel warm (its namespace reset between
 applicants), one HTML exporter and one headless Chromium (``qkit.pdf``), and
 reuses them for every document it is given.
+
+A report has an edition (``tables.Edition``): the applicant's leaves out
+what an award office keeps to itself (assessors, independent scores,
+calibration, notes, flags), the internal one shows everything, and either
+can release scores as bands only. The HTML, PDF, Excel and JSON of one
+report are all of its edition.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 import shutil
 import tempfile
 import time
@@ -32,14 +39,17 @@ from .files import remove, replacing, writable_folder, write_atomic
 from .i18n import tr
 from .pdf import BrowserError, Printer
 from .resources import REPORT_TEMPLATE, TEMPLATES
+from .rounds import STAGES
 from .rubric import RubricIndex
 from .scoring import Scorecard
+from .tables import FULL, Edition, edition_for
 
 TEMPLATE = REPORT_TEMPLATE
 EXPORT_TEMPLATES = TEMPLATES / "nbconvert"
 KERNEL = "python3"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 HIDDEN_CELL_TAG = "remove-cell"  # template cells that explain the template, not the applicant
+EDITION_PARAMETERS = ("audience", "bands_only")  # a template without them shows everything, exact
 
 
 @dataclass
@@ -57,6 +67,7 @@ class ReportFiles:
     card: Scorecard
     notes: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    edition: Edition = FULL  # for whom the files were made; a Word feedback report beside them takes the same
 
 
 @contextmanager
@@ -90,8 +101,12 @@ class Reporter:
     """
 
     def __init__(self, lang: str = "zh", rubric_dirs: list[Path] | None = None, template: Path = TEMPLATE,
-                 timeout: float = 300, pdf: bool = True, limits: str | Path | None = None):
+                 timeout: float = 300, pdf: bool = True, limits: str | Path | None = None,
+                 audience: str | None = None, bands_only: bool = False):
+        """``audience`` (applicant or internal; None: by each document, ``tables.edition_for``) and
+        ``bands_only`` choose every report's edition."""
         self.lang = lang
+        self.audience, self.bands_only = audience, bands_only
         self.limits = str(Path(limits).resolve()) if limits else ""  # word limits of the 自评报告 section
         self.rubric_dirs = [str(Path(d).resolve()) for d in rubric_dirs or []]
         if not Path(template).is_file():
@@ -99,6 +114,7 @@ class Reporter:
         from papermill.iorw import load_notebook_node
 
         self.template = load_notebook_node(str(template))
+        self.template_path = str(template)
         # the kernel works in the template's folder, as in Jupyter: a folder named qkit where the command
         # was run (a checkout, an output folder) would otherwise hide the installed package from it
         self.template_dir = str(Path(template).resolve().parent)
@@ -161,13 +177,35 @@ class Reporter:
 
     # --- one report --------------------------------------------------------------
 
-    def parameterize(self, assessment: Path, scores: Path, previous: Path | None = None):
+    def parameterize(self, assessment: Path, scores: Path, previous: Path | None = None,
+                     edition: Edition = FULL):
         from papermill.parameterize import parameterize_notebook
 
         parameters = {"assessment": str(assessment), "lang": self.lang, "rubrics": self.rubric_dirs,
                       "scores_json": str(scores), "previous": str(previous) if previous else "",
-                      "limits": self.limits}
+                      "limits": self.limits, "audience": edition.audience, "bands_only": edition.bands_only}
         return parameterize_notebook(copy.deepcopy(self.template), parameters, kernel_name=KERNEL)
+
+    def _takes_edition(self) -> bool:
+        """Whether the template's parameters cell declares the edition's parameters (an older copy does not,
+        and would show the internal data, exact, whatever it is told)."""
+        declared = "\n".join(c.source for c in self.template.cells if "parameters" in c.metadata.get("tags", []))
+        return all(re.search(rf"^\s*{name}\s*=", declared, re.MULTILINE) for name in EDITION_PARAMETERS)
+
+    def _check_edition(self, card: Scorecard, assessment: Path) -> tuple[Edition | None, list[Problem]]:
+        """The edition of this document's report, or why it cannot be made: an unknown audience, a template
+        that cannot leave anything out, one assessor's independent scores for the applicant."""
+        try:
+            edition = edition_for(card, self.audience, self.bands_only)
+        except QkitError as exc:
+            return None, exc.problems
+        problems = []
+        if edition != FULL and not self._takes_edition():
+            problems.append(Problem(self.template_path, "template_no_edition"))
+        stage = card.assessment.assessment.get("stage")
+        if not edition.internal and stage == STAGES["independent"]:
+            problems.append(Problem(str(assessment), "independent_to_applicant", params={"stage": stage}))
+        return edition, problems
 
     def _check_previous(self, card: Scorecard | None, previous: Path) -> list[Problem]:
         """The previous document's problems (naming its file), or its different rubric; none when it compares."""
@@ -205,12 +243,16 @@ class Reporter:
             card, problems = sections.load_scorecard(assessment, self.rubric_dirs), []
         except QkitError as exc:
             card, problems = None, exc.problems
+        edition = FULL
+        if card is not None:
+            edition, refused = self._check_edition(card, assessment)
+            problems += refused
         if previous:
             previous = Path(previous).resolve()
             problems += self._check_previous(card, previous)
         if problems:  # named before a kernel starts: a typo is reported at once, not after seconds
             raise QkitError(problems)
-        nb = self.parameterize(assessment, paths["scores"], previous or None)
+        nb = self.parameterize(assessment, paths["scores"], previous or None, edition)
         failure, seconds = None, {}
         try:
             with _timed(seconds, "notebook"):
@@ -231,12 +273,12 @@ class Reporter:
         if failure:
             raise QkitError(failure)
         files = ReportFiles(paths["notebook"], paths["scores"], paths["html"], paths["excel"], None, card,
-                            seconds=seconds)
-        nb.metadata["title"] = f"{tr('report_title', self.lang)} · {card.assessment.name}"
+                            seconds=seconds, edition=edition)
+        nb.metadata["title"] = f"{edition.title(self.lang)} · {card.assessment.name}"
         with _timed(seconds, "html"):
             write_atomic(paths["html"], self.export_html(nb))
         with _timed(seconds, "excel"):
-            excel.write_workbook(card, paths["excel"], self.lang)
+            excel.write_workbook(card, paths["excel"], self.lang, edition=edition)
         if not self.want_pdf:
             return files
         if self.chromium is None:
@@ -274,8 +316,11 @@ class Reporter:
 def make_report(assessment: str | Path, out_dir: str | Path, lang: str = "zh",
                 rubric_dirs: list[Path] | None = None, template: Path = TEMPLATE,
                 timeout: float = 300, pdf: bool = True, previous: str | Path | None = None,
-                limits: str | Path | None = None) -> ReportFiles:
+                limits: str | Path | None = None, audience: str | None = None,
+                bands_only: bool = False) -> ReportFiles:
     """One report with a kernel of its own (``qkit report``); ``previous`` adds the comparison with it,
-    ``limits`` (a limits file) sets the word limits its 自评报告撰写情况 section measures against."""
-    with Reporter(lang, rubric_dirs, template, timeout, pdf, limits) as reporter:
+    ``limits`` (a limits file) sets the word limits its 自评报告撰写情况 section measures against.
+    ``audience`` is "applicant" or "internal" (None: the applicant's edition for a consensus document, the
+    internal one otherwise); ``bands_only`` releases every score as its band."""
+    with Reporter(lang, rubric_dirs, template, timeout, pdf, limits, audience, bands_only) as reporter:
         return reporter.run(assessment, out_dir, previous)
