@@ -33,7 +33,7 @@ def notebook(source: str) -> str:
 
 def expected() -> dict[Path, str]:
     ids = sorted(p.stem for p in RUBRICS.glob("*.yaml"))
-    return {WORKBOOKS / f"{rid}.ipynb": notebook(f'from qkit.web.widgets import workbook\n\nworkbook("{rid}")')
+    return {WORKBOOKS / f"{rid}.ipynb": notebook(f'from qkit.web.form import workbook\n\nworkbook("{rid}")')
             for rid in ids}
 
 

@@ -253,7 +253,7 @@ def test_a_copy_into_postgres_locks_every_table_assessment_rounds_included(tmp_p
 
 
 def built_form(store, key: str):
-    from qkit.web.widgets import Workbook
+    from qkit.web.form.workbook import Workbook
 
     book = Workbook(open_as(store, key), "zh")
     for index in range(len(book.tabs.children)):  # every tab built, as a person opening each would
@@ -271,7 +271,7 @@ def handlers(widget):
 
 
 def test_every_callback_of_the_form_has_the_last_resort(store, team):
-    from qkit.web.widgets import walk
+    from qkit.web.form.fields import walk
 
     book = built_form(store, team[1]["lead"])
     found = [c for widget in walk(book.widget) for c in handlers(widget)]

@@ -12,7 +12,9 @@ import pytest
 from qkit.errors import Problem, QkitError
 from qkit.web import kpi_import
 from qkit.web.session import Session
-from qkit.web.widgets import ExportPanel, KpiEditor, Workbook
+from qkit.web.form.kpis import KpiEditor
+from qkit.web.form.panels import ExportPanel
+from qkit.web.form.workbook import Workbook
 
 from test_kpi_grid import blank, walk
 

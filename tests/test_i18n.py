@@ -238,7 +238,7 @@ def _import_columns() -> set[str]:
 
 
 def _export_kinds() -> set[str]:
-    from qkit.web.widgets import ExportPanel
+    from qkit.web.form.panels import ExportPanel
 
     return {f"wb_export_{kind}" for kind in ExportPanel.KINDS}
 
@@ -274,12 +274,12 @@ DYNAMIC = {
     ("web/places.py", "f'wb_{problem.code}'"): lambda: {"wb_outside_band", "wb_outside_range"},
     ("templates/web_form.html.j2", "'round_' ~ r.record.round"): lambda: {f"round_{r}" for r in ROUNDS},
     ("i18n.py", "f\"role_{params['role']}\""): lambda: {f"role_{r}" for r in ROLES},
-    ("web/widgets.py", "'wb_submitted' if self.session.submitted else 'wb_assessing'"):
+    ("web/form/header.py", "'wb_submitted' if self.session.submitted else 'wb_assessing'"):
         lambda: {"wb_submitted", "wb_assessing"},
     ("templates/web_form.html.j2", "'spread_' ~ reason"): lambda: {f"spread_{r}" for r in REASONS},
-    ("web/widgets.py", "f'theme_{kind}'"): lambda: {f"theme_{k}" for k in THEME_KINDS},
+    ("web/form/panels.py", "f'theme_{kind}'"): lambda: {f"theme_{k}" for k in THEME_KINDS},
     ("web/session.py", "f'role_{member.role}'"): lambda: {f"role_{r}" for r in ROLES},
-    ("web/widgets.py", "label"): lambda: {"wb_keep_theirs", "wb_keep_mine", "wb_keep_both"},
+    ("web/form/header.py", "label"): lambda: {"wb_keep_theirs", "wb_keep_mine", "wb_keep_both"},
     ("cli.py", "f'spread_{r}'"): lambda: {f"spread_{r}" for r in REASONS},
     ("tables.py", "f'spread_{r}'"): lambda: {f"spread_{r}" for r in REASONS},
     ("tables.py", "'lenient' if deviation > 0 else 'severe' if deviation < 0 else 'on_consensus'"):
@@ -307,10 +307,10 @@ DYNAMIC = {
     ("web/kpi_import.py", "'col_' + c"): _import_columns,
     ("web/kpi_import.py", "LABELS['col_' + key]"): _import_columns,
     ("web/kpi_import.py", "LABELS['better_' + key]"): _better,
-    ("web/widgets.py", "rubric.words['profile_tab']"): _words,
-    ("web/widgets.py", "f'wb_applicant_{key}'"):
+    ("web/form/workbook.py", "rubric.words['profile_tab']"): _words,
+    ("web/form/clauses.py", "f'wb_applicant_{key}'"):
         lambda: {f"wb_applicant_{f}" for rubric in RUBRICS for f in rubric.applicant_fields},
-    ("web/widgets.py", "f'wb_export_{kind}'"): _export_kinds,
+    ("web/form/panels.py", "f'wb_export_{kind}'"): _export_kinds,
     ("templates/web_form.html.j2", "clause.kind"): _clause_kinds,
 }
 TR_ITSELF = ("i18n.py", "LABELS[key]")  # the lookup inside tr

@@ -9,7 +9,8 @@ import yaml
 
 from qkit import load_rubric, template
 from qkit.web.session import Session
-from qkit.web.widgets import KpiEditor, KpiGrid, Workbook
+from qkit.web.form.kpis import KpiEditor, KpiGrid
+from qkit.web.form.workbook import Workbook
 
 
 def blank(date: str | None = "2026-10-15") -> Session:

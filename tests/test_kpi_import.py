@@ -15,7 +15,8 @@ import pytest
 from qkit.errors import QkitError
 from qkit.web.kpi_import import (MAX_CELLS, MAX_COLUMNS, MAX_KPIS, MAX_ROWS, MAX_UNPACKED, MAX_UPLOAD,
                                  MAX_YEAR_COLUMNS, read_kpis)
-from qkit.web.widgets import KpiEditor, Workbook
+from qkit.web.form.kpis import KpiEditor
+from qkit.web.form.workbook import Workbook
 
 from test_kpi_grid import blank, walk
 

@@ -15,7 +15,7 @@ from conftest import RUBRICS, SAMPLES, write_yaml
 from qkit import QkitError
 from qkit.cycle import next_cycle
 from qkit.web import notebook
-from qkit.web.widgets import ClauseEditor
+from qkit.web.form.clauses import ClauseEditor
 
 SAMPLE = SAMPLES / "hubei-service-jiangcheng.yaml"
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import sqlite3
 
 import pytest
 import yaml
@@ -203,7 +202,9 @@ def test_a_store_of_schema_3_is_brought_up_to_date_with_its_cycles_and_layers(st
 
 
 def test_an_assessor_reads_the_application_beside_their_own_scoring(store):
-    from qkit.web.widgets import ClauseEditor, TextList, Workbook, walk
+    from qkit.web.form.clauses import ClauseEditor
+    from qkit.web.form.fields import TextList, walk
+    from qkit.web.form.workbook import Workbook
 
     applicant, _, keys = team(store)
     book = Workbook(open_as(store, keys["李娜"]), "zh")
@@ -220,7 +221,9 @@ def test_an_assessor_reads_the_application_beside_their_own_scoring(store):
 
 
 def test_the_lead_agrees_the_consensus_in_its_tab_and_the_application_stays(store):
-    from qkit.web.widgets import ConsensusPanel, TextList, Workbook, walk
+    from qkit.web.form.consensus import ConsensusPanel
+    from qkit.web.form.fields import TextList, walk
+    from qkit.web.form.workbook import Workbook
 
     applicant, lead_key, keys = team(store)
     li = open_as(store, keys["李娜"])
@@ -257,7 +260,9 @@ def test_the_lead_agrees_the_consensus_in_its_tab_and_the_application_stays(stor
 
 
 def test_the_leads_history_lists_every_cycles_rounds(store):
-    from qkit.web.widgets import HistoryPanel, Workbook, walk
+    from qkit.web.form.fields import walk
+    from qkit.web.form.panels import HistoryPanel
+    from qkit.web.form.workbook import Workbook
 
     applicant, lead_key, keys = team(store)
     scored_layer(store, keys["李娜"], {"5.2.2": 40})

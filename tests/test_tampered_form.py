@@ -17,7 +17,8 @@ from conftest import SAMPLES
 from qkit import load_rubric
 from qkit.document import MAX_TEXT
 from qkit.web.session import Session
-from qkit.web.widgets import ClauseEditor, Workbook
+from qkit.web.form.clauses import ClauseEditor
+from qkit.web.form.workbook import Workbook
 
 SAMPLE = SAMPLES / "hubei-service-jiangcheng.yaml"
 

@@ -160,7 +160,7 @@ class FileSession(Session):
 
     def form(self, lang: str = "zh"):
         """The web form's widgets for this file, to show in JupyterLab or Notebook."""
-        from .widgets import Workbook
+        from .form import Workbook
 
         return Workbook(self, lang).widget
 

@@ -1,0 +1,119 @@
+"""The lead's consensus tab: the assessors' layers side by side and the agreed judgement, a record of its own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as w
+
+from ...i18n import tr
+from ...rubric import STEP
+from ..session import Path, Session
+from .fields import UNSCORED, Form, TextList, fragment, html_box, walk
+
+
+class ConsensusPanel(w.VBox):
+    """The lead's consensus: the layers handed in side by side, widest spread first, and the agreed judgement.
+
+    The agreed scores and comments are a record of their own (a session over
+    the consensus round): adopting the proposal and agreeing each clause
+    never changes the application the team wrote. Each assessor's hand-in can
+    be sent back with a reason.
+    """
+
+    def __init__(self, form: Form):
+        super().__init__()
+        self.form, self.session, self.lang = form, form.session, form.lang
+        lang = self.lang
+        self.agreed = self.session.consensus()
+        self.agreed_form = Form(self.agreed, lang)
+        self.status = html_box("", "qkit-consensus-status")
+        self.assessors = w.VBox()
+        self.adopt = w.Button(description=tr("wb_adopt", lang), button_style="info", layout=w.Layout(width="auto"))
+        self.adopt.on_click(form.safe(self._adopt))
+        self.gaps = html_box("", "qkit-self-gaps")
+        self.rows = w.VBox()
+        self._cards: dict[str, tuple[w.Button, w.HTML]] = {}
+        self.children = [html_box(fragment("section_intro", title=tr("wb_consensus_tab", lang),
+                                        intro=tr("wb_consensus_intro", lang))), self.status, self.assessors,
+                         self.adopt, self.gaps, self.rows]
+        self.add_class("qkit-consensus")
+        self.agreed.observe(self._changed)
+        self.show()
+
+    def show(self) -> None:
+        """Draw again from the store: who has handed in, the side-by-side table, the agreed judgement."""
+        self._assessors()
+        side = self.session.side_by_side()
+        self.adopt.disabled = side is None
+        self._cards = {}
+        if side is None:
+            self.rows.children = [html_box(fragment("muted", value=tr("wb_no_layers", self.lang)))]
+        else:
+            self.rows.children = [self._card(row, side.names) for row in side.table.clauses]
+        self._changed(())
+
+    def _assessors(self) -> None:
+        """Each assessor: not begun, scoring, handed in (with a way to send it back) or sent back."""
+        lang, rows = self.lang, []
+        for record in self.session.assessors():
+            name = record.assessor.name
+            line = html_box(fragment("assessor_state", name=name, record=record, lang=lang))
+            parts: list[w.Widget] = [line]
+            if record.submitted:
+                reason = w.Text(placeholder=tr("wb_reopen_reason", lang), layout=w.Layout(width="320px"))
+                back = w.Button(description=tr("wb_reopen", lang), layout=w.Layout(width="auto"))
+                back.on_click(self.form.safe(lambda _, n=name, r=reason: self._reopen(n, r.value)))
+                parts += [reason, back]
+            row = w.HBox(parts, layout=w.Layout(align_items="center", flex_flow="row wrap"))
+            row.add_class("qkit-assessor")
+            rows.append(row)
+        self.assessors.children = rows
+
+    def _reopen(self, name: str, reason: str) -> None:
+        if self.session.reopen(name, reason):
+            self.show()
+
+    def _card(self, row: Any, names: list[str]) -> w.Widget:
+        form, lang = self.agreed_form, self.lang
+        clause = self.session.rubric.clause(row.id)
+        path = ("clauses", row.id)
+        options = [(tr("unscored", lang), UNSCORED)] + [(f"{s}%", s) for s in range(0, 101, STEP)]
+        score = form.choice(path + ("score",), options, empty=UNSCORED, label=tr("consensus_score", lang))
+        confirm = w.Button(description=tr("wb_confirm_proposal", lang), button_style="success",
+                           layout=w.Layout(width="auto"))
+        confirm.on_click(form.safe(lambda _: self.agreed.confirm(row.id)))
+        flag = html_box("", "qkit-warn")
+        self._cards[row.id] = (confirm, flag)
+        card = w.VBox([html_box(fragment("consensus_row", clause=clause, row=row, names=names, lang=lang)),
+                       w.HBox([score, confirm], layout=w.Layout(align_items="center", flex_flow="row wrap")),
+                       flag, form.messages(path + ("score",)),
+                       form.text_list(path + ("strengths",), tr("strengths", lang)),
+                       form.text_list(path + ("ofis",), tr("ofis", lang)),
+                       form.text(path + ("notes",), tr("wb_notes", lang), multiline=True, rows=2)])
+        card.add_class("qkit-card")
+        card.add_class("qkit-consensus-clause")
+        return card
+
+    def _changed(self, path: Path) -> None:
+        """Keep the save state, each card's proposal and warning, and the self-assessment table current."""
+        agreed, lang = self.agreed, self.lang
+        state, text = agreed.status(lang)
+        alert = agreed.describe(agreed.alert, lang) if path == ("_alert",) and agreed.alert is not None else ""
+        self.status.value = fragment("save_status", state=state, message=text) + fragment("notice", message=alert)
+        for cid, (confirm, flag) in self._cards.items():
+            confirm.layout.display = "inline-flex" if agreed.value(("clauses", cid, "proposed")) else "none"
+            flag.value = fragment("notice", message=agreed.flag_text(cid, lang))
+        if Session.affects_score(path):
+            card = agreed.scorecard
+            self.gaps.value = fragment("self_gaps", card=card, lang=lang) if card is not None else ""
+
+    def _adopt(self, _: Any) -> None:
+        proposal = self.session.proposal()
+        if proposal is None:
+            return
+        self.agreed.adopt(proposal, proposal["assessment"]["assessors"])
+        self.agreed_form.sync()
+        for holder in walk(self.rows):
+            if isinstance(holder, TextList):
+                holder.resync()

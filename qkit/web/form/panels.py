@@ -1,0 +1,255 @@
+"""The form's other tabs: the history, the key themes, the summary and the downloads."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import ipywidgets as w
+
+from ...document import THEME_KINDS
+from ...errors import QkitError
+from ...i18n import join_list, tr
+from ...merge import MISSING, changes
+from ...radar import radar_svg
+from ..session import EXPORTS, Path, Session, parse_names
+from .fields import Form, fragment, html_box, in_background, shown_value
+
+
+class HistoryPanel(w.VBox):
+    """The revisions: who saved each and what it changed; any of them compared with now, or restored."""
+
+    def __init__(self, form: Form):
+        super().__init__()
+        self.form, self.session, self.lang = form, form.session, form.lang
+        self.rows = w.VBox()
+        self.detail = html_box("")
+        self.rounds = html_box("", "qkit-rounds")  # the lead's: every cycle's assessment rounds
+        self.children = [html_box(fragment("section_intro", title=tr("wb_history_tab", self.lang),
+                                        intro=tr("wb_history_intro", self.lang))), self.rounds, self.detail, self.rows]
+        self.add_class("qkit-history")
+        self.show()
+
+    def show(self) -> None:
+        session, lang = self.session, self.lang
+        rows = []
+        for revision in session.history():
+            when = revision.created_at.strftime("%Y-%m-%d %H:%M")
+            fields = join_list([session.place(session.path_of(f), lang) or f for f in revision.changed[:6]], lang)
+            text = fragment("history_row", number=revision.number, author=revision.author or "—", when=when,
+                            note=revision.note, fields=fields, more=max(0, len(revision.changed) - 6), lang=lang)
+            compare = w.Button(description=tr("wb_compare", lang), layout=w.Layout(width="auto"))
+            compare.on_click(self.form.safe(lambda _, n=revision.number: self._compare(n)))
+            restore = w.Button(description=tr("wb_restore", lang), layout=w.Layout(width="auto"),
+                               disabled=revision.number == session.base or session.member.role != "lead")
+            restore.on_click(self.form.safe(lambda _, n=revision.number: self._restore(n)))
+            row = w.HBox([html_box(text), compare, restore], layout=w.Layout(align_items="center", flex_flow="row wrap"))
+            row.add_class("qkit-revision")
+            rows.append(row)
+        self.rows.children = rows
+        self.rounds.value = fragment("rounds_history", rounds=session.rounds(), lang=lang)
+
+    def _compare(self, number: int) -> None:
+        session, lang = self.session, self.lang
+        then = session.store.revision(session.applicant_id, number).data
+        lines = [tr("wb_difference", lang, place=session.place(session.path_of(f), lang) or f,
+                    then=shown_value(_at(then, session.path_of(f)), lang), now=shown_value(session.value(session.path_of(f)), lang))
+                 for f in changes(then, session.data)]
+        self.detail.value = fragment("history_diff", number=number, lines=lines, lang=lang)
+
+    def _restore(self, number: int) -> None:
+        if self.session.restore(number, self.lang):
+            self.show()
+            self.detail.value = ""
+
+
+def _at(data: Any, path: Path) -> Any:
+    for key in path:
+        try:
+            data = data[key]
+        except (KeyError, IndexError, TypeError):
+            return MISSING
+    return data
+
+
+class KeyThemesPanel(w.VBox):
+    """The application's key themes: process and results strengths and OFIs, each citing its clauses."""
+
+    def __init__(self, form: Form):
+        super().__init__()
+        self.form, self.session, self.lang = form, form.session, form.lang
+        self.kinds = w.VBox()
+        self.children = [html_box(fragment("section_intro", title=tr("sec_key_themes", self.lang),
+                                        intro=tr("wb_themes_intro", self.lang))), self.kinds]
+        self.add_class("qkit-themes")
+        self._build()
+
+    def _build(self) -> None:
+        self.form.forget(("key_themes",))
+        self.kinds.children = [self._kind(kind) for kind in THEME_KINDS]
+
+    def _kind(self, kind: str) -> w.Widget:
+        form, lang = self.form, self.lang
+        path = ("key_themes", kind)
+        entries = self.session.value(path, [])
+        rows = []
+        for i, _ in enumerate(entries if isinstance(entries, list) else []):
+            text = form.text(path + (i, "text"), "", multiline=True, rows=2, width="62%")
+            cited = form.text(path + (i, "clauses"), tr("wb_theme_clauses", lang), parse=parse_names,
+                              shown=lambda v: join_list(v, lang) if isinstance(v, list) else str(v), width="30%",
+                              placeholder="5.2.2、5.3.3")
+            remove = w.Button(icon="trash", tooltip=tr("wb_remove_entry", lang), layout=w.Layout(width="40px"),
+                              disabled=not self.session.editable(path + (i,)))
+            remove.on_click(form.safe(lambda _, i=i: self._remove(kind, i)))
+            rows.append(w.HBox([text, cited, remove], layout=w.Layout(flex_flow="row wrap", align_items="flex-start")))
+        add = w.Button(description=tr("wb_add_entry", lang), icon="plus", layout=w.Layout(width="auto"),
+                       disabled=not self.session.editable(path + (len(rows),)))
+        add.on_click(form.safe(lambda _: self._add(kind)))
+        box = w.VBox([html_box(fragment("label", value=tr(f"theme_{kind}", lang))), *rows, form.messages(path), add])
+        box.add_class("qkit-card")
+        return box
+
+    def _add(self, kind: str) -> None:
+        self.session.append(("key_themes", kind), {"text": "", "clauses": []})
+        self._build()
+
+    def _remove(self, kind: str, i: int) -> None:
+        self.session.remove(("key_themes", kind, i))
+        self._build()
+
+
+class SummaryPanel(w.VBox):
+    """Live total, maturity, item table, radar and priorities; redrawn on score changes while visible."""
+
+    def __init__(self, form: Form):
+        super().__init__()
+        self.form, self.session, self.lang = form, form.session, form.lang
+        self.visible = True
+        self.stale = True
+        self.total = html_box("")
+        self.items = html_box("")
+        self.radar = html_box("", "qkit-radar")
+        self.priorities = html_box("")
+        self.unscored = html_box("")
+        self.children = [self.total, w.HBox([self.items, self.radar], layout=w.Layout(flex_flow="row wrap")),
+                         self.priorities, self.unscored]
+        self.add_class("qkit-summary")
+        self.session.observe(self._changed)
+        self.show()
+
+    def _changed(self, path: Path) -> None:
+        if Session.affects_score(path):
+            self.stale = True
+            if self.visible:
+                self.show()
+
+    def show(self) -> None:
+        if not self.stale:
+            return
+        self.stale = False
+        summary, lang = self.session.summary(self.lang), self.lang
+        if summary is None:
+            self.total.value = ""
+            return
+        self.total.value = fragment("summary_total", summary=summary, lang=lang)
+        self.items.value = fragment("summary_items", card=summary.card, lang=lang)
+        self.radar.value = str(radar_svg(summary.card, lang))
+        self.priorities.value = fragment("summary_priorities", summary=summary, lang=lang)
+        self.unscored.value = fragment("summary_unscored", summary=summary, lang=lang)
+
+
+class ExportPanel(w.VBox):
+    """The document (YAML) and the Excel workbook as direct downloads; the HTML report made on request.
+
+    The two files are made again whenever the tab is shown after a change;
+    the report takes a while, so its button makes it (with a progress line)
+    and its download appears in the same place. All three stay in view.
+    """
+
+    KINDS = EXPORTS
+    REPORT = "report"
+
+    def __init__(self, form: Form):
+        super().__init__()
+        self.form, self.session, self.lang = form, form.session, form.lang
+        lang = self.lang
+        self.visible = True
+        self.stale = True
+        self.links = {kind: html_box("", "qkit-export-link") for kind in self.KINDS}
+        self.make_report = w.Button(description=tr("wb_make_report", lang), icon="file",
+                                    layout=w.Layout(width="auto"))
+        self.make_report.on_click(form.safe(self._report))
+        self.progress = html_box("", "qkit-muted")
+        self._report_made: str | None = None  # the document the report was made from
+        rows = []
+        for kind in self.KINDS:
+            title = html_box(fragment("label", value=tr(f"wb_export_{kind}", lang)))
+            parts = [title] + ([w.HBox([self.make_report, self.progress], layout=w.Layout(align_items="center",
+                                                                                        flex_flow="row wrap"))]
+                               if kind == self.REPORT else []) + [self.links[kind]]
+            row = w.VBox(parts)
+            row.add_class("qkit-export-row")
+            row.add_class(f"qkit-export-{kind}")
+            rows.append(row)
+        intro = fragment("section_intro", title=tr("wb_export_tab", lang), intro=tr("wb_export_intro", lang))
+        self.children = [html_box(intro), *rows]
+        self.session.observe(self._changed)
+        self.show()
+
+    def _changed(self, path: Path) -> None:
+        if path not in (("_saved",), ("_settled",)):
+            self.stale = True
+
+    def show(self) -> None:
+        """Make the document and the workbook from what is on the page now."""
+        if not self.stale:
+            return
+        self.stale = False
+        for kind in self.KINDS:
+            if kind != self.REPORT:
+                self._make(kind)
+        if self.session.problems:  # what to correct before a report can be made, said before anyone asks
+            self.links[self.REPORT].value = fragment(
+                "problems", messages=[self.session.describe(p, self.lang) for p in self.session.problems],
+                css="qkit-problem")
+        elif self._report_made is None:
+            self.links[self.REPORT].value = ""
+        elif self._report_made != self.session.yaml():
+            self.progress.value = fragment("text", value=tr("wb_report_outdated", self.lang))
+
+    def _make(self, kind: str) -> None:
+        try:
+            name, content, mime = self.session.export(kind, self.lang)
+        except QkitError as exc:
+            self.links[kind].value = fragment("problems", messages=[self.session.describe(p, self.lang)
+                                                                    for p in exc.problems], css="qkit-problem")
+            return
+        data = base64.b64encode(content).decode("ascii")
+        self.links[kind].value = fragment("download", name=name, mime=mime, data=data, lang=self.lang)
+
+    _reporting = False  # a report being made: a second one waits for it, whatever the page's button shows
+
+    def _report(self, _: Any = None) -> None:
+        """Make the report in the background, saying how long it has taken so far; one at a time."""
+        if self._reporting:
+            return
+        made_from = self.session.yaml()
+        # the report is made from the page as it is now, while the person may go on editing
+        snapshot = Session(self.session.rubric, self.session.data, index=self.session.index, autosave_delay=None)
+        self._reporting = self.make_report.disabled = True
+        self.links[self.REPORT].value = ""
+        in_background(lambda: snapshot.export(self.REPORT, self.lang),
+                      self.form.safe(lambda file, error: self._report_done(made_from, file, error)),
+                      self.progress, lambda s: tr("wb_report_progress", self.lang, s=s))
+
+    def _report_done(self, made_from: str, file: tuple[str, bytes, str] | None, error: Exception | None) -> None:
+        self._reporting = self.make_report.disabled = False
+        if error is not None:
+            messages = ([self.session.describe(p, self.lang) for p in error.problems] if isinstance(error, QkitError)
+                        else [tr("unexpected_error", self.lang)])
+            self.links[self.REPORT].value = fragment("problems", messages=messages, css="qkit-problem")
+            return
+        name, content, mime = file
+        self._report_made = made_from
+        data = base64.b64encode(content).decode("ascii")
+        self.links[self.REPORT].value = fragment("download", name=name, mime=mime, data=data, lang=self.lang)
