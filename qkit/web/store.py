@@ -293,8 +293,8 @@ def _dump(data: Any) -> str:
 
 def _cycle_label(note: str) -> str | None:
     """The label of the cycle a revision's note says begins there (in either language); None for other notes."""
-    for template in (tr("cycle_note", lang) for lang in ("zh", "en")):  # the note's wording, unfilled
-        pattern = re.escape(template).replace(re.escape("{label}"), "(.*)").replace(re.escape("{n}"), r"\d+")
+    for wording in (tr("cycle_note", lang) for lang in ("zh", "en")):  # the note's wording, unfilled
+        pattern = re.escape(wording).replace(re.escape("{label}"), "(.*)").replace(re.escape("{n}"), r"\d+")
         found = re.fullmatch(pattern, note or "")
         if found:
             return found.group(1)
