@@ -546,7 +546,8 @@ def feedback_document(card: Scorecard, lang: str = "zh", pictures: _Pictures | N
     if card.missing:
         _body(doc, f"{tr('partial', lang)}：{join_list(card.missing, lang)}", indent=False)
     for c in card.flagged if edition.internal else ():
-        _body(doc, f"{c.id} {c.name(lang)}：{c.flag.message(lang)}", indent=False)
+        why = c.flag.short(lang) if edition.bands_only else c.flag.message(lang)  # its message may name scores
+        _body(doc, f"{c.id} {c.name(lang)}：{why}", indent=False)
     own = tables.self_frame(card, lang, edition)
     if not own.empty:
         doc.add_heading(tr("self_gaps_title", lang), 2)

@@ -136,7 +136,8 @@ def summary(card: Scorecard, lang: str = "zh", edition: Edition | None = None) -
     descriptors = [(tr(f"{kind}_descriptors", lang), [(f.name(lang), texts[f.id]) for f in dimension.factors])
                    for kind, texts in card.maturity.descriptors.items()
                    for dimension in [card.rubric.guidelines.dimension(kind)]]
-    flagged = [(c, c.flag.message(lang)) for c in card.flagged] if edition.internal else []
+    flagged = [(c, c.flag.short(lang) if edition.bands_only else c.flag.message(lang))  # its message may name scores
+               for c in card.flagged] if edition.internal else []
     return _render("summary", card=card, band=tables.maturity_label(card, lang), descriptors=descriptors,
                    flagged=flagged, bands_only=edition.bands_only, lang=lang)
 
