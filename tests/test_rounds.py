@@ -15,7 +15,8 @@ from conftest import SAMPLES
 from qkit import from_data, load_rubric, score
 from qkit.rounds import judgement, overlay
 from qkit.web.session import Session
-from qkit.web.store import SCHEMA_VERSION, NotAllowed, Store, _layer
+from qkit.web.store import SCHEMA_VERSION, NotAllowed, Store
+from qkit.web.store.schema import _layer
 
 RUBRIC = "hubei-manufacturing"
 SAMPLE = yaml.safe_load((SAMPLES / "hubei-manufacturing-huake.yaml").read_text(encoding="utf-8"))

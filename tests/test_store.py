@@ -239,13 +239,13 @@ def test_postgres_keeps_its_schema_version_in_a_table(postgres_url):
 
 def test_a_later_schema_version_is_reached_by_its_migration_on_both_backends(store, monkeypatch):
     """The versioned migrations: a store of the current version is brought to the next by its step, once."""
-    import qkit.web.store as module
+    from qkit.web.store import base, schema
 
     applicant, token = store.add_applicant("江城服务", "hubei-service")
     step = ("ALTER TABLE applicant ADD COLUMN region TEXT NOT NULL DEFAULT '湖北'",)
-    monkeypatch.setattr(module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
-    monkeypatch.setitem(module.MIGRATIONS, SCHEMA_VERSION, step)
-    monkeypatch.setitem(module.PG_MIGRATIONS, SCHEMA_VERSION, step)
+    monkeypatch.setattr(base, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    monkeypatch.setitem(schema.MIGRATIONS, SCHEMA_VERSION, step)
+    monkeypatch.setitem(schema.PG_MIGRATIONS, SCHEMA_VERSION, step)
     upgraded = Store(store.location)
     assert upgraded.schema_version() == SCHEMA_VERSION + 1
     with upgraded._connect() as db:

@@ -1,0 +1,146 @@
+"""What the store gives back: applicants, members, revisions, cycles and assessment rounds; and its refusals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ...errors import Problem, QkitError
+from ...merge import Conflict
+
+
+def hash_token(token: str) -> str:
+    """Only this digest is stored, so a copied database file opens no workbook."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """An applicant with a workbook: ``latest`` is its newest revision number, saved at ``saved_at``."""
+
+    id: int
+    name: str
+    rubric: str
+    created_at: dt.datetime
+    latest: int
+    saved_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Member:
+    """A person with a link of their own to an applicant's workbook.
+
+    ``role``: a ``lead`` edits everything; a ``writer`` edits the ``items``
+    assigned (every item when none are); an ``assessor`` scores. ``items``
+    are item ids such as ``5.2`` (``5.1`` is the organizational profile).
+    """
+
+    id: int
+    applicant_id: int
+    name: str
+    role: str
+    items: tuple[str, ...]
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+    key_digest: str = ""  # the digest of the member's key when this was read: a new key ends older pages
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One saved state of an applicant's document; ``parent`` is the revision it was edited from.
+
+    ``author`` is the member who saved it (None for revisions from before
+    members, or made by the command line), ``changed`` the fields it changed.
+    """
+
+    applicant_id: int
+    number: int
+    parent: int | None
+    created_at: dt.datetime
+    data: dict[str, Any]
+    note: str
+    document: str  # the stored YAML text of data
+    author: str | None = None
+    changed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """One assessment cycle of an applicant (2026, 2027 …): its application starts at ``first_revision``."""
+
+    applicant_id: int
+    number: int
+    label: str
+    first_revision: int
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class RoundRecord:
+    """A round's judgement as last saved: an assessor's layer (independent round) or the consensus.
+
+    ``data`` is the round's part only (``qkit.rounds.judgement``); number 0:
+    nothing saved yet. ``submitted``: an assessor's layer handed in to the
+    lead; ``note`` says why a hand-in was reopened.
+    """
+
+    applicant_id: int
+    cycle: int
+    round: str
+    assessor: Member | None
+    number: int
+    created_at: dt.datetime
+    data: dict[str, Any]
+    submitted: bool = False
+    author: str | None = None
+    note: str = ""
+
+
+class AccessEnded(QkitError):
+    """The member's link was revoked or replaced since their page opened: nothing more is saved or shown."""
+
+    def __init__(self):
+        super().__init__(Problem("", "access_revoked"))
+
+
+class NotAllowed(QkitError):
+    """A change outside what the member may change, refused by the store whatever the page sent."""
+
+
+class StaleRevision(QkitError):
+    """A save based on an older revision than the latest: the page must be reloaded."""
+
+    def __init__(self, latest: int):
+        self.latest = latest
+        super().__init__(Problem("", "stale_revision", params={"latest": latest}))
+
+
+class MergeConflict(QkitError):
+    """A merging save found fields changed to different values by both sides; nothing was saved.
+
+    ``merged`` is the merged document with the latest saved values at the
+    conflicts, for the person to choose from (``qkit.merge.resolve``).
+    """
+
+    def __init__(self, latest: Revision, merged: dict[str, Any], conflicts: list[Conflict]):
+        self.latest, self.merged, self.conflicts = latest, merged, conflicts
+        super().__init__(Problem("", "merge_conflicts", params={"n": len(conflicts), "latest": latest.number,
+                                                                "author": latest.author or ""}))
+
+
+def item_ids(rubric) -> list[str]:
+    """What a writer can be assigned: the profile (5.1, when the standard has one) and every item."""
+    return ([rubric.profile.id] if rubric.profile is not None else []) + [item.id for item in rubric.items]
+
+
+def export_name(applicant: Applicant, *parts: str | None) -> str:
+    """A file name that sorts by id and still tells whose document it is (and which round, whose layer)."""
+    names = [re.sub(r"[^\w-]+", "-", str(p)).strip("-")[:40] for p in (applicant.name, *parts) if p]
+    return f"{applicant.id:03d}-{'-'.join(n for n in names if n) or 'applicant'}.yaml"

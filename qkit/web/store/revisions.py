@@ -1,0 +1,151 @@
+"""The application's revisions: every save a new one, merged when saved from an older one, never changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from ...document import parse_yaml
+from ...errors import Problem, QkitError
+from ...i18n import tr
+from ...merge import changes, merge
+from .. import access
+from .records import Member, MergeConflict, NotAllowed, Revision, StaleRevision
+from .schema import dump, insert_cycle, now
+
+
+class Revisions:
+    """The application's revisions, for ``Store``."""
+
+    # --- revisions --------------------------------------------------------------
+
+    @staticmethod
+    def _revision(applicant_id: int, row: tuple) -> Revision:
+        number, parent, created, document, note, author, changed = row
+        return Revision(applicant_id, number, parent, dt.datetime.fromisoformat(created),
+                        parse_yaml(document, f"revision {number}"), note, document, author,
+                        tuple(json.loads(changed or "[]")))
+
+    _REVISION = ("SELECT r.number, r.parent_number, r.created_at, r.document, r.note, m.name, r.changed"
+                 " FROM revision r LEFT JOIN member m ON m.id = r.author_id WHERE r.applicant_id = ?")
+
+    def _latest_number(self, db: Any, applicant_id: int) -> int:
+        latest = db.execute("SELECT MAX(number) FROM revision WHERE applicant_id = ?", (applicant_id,)).fetchone()[0]
+        if latest is None:
+            raise QkitError(Problem("applicant", "unknown_applicant", applicant_id))
+        return latest
+
+    def _insert(self, db: Any, applicant_id: int, number: int, parent: int | None,
+                document: str, note: str, created: str | None = None, author: Member | None = None,
+                changed: list[str] | None = None) -> Revision:
+        created = created or now()
+        changed_json = json.dumps(changed or [], ensure_ascii=False)
+        db.execute("INSERT INTO revision (applicant_id, number, parent_number, created_at, document, note, author_id,"
+                   " changed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   (applicant_id, number, parent, created, document, note, author and author.id, changed_json))
+        return self._revision(applicant_id, (number, parent, created, document, note, author and author.name,
+                                             changed_json))
+
+    def latest(self, applicant_id: int) -> Revision:
+        with self._connect() as db:
+            row = db.execute(self._REVISION + " ORDER BY r.number DESC LIMIT 1", (applicant_id,)).fetchone()
+        if row is None:
+            raise QkitError(Problem("applicant", "unknown_applicant", applicant_id))
+        return self._revision(applicant_id, row)
+
+    def revision(self, applicant_id: int, number: int) -> Revision:
+        with self._connect() as db:
+            latest = self._latest_number(db, applicant_id)
+            row = db.execute(self._REVISION + " AND r.number = ?", (applicant_id, number)).fetchone()
+        if row is None:
+            raise QkitError(Problem("revision", "unknown_revision", number, {"latest": latest}))
+        return self._revision(applicant_id, row)
+
+    def history(self, applicant_id: int) -> list[Revision]:
+        """Every revision, newest first."""
+        with self._connect() as db:
+            self._latest_number(db, applicant_id)
+            rows = db.execute(self._REVISION + " ORDER BY r.number DESC", (applicant_id,)).fetchall()
+        return [self._revision(applicant_id, row) for row in rows]
+
+    def save(self, applicant_id: int, data: dict[str, Any], base: int, note: str = "",
+             author: Member | None = None, merging: bool = False) -> Revision:
+        """Store ``data`` as revision latest+1, edited from revision ``base`` by ``author``.
+
+        When ``base`` is not the latest revision (someone saved meanwhile),
+        nothing is overwritten: without ``merging`` it raises
+        ``StaleRevision``; with it, ``data`` is merged with the latest revision
+        three ways (``qkit.merge``) inside the same transaction, so saves
+        racing each other always make progress, and the merged document is
+        saved, or ``MergeConflict`` is raised when the same field was changed
+        to different values. Saving data identical to the latest revision adds
+        nothing and returns that revision, so an autosave without changes
+        leaves no empty revisions. The revision records what changed.
+        """
+        with self._connect() as db, self._write(db, applicant_id):
+            if author is not None:
+                author = self._member_now(db, author)
+            latest = self._latest_number(db, applicant_id)
+            row = db.execute(self._REVISION + " AND r.number = ?", (applicant_id, latest)).fetchone()
+            current = self._revision(applicant_id, row)
+            if base != latest:
+                if not merging:
+                    raise StaleRevision(latest)
+                old = db.execute(self._REVISION + " AND r.number = ?", (applicant_id, base)).fetchone()
+                merged = merge(self._revision(applicant_id, old).data if old else {}, current.data, data)
+                if merged.conflicts:
+                    raise MergeConflict(current, merged.data, merged.conflicts)
+                data = merged.data
+            document = dump(data)
+            if row[3] == document:
+                return current
+            if author is not None:
+                self._allowed(db, applicant_id, author, current.data, data)
+            return self._insert(db, applicant_id, latest + 1, latest, document, note, author=author,
+                                changed=changes(current.data, data))  # a merged save continues the latest
+
+    def _allowed(self, db: Any, applicant_id: int, member: Member, old: Any, new: Any) -> None:
+        """Refuse a change the member may not make (``qkit.web.access``), as they stand in the database now."""
+        rubric = db.execute("SELECT rubric FROM applicant WHERE id = ?", (applicant_id,)).fetchone()[0]
+        problem = access.refusal(self.index.load(rubric), member, old, new)
+        if problem is not None:
+            raise NotAllowed(problem)
+
+    def new_cycle(self, applicant_id: int, label: str, lang: str = "zh", author: Member | None = None) -> Revision:
+        """Start the next assessment cycle from the latest revision (``qkit.cycle.next_cycle``).
+
+        The earlier cycle stays in the history, readable and restorable, with
+        its assessment rounds; every assessor starts the new cycle with an
+        empty layer. Only a lead (or the command line) starts one.
+        """
+        from ...cycle import next_cycle
+
+        with self._connect() as db, self._write(db, applicant_id):
+            if author is not None and self._member_now(db, author).role != "lead":
+                raise NotAllowed(Problem("", "cycle_leads_only"))
+            number = self._latest_number(db, applicant_id)
+            latest = self._revision(applicant_id, db.execute(self._REVISION + " AND r.number = ?",
+                                                             (applicant_id, number)).fetchone())
+            data = next_cycle(latest.data, label)
+            revision = self._insert(db, applicant_id, number + 1, number, dump(data),
+                                    tr("cycle_note", lang, label=label, n=number), author=author,
+                                    changed=changes(latest.data, data))
+            insert_cycle(db, applicant_id, self._current_cycle(db, applicant_id) + 1, label, revision.number,
+                               now())
+        return revision
+
+    def restore(self, applicant_id: int, number: int, base: int, lang: str = "zh",
+                author: Member | None = None) -> Revision:
+        """Bring back revision ``number`` as a new revision (nothing is overwritten); ``base`` as in save."""
+        old = self.revision(applicant_id, number)
+        with self._connect() as db, self._write(db, applicant_id):
+            if author is not None and self._member_now(db, author).role != "lead":
+                raise NotAllowed(Problem("", "restore_leads_only"))
+            latest = self._latest_number(db, applicant_id)
+            if base != latest:
+                raise StaleRevision(latest)
+            current = db.execute(self._REVISION + " AND r.number = ?", (applicant_id, latest)).fetchone()
+            changed = changes(parse_yaml(current[3], f"revision {latest}"), old.data)
+            return self._insert(db, applicant_id, latest + 1, base, old.document, tr("restored_note", lang, n=number),
+                                author=author, changed=changed)
