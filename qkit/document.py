@@ -21,7 +21,14 @@ import yaml
 from . import markup
 from .errors import NO_VALUE, Problem, QkitError
 from .i18n import fmt_bytes, short_repr
-from .rubric import STEP, IndividualRubric, OrganizationRubric, RubricIndex, rubric_kinds
+from .paths import as_year
+from .rubric import (
+    STEP,
+    IndividualRubric,
+    OrganizationRubric,
+    RubricIndex,
+    rubric_kinds,
+)
 
 FORMAT_VERSION = 1
 BETTER = ("higher", "lower")
@@ -157,19 +164,6 @@ class Assessment:
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.to_data(), allow_unicode=True, sort_keys=False, width=1000)
-
-
-def as_year(value: Any) -> int | None:
-    """A year as people write it: 2025, or "2025" (JSON keys are strings), or "2025年"; else None.
-
-    Only the ASCII digits 0-9 make a year: "2025²", "①" or "２０２５" are text, never a ValueError.
-    """
-    if isinstance(value, str):
-        text = value.strip().removesuffix("年")
-        value = int(text) if len(text) == 4 and text.isascii() and text.isdigit() else None
-    if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2100:
-        return None
-    return value
 
 
 def _band_key(value: Any) -> str:

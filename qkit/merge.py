@@ -97,9 +97,9 @@ def put(data: Any, path: Path, value: Any) -> Any:
 
 
 def _merge(path: Path, base: Any, theirs: Any, mine: Any, conflicts: list[Conflict]) -> Any:
-    if _same(theirs, mine) or _same(mine, base):
+    if same(theirs, mine) or same(mine, base):
         return theirs
-    if _same(theirs, base):
+    if same(theirs, base):
         return mine
     if isinstance(theirs, dict) and isinstance(mine, dict):
         base = base if isinstance(base, dict) else {}
@@ -120,7 +120,7 @@ def _merge(path: Path, base: Any, theirs: Any, mine: Any, conflicts: list[Confli
     return theirs
 
 
-def _same(a: Any, b: Any) -> bool:
+def same(a: Any, b: Any) -> bool:
     """Equal as data: 55 and 55.0 differ (a typed value is kept as typed)."""
     if a is MISSING or b is MISSING:
         return a is b
@@ -188,9 +188,9 @@ def _merge_sequence(path: Path, base: list, theirs: list, mine: list, conflicts:
         if i == len(base):
             break
         t, m = t_changed.get(i, base[i]), m_changed.get(i, base[i])
-        if _same(t, m) or _same(m, base[i]):
+        if same(t, m) or same(m, base[i]):
             value = t
-        elif _same(t, base[i]):
+        elif same(t, base[i]):
             value = m
         else:
             conflicts.append(Conflict(path + (len(out),), base[i], t, m))
@@ -212,29 +212,29 @@ def changes(old: Any, new: Any) -> list[str]:
     out: list[str] = []
     for key in list(new) + [k for k in old if k not in new]:
         a, b = old.get(key, MISSING), new.get(key, MISSING)
-        if _same(a, b):
+        if same(a, b):
             continue
         if key == "clauses" and isinstance(a or {}, dict) and isinstance(b or {}, dict):
             a, b = a or {}, b or {}
             for cid in list(b) + [c for c in a if c not in b]:
                 ra, rb = a.get(cid, MISSING), b.get(cid, MISSING)
-                if _same(ra, rb):
+                if same(ra, rb):
                     continue
                 if isinstance(ra or {}, dict) and isinstance(rb or {}, dict):
                     ra, rb = ra or {}, rb or {}
                     out += [f"clauses/{cid}/{f}" for f in list(rb) + [f for f in ra if f not in rb]
-                            if not _same(ra.get(f, MISSING), rb.get(f, MISSING))]
+                            if not same(ra.get(f, MISSING), rb.get(f, MISSING))]
                 else:
                     out.append(f"clauses/{cid}")
         elif key == "results" and isinstance(a or [], list) and isinstance(b or [], list):
             ka = _keyed([x for x in a or [] if isinstance(x, dict)])
             kb = _keyed([x for x in b or [] if isinstance(x, dict)])
             for k in list(kb) + [k for k in ka if k not in kb]:
-                if not _same(ka.get(k, MISSING), kb.get(k, MISSING)):
+                if not same(ka.get(k, MISSING), kb.get(k, MISSING)):
                     out.append(f"results/{k[0]} {k[1]}".rstrip())
         elif isinstance(a, dict) and isinstance(b, dict):
             out += [f"{key}/{f}" for f in list(b) + [f for f in a if f not in b]
-                    if not _same(a.get(f, MISSING), b.get(f, MISSING))]
+                    if not same(a.get(f, MISSING), b.get(f, MISSING))]
         else:
             out.append(str(key))
     return list(dict.fromkeys(out))

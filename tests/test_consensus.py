@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from conftest import SAMPLES, write_yaml
-from qkit import QkitError, check, from_data, load, load_rubric, score
-from qkit.consensus import compare_assessors, consensus_document
+from qkit import check, from_data, load, load_rubric, score
+from qkit.consensus import compare_assessors
 from qkit.lint import Rules, lint
 from qkit.resources import FEEDBACK_RULES
 

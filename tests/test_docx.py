@@ -134,7 +134,7 @@ def test_the_feedback_report_has_the_report_sections_and_the_writing_status(huak
     assert "5.2.2 引领发展（得分率 70%）" in third
     texts = [p.text for p in document.paragraphs]
     total = next(t for t in texts if t.startswith("总分："))
-    assert total.startswith(f"总分：642.75 / 1000（64.3%）")
+    assert total.startswith("总分：642.75 / 1000（64.3%）")
     strengths = card.assessment.rating("5.2.2").strengths
     assert strengths[0] in [p.text for p in document.paragraphs if p.style.name == "List Bullet"]
     writing = next(t for t in document.tables if t.rows[0].cells[0].text == "部分")

@@ -278,7 +278,7 @@ DYNAMIC = {
         lambda: {"wb_submitted", "wb_assessing"},
     ("templates/web_form.html.j2", "'spread_' ~ reason"): lambda: {f"spread_{r}" for r in REASONS},
     ("web/form/panels.py", "f'theme_{kind}'"): lambda: {f"theme_{k}" for k in THEME_KINDS},
-    ("web/session.py", "f'role_{member.role}'"): lambda: {f"role_{r}" for r in ROLES},
+    ("web/session/rights.py", "f'role_{member.role}'"): lambda: {f"role_{r}" for r in ROLES},
     ("web/form/header.py", "label"): lambda: {"wb_keep_theirs", "wb_keep_mine", "wb_keep_both"},
     ("cli.py", "f'spread_{r}'"): lambda: {f"spread_{r}" for r in REASONS},
     ("tables.py", "f'spread_{r}'"): lambda: {f"spread_{r}" for r in REASONS},

@@ -68,6 +68,14 @@ class FileKeeper:
         """Version ``number`` of the file as this session has seen it (1 as opened)."""
         return self._revision(number)
 
+    def history(self, _applicant: Any = None) -> list[Revision]:
+        """The versions of the file this session has seen, newest first (each save, each change found on disk)."""
+        return [self._revision(number) for number in sorted(self.versions, reverse=True)]
+
+    def member_now(self, member: Any) -> Any:
+        """A file has no members: whoever opened it goes on editing."""
+        return member
+
     def save(self, _applicant: Any, data: dict[str, Any], base: int, note: str = "", author: Any = None,
              merging: bool = True) -> Revision:
         """Write ``data`` (edited from version ``base``), merged with any change made to the file meanwhile."""

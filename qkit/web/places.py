@@ -15,49 +15,14 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from ..document import as_year as year_of  # a year as the document checks it
 from ..errors import Problem
 from ..i18n import render_problem, tr
+from ..paths import FieldPath, as_year, path_of, value_at
 
-Path = tuple[Any, ...]
-LISTS = ("results", "strengths", "ofis", "evidence", "assessors")  # list positions count from 1 in a field path
 SEP = " · "
 
 
-def path_of(field: str, data: Any) -> Path:
-    """The keys of the document at a field path: positions from 0, years and series names as stored.
-
-    A comparison series' name may itself contain ``/``: the longest stored
-    name the rest of the path starts with is taken.
-    """
-    if not field:
-        return ()
-    parts = field.split("/")
-    path: list[Any] = []
-    node: Any = data
-    i = 0
-    while i < len(parts):
-        part = parts[i]
-        key: Any = part
-        if path and path[-1] in LISTS and part.isdigit():
-            key = int(part) - 1
-        elif path and path[-1] == "comparisons" and isinstance(node, dict):
-            rest = "/".join(parts[i:])
-            names = [k for k in node if rest == str(k) or rest.startswith(f"{k}/")]
-            if names:
-                key = max(names, key=lambda k: len(str(k)))
-                i += str(key).count("/")
-        elif isinstance(node, dict):
-            key = next((k for k in node if str(k) == part), None)
-            if key is None:  # a year stored as "2025年" or " 2025" is named 2025 in the field
-                key = next((k for k in node if year_of(k) is not None and str(year_of(k)) == part), part)
-        path.append(key)
-        node = _child(node, key)
-        i += 1
-    return tuple(path)
-
-
-def place(rubric: Any, data: Any, path: Path, lang: str = "zh") -> str:
+def place(rubric: Any, data: Any, path: FieldPath, lang: str = "zh") -> str:
     """The on-screen name of the field at ``path``, e.g. ``5.2.2 引领发展 · 优势第 1 条``."""
     if not path:
         return ""
@@ -106,7 +71,7 @@ def flag_text(problem: Problem | None, lang: str = "zh") -> str:
     return problem.message(lang)
 
 
-def _clause_place(rubric: Any, rest: Path, lang: str) -> list[str]:
+def _clause_place(rubric: Any, rest: FieldPath, lang: str) -> list[str]:
     clause = rubric.clause(str(rest[0]))
     names = [f"{clause.id} {clause.name(lang)}" if clause else str(rest[0])]
     if len(rest) < 2:
@@ -130,14 +95,14 @@ def _clause_place(rubric: Any, rest: Path, lang: str) -> list[str]:
     return names + [labels.get(str(field), str(field))] + [str(p) for p in more]
 
 
-def _kpi_place(data: Any, rest: Path, lang: str) -> list[str]:
+def _kpi_place(data: Any, rest: FieldPath, lang: str) -> list[str]:
     names = [tr("wb_results_tab", lang)]
     if not rest:
         return names
     i = rest[0]
     if not isinstance(i, int):
         return names + [str(p) for p in rest]
-    kpi = _child(_child(data, "results"), i)
+    kpi = value_at(data, ("results", i))
     name = kpi.get("name") if isinstance(kpi, dict) else None
     names = [tr("wb_place_kpi", lang, name=name) if isinstance(name, str) and name.strip()
              else tr("wb_place_kpi_n", lang, n=i + 1)]
@@ -160,15 +125,8 @@ def _kpi_place(data: Any, rest: Path, lang: str) -> list[str]:
 
 
 def _year_place(key: Any, lang: str) -> str:
-    year = year_of(key)
+    year = as_year(key)
     return tr("wb_place_year", lang, year=year) if year is not None else tr("wb_place_bad_year", lang, year=key)
-
-
-def _child(node: Any, key: Any) -> Any:
-    try:
-        return node[key]
-    except (KeyError, IndexError, TypeError):
-        return None
 
 
 def _join(names: list[str]) -> str:

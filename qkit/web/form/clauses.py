@@ -7,8 +7,9 @@ from typing import Any
 import ipywidgets as w
 
 from ...i18n import fmt_band, join_list, tr
+from ...paths import FieldPath
 from ...rubric import STEP
-from ..session import Path, parse_integer, parse_names
+from ..session import parse_integer, parse_names
 from .fields import UNSCORED, Form, entry_text, fragment, html_box
 
 
@@ -59,7 +60,7 @@ class NarrativeEditor(w.VBox):
     """The 自评报告's text of the profile or a clause: a large box, its length in Word's 字数 against the limit
     (red over it) and the sub-points it seems to leave out, as the session measures them while it is typed."""
 
-    def __init__(self, form: Form, part: str, path: Path, title: str = "", intro: str = ""):
+    def __init__(self, form: Form, part: str, path: FieldPath, title: str = "", intro: str = ""):
         super().__init__()
         self.session, self.lang, self.part, self.path = form.session, form.lang, part, path
         heading = [html_box(fragment("heading", value=title, level=4)), html_box(fragment("muted", value=intro))] if title \
@@ -71,7 +72,7 @@ class NarrativeEditor(w.VBox):
         self.session.observe(self._refresh)
         self._refresh(())
 
-    def _refresh(self, path: Path) -> None:
+    def _refresh(self, path: FieldPath) -> None:
         if path not in ((), self.path):
             return
         status = self.session.writing(self.part)
@@ -181,7 +182,7 @@ class ClauseEditor(w.VBox):
         grid.add_class("qkit-factors")
         return w.VBox([title, grid, self.form.messages(self.path + ("factors",))])
 
-    def _refresh(self, path: Path) -> None:
+    def _refresh(self, path: FieldPath) -> None:
         if path[:2] != self.path and path[:1] != ("results",) and path != ():
             return
         if path[2:3] == ("narrative",):  # typing the 自评报告 changes no score: only its count (NarrativeEditor)

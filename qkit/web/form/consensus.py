@@ -7,8 +7,9 @@ from typing import Any
 import ipywidgets as w
 
 from ...i18n import tr
+from ...paths import FieldPath
 from ...rubric import STEP
-from ..session import Path, Session
+from ..session import Session
 from .fields import UNSCORED, Form, TextList, fragment, html_box, walk
 
 
@@ -95,7 +96,7 @@ class ConsensusPanel(w.VBox):
         card.add_class("qkit-consensus-clause")
         return card
 
-    def _changed(self, path: Path) -> None:
+    def _changed(self, path: FieldPath) -> None:
         """Keep the save state, each card's proposal and warning, and the self-assessment table current."""
         agreed, lang = self.agreed, self.lang
         state, text = agreed.status(lang)

@@ -22,7 +22,8 @@ from ...errors import QkitError
 from ...html import macro
 from ...i18n import fmt_percent, tr
 from ...merge import MISSING
-from ..session import Path, Session, field_of
+from ...paths import FieldPath, field_of
+from ..session import Session
 
 UNSCORED = -1  # the score picker's "not scored" entry; the document leaves the score out
 FORM = "web_form.html.j2"  # the macros of every HTML fragment below
@@ -50,10 +51,10 @@ class Form:
     def __init__(self, session: Session, lang: str):
         self.session, self.lang = session, lang
         self._messages: dict[str, w.HTML] = {}
-        self._rows: list[tuple[Path, Callable[[], list[Path]], w.HTML]] = []
+        self._rows: list[tuple[FieldPath, Callable[[], list[FieldPath]], w.HTML]] = []
         self._inputs: dict[str, w.Widget] = {}
-        self._bound: list[tuple[Path, w.Widget, Callable[[Any], Any]]] = []  # inputs shown from the session
-        self._warnings: dict[str, tuple[Path, w.HTML]] = {}  # feedback-quality lines, by field
+        self._bound: list[tuple[FieldPath, w.Widget, Callable[[Any], Any]]] = []  # inputs shown from the session
+        self._warnings: dict[str, tuple[FieldPath, w.HTML]] = {}  # feedback-quality lines, by field
         self.changes = 0  # edits so far; a cursor put somewhere later is not put there once the person went on
         session.observe(self._refresh_messages)
         session.observe(self._refresh_warnings)
@@ -91,21 +92,21 @@ class Form:
         seen = self.changes
         loop.call_later(delay, lambda: widget.focus() if self.changes == seen else None)
 
-    def messages(self, path: Path) -> w.HTML:
+    def messages(self, path: FieldPath) -> w.HTML:
         """A line under a field showing that field's problems, kept up to date."""
         widget = html_box("", "qkit-problem")
         self._messages[field_of(path)] = widget
         widget.value = self._render(self.session.messages(path, self.lang))
         return widget
 
-    def moving_messages(self, owner: Path, paths: Callable[[], list[Path]]) -> w.HTML:
+    def moving_messages(self, owner: FieldPath, paths: Callable[[], list[FieldPath]]) -> w.HTML:
         """A line showing the problems of fields whose paths change (a grid row whose year is edited)."""
         widget = html_box("", "qkit-problem")
         self._rows.append((owner, paths, widget))
         widget.value = self._render([m for p in paths() for m in self.session.messages(p, self.lang)])
         return widget
 
-    def register(self, path: Path, widget: w.Widget) -> w.Widget:
+    def register(self, path: FieldPath, widget: w.Widget) -> w.Widget:
         """The input to put the cursor in when the person asks to go to the field at path.
 
         A field the signed-in member may not change (another writer's item) is shown read-only.
@@ -115,7 +116,7 @@ class Form:
             widget.disabled = True
         return widget
 
-    def bind(self, path: Path, widget: w.Widget, shown: Callable[[Any], Any]) -> None:
+    def bind(self, path: FieldPath, widget: w.Widget, shown: Callable[[Any], Any]) -> None:
         """Keep ``widget`` showing the session's value at path when others' changes are taken in."""
         self._bound.append((path, widget, shown))
 
@@ -129,10 +130,10 @@ class Form:
             if widget.value != wanted and (not isinstance(widget, w.Dropdown) or wanted in widget.options_values()):
                 widget.value = wanted
 
-    def unregister(self, path: Path) -> None:
+    def unregister(self, path: FieldPath) -> None:
         self._inputs.pop(field_of(path), None)
 
-    def input_for(self, path: Path) -> w.Widget | None:
+    def input_for(self, path: FieldPath) -> w.Widget | None:
         """The input of the field at path, or of the nearest field containing it."""
         for end in range(len(path), 0, -1):
             found = self._inputs.get(field_of(path[:end]))
@@ -140,7 +141,7 @@ class Form:
                 return found
         return None
 
-    def forget(self, path: Path) -> None:
+    def forget(self, path: FieldPath) -> None:
         """Drop the message lines and inputs of the fields under path: their editors are being rebuilt."""
         prefix = field_of(path) + "/"
         for registry in (self._messages, self._inputs, self._warnings):
@@ -148,7 +149,7 @@ class Form:
                 del registry[key]
         self._rows = [row for row in self._rows if not (field_of(row[0]) + "/").startswith(prefix)]
 
-    def _refresh_messages(self, path: Path) -> None:
+    def _refresh_messages(self, path: FieldPath) -> None:
         self.changes += 1
         by_field: dict[str, list[str]] = {}
         for problem in self.session.shown_problems:
@@ -162,7 +163,7 @@ class Form:
     def _render(messages: list[str]) -> str:
         return fragment("problems", messages=messages)
 
-    def warnings(self, path: Path) -> w.HTML:
+    def warnings(self, path: FieldPath) -> w.HTML:
         """A line under a comment or a list showing its feedback-quality warnings (``Session.warnings``), kept up
         to date; muted hints, apart from the problems."""
         widget = html_box("", "qkit-lint")
@@ -171,7 +172,7 @@ class Form:
         self._warnings[field_of(path)] = (path, widget)
         return widget
 
-    def _refresh_warnings(self, path: Path) -> None:
+    def _refresh_warnings(self, path: FieldPath) -> None:
         if path == ("_saved",):
             return
         for where, widget in self._warnings.values():
@@ -182,7 +183,7 @@ class Form:
 
     # inputs bound to the session ------------------------------------------------
 
-    def text(self, path: Path, label: str, *, multiline: bool = False, parse: Callable[[str], Any] | None = None,
+    def text(self, path: FieldPath, label: str, *, multiline: bool = False, parse: Callable[[str], Any] | None = None,
              shown: Callable[[Any], str] | None = None, placeholder: str = "", rows: int = 3,
              width: str = "100%") -> w.VBox:
         """A text box for the value at path; what is typed goes to the session at each keystroke."""
@@ -200,7 +201,7 @@ class Form:
         field.add_class("qkit-field")
         return field
 
-    def choice(self, path: Path, options: list[tuple[str, Any]], *, empty: Any = None, label: str = "",
+    def choice(self, path: FieldPath, options: list[tuple[str, Any]], *, empty: Any = None, label: str = "",
                tooltip: str = "", width: str = "auto") -> w.Dropdown:
         """A dropdown for the value at path; a stored value outside the options is kept and shown."""
         raw = self.session.value(path)
@@ -217,21 +218,21 @@ class Form:
         self.bind(path, picker, lambda raw: empty if raw is None else raw)
         return picker
 
-    def labeled(self, label: str, widget: w.Widget, path: Path, width: str = "auto") -> w.VBox:
+    def labeled(self, label: str, widget: w.Widget, path: FieldPath, width: str = "auto") -> w.VBox:
         """A field with its name above and its problems below."""
         field = w.VBox([w.HTML(fragment("label", value=label)), widget, self.messages(path)],
                        layout=w.Layout(width=width))
         field.add_class("qkit-field")
         return field
 
-    def text_list(self, path: Path, label: str, hint: str = "") -> "TextList":
+    def text_list(self, path: FieldPath, label: str, hint: str = "") -> "TextList":
         return TextList(self, path, label, hint)
 
 
 class TextList(w.VBox):
     """Editable entries of a list field (strengths, OFIs, evidence), one text box each."""
 
-    def __init__(self, form: Form, path: Path, label: str, hint: str = ""):
+    def __init__(self, form: Form, path: FieldPath, label: str, hint: str = ""):
         super().__init__()
         self.form, self.path = form, path
         self.header = w.HTML(fragment("label", value=label, hint=hint))

@@ -7,8 +7,9 @@ from typing import Callable
 import ipywidgets as w
 
 from ...i18n import join_list, tr
+from ...paths import FieldPath
 from ...scoring import Scorecard
-from ..session import Path, Session
+from ..session import Session
 from .fields import Form, fragment, html_box, shown_value
 
 
@@ -62,7 +63,7 @@ class Header(w.VBox):
         self.session.observe(self.refresh)
         self.refresh(())
 
-    def refresh(self, path: Path) -> None:
+    def refresh(self, path: FieldPath) -> None:
         session, lang = self.session, self.lang
         if path in (("_alert",), ("_access",)):
             self._alert(path)
@@ -85,7 +86,7 @@ class Header(w.VBox):
             self.alert.value = ""
         self._conflicts()
 
-    def _alert(self, path: Path) -> None:
+    def _alert(self, path: FieldPath) -> None:
         """Say once what just happened: a change refused and why, a new assignment, a failure."""
         session, lang = self.session, self.lang
         if path == ("_access",):

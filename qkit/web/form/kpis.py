@@ -8,8 +8,8 @@ import ipywidgets as w
 
 from ...errors import QkitError
 from ...i18n import tr
-from ..places import year_of
-from ..session import Path, parse_number, parse_year
+from ...paths import FieldPath, as_year
+from ..session import parse_number, parse_year
 from .fields import Form, fragment, html_box, in_background
 
 
@@ -121,7 +121,7 @@ class _Row:
 class _Column:
     """A series of the grid: the KPI's own values or a comparison, whose name can change."""
 
-    def __init__(self, series: Path):
+    def __init__(self, series: FieldPath):
         self.series = series
 
 
@@ -205,7 +205,7 @@ class KpiGrid(w.VBox):
         line.add_class("qkit-grid-row")
         return w.VBox([line, messages])
 
-    def _paths(self, row: _Row) -> list[Path]:
+    def _paths(self, row: _Row) -> list[FieldPath]:
         return [("results", self.i, "years", row.year)] + [("results", self.i, *c.series, row.year)
                                                             for c in self.columns]
 
@@ -282,7 +282,7 @@ class KpiGrid(w.VBox):
 
 def _year_order(key: Any) -> tuple:
     """Years in order, then anything typed that is not a year yet."""
-    year = year_of(key)
+    year = as_year(key)
     return (year is None, year or 0, str(key))
 
 

@@ -11,8 +11,9 @@ from ...document import THEME_KINDS
 from ...errors import QkitError
 from ...i18n import join_list, tr
 from ...merge import MISSING, changes
+from ...paths import FieldPath
 from ...radar import radar_svg
-from ..session import EXPORTS, Path, Session, parse_names
+from ..session import EXPORTS, Session, parse_names
 from .fields import Form, fragment, html_box, in_background, shown_value
 
 
@@ -63,7 +64,7 @@ class HistoryPanel(w.VBox):
             self.detail.value = ""
 
 
-def _at(data: Any, path: Path) -> Any:
+def _at(data: Any, path: FieldPath) -> Any:
     for key in path:
         try:
             data = data[key]
@@ -137,7 +138,7 @@ class SummaryPanel(w.VBox):
         self.session.observe(self._changed)
         self.show()
 
-    def _changed(self, path: Path) -> None:
+    def _changed(self, path: FieldPath) -> None:
         if Session.affects_score(path):
             self.stale = True
             if self.visible:
@@ -196,7 +197,7 @@ class ExportPanel(w.VBox):
         self.session.observe(self._changed)
         self.show()
 
-    def _changed(self, path: Path) -> None:
+    def _changed(self, path: FieldPath) -> None:
         if path not in (("_saved",), ("_settled",)):
             self.stale = True
 

@@ -18,9 +18,10 @@ import ipywidgets as w
 from ...errors import QkitError
 from ...html import macros
 from ...i18n import tr
+from ...paths import FieldPath
 from ...rubric import RubricIndex
 from ..preheat import query_string
-from ..session import Path, Session
+from ..session import Session
 from .clauses import ItemPanel, ProfileEditor
 from .consensus import ConsensusPanel
 from .fields import FORM, Form, TextList, fragment, html_box, lock, walk
@@ -119,7 +120,7 @@ class Workbook:
 
         loop.call_later(POLL_SECONDS, tick)
 
-    def _taken_in(self, path: Path) -> None:
+    def _taken_in(self, path: FieldPath) -> None:
         """Others' changes were taken in (``()``): every input, list and KPI shows the session's data."""
         if path == ("_submitted",):  # an assessor's layer handed in: it no longer changes
             for holder in self.tabs.children:
@@ -170,7 +171,7 @@ class Workbook:
                 if not session.editable(("results", i)):
                     lock(card)
 
-    def tab_of(self, path: Path) -> int | None:
+    def tab_of(self, path: FieldPath) -> int | None:
         """The tab holding the field at path."""
         if not path:
             return None

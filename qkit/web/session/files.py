@@ -1,0 +1,72 @@
+"""The session's document as files to download: YAML, the Excel workbook, the HTML report."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path as FilePath
+from typing import TYPE_CHECKING
+
+import yaml
+
+from ...errors import Problem, QkitError
+
+if TYPE_CHECKING:
+    from . import Session
+
+EXPORTS = ("yaml", "excel", "report")  # the files the form offers for download
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class Files:
+    """The document as files: as typed (YAML), or checked and scored (Excel, the report)."""
+
+    def yaml(self) -> str:
+        """The document as a file: tidy when it passes the checks, else exactly what was typed."""
+        if self.document is not None and not self.problems:
+            return self.document.to_yaml()
+        return yaml.safe_dump(self.data, allow_unicode=True, sort_keys=False, width=1000)
+
+    @property
+    def file_stem(self) -> str:
+        """The exported files' name: the applicant's short name (or name) and the standard's id."""
+        name = self.value(("applicant", "short_name")) or self.name or self.rubric.id
+        return re.sub(r"[\\/:*?\"<>|\s]+", "-", str(name)).strip("-") + "-" + self.rubric.id
+
+    def export(self, kind: str, lang: str = "zh") -> tuple[str, bytes, str]:
+        """One of ``EXPORTS`` as a file: its name, bytes and media type.
+
+        The document (yaml) is always given, as typed; the Excel workbook needs
+        a scorecard and the report a document without problems, else QkitError
+        lists the problems.
+        """
+        if self.ended:
+            raise QkitError(Problem("", "access_revoked"))
+        stem = self.file_stem
+        if kind == "yaml":
+            return f"{stem}.yaml", self.yaml().encode("utf-8"), "application/x-yaml"
+        if kind not in EXPORTS:
+            raise ValueError(f"unknown export {kind!r}; one of {EXPORTS}")
+        if self.scorecard is None or (kind == "report" and self.problems):
+            raise QkitError(self.problems)
+        with tempfile.TemporaryDirectory() as tmp:
+            if kind == "excel":
+                from ...excel import (
+                    write_workbook,  # the views load when a file is asked for, not with the page
+                )
+
+                path = write_workbook(self.scorecard, FilePath(tmp) / f"{stem}.xlsx", lang)
+                return path.name, path.read_bytes(), XLSX
+            from ...report import make_report
+
+            document = FilePath(tmp) / f"{stem}.yaml"
+            document.write_text(self.yaml(), encoding="utf-8")
+            files = make_report(document, FilePath(tmp) / "report", lang, rubric_dirs=list(self.index.extra),
+                                pdf=False, limits=self._limits_file)
+            return files.html.name, files.html.read_bytes(), "text/html"
+
+    def snapshot(self) -> "Session":
+        """The document as it is now in a session of its own, without a store: what a report is made from
+        while the person types on. It keeps the rubric folders, limits and rules."""
+        return type(self)(self.rubric, self.data, index=self.index, autosave_delay=None,
+                       limits=self._limits_file or self._limits, rules=self._rules)
