@@ -328,7 +328,7 @@ def test_an_unexpected_error_is_a_short_message_and_a_logged_traceback(cli, tmp_
     import qkit.cli
 
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    monkeypatch.setitem(qkit.cli.COMMANDS, ("score", None), boom)
+    monkeypatch.setattr(qkit.cli.documents, "score_command", boom)
     log = tmp_path / "state" / "qkit" / "qkit.log"
     code, out, err = cli("score", SAMPLE)
     assert code == 1 and "Traceback" not in out + err and "ZeroDivisionError" not in err
@@ -346,7 +346,7 @@ def test_an_unexpected_error_without_a_writable_log_is_still_a_message(cli, tmp_
 
     (tmp_path / "state").write_text("a file where the folder should be", encoding="utf-8")
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    monkeypatch.setitem(qkit.cli.COMMANDS, ("score", None), boom)
+    monkeypatch.setattr(qkit.cli.documents, "score_command", boom)
     code, out, err = cli("score", SAMPLE, "--lang", "en")
     assert code == 1 and "Traceback" not in out + err
     assert "qkit hit an unexpected error and could not finish; the details could not be written to" in err
@@ -358,7 +358,7 @@ def test_ctrl_c_and_wrong_options_keep_their_exit_codes(cli, monkeypatch, capsys
     def interrupted(*_args):
         raise KeyboardInterrupt
 
-    monkeypatch.setitem(qkit.cli.COMMANDS, ("score", None), interrupted)
+    monkeypatch.setattr(qkit.cli.documents, "score_command", interrupted)
     code, out, err = cli("score", SAMPLE)
     assert code == 130 and "已中断" in err and "Traceback" not in err
     with pytest.raises(SystemExit) as stopped:
