@@ -543,6 +543,8 @@ def feedback_document(card: Scorecard, lang: str = "zh", pictures: _Pictures | N
     else:
         _body(doc, f"{tr('total', lang)}：{fmt_points(card.total)} / {card.max}（{fmt_percent(round(card.percent, 1))}）"
                    f"　{maturity}", indent=False)
+    if card.maturity.basis(lang):
+        _body(doc, card.maturity.basis(lang), indent=False)
     if card.missing:
         _body(doc, f"{tr('partial', lang)}：{join_list(card.missing, lang)}", indent=False)
     for c in card.flagged if edition.internal else ():

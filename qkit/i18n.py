@@ -714,9 +714,10 @@ LABELS: dict[str, tuple[str, str]] = {
                       "paste a row of values copied from Excel into a cell: they fill that year and the years below it"),
     # the summary while scoring is partial
     "overall_level": ("总体水平（按各指标档次汇总）", "overall level (qkit's summary of the indicator bands)"),
-    "wb_provisional": ("暂定：仅依据已评分的 {scored} 项（共 {all} 项，{points} / {max} 分）",
-                       "provisional: from what is scored so far ({scored} of {all}, {points} of {max} points)"),
-    "wb_nothing_scored": ("尚无已评分的内容", "nothing is scored yet"),
+    "maturity_basis": ("暂定：仅依据已评分的 {scored} 项（共 {all} 项，{points} / {max} 分）；未评分的条款不计入",
+                       "provisional: read from the clauses scored so far ({scored} of {all}, {points} of {max} points); unscored clauses are left out"),
+    "provisional": ("暂定", "provisional"),
+    "nothing_scored": ("尚无已评分的内容", "nothing is scored yet"),
     "wb_unscored": ("待评分（{n} 项）", "To be scored ({n})"),
     "wb_unscored_hint": ("以下各项尚未评分，不列入改进优先级", "not scored yet, so not among the priorities"),
     "wb_no_priorities": ("已评分的各项均为满分，没有可提升分", "everything scored so far is at 100%: no points at stake"),

@@ -13,7 +13,7 @@ from typing import Any
 
 from .document import Assessment
 from .errors import Problem
-from .i18n import Named, fmt_band
+from .i18n import Named, fmt_band, paren, tr
 from .rubric import Band, Dimension, IndividualRubric, OrganizationRubric
 
 
@@ -137,16 +137,44 @@ class ItemScore(Named):
 
 @dataclass(frozen=True)
 class Maturity:
-    """The total's percentage placed in the standard's bands.
+    """The standard's band of what was scored: the one reading of maturity every view shows.
 
-    ``band`` is None only below the lowest described band (the individual
+    A complete document's maturity is its total as a percentage of the
+    maximum. A partial one's is read from the clauses scored so far (the
+    points they earned of their points), because the total counts every
+    unscored clause as 0 and would place the document at the bottom whatever
+    was found; it is *provisional* and says what it rests on (``basis``).
+    Before any clause is scored there is no band (``percent`` is None).
+    ``band`` is None below the lowest described band too (the individual
     award), and then ``below`` is that lowest band.
     """
 
-    percent: float
+    percent: float | None
     band: Band | None
     descriptors: dict[str, dict[str, str]]
     below: Band | None = None
+    scored: int = 0  # the clauses it rests on
+    clauses: int = 0  # the clauses of the standard
+    points: int = 0  # the points of the clauses it rests on
+    max: int = 0  # the standard's points
+
+    @property
+    def provisional(self) -> bool:
+        """Read from part of the clauses only: unscored ones remain."""
+        return self.scored < self.clauses
+
+    def label(self, lang: str = "zh") -> str:
+        """The band as every view names it: 50%–65%, 50%–65%（暂定）, or why there is none."""
+        if self.percent is None:
+            return tr("nothing_scored", lang)
+        text = fmt_band(self.band) if self.band else tr("below_described", lang, band=fmt_band(self.below))
+        return paren(text, tr("provisional", lang), lang) if self.provisional else text
+
+    def basis(self, lang: str = "zh") -> str:
+        """What a provisional band rests on (暂定：仅依据已评分的 3 项 …); empty once every clause is scored."""
+        if not self.provisional or self.percent is None:
+            return ""
+        return tr("maturity_basis", lang, scored=self.scored, all=self.clauses, points=self.points, max=self.max)
 
 
 @dataclass(frozen=True)
@@ -208,24 +236,17 @@ class Scorecard:
 
     @property
     def maturity(self) -> Maturity:
-        return self._maturity(self.percent)
-
-    @property
-    def scored_maturity(self) -> Maturity | None:
-        """Maturity from the scored clauses alone (earned / their points); None before any clause is scored.
-
-        While clauses remain unscored, the total counts them as 0 and its band
-        says little; this is the provisional reading of what was scored so far.
-        """
-        if not self.scored_points:
-            return None
-        return self._maturity(100 * self.total / self.scored_points)
-
-    def _maturity(self, percent: float) -> Maturity:
+        """The band of the total, or of the clauses scored so far while some are not (``Maturity``)."""
+        scored = [c for c in self.clauses if c.score is not None]
+        points = self.scored_points
+        shape = {"scored": len(scored), "clauses": len(self.clauses), "points": points, "max": self.max}
+        if not points:
+            return Maturity(None, None, {}, **shape)
+        percent = 100 * self.total / points
         band = self.rubric.band_of(percent)
         if band is None:
-            return Maturity(percent, None, {}, below=self.rubric.lowest_band)
-        return Maturity(percent, band, self.rubric.maturity_descriptors(band))
+            return Maturity(percent, None, {}, below=self.rubric.lowest_band, **shape)
+        return Maturity(percent, band, self.rubric.maturity_descriptors(band), **shape)
 
     def gaps(self) -> list[ClauseScore]:
         """Clauses ranked by the points still at stake, largest first."""
@@ -253,6 +274,10 @@ class Scorecard:
                 "band": maturity.band.key if maturity.band else None,
                 "label": maturity.band.label if maturity.band else None,
                 "descriptors": maturity.descriptors,
+                "percent": None if maturity.percent is None else round(maturity.percent, 2),
+                "provisional": maturity.provisional,
+                "scored_clauses": maturity.scored,
+                "scored_points": maturity.points,
             },
             "items": [
                 {

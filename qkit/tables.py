@@ -122,11 +122,9 @@ def item_score_text(card: Scorecard, item: ItemScore, lang: str = "zh", edition:
 
 
 def maturity_label(card: Scorecard, lang: str = "zh") -> str:
-    """The maturity band as 50%–65%, or (individual award) a total below the lowest described band."""
-    maturity = card.maturity
-    if maturity.band is None:
-        return tr("below_described", lang, band=fmt_band(maturity.below))
-    return fmt_band(maturity.band)
+    """The maturity band as 50%–65%, 50%–65%（暂定） while clauses are unscored (``scoring.Maturity``), or
+    (individual award) a total below the lowest described band."""
+    return card.maturity.label(lang)
 
 
 def item_frame(card: Scorecard, lang: str = "zh", edition: Edition = FULL) -> pd.DataFrame:

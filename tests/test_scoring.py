@@ -161,8 +161,18 @@ def test_priorities_rank_scored_clauses_only_and_partial_maturity_rests_on_them(
     assert [c.id for c in card.unscored] == [c.id for c in rubric.clauses if scores[c.id] is None]
     assert card.to_dict()["gaps"] == [{"id": c.id, "title": c.title, "at_stake": c.at_stake, "ofis": []}
                                       for c in card.priorities()]
-    assert card.maturity.band.key == "0-5"  # the total counts the 15 unscored clauses as 0
+    assert card.percent < 10  # the total counts the 15 unscored clauses as 0 …
     assert card.scored_points == 50 + 50 + 80
-    assert card.scored_maturity.percent == pytest.approx(100 * (30 + 30 + 24) / 180)
-    assert card.scored_maturity.band.key == "30-45"
-    assert card_for(rubric, {c.id: None for c in rubric.clauses}).scored_maturity is None
+    maturity = card.maturity  # … maturity does not: it is read from what was scored, and says so
+    assert maturity.percent == pytest.approx(100 * (30 + 30 + 24) / 180)
+    assert maturity.band.key == "30-45" and maturity.provisional
+    assert (maturity.scored, maturity.clauses, maturity.points, maturity.max) == (3, 18, 180, 1000)
+    assert maturity.label() == "30%–45%（暂定）" and maturity.label("en") == "30%–45% (provisional)"
+    assert maturity.basis() == "暂定：仅依据已评分的 3 项（共 18 项，180 / 1000 分）；未评分的条款不计入"
+    assert card.to_dict()["maturity"] | {"descriptors": None} == {
+        "band": "30-45", "label": maturity.band.label, "descriptors": None, "percent": 46.67, "provisional": True,
+        "scored_clauses": 3, "scored_points": 180}
+    nothing = card_for(rubric, {c.id: None for c in rubric.clauses}).maturity
+    assert nothing.percent is None and nothing.band is None and nothing.label() == "尚无已评分的内容"
+    complete = card_for(rubric, {c.id: 45 for c in rubric.clauses}).maturity
+    assert not complete.provisional and complete.basis() == "" and complete.label() == "30%–45%"

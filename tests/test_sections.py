@@ -230,3 +230,38 @@ def test_typed_markup_is_shown_escaped_in_every_section(hostile):
     for typed in ("强项 " + HOSTILE, "华科 <b>精密</b> & Co", '<img src=x onerror="alert(1)">',
                   "<iframe src='https://example.com'></iframe>", "理由 <script>note()</script>"):
         assert typed in shown, typed  # what the reader sees is what was typed
+
+
+def test_a_partial_documents_maturity_is_the_same_in_the_form_the_report_the_word_file_the_cli_and_the_json(
+        tmp_path, cli):
+    """One definition: read from the scored clauses, marked provisional with what it rests on, everywhere."""
+    import json
+
+    from docx import Document
+
+    from conftest import write_yaml
+    from qkit.docx_report import feedback_document
+    from qkit.web.session import Session
+
+    rubric = load_rubric("hubei-service")
+    data = full_document(rubric, 60)
+    data["clauses"] = {"5.2.2": {"score": 60}, "5.2.3": {"score": 80}, "5.3.4": {"score": 30}}
+    card = score(from_data(data), rubric)
+    assert card.percent < 10  # the total's own band would be 0%–5%
+    band, basis = "50%–65%（暂定）", "暂定：仅依据已评分的 3 项（共 18 项，180 / 1000 分）"
+    assert card.maturity.label() == band and card.maturity.basis().startswith(basis)
+    summary = Session(rubric, data, autosave_delay=None).summary()
+    assert (summary.band, summary.provisional) == (band, card.maturity.basis())
+    shown = text(sections.summary(card))
+    assert f"{tr('maturity')} {band}" in shown and basis in shown and "0%–5%" not in shown
+    english = text(sections.summary(card, "en"))
+    assert "50%–65% (provisional)" in english and "provisional: read from the clauses scored so far (3 of 18" in english
+    path = tmp_path / "feedback.docx"
+    feedback_document(card).save(path)
+    paragraphs = [p.text for p in Document(path).paragraphs]
+    assert any(f"成熟度：{band}" in p for p in paragraphs) and any(p.startswith(basis) for p in paragraphs)
+    code, out, _ = cli("score", write_yaml(tmp_path / "partial.yaml", data))
+    assert code == 0 and f"成熟度: {band}" in out and basis in out
+    code, out, _ = cli("score", tmp_path / "partial.yaml", "--json")
+    maturity = json.loads(out)["maturity"]
+    assert (maturity["band"], maturity["provisional"], maturity["scored_clauses"]) == ("50-65", True, 3)

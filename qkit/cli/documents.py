@@ -13,7 +13,7 @@ from rich.console import Console
 from .. import document, template
 from ..errors import Problem, QkitError
 from ..files import write_atomic
-from ..i18n import fmt_cell, fmt_percent, fmt_points, join_list, render_problems, tr
+from ..i18n import fmt_cell, fmt_percent, fmt_points, join_list, paren, render_problems, tr
 from ..narrative import load_limits
 from ..rubric import RubricIndex
 from ..scoring import Scorecard, score
@@ -184,8 +184,11 @@ def print_scorecard(card: Scorecard, lang: str, out: Console) -> None:
         for _, row in clauses[clauses.iloc[:, 0] == (item.id if item else None)].iterrows():
             table.add_row(*cells(row, shown))
     out.print(table)
-    out.print(f"{tr('total', lang)}: {fmt_points(card.total)} / {card.max}（{fmt_percent(round(card.percent, 1))}）"
-              f"    {tr(card.rubric.words['maturity'], lang)}: {maturity_label(card, lang)}", markup=False)
+    total = paren(f"{fmt_points(card.total)} / {card.max}", fmt_percent(round(card.percent, 1)), lang)
+    out.print(f"{tr('total', lang)}: {total}    {tr(card.rubric.words['maturity'], lang)}: {maturity_label(card, lang)}",
+              markup=False)
+    if card.maturity.basis(lang):
+        out.print(card.maturity.basis(lang), markup=False, style="yellow")
     if card.missing:
         out.print(f"{tr('partial', lang)}: {join_list(card.missing, lang)}", markup=False, style="yellow")
     if card.flagged:

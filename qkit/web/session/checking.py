@@ -6,7 +6,7 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from ...errors import Problem
-from ...i18n import fmt_band, tr
+from ...i18n import tr
 from ...paths import FieldPath, as_year, field_of, path_of
 from ...scoring import ClauseScore, Scorecard
 from .. import places
@@ -105,17 +105,10 @@ class Checking:
         card = self.scorecard
         if card is None:
             return None
-        maturity = card.maturity if card.complete else card.scored_maturity
-        band = None
-        if maturity is not None:
-            band = fmt_band(maturity.band) if maturity.band else tr("below_described", lang, band=fmt_band(maturity.below))
-        provisional = ""
-        if not card.complete and maturity is not None:
-            scored = len(card.clauses) - len(card.missing)
-            provisional = tr("wb_provisional", lang, scored=scored, all=len(card.clauses), points=card.scored_points,
-                             max=card.max)
+        maturity = card.maturity
+        band = maturity.label(lang) if maturity.percent is not None else None
         level = {"maturity": tr("maturity", lang), "overall_level": tr("overall_level", lang)}
-        return Summary(card, level[self.rubric.words["maturity"]], band, provisional, card.priorities(top),
+        return Summary(card, level[self.rubric.words["maturity"]], band, maturity.basis(lang), card.priorities(top),
                        card.unscored)
 
     @property
