@@ -68,9 +68,10 @@ def naive(docs: list[Path], out: Path) -> tuple[float, float]:
 
 def stages(docs: list[Path], out: Path, pdf: bool) -> list[tuple[str, float]]:
     """One worker's stages, timed in-process: the first applicant (cold kernel), then warm ones."""
+    from qkit.options import ReportOptions
     from qkit.report import Reporter
 
-    with Reporter(pdf=pdf) as reporter:
+    with Reporter(ReportOptions(pdf=pdf)) as reporter:
         runs = [reporter.run(doc, out) for doc in docs]
     warm = runs[1:]
     times = [("kernel start + imports + first notebook", runs[0].seconds["notebook"]),

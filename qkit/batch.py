@@ -24,7 +24,7 @@ from . import charts, cohort, excel, sections, tables
 from .errors import Problem, QkitError
 from .files import remove, replacing, writable_folder, write_atomic
 from .i18n import tr
-from .report import TEMPLATE, Reporter, report_paths
+from .report import ReportOptions, Reporter, report_paths
 
 DOCUMENT_PATTERNS = ("*.yaml", "*.yml")
 SUMMARY_XLSX, SUMMARY_CSV, COHORT_PNG = "summary.xlsx", "summary.csv", "cohort.png"
@@ -79,9 +79,9 @@ class Manifest:
     that are all still there with the sizes they were written with.
     """
 
-    def __init__(self, out_dir: Path, options: dict):
+    def __init__(self, out_dir: Path, options: ReportOptions):
         self.path = out_dir / MANIFEST
-        self.options = json.dumps({k: str(v) for k, v in sorted(options.items())}, ensure_ascii=False)
+        self.options = json.dumps(dict(sorted(options.fingerprint().items())), ensure_ascii=False)
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             self.entries = data["documents"] if isinstance(data.get("documents"), dict) else {}
@@ -123,9 +123,9 @@ class Manifest:
 _reporter: Reporter | None = None
 
 
-def _start_worker(options: dict) -> None:
+def _start_worker(options: ReportOptions) -> None:
     global _reporter
-    _reporter = Reporter(**options)
+    _reporter = Reporter(options)
     # pool workers leave through os._exit, which skips atexit; Finalize still runs
     multiprocessing.util.Finalize(_reporter, _reporter.close, exitpriority=10)
 
@@ -146,21 +146,18 @@ def _report_one(document: Path, out_dir: Path) -> Outcome:
 # --- the parent ------------------------------------------------------------------
 
 
-def run_batch(folder: Path, out_dir: Path, jobs: int = 2, resume: bool = False, lang: str = "zh",
-              rubric_dirs: list[Path] | None = None, template: Path = TEMPLATE, timeout: float = 300,
-              pdf: bool = True, progress=None, audience: str | None = None, bands_only: bool = False) -> BatchResult:
-    """Report on every document in ``folder`` into ``out_dir``, then write the cohort summary.
+def run_batch(folder: Path, out_dir: Path, options: ReportOptions = ReportOptions(), jobs: int = 2,
+              resume: bool = False, progress=None) -> BatchResult:
+    """Report on every document in ``folder`` into ``out_dir`` as ``options`` say, then write the cohort summary.
 
-    ``audience`` and ``bands_only`` choose each report's edition (``Reporter``);
     ``progress`` is a ``rich.progress.Progress`` to advance, or None.
     """
     docs = find_documents(folder)
-    if not template.is_file():
-        raise QkitError(Problem(str(template), "file_missing"))
+    if not Path(options.template).is_file():
+        raise QkitError(Problem(str(options.template), "file_missing"))
     out_dir = writable_folder(out_dir.resolve())  # before any work: a read-only folder fails now, not at the end
-    options = {"lang": lang, "rubric_dirs": rubric_dirs, "template": template, "timeout": timeout, "pdf": pdf,
-               "audience": audience, "bands_only": bands_only}
-    manifest = Manifest(out_dir, {**options, "template": hashlib.sha256(template.read_bytes()).hexdigest()})
+    lang, rubric_dirs = options.lang, list(options.rubric_dirs)
+    manifest = Manifest(out_dir, options)
     skipped = [d for d in docs if resume and manifest.is_current(d)]
     todo = [d for d in docs if d not in skipped]
     manifest.forget(todo)

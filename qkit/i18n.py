@@ -119,6 +119,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unexpected_error": ("出了点问题，这一操作没有完成（已记录，便于管理员排查）。您的内容仍在本页，请重试或刷新页面。",
                          "Something went wrong and this action was not completed (it was logged for the administrator). Your work is still on this page: try again or reload."),
     "consensus_leads_only": ("只有负责人可以采用共识稿", "only the team lead adopts the consensus"),
+    "audience_not_yours": ("{asked}的报告不对您开放；可选：{editions}", "the {asked} is not yours to make; choose: {editions}"),
     "restore_leads_only": ("只有负责人可以恢复历史版本", "only the team lead restores an earlier revision"),
     "assign_writers_only": ("只有撰写人有分工条目；{name} 是{role}",
                             "only writers are assigned items; {name} is a {role}"),
@@ -348,6 +349,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "round_independent": ("独立评审", "independent"),
     "round_consensus": ("共识", "consensus"),
     "round_site_visit": ("现场评审", "site visit"),
+    "wb_audience": ("报告版本", "Edition"),
+    "wb_bands_only": ("只发布分数段", "Release bands only"),
     "wb_confirm_proposal": ("确认建议分", "Confirm the proposed score"),
     "wb_reopen": ("退回重评", "Send back"),
     "wb_reopen_reason": ("退回原因（必填，将记录在案）", "why it goes back (required, recorded)"),
@@ -837,6 +840,10 @@ def problem_message(problem: Any, lang: str | None = DEFAULT_LANG) -> str:
         params["allowed"] = join_list(params["allowed"], lang)
     if params.get("kind") in ("strengths", "ofis", "evidence"):  # a list named by its field: say it in words
         params["kind"] = tr(params["kind"], lang)
+    for key in ("asked", "editions"):  # a report's editions, in words
+        if key in params:
+            names = [tr(f"audience_{a}", lang) for a in (params[key] if key == "editions" else [params[key]])]
+            params[key] = join_list(names, lang)
     if params.get("role") in ("lead", "writer", "assessor"):  # a member's role, in words
         params["role"] = tr(f"role_{params['role']}", lang)
     return tr(problem.code, lang, **params)

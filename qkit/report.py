@@ -37,6 +37,7 @@ from . import compare, excel, sections
 from .errors import Problem, QkitError
 from .files import remove, replacing, writable_folder, write_atomic
 from .i18n import tr
+from .options import ReportOptions
 from .pdf import BrowserError, Printer
 from .resources import REPORT_TEMPLATE, TEMPLATES
 from .rounds import STAGES
@@ -50,8 +51,6 @@ KERNEL = "python3"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 HIDDEN_CELL_TAG = "remove-cell"  # template cells that explain the template, not the applicant
 EDITION_PARAMETERS = ("audience", "bands_only")  # a template without them shows everything, exact
-
-
 @dataclass
 class ReportFiles:
     """Where one applicant's report went; ``notes`` say what was left out and why.
@@ -100,15 +99,12 @@ class Reporter:
     A kernel that died or timed out is replaced for the next document.
     """
 
-    def __init__(self, lang: str = "zh", rubric_dirs: list[Path] | None = None, template: Path = TEMPLATE,
-                 timeout: float = 300, pdf: bool = True, limits: str | Path | None = None,
-                 audience: str | None = None, bands_only: bool = False):
-        """``audience`` (applicant or internal; None: by each document, ``tables.edition_for``) and
-        ``bands_only`` choose every report's edition."""
-        self.lang = lang
-        self.audience, self.bands_only = audience, bands_only
-        self.limits = str(Path(limits).resolve()) if limits else ""  # word limits of the 自评报告 section
-        self.rubric_dirs = [str(Path(d).resolve()) for d in rubric_dirs or []]
+    def __init__(self, options: ReportOptions = ReportOptions()):
+        self.options = options
+        template, self.lang = options.template, options.lang
+        self.audience, self.bands_only = options.audience, options.bands_only
+        self.limits = str(Path(options.limits).resolve()) if options.limits else ""  # the 自评报告's word limits
+        self.rubric_dirs = [str(Path(d).resolve()) for d in options.rubric_dirs]
         if not Path(template).is_file():
             raise QkitError(Problem(str(template), "file_missing"))
         from papermill.iorw import load_notebook_node
@@ -118,9 +114,9 @@ class Reporter:
         # the kernel works in the template's folder, as in Jupyter: a folder named qkit where the command
         # was run (a checkout, an output folder) would otherwise hide the installed package from it
         self.template_dir = str(Path(template).resolve().parent)
-        self.timeout = timeout
-        self.chromium = find_chromium() if pdf else None
-        self.want_pdf = pdf
+        self.timeout = options.timeout
+        self.chromium = find_chromium() if options.pdf else None
+        self.want_pdf = options.pdf
         self._printer: Printer | None = None  # started with the first PDF, kept for the others
         self._km = self._kc = self._sockets = None
         self._exporter = None
@@ -313,14 +309,8 @@ class Reporter:
         return body
 
 
-def make_report(assessment: str | Path, out_dir: str | Path, lang: str = "zh",
-                rubric_dirs: list[Path] | None = None, template: Path = TEMPLATE,
-                timeout: float = 300, pdf: bool = True, previous: str | Path | None = None,
-                limits: str | Path | None = None, audience: str | None = None,
-                bands_only: bool = False) -> ReportFiles:
-    """One report with a kernel of its own (``qkit report``); ``previous`` adds the comparison with it,
-    ``limits`` (a limits file) sets the word limits its 自评报告撰写情况 section measures against.
-    ``audience`` is "applicant" or "internal" (None: the applicant's edition for a consensus document, the
-    internal one otherwise); ``bands_only`` releases every score as its band."""
-    with Reporter(lang, rubric_dirs, template, timeout, pdf, limits, audience, bands_only) as reporter:
+def make_report(assessment: str | Path, out_dir: str | Path, options: ReportOptions = ReportOptions(),
+                previous: str | Path | None = None) -> ReportFiles:
+    """One report with a kernel of its own (``qkit report``); ``previous`` adds the comparison with it."""
+    with Reporter(options) as reporter:
         return reporter.run(assessment, out_dir, previous)

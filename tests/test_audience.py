@@ -22,6 +22,7 @@ from qkit import QkitError, load, load_rubric, score
 from qkit.docx_report import FEEDBACK, write_docx
 from qkit.excel import write_workbook
 from qkit.i18n import fmt_percent, fmt_points, tr
+from qkit.options import ReportOptions
 from qkit.report import Reporter, find_chromium
 from qkit.rounds import STAGES
 from qkit.sections import scores_data
@@ -279,7 +280,7 @@ def test_bands_only_word_excel_and_json_show_no_exact_score(consensus, tmp_path)
 def test_an_independent_assessment_is_not_made_into_the_applicants_report(consensus, tmp_path):
     path, _ = consensus
     independent = path.parent / f"{ASSESSORS[0]}.yaml"
-    with Reporter(pdf=False, audience=APPLICANT) as reporter, pytest.raises(QkitError) as caught:
+    with Reporter(ReportOptions(pdf=False, audience=APPLICANT)) as reporter, pytest.raises(QkitError) as caught:
         reporter.run(independent, tmp_path)
     assert "独立评审" in caught.value.render("zh") and "--audience internal" in caught.value.render("zh")
     assert not list(tmp_path.iterdir())  # refused before any kernel ran
@@ -288,7 +289,7 @@ def test_an_independent_assessment_is_not_made_into_the_applicants_report(consen
 def test_a_template_without_the_edition_parameters_cannot_make_the_applicants_report(consensus, tmp_path):
     path, _ = consensus
     old = write_notebook(tmp_path / "old.ipynb", "print(assessment)", parameters="assessment = ''\nlang = 'zh'")
-    with Reporter(pdf=False, template=old) as reporter, pytest.raises(QkitError) as caught:
+    with Reporter(ReportOptions(pdf=False, template=old)) as reporter, pytest.raises(QkitError) as caught:
         reporter.run(path, tmp_path / "out")
     assert "old.ipynb" in caught.value.render("zh") and "audience" in caught.value.render("en")
     assert not (tmp_path / "out" / "共识.ipynb").exists()
@@ -296,7 +297,7 @@ def test_a_template_without_the_edition_parameters_cannot_make_the_applicants_re
 
 def test_an_unknown_audience_is_refused_with_the_allowed_ones(consensus, tmp_path):
     path, _ = consensus
-    with Reporter(pdf=False, audience="public") as reporter, pytest.raises(QkitError) as caught:
+    with Reporter(ReportOptions(pdf=False, audience="public")) as reporter, pytest.raises(QkitError) as caught:
         reporter.run(path, tmp_path)
     assert "public" in caught.value.render("zh") and "applicant" in caught.value.render("zh")
 

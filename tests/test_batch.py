@@ -166,11 +166,12 @@ def test_batch_refuses_documents_whose_reports_would_collide(cli, tmp_path):
 
 @pytest.mark.slow
 def test_a_kernel_gone_between_documents_is_replaced(tmp_path):
+    from qkit.options import ReportOptions
     from qkit.report import Reporter
 
     template = fragile_template(tmp_path / "fragile.ipynb")
     docs = [shutil.copy(sample_path("wuhan-individual"), tmp_path / f"{stem}.yaml") for stem in ("a-leave", "b")]
-    with Reporter(template=template, pdf=False) as reporter:
+    with Reporter(ReportOptions(template=template, pdf=False)) as reporter:
         reporter.run(docs[0], tmp_path / "out")
         time.sleep(2)  # the first document's kernel quits meanwhile
         files = reporter.run(docs[1], tmp_path / "out")

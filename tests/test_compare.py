@@ -18,6 +18,7 @@ import yaml
 from conftest import SAMPLES, full_document, write_yaml
 from qkit import QkitError, charts, from_data, load_rubric, score, sections
 from qkit.compare import compare, compare_files, signed
+from qkit.options import ReportOptions
 from qkit.report import TEMPLATE, Reporter
 
 MANUFACTURING = load_rubric("hubei-manufacturing")
@@ -379,7 +380,7 @@ def test_report_refuses_a_previous_document_that_is_invalid_or_of_another_standa
     old, new = sample_pair
     other = write_yaml(tmp_path / "other.yaml", full_document(INDIVIDUAL, 50))
     bad = write_yaml(tmp_path / "bad.yaml", {**full_document(MANUFACTURING, 50), "clauses": {"5.2.2": {"score": 33}}})
-    with Reporter(pdf=False) as reporter:
+    with Reporter(ReportOptions(pdf=False)) as reporter:
         with pytest.raises(QkitError) as caught:
             reporter.run(new, tmp_path / "out", previous=other)
         assert "上期为 wuhan-individual，本期为 hubei-manufacturing" in caught.value.render()

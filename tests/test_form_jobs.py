@@ -41,14 +41,9 @@ async def until(condition, timeout: float = 20) -> None:
 
 @pytest.fixture
 def report_export(monkeypatch):
-    """Session.export with the report replaced by ``report(session)``; set it on the returned dict."""
+    """The form's report (``Session.report_file``) replaced by ``report(session)``; set it on the returned dict."""
     plan = {}
-    export = Session.export
-
-    def patched(self, kind, lang="zh"):
-        return plan["report"](self) if kind == ExportPanel.REPORT else export(self, kind, lang)
-
-    monkeypatch.setattr(Session, "export", patched)
+    monkeypatch.setattr(Session, "report_file", lambda self, options: plan["report"](self))
     return plan
 
 

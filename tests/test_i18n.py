@@ -271,6 +271,8 @@ DYNAMIC = {
     ("cli/documents.py", "c.kind"): _clause_kinds,
     ("cli/console.py", "f'role_{member.role}'"): lambda: {f"role_{r}" for r in ROLES},
     ("i18n.py", "params['kind']"): lambda: {"strengths", "ofis", "evidence"},
+    ("i18n.py", "f'audience_{a}'"): lambda: {"audience_applicant", "audience_internal"},
+    ("web/form/panels.py", "f'audience_{a}'"): lambda: {"audience_applicant", "audience_internal"},
     ("web/places.py", "f'wb_{problem.code}'"): lambda: {"wb_outside_band", "wb_outside_range"},
     ("templates/web_form.html.j2", "'round_' ~ r.record.round"): lambda: {f"round_{r}" for r in ROUNDS},
     ("i18n.py", "f\"role_{params['role']}\""): lambda: {f"role_{r}" for r in ROLES},

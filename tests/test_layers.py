@@ -2,7 +2,7 @@
 
 core   errors, i18n, resources, files, rubric, document, scoring, analytics, compare, merge, markup, narrative,
        consensus, lint, cohort, cycle, template, rounds, paths
-views  palette, charts, trends, radar, tables, html, sections, excel, pdf, report, batch, docx_report
+views  palette, charts, trends, radar, tables, html, sections, excel, pdf, report, batch, docx_report, options
 edges  qkit.web (store, session, widgets, serve, kpi_import), cli, __main__
 """
 
@@ -21,7 +21,8 @@ import qkit
 PACKAGE = Path(qkit.__file__).parent
 CORE = {"errors", "i18n", "resources", "files", "rubric", "document", "scoring", "analytics", "compare", "merge",
         "markup", "narrative", "consensus", "lint", "cohort", "cycle", "template", "rounds", "paths"}
-VIEWS = {"palette", "charts", "trends", "radar", "tables", "html", "sections", "excel", "pdf", "report", "batch", "docx_report"}
+VIEWS = {"palette", "charts", "trends", "radar", "tables", "html", "sections", "excel", "pdf", "report", "batch", "docx_report",
+         "options"}
 EDGES = {"web", "cli", "__main__"}
 LAYER = {**{m: 0 for m in CORE}, **{m: 1 for m in VIEWS}, **{m: 2 for m in EDGES}, "__init__": 2}  # the facade
 

@@ -66,6 +66,7 @@ def test_a_failed_print_is_named_and_leaves_no_file(tmp_path):
 
 @pytest.mark.slow  # kernels
 def test_a_reporter_starts_one_browser_for_all_its_reports(tmp_path, monkeypatch):
+    from qkit.options import ReportOptions
     from qkit.report import Reporter
 
     bin_dir = tmp_path / "bin"
@@ -74,7 +75,7 @@ def test_a_reporter_starts_one_browser_for_all_its_reports(tmp_path, monkeypatch
     starts = tmp_path / "starts"
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("QKIT_TEST_STARTS", str(starts))
-    with Reporter() as reporter:
+    with Reporter(ReportOptions()) as reporter:
         made = [reporter.run(doc, tmp_path / "out") for doc in (sample_path("wuhan-individual"), MARKUP_SAMPLE)]
     assert all(files.pdf and files.pdf.read_bytes() == b"%PDF-1.4 test" and not files.notes for files in made)
     assert starts.read_text().splitlines() == ["started"]

@@ -18,6 +18,7 @@ import pytest
 from conftest import FORMULA, HOSTILE, MARKUP_SAMPLE, SAMPLES, card_of, markup_document, sample_path, write_yaml
 from qkit import analytics
 from qkit.i18n import fmt_points, tr
+from qkit.options import ReportOptions
 from qkit.report import TEMPLATE, Reporter, find_chromium
 from qkit.tables import maturity_label
 
@@ -44,7 +45,7 @@ def reports(tmp_path_factory):
     """The sample and a document full of markup, reported by one warm Reporter."""
     out = tmp_path_factory.mktemp("report")
     hostile = markup_document(tmp_path_factory.mktemp("docs") / "hostile.yaml")
-    with Reporter(pdf=find_chromium() is not None) as reporter:
+    with Reporter(ReportOptions(pdf=find_chromium() is not None)) as reporter:
         yield {"sample": reporter.run(SAMPLE, out), "hostile": reporter.run(hostile, out)}
 
 

@@ -298,3 +298,31 @@ def test_exported_layers_give_the_batch_its_spread_sheet(tmp_path, cli):
     spread = next(book[name] for name in book.sheetnames if name.startswith("评审分歧"))
     cells = [str(c.value) for row in spread.iter_rows() for c in row if c.value is not None]
     assert any("李娜" in c and "赵六" in c for c in cells) and any("5.2.2" in c for c in cells)
+
+
+def test_each_page_offers_the_report_editions_its_role_allows(store):
+    from qkit.errors import QkitError
+    from qkit.web.form.consensus import ConsensusPanel
+    from qkit.web.form.panels import ExportPanel
+    from qkit.web.form.workbook import Workbook
+    from qkit.web.form.fields import walk
+
+    applicant, lead_key, keys = team(store)
+    scored_layer(store, keys["李娜"], {"5.2.2": 40})
+    writer = open_as(store, store.add_member(applicant, "王强", "writer", ["5.2"])[1])
+    assert writer.audiences() == ("internal",)
+    with pytest.raises(QkitError) as refused:  # the team's application is never sent out as the office's feedback
+        writer.export("excel", audience="applicant")
+    assert refused.value.render("zh") == "audience：申报单位版的报告不对您开放；可选：内部版"
+    assessor = open_as(store, keys["赵六"])
+    assert assessor.audiences() == ("internal",)
+    book = Workbook(open_as(store, lead_key), "zh")
+    book.tabs.selected_index = len(book.tabs.children) - 2  # 共识
+    panel = next(e for e in walk(book.widget) if isinstance(e, ConsensusPanel))
+    assert panel.agreed.audiences() == ("applicant", "internal")
+    downloads = panel.downloads
+    assert [label for label, _ in downloads.audience.options] == ["申报单位版", "内部版"]
+    assert "申报单位版" in downloads.links["excel"].value or "download" in downloads.links["excel"].value
+    own = next(e for e in walk(book.widget) if isinstance(e, ExportPanel) and e is not downloads) \
+        if any(isinstance(e, ExportPanel) and e is not downloads for e in walk(book.widget)) else None
+    assert own is None or own.edition is None  # the application's own downloads offer no edition to choose

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from conftest import RUBRICS, write_yaml
@@ -39,3 +40,26 @@ def test_a_total_below_every_band_names_the_lowest_band_whatever_the_order(cli, 
     assert set(flags) == {"低于最低档"}
     assert all(c.flag.params["band"] == "30%–45%" for c in card.clauses)
 
+
+
+@pytest.mark.slow
+def test_the_forms_report_of_a_file_opened_with_its_own_rubrics_and_limits(tmp_path):
+    """A notebook opened with qkit.open(path, rubrics=[…]) and the form's report button: the report's kernel is
+    told the rubric folders and the word limits the page uses (it once lost both and failed)."""
+    import qkit
+    from qkit.web.session import Session
+
+    rubrics = lowest_first_rubric(tmp_path / "rubrics")
+    rubric = RubricIndex.scan([rubrics]).load("my-individual")
+    doc = write_yaml(tmp_path / "doc.yaml", {
+        "rubric": "my-individual", "applicant": {"name": "测试"},
+        "clauses": {c.id: {"score": 80, "narrative": "测试叙述" * 40} for c in rubric.clauses}})
+    session = qkit.open(doc, rubrics=[rubrics], autosave_delay=None)
+    name, content, _ = session.export("report")
+    assert name.endswith(".html") and "测试" in content.decode("utf-8")
+    limits = write_yaml(tmp_path / "limits.yaml", {"default": {"total": 100, "item": 80, "clause": 50}})
+    limited = Session(rubric, session.data, index=session.index, autosave_delay=None, limits=str(limits))
+    assert limited.report_options().limits == limits
+    _, content, _ = limited.snapshot().report_file(limited.report_options())
+    html = content.decode("utf-8")
+    assert "超出" in html  # the section measures against the page's limits, not the shipped ones

@@ -10,6 +10,7 @@ from rich.console import Console
 
 from ..i18n import tr
 from ..narrative import load_limits
+from ..options import DEFAULT_TIMEOUT, ReportOptions
 from ..rubric import RubricIndex
 from .console import Parents, console
 
@@ -20,8 +21,8 @@ def register(sub, parents: Parents) -> None:
     options.add_argument("-o", "--output", required=True, type=Path, metavar="DIR", help="folder for the reports")
     options.add_argument("--no-pdf", dest="pdf", action="store_false", help="skip the PDF (made with Chromium)")
     options.add_argument("--template", type=Path, help="report notebook to run (default parameterized/report.ipynb)")
-    options.add_argument("--timeout", type=float, default=300, metavar="SECONDS",
-                         help="longest a template cell may run (default 300)")
+    options.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                         help=f"longest a template cell may run (default {DEFAULT_TIMEOUT:g})")
     options.add_argument("--audience", choices=("applicant", "internal"),
                          help="whom the report is for: applicant (申报单位版: no assessor names, independent scores, "
                               "calibration, notes or flags) or internal (内部版: everything); default: applicant for "
@@ -52,11 +53,11 @@ def register(sub, parents: Parents) -> None:
     bat.set_defaults(handler=batch)
 
 
-def report_options(args, lang: str) -> dict:
-    from ..report import TEMPLATE
-
-    return {"lang": lang, "rubric_dirs": getattr(args, "rubrics", None), "template": args.template or TEMPLATE,
-            "timeout": args.timeout, "pdf": args.pdf, "audience": args.audience, "bands_only": args.bands_only}
+def report_options(args, lang: str) -> ReportOptions:
+    """The command line's report options as one value (``qkit.options.ReportOptions``)."""
+    defaults = ReportOptions()
+    return ReportOptions(lang, tuple(getattr(args, "rubrics", None) or ()), args.template or defaults.template,
+                         args.timeout, args.pdf, getattr(args, "limits", None), args.audience, args.bands_only)
 
 
 def report(args, index: RubricIndex, lang: str, out: Console) -> int:
@@ -64,8 +65,7 @@ def report(args, index: RubricIndex, lang: str, out: Console) -> int:
     from ..report import make_report
 
     limits = load_limits(args.limits)  # a wrong limits file is named before the report runs
-    files = make_report(args.file, args.output, previous=args.previous, limits=args.limits,
-                        **report_options(args, lang))
+    files = make_report(args.file, args.output, report_options(args, lang), previous=args.previous)
     docx = write_docx(files.card, args.file, args.output, args.docx, lang, limits, files.edition) if args.docx else []
     out.print(tr("report_written", lang), markup=False)
     for path in (files.html, files.pdf, files.excel, *docx, files.scores, files.notebook):
@@ -83,8 +83,8 @@ def batch(args, index: RubricIndex, lang: str, out: Console) -> int:
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=out, transient=False) as progress:
-        result = run_batch(args.folder, args.output, max(1, args.jobs), args.resume, progress=progress,
-                           **report_options(args, lang))
+        result = run_batch(args.folder, args.output, report_options(args, lang), max(1, args.jobs), args.resume,
+                           progress=progress)
     out.print(tr("batch_done", lang, ok=len(result.done), failed=len(result.failed), skipped=len(result.skipped)),
               markup=False)
     notes = sorted({note for outcome in result.done for note in outcome.notes})

@@ -174,12 +174,13 @@ class FileSession(Session):
 
     def report(self, out_dir: str | Path, lang: str = "zh", pdf: bool = False, previous: str | Path | None = None):
         """The feedback report of the file as saved (``qkit report``); returns the report's files."""
+        from ..options import ReportOptions
         from ..report import make_report
 
         if self.dirty:
             self.save()
-        return make_report(self.path, out_dir, lang=lang, pdf=pdf, previous=previous,
-                           rubric_dirs=[Path(d) for d in self.rubric_dirs])
+        options = ReportOptions(lang, tuple(Path(d) for d in self.rubric_dirs), pdf=pdf)
+        return make_report(self.path, out_dir, options, previous=previous)
 
     def compare(self, other: "str | Path | FileSession"):
         """This assessment against another of the same standard (``qkit compare``): last year's, say."""

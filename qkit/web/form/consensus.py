@@ -11,6 +11,7 @@ from ...paths import FieldPath
 from ...rubric import STEP
 from ..session import Session
 from .fields import UNSCORED, Form, TextList, fragment, html_box, walk
+from .panels import ExportPanel
 
 
 class ConsensusPanel(w.VBox):
@@ -35,9 +36,10 @@ class ConsensusPanel(w.VBox):
         self.gaps = html_box("", "qkit-self-gaps")
         self.rows = w.VBox()
         self._cards: dict[str, tuple[w.Button, w.HTML]] = {}
+        self.downloads = ExportPanel(self.agreed_form)  # the consensus's own files: 申报单位版 or 内部版
         self.children = [html_box(fragment("section_intro", title=tr("wb_consensus_tab", lang),
                                         intro=tr("wb_consensus_intro", lang))), self.status, self.assessors,
-                         self.adopt, self.gaps, self.rows]
+                         self.adopt, self.gaps, self.rows, self.downloads]
         self.add_class("qkit-consensus")
         self.agreed.observe(self._changed)
         self.show()
@@ -53,6 +55,7 @@ class ConsensusPanel(w.VBox):
         else:
             self.rows.children = [self._card(row, side.names) for row in side.table.clauses]
         self._changed(())
+        self.downloads.show()
 
     def _assessors(self) -> None:
         """Each assessor: not begun, scoring, handed in (with a way to send it back) or sent back."""

@@ -181,8 +181,9 @@ class ExportPanel(w.VBox):
                                     layout=w.Layout(width="auto"))
         self.make_report.on_click(form.safe(self._report))
         self.progress = html_box("", "qkit-muted")
-        self._report_made: str | None = None  # the document the report was made from
-        rows = []
+        self._report_made: str | None = None  # the document and edition the report was made from
+        self.edition = self._edition_picker()  # the consensus's lead chooses whom a report is for
+        rows = [self.edition] if self.edition is not None else []
         for kind in self.KINDS:
             title = html_box(fragment("label", value=tr(f"wb_export_{kind}", lang)))
             parts = [title] + ([w.HBox([self.make_report, self.progress], layout=w.Layout(align_items="center",
@@ -195,6 +196,33 @@ class ExportPanel(w.VBox):
         intro = fragment("section_intro", title=tr("wb_export_tab", lang), intro=tr("wb_export_intro", lang))
         self.children = [html_box(intro), *rows]
         self.session.observe(self._changed)
+        self.show()
+
+    def _edition_picker(self) -> w.Widget | None:
+        """Whom the report and workbook are for (申报单位版 or 内部版) and whether scores go out as bands only;
+        shown where the page may offer more than one edition."""
+        audiences = self.session.audiences()
+        if len(audiences) < 2:
+            self.audience, self.bands_only = None, None
+            return None
+        lang = self.lang
+        self.audience = w.Dropdown(options=[(tr(f"audience_{a}", lang), a) for a in audiences], value=audiences[0],
+                                   description=tr("wb_audience", lang), style={"description_width": "initial"})
+        self.bands_only = w.Checkbox(value=False, description=tr("wb_bands_only", lang), indent=False)
+        for picker in (self.audience, self.bands_only):
+            picker.observe(self.form.safe(self._edition_changed), "value")
+        box = w.HBox([self.audience, self.bands_only], layout=w.Layout(align_items="center", flex_flow="row wrap"))
+        box.add_class("qkit-edition")
+        return box
+
+    def _chosen(self) -> dict:
+        """The edition chosen on the page, as ``Session.export`` takes it."""
+        if self.audience is None:
+            return {}
+        return {"audience": self.audience.value, "bands_only": self.bands_only.value}
+
+    def _edition_changed(self, _: Any) -> None:
+        self.stale = True
         self.show()
 
     def _changed(self, path: FieldPath) -> None:
@@ -215,12 +243,12 @@ class ExportPanel(w.VBox):
                 css="qkit-problem")
         elif self._report_made is None:
             self.links[self.REPORT].value = ""
-        elif self._report_made != self.session.yaml():
+        elif self._report_made != (self.session.yaml(), self._chosen()):
             self.progress.value = fragment("text", value=tr("wb_report_outdated", self.lang))
 
     def _make(self, kind: str) -> None:
         try:
-            name, content, mime = self.session.export(kind, self.lang)
+            name, content, mime = self.session.export(kind, self.lang, **self._chosen())
         except QkitError as exc:
             self.links[kind].value = fragment("problems", messages=[self.session.describe(p, self.lang)
                                                                     for p in exc.problems], css="qkit-problem")
@@ -234,12 +262,13 @@ class ExportPanel(w.VBox):
         """Make the report in the background, saying how long it has taken so far; one at a time."""
         if self._reporting:
             return
-        made_from = self.session.yaml()
+        made_from = (self.session.yaml(), self._chosen())
+        options = self.session.report_options(self.lang, **self._chosen())  # the page's rights decide the edition
         # the report is made from the page as it is now, while the person may go on editing
-        snapshot = Session(self.session.rubric, self.session.data, index=self.session.index, autosave_delay=None)
+        snapshot = self.session.snapshot()
         self._reporting = self.make_report.disabled = True
         self.links[self.REPORT].value = ""
-        in_background(lambda: snapshot.export(self.REPORT, self.lang),
+        in_background(lambda: snapshot.report_file(options),
                       self.form.safe(lambda file, error: self._report_done(made_from, file, error)),
                       self.progress, lambda s: tr("wb_report_progress", self.lang, s=s))
 
