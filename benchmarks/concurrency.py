@@ -55,7 +55,7 @@ import psutil  # noqa: E402
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest  # noqa: E402
 from tornado.websocket import websocket_connect  # noqa: E402
 
-from qkit.web.serve import voila_argv  # noqa: E402
+from qkit.web.voila import voila_config  # noqa: E402
 from qkit.web.store import Store, access_path  # noqa: E402
 
 RUBRIC = "hubei-manufacturing"
@@ -66,6 +66,11 @@ button.on_click(lambda _: setattr(label, "value", str(int(label.value) + 1)))
 w.HBox([button, label])"""
 KERNEL_ID = re.compile(r'"kernelId":\s*"([0-9a-f-]{36})"')
 TIMEOUT = 600
+
+
+def as_argv(config) -> list[str]:
+    """A traitlets Config as the command line that says the same (for plain Voila run as a program)."""
+    return [f"--{section}.{name}={value}" for section, traits in config.items() for name, value in traits.items()]
 
 
 def free_port() -> int:
@@ -319,7 +324,8 @@ def main() -> int:
         port = free_port()
         qkit = Server([*qkit_cmd, "--port", str(port)], env, port, work / "qkit.log")
         port = free_port()
-        plain = Server([python, "-m", "voila", *voila_argv(folder, port, False)], env, port, work / "voila.log")
+        plain = Server([python, "-m", "voila", str(folder), *as_argv(voila_config(port, False))], env, port,
+                       work / "voila.log")
         try:
             for n in args.bursts:
                 print(f"\nburst of {n}")

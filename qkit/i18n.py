@@ -29,6 +29,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "too_long": ("文字过长（{n} 字），每处最多 {limit} 字", "too long ({n} characters); at most {limit} per field"),
     "not_text": ("应为文字", "must be text"),
     "not_number": ("应为数字", "must be a number"),
+    "number_letter": ("应为数字；其中的字母 {letter} 看起来应是数字 {digit}",
+                      "must be a number; the letter {letter} looks like it should be the digit {digit}"),
     "not_integer": ("应为整数", "must be a whole number"),
     "not_date": ("应为日期，格式 YYYY-MM-DD（例如 2026-10-15）", "must be a date as YYYY-MM-DD (e.g. 2026-10-15)"),
     "not_finite": ("应为有限的数字（不能是 NaN 或无穷大）", "must be a finite number (not NaN or infinity)"),
@@ -99,7 +101,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "narrative_over": ("{where} 叙述 {n}/{limit} 字", "{where} narrative {n}/{limit} words"),
     "narrative_over_item": ("{where} 合计 {n}/{limit} 字", "{where} together {n}/{limit} words"),
     "narrative_over_total": ("全文 {n}/{limit} 字", "whole report {n}/{limit} words"),
-    # the store and the served workbooks (qkit.store, qkit.serve)
+    # the store and the served workbooks (qkit.web.store, qkit.web.serve)
     "unknown_role": ("未知的角色；可选：{allowed}（lead 负责人，writer 撰写人，assessor 评审员）",
                      "unknown role; choose one of: {allowed}"),
     "unknown_item": ("该评定标准中没有这些条目；可选：{allowed}", "no such item in this standard; choose from: {allowed}"),
@@ -141,7 +143,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "the data directory must not lie inside the workbooks folder, where the web server could reach it; choose another --data"),
     "port_in_use": ("端口已被占用；请关闭占用该端口的程序，或用 --port 换一个端口", "the port is in use; stop the program using it or choose another with --port"),
     "port_unusable": ("无法使用该端口：{detail}；请用 --port 换一个端口（1024 以上）", "cannot use this port: {detail}; choose another with --port (above 1024)"),
-    # the web form (qkit.model, qkit.widgets, qkit.kpi_import)
+    # the web form (qkit.web.session, qkit.web.form, qkit.web.kpi_import)
     "save_failed": ("保存失败：服务器暂时无法写入数据；您的修改仍在本页，请稍后再点“保存”",
                     "saving failed: the server cannot write the data right now; your changes are still on this page, press Save again later"),
     "duplicate_year": ("该年份已有一行数据，请改成其他年份", "this year already has a row; choose another year"),
@@ -182,6 +184,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "a year after this assessment ({year}): check it; if these values are projections, say so in the clause's notes"),
     "empty_year": ("这一年还没有任何数值：请填写，或用右侧的删除按钮删去这一年",
                    "no value for this year yet: fill one in, or remove the year with the bin on its right"),
+    # the improvement plan (qkit.plan; the document's improvements, qkit plan)
+    "action_clauses": ("请注明该措施针对的条款（clauses: [5.2.2, …]）", "name the clauses this action works on (clauses: [5.2.2, …])"),
+    "action_id_twice": ("该编号已用于另一项措施；每项措施的编号（id）应各不相同", "another action has this id; each action needs an id of its own"),
+    "action_status": ("状态应为以下之一：{allowed}", "the status must be one of {allowed} (not started, in progress, done, cancelled)"),
+    "due_before_start": ("截止日期早于开始日期（{start}）", "the due date lies before the start ({start})"),
+    "unknown_kpi": ("没有此名称的指标；results 中的指标：{allowed}", "no KPI of this name; the KPIs in results: {allowed}"),
+    "owner_not_member": ("“{owner}”不是本单位的成员，按文字保留；成员：{allowed}",
+                         "“{owner}” is not a member of the team and is kept as text; members: {allowed}"),
+    "draft_overwrites_input": ("草拟的计划写入新文件，不能覆盖原文件；请换一个文件名",
+                               "the drafted plan goes to a new file and must not overwrite the input; choose another name"),
 }
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -263,7 +275,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "valid": ("{file}：格式正确", "{file}: valid"),
     "invalid": ("{file}：发现 {n} 个问题", "{file}: {n} problem(s)"),
     "written": ("已生成模板：{file}", "template written: {file}"),
-    # applicants, revisions and serving (qkit.store, qkit.serve)
+    # applicants, revisions and serving (qkit.web.store, qkit.web.serve)
     "relinked_member": ("已为 {name} 生成新的访问密钥，其原链接已失效。", "A new access key for {name}; their old link no longer works."),
     "member_added": ("已添加成员：{name}（编号 {id}，{role}）", "member added: {name} (id {id}, {role})"),
     "member_assigned": ("{name} 现为{role}；已打开的页面在下次保存时按新的分工执行。",
@@ -713,8 +725,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "wb_series_benchmark": ("行业标杆", "industry benchmark"),
     "wb_series_competitor": ("主要竞争对手", "main competitor"),
     "wb_series_average": ("行业平均", "industry average"),
-    "wb_paste_hint": ("可从 Excel 复制一行数值，粘贴到某一格：数值依次填入该年及下面各年",
-                      "paste a row of values copied from Excel into a cell: they fill that year and the years below it"),
+    "wb_paste_hint": ("可从 Excel 复制一行数值粘贴到某一格：数值依次填入该年及下面各年；数值多于下面的行数时，填入截至最后一年的最近各年。连同上方的年份一起复制，则按所复制的年份填入",
+                      "paste a row of values copied from Excel into a cell: they fill that year and the years below it; when there are more values than rows, they fill the latest years up to the last one. Copy the years above the values too, and they land on those years"),
+    "wb_pasted": ("已填入 {years} 年", "filled {years}"),
     # the summary while scoring is partial
     "overall_level": ("总体水平（按各指标档次汇总）", "overall level (qkit's summary of the indicator bands)"),
     "maturity_basis": ("暂定：仅依据已评分的 {scored} 项（共 {all} 项，{points} / {max} 分）；未评分的条款不计入",
@@ -745,6 +758,88 @@ LABELS: dict[str, tuple[str, str]] = {
     "wb_coverage_note": ("按用词推测，仅供撰写参考，不影响评分", "a guess from the wording, for the writer; it never changes a score"),
     # feedback-quality warnings in the form (qkit.lint): hints, never problems
     "wb_lint_note": ("反馈质量提示：不影响得分，也不妨碍导出", "feedback-quality hint: it changes no score and holds back no export"),
+    # each feedback-quality rule named in the form's words (the command line shows its code, as the rules file names it)
+    "lint_code_prescriptive": ("指令性措辞", "prescriptive"),
+    "lint_code_judgement": ("缺少事实", "judgement"),
+    "lint_code_no_figure": ("缺少数据", "no figure"),
+    "lint_code_no_evidence": ("缺少证据", "no evidence"),
+    "lint_code_too_short": ("过短", "too short"),
+    "lint_code_too_long": ("过长", "too long"),
+    "lint_code_count_low": ("条数偏少", "too few"),
+    "lint_code_count_high": ("条数偏多", "too many"),
+    # the improvement plan (qkit.plan): its statuses, the CLI, the report, the workbook, the Word file, the form
+    "status_not_started": ("未开始", "not started"),
+    "status_in_progress": ("进行中", "in progress"),
+    "status_done": ("已完成", "done"),
+    "status_cancelled": ("已取消", "cancelled"),
+    "sec_plan": ("改进计划", "Improvement plan"),
+    "sheet_plan": ("改进计划", "Improvement plan"),
+    "plan_lead": ("截至 {today}，共 {n} 项措施（{counts}），其中 {overdue} 项已逾期。",
+                  "As of {today}: {n} actions ({counts}), {overdue} of them overdue."),
+    "plan_gain": ("全部目标得分达成时，预计可提升 {gain} 分（尚未评分的条款不计入）。",
+                  "Were every target score met, the plan would gain {gain} points (clauses not scored yet are not counted)."),
+    "plan_none": ("该文件没有改进计划；可用 qkit plan draft 草拟", "this document has no improvement plan; draft one with qkit plan draft"),
+    "plan_drafted": ("已草拟 {n} 项改进措施：{file}（状态均为未开始；措施内容、负责人、日期和目标请逐项填写）；{source} 保持不变",
+                     "{n} actions drafted in {file} (each not started; fill in what will be done, the owner, the dates and the targets); {source} is unchanged"),
+    "plan_to_write": ("（待填写）", "(to be written)"),
+    "col_action_id": ("编号", "id"),
+    "col_action": ("措施", "action"),
+    "col_answers": ("针对的改进机会", "OFIs answered"),
+    "col_owner": ("负责人", "owner"),
+    "col_start": ("开始日期", "start"),
+    "col_due": ("截止日期", "due"),
+    "col_status": ("状态", "status"),
+    "col_target_score": ("目标得分率", "target score"),
+    "col_kpi_target": ("指标目标", "KPI target"),
+    "col_progress": ("进展", "progress notes"),
+    "col_overdue": ("逾期", "overdue"),
+    "kpi_target_text": ("{name}：{year}年达到 {target}", "{name}: {target} in {year}"),
+    "kpi_target_latest": ("{name}：达到 {target}", "{name}: {target}"),
+    "sec_roadmap": ("路线图：各条目当前得分与目标", "Roadmap: each item now and at its target"),
+    "col_now": ("当前得分", "now"),
+    "col_at_target": ("目标得分", "at target"),
+    "col_gain": ("可提升", "gain"),
+    "col_now_band": ("当前分数段", "band now"),
+    "col_target_band": ("目标分数段", "band at target"),
+    "chart_timeline": ("改进措施时间表（按截止日期，颜色表示状态）", "Actions by due date, coloured by status"),
+    "timeline_today": ("今天", "today"),
+    "timeline_no_due": ("未定截止日期", "no due date"),
+    "cmp_plan": ("改进措施的效果", "What the completed actions did"),
+    "cmp_plan_lead": ("已完成的改进措施所针对的条款，得分是否变化；设定了目标的指标是否达到目标。",
+                      "Whether the score of each clause with completed actions moved, and whether each KPI with a target in the plan reached it."),
+    "col_done_actions": ("已完成的措施", "completed actions"),
+    "col_moved": ("得分变化", "score moved"),
+    "moved_up": ("上升", "up"),
+    "moved_down": ("下降", "down"),
+    "moved_not": ("未变", "unchanged"),
+    "moved_unknown": ("有一期未评分", "unscored on one side"),
+    "cmp_kpi_targets": ("指标目标达成情况", "KPI targets"),
+    "col_target_year": ("目标年份", "target year"),
+    "col_reached": ("是否达成", "reached"),
+    "reached_yes": ("已达成", "reached"),
+    "reached_no": ("未达成", "not reached"),
+    "reached_unknown": ("尚无该年数据", "no value for that year yet"),
+    "cmp_no_plan": ("两期都没有已完成的措施或设定目标的指标", "neither assessment has completed actions or KPI targets"),
+    "wb_plan_tab": ("改进计划", "Improvement plan"),
+    "wb_plan_intro": ("从改进机会出发的措施：负责人、起止日期、状态和预期效果（条款的目标得分率，或指标在某年的目标值）。撰写人编辑自己负责条目的措施，负责人可编辑全部；逾期的措施标为红色。",
+                      "Actions that answer the OFIs: owner, start and due dates, status and the effect expected (a target score for the clauses, or a KPI's target value in a year). Writers edit the actions of their own items, the lead edits all; overdue actions are marked in red."),
+    "wb_add_action": ("添加措施", "Add an action"),
+    "wb_remove_action": ("删除该措施", "Remove this action"),
+    "wb_from_ofi": ("加入改进计划", "Add to the plan"),
+    "wb_in_plan": ("已在改进计划中（{id}）", "in the plan ({id})"),
+    "wb_filter_all": ("全部", "all"),
+    "wb_plan_shown": ("显示 {shown} / {all} 项", "showing {shown} of {all}"),
+    "wb_plan_empty": ("尚无措施：在各条目的改进机会旁点“加入改进计划”，或点“添加措施”。",
+                      "No actions yet: press “Add to the plan” beside an OFI in an item's tab, or “Add an action”."),
+    "wb_action_clauses": ("条款", "clauses"),
+    "wb_action_text": ("措施内容", "what will be done"),
+    "wb_owner_hint": ("选择成员或输入部门", "a member, or a department"),
+    "wb_date_hint": ("年-月-日", "YYYY-MM-DD"),
+    "wb_no_target": ("不设目标", "no target"),
+    "wb_kpi_none": ("不设指标目标", "no KPI target"),
+    "wb_kpi_value": ("指标目标值", "KPI target value"),
+    "wb_overdue": ("已逾期（截止 {due}）", "overdue (due {due})"),
+    "wb_place_action": ("改进计划 {id}", "plan action {id}"),
 }
 
 
@@ -924,11 +1019,22 @@ class _Token:
         self.text = text
 
 
+def quoted(value: Any, lang: str | None = DEFAULT_LANG, limit: int = 60) -> str:
+    """A value as a message shows it: text in the language's quotation marks (“约五”, "9l.5"), an invisible
+    character as its escape (\\x0b); anything else as ``short_repr`` writes it."""
+    if not isinstance(value, str):
+        return short_repr(value, limit)
+    room = limit - 2  # the quotation marks count
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in value[:room + 1])
+    text = text if len(text) <= room else text[:room - 1] + "…"
+    return f"“{text}”" if _lang(lang) == 0 else f'"{text}"'
+
+
 def render_problem(problem: Any, lang: str | None = DEFAULT_LANG) -> str:
     message = problem_message(problem, lang)
     sep = "：" if _lang(lang) == 0 else ": "
     text = f"{problem.field}{sep}{message}" if problem.field else message
     if problem.has_value:
-        shown = short_repr(problem.value)
+        shown = quoted(problem.value, lang)
         text += f"（{tr('value', lang)}：{shown}）" if _lang(lang) == 0 else f" ({tr('value', lang)} {shown})"
     return text

@@ -17,7 +17,8 @@ import pytest
 
 from conftest import free_port, get, qkit_env, serving, write_notebook
 from test_serve_load import fetch, set_cookies
-from qkit.web.serve import CULL_IDLE_TIMEOUT, WORKBOOKS_DIR
+from qkit.web.serve import WORKBOOKS_DIR
+from qkit.web.voila import CULL_IDLE_TIMEOUT
 from qkit.web.store import Store
 
 LINK = re.compile(r"http://127\.0\.0\.1:(\d+)(/voila/render/([\w-]+)\.ipynb)\?key=([\w-]+)")

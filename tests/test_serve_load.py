@@ -10,14 +10,13 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from pathlib import Path
 
 import psutil
 import pytest
 
 from conftest import free_port, needs_chromium, serving
-from qkit.web.serve import (BUSY_RETRY, IOPUB_TIMEOUT, MAX_MESSAGE, KernelLimit, kernel_address, pool_share,
-                            voila_argv)
+from qkit.web.guard import BUSY_RETRY, KernelLimit
+from qkit.web.voila import IOPUB_TIMEOUT, MAX_MESSAGE, kernel_address, pool_share, voila_config
 from qkit.web.store import Store, access_path
 
 RUBRIC = "hubei-manufacturing"
@@ -239,10 +238,10 @@ def test_a_message_over_the_limit_is_refused_before_it_is_read(tmp_path):
 
 
 def test_voila_is_told_to_wait_for_outputs_and_to_preheat_only_with_a_pool():
-    plain = voila_argv(Path("/srv/workbooks"), 8866, False)
-    assert f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT}" in plain and IOPUB_TIMEOUT >= 60
-    assert not [arg for arg in plain if "preheat" in arg]
-    assert "--preheat_kernel=True" in voila_argv(Path("/srv/workbooks"), 8866, False, pool=4)
+    plain = voila_config(8866, False)
+    assert plain.VoilaExecutor.iopub_timeout == IOPUB_TIMEOUT and IOPUB_TIMEOUT >= 60
+    assert "preheat_kernel" not in plain.VoilaConfiguration
+    assert voila_config(8866, False, pool=4).VoilaConfiguration.preheat_kernel is True
 
 
 def test_warm_kernels_are_shared_among_the_standards_in_use():

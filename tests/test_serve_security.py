@@ -20,8 +20,9 @@ import pytest
 from conftest import RUBRIC_IDS, needs_chromium, serving, write_notebook
 from qkit import load_rubric
 from qkit.web.preheat import PROOF_HEADER, proof
-from qkit.web.serve import (GUARD_CROWD, GUARD_FREE, GUARD_MAX_DELAY, GUARD_TURN, GUARD_WINDOW, WORKBOOKS_DIR, KeyGuard,
-                            landing_page, page_cookie)
+from qkit.web.guard import (GUARD_CROWD, GUARD_FREE, GUARD_MAX_DELAY, GUARD_TURN, GUARD_WINDOW, KeyGuard, landing_page,
+                            page_cookie)
+from qkit.web.serve import WORKBOOKS_DIR
 from qkit.web.store import Store, access_path
 from test_serve_load import (KERNEL_ID, RENDER, close_page, cookie_header, fetch, kernels, open_page, server_process,
                              set_cookies, wait_until, warm_kernel)
@@ -201,7 +202,7 @@ def test_the_query_socket_hands_a_request_once_to_its_own_kernel(monkeypatch):
     from voila.request_info_handler import RequestInfoSocketHandler as Voilas
 
     from qkit.web import preheat
-    from qkit.web.serve import kernel_query
+    from qkit.web.voila import kernel_query
 
     KernelQuery = kernel_query()
 

@@ -11,7 +11,7 @@ from rich.console import Console
 from ..errors import Problem, QkitError
 from ..i18n import join_list, tr
 from ..rubric import RubricIndex
-from ..web.serve import DEFAULT_PORT, HOST, MAX_KERNELS, POOL, serve
+from ..web.serve import DEFAULT_PORT, HOST, MAX_KERNELS, POOL, ServeOptions, serve
 from ..web.store import Store, data_dir
 from .console import Parents, PlainTable, count, open_store, when
 from .documents import validate
@@ -71,8 +71,8 @@ def register(sub, parents: Parents) -> None:
 
 
 def serve_command(args, index: RubricIndex, lang: str, out: Console) -> int:
-    serve(args.port, args.data, not args.no_browser, args.workbooks, lang, args.host, args.allow_remote,
-          args.base_url, args.behind_proxy, args.pool, args.max_kernels)
+    serve(ServeOptions(args.port, args.data, not args.no_browser, args.workbooks, lang, args.host, args.allow_remote,
+                       args.base_url, args.behind_proxy, args.pool, args.max_kernels))
     return 0
 
 
@@ -119,7 +119,8 @@ def store_migrate(args, index: RubricIndex, lang: str, out: Console) -> int:
     out.print(tr("copied_store", lang, to=target.shown), markup=False, highlight=False)
     names = {"applicant": tr("table_applicant", lang), "member": tr("table_member", lang),
              "revision": tr("table_revision", lang), "cycle": tr("table_cycle", lang),
-             "assessment": tr("table_assessment", lang)}
+             "assessment": tr("table_assessment", lang), "deadline": tr("table_deadline", lang),
+             "opened": tr("table_opened", lang)}
     for table, (here, copied) in counts.items():
         out.print(tr("copied_counts", lang, table=names[table], source=here, target=copied), markup=False)
     return 0
