@@ -41,8 +41,9 @@ from docx.shared import Cm, Pt, RGBColor
 from . import analytics, charts, markup, tables
 from .document import KPI
 from .files import remove, replacing
-from .i18n import fmt_cell, fmt_date, fmt_percent, fmt_points, fmt_value, join_list, paren, tr
-from .narrative import LimitsFile, References, WritingStatus, references, writing_frame, writing_status
+from .i18n import fmt_cell, fmt_date, fmt_percent, fmt_points, join_list, paren, tr
+from .narrative import (LimitsFile, References, WritingStatus, kpi_caption, kpi_table, references, writing_frame,
+                        writing_status)
 from .radar import radar_title
 from .scoring import ClauseScore, Scorecard
 from .tables import Edition, edition_for
@@ -62,7 +63,6 @@ HEADER_FILL = "D9E2EC"
 TEXT_WIDTH = 15.0  # cm between the margins
 PICTURE_WIDTH = Cm(14)
 CHART_DPI = 150
-MAX_YEARS = 6  # columns of years in a KPI table
 
 
 def docx_paths(assessment: str | Path, out_dir: str | Path, which: str = BOTH) -> dict[str, Path]:
@@ -438,21 +438,6 @@ def _picture(doc, png: bytes, caption: str = "") -> None:
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
-def _kpi_rows(kpis: list[KPI], lang: str) -> tuple[list[str], list[list[str]], set[int]]:
-    """One row per KPI (our values by year and the target), and one per comparison series beneath it."""
-    years = sorted({y for k in kpis for series in [k.values, *k.comparisons.values()] for y in series})[-MAX_YEARS:]
-    header = [tr("col_kpi", lang), tr("col_unit", lang), *[str(y) for y in years], tr("col_target", lang)]
-    rows, own = [], set()
-    for kpi in kpis:
-        name = kpi.name + (_paren("↓", lang) if kpi.better == "lower" else "")
-        own.add(len(rows))
-        rows.append([name, kpi.unit, *[fmt_value(kpi.values.get(y)) if y in kpi.values else "" for y in years],
-                     fmt_value(kpi.target) if kpi.target is not None else ""])
-        for series, points in kpi.comparisons.items():
-            rows.append([f"　{series}", kpi.unit, *[fmt_value(points[y]) if y in points else "" for y in years], ""])
-    return header, rows, own
-
-
 def _kpi_section(doc, assessment, clause_id: str, title: str, refs: References, pictures: _Pictures,
                  lang: str) -> None:
     """A clause's KPI table (表5.7-1) and each KPI's trend chart (图5.7-1 …), numbered as citations refer to them."""
@@ -460,9 +445,8 @@ def _kpi_section(doc, assessment, clause_id: str, title: str, refs: References, 
     if not indexed:
         return
     kpis = [k for _, k in indexed]
-    _caption(doc, tr("kpi_table_caption", lang, table=tr("ref_table", lang, number=refs.tables[clause_id]),
-                     title=title))
-    header, rows, own = _kpi_rows(kpis, lang)
+    _caption(doc, kpi_caption(refs, clause_id, title, lang))
+    header, rows, own = kpi_table(kpis, lang)
     _table(doc, header, rows, numeric=set(range(2, len(header))), bold_rows=own)
     lower = any(k.better == "lower" for k in kpis)
     _after_table(doc, f"{_paren('↓', lang).strip()} {tr('better_lower', lang)}" if lower else "")
@@ -622,7 +606,8 @@ def feedback_document(card: Scorecard, lang: str = "zh", pictures: _Pictures | N
 def _writing(doc, status: WritingStatus, lang: str) -> None:
     """The 自评报告's writing: each part's length against its limit and the sub-points it seems to leave out."""
     doc.add_heading(tr("sec_writing", lang), 1)
-    _body(doc, tr("writing_lead", lang, file=Path(status.limits.source).name), indent=False)
+    _body(doc, tr("writing_lead", lang, file=Path(status.limits.source).name, figure=status.limits.figure),
+          indent=False)
     frame, totals = writing_frame(status, lang)
-    _table(doc, [str(c) for c in frame.columns], frame.values.tolist(), numeric={1, 2}, bold_rows=set(totals))
+    _table(doc, [str(c) for c in frame.columns], frame.values.tolist(), numeric={1, 3}, bold_rows=set(totals))
     _after_table(doc)

@@ -98,9 +98,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
                    "the narrative cites the KPI table of “{id}”, which has no KPIs; clauses with a table: {allowed}"),
     "limit_value": ("应为正整数（字数），或写 null 表示不限", "must be a positive whole number of words, or null for no limit"),
     "limit_key": ("未知的限制项；可用：{allowed}（或任一条目、条款编号）", "unknown limit; use one of {allowed} (or any item or clause id)"),
+    "figure_value": ("应为 0 或正整数（每幅图计多少字）", "must be 0 or a positive whole number (the words each figure counts for)"),
+    "limit_old_key": ("“{old}”是旧版字数限制文件的写法，已不再使用：全文请写 report（自评报告，含图表，不含组织概述，公开通知为 30000），"
+                      "5.1 请写 overview（组织概述，单独计算，公开通知为 3000），每幅图计多少字写 figure；"
+                      "条目、条款不再统一设限，其参考字数按分值由 report 推算，如需为某处设上限请写其编号（如 \"5.3.2\": 1500）。"
+                      "可参照 qkit 自带的 limits.yaml 改写",
+                      "“{old}” belongs to the earlier format of limits files and is no longer read: write report for the whole "
+                      "self-assessment report (tables and figures included, the overview apart; 30000 in the published notices), "
+                      "overview for 5.1 (counted apart; 3000), figure for the words each figure counts for; items and clauses "
+                      "have no common limit any more, their guidance is worked out from report by their points, and an id "
+                      "(\"5.3.2\": 1500) sets a limit for one place. The limits.yaml qkit ships shows the format"),
     "narrative_over": ("{where} 叙述 {n}/{limit} 字", "{where} narrative {n}/{limit} words"),
+    "narrative_over_overview": ("{where} 组织概述 {n}/{limit} 字", "{where} organizational overview {n}/{limit} words"),
     "narrative_over_item": ("{where} 合计 {n}/{limit} 字", "{where} together {n}/{limit} words"),
-    "narrative_over_total": ("全文 {n}/{limit} 字", "whole report {n}/{limit} words"),
+    "narrative_over_total": ("自评报告（含图表）{n}/{limit} 字", "self-assessment report (tables and figures included) {n}/{limit} words"),
     # the store and the served workbooks (qkit.web.store, qkit.web.serve)
     "unknown_role": ("未知的角色；可选：{allowed}（lead 负责人，writer 撰写人，assessor 评审员）",
                      "unknown role; choose one of: {allowed}"),
@@ -432,6 +443,8 @@ LABELS: dict[str, tuple[str, str]] = {
     # the 自评报告 (qkit.narrative, qkit.docx_report, qkit validate)
     "narrative_warnings": ("自评报告超出字数限制 {n} 处（仅为提醒，不影响校验结果；限制见 {file}）：",
                            "the self-assessment report is over its limits in {n} place(s) (a warning; the document is still valid; limits from {file}):"),
+    "guide_note": ("{n} 处多于参考字数（参考字数按分值由自评报告的限制推算，不是上限）：{parts}",
+                   "{n} part(s) beyond their guidance (the report's limit shared by points, not a limit): {parts}"),
     "coverage_note": ("{n} 处叙述可能未涉及某些要点；加 --coverage 查看", "{n} narrative(s) may leave sub-points out; add --coverage to see them"),
     "coverage_lead": ("叙述似未涉及的要点（按关键词比对，仅供撰写参考，不影响评分）：",
                       "sub-points the narrative does not appear to address (by keyword overlap; a hint for the writer, never a score):"),
@@ -448,15 +461,27 @@ LABELS: dict[str, tuple[str, str]] = {
     "not_written": ("（尚未撰写）", "(not written yet)"),
     "kpi_table_caption": ("{table} {title}：关键绩效指标", "{table} {title}: key performance indicators"),
     "sec_writing": ("自评报告撰写情况", "Writing the self-assessment report"),
-    "writing_lead": ("字数按 Word 的“字数”统计；限制来自 {file}。“似未涉及的要点”按关键词比对得出，仅供撰写参考，不影响评分。",
-                     "Words are counted as Word counts them; the limits come from {file}. Sub-points “not apparently addressed” are found by keyword overlap: a hint for the writer, never a score."),
+    "writing_lead": ("字数按 Word 的“字数”统计，表格计其表题和单元格的文字，每幅图计 {figure} 字另加图题；限制来自 {file}。"
+                     "组织概述单独计算；条目、条款的“参考”字数按分值由自评报告的限制推算，不是上限。"
+                     "“似未涉及的要点”按关键词比对得出，仅供撰写参考，不影响评分。",
+                     "Words are counted as Word counts them: a table by the words of its caption and cells, each figure as "
+                     "{figure} words and its caption; the limits come from {file}. The overview is counted apart; the "
+                     "guidance of items and clauses is the report's limit shared by their points, not a limit. Sub-points "
+                     "“not apparently addressed” are found by keyword overlap: a hint for the writer, never a score."),
     "col_part": ("部分", "part"),
     "col_words": ("字数", "words"),
-    "col_limit": ("上限", "limit"),
+    "col_exhibits": ("其中表格和图", "of which tables and figures"),
+    "col_limit": ("上限或参考", "limit or guidance"),
     "col_unaddressed": ("似未涉及的要点", "sub-points not apparently addressed"),
-    "writing_total": ("全文", "whole report"),
+    "writing_total": ("自评报告（含图表，不含组织概述）", "self-assessment report (tables and figures included, the overview apart)"),
     "over_limit": ("超出", "over"),
+    "beyond_guide": ("多于参考", "beyond guidance"),
     "no_limit": ("不限", "none"),
+    "guide": ("参考", "guidance"),
+    "about_words": ("约 {n}", "about {n}"),
+    "overview_apart": ("组织概述，单独计算", "the overview, counted apart"),
+    "exhibit_tables": ("表格 {n} 字", "tables {n} words"),
+    "exhibit_figures": ("图 {figures} 幅 {n} 字", "{figures} figure(s) {n} words"),
     # the feedback report (qkit.sections, qkit.report, qkit.excel, qkit.batch)
     "report_title": ("自评反馈报告", "Self-assessment feedback report"),
     "applicant": ("申报单位", "applicant"),
@@ -753,6 +778,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "wb_words": ("{n} / {limit} 字", "{n} / {limit} words"),
     "wb_words_free": ("{n} 字（不限）", "{n} words (no limit)"),
     "wb_words_over": ("超出 {over} 字", "{over} over the limit"),
+    "wb_words_guide": ("{n} 字 · 参考约 {guide} 字", "{n} words · guidance about {guide}"),
+    "wb_words_beyond": ("多于参考 {over} 字", "{over} beyond the guidance"),
+    "wb_words_shown": ("含{what}", "including {what}"),
+    "wb_report_words": ("自评报告合计 {n} / {limit} 字（含图表）", "whole report {n} / {limit} words (tables and figures included)"),
     "wb_words_note": ("按 Word“字数统计”的字数计：每个汉字和中文标点计 1", "counted as Word counts: each Chinese character and punctuation mark is one"),
     "wb_coverage": ("以下要点似乎尚未写到：{points}", "these sub-points seem not to be addressed yet: {points}"),
     "wb_coverage_note": ("按用词推测，仅供撰写参考，不影响评分", "a guess from the wording, for the writer; it never changes a score"),

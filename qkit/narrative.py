@@ -30,18 +30,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import markup
+from .document import NARRATIVE, parse_yaml, read_text
 from .errors import Problem, QkitError
-from .i18n import Named, join_list, tr
+from .i18n import Named, fmt_value, join_list, paren, tr
 from .resources import LIMITS
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .document import Assessment
+    from .document import KPI, Assessment
     from .rubric import IndividualRubric, OrganizationRubric, Requirement
 
 DEFAULT_LIMITS = LIMITS
-LIMIT_KEYS = ("total", "profile", "item", "clause")
+LIMIT_KEYS = ("report", "overview", "figure")
+OLD_KEYS = ("total", "profile", "item", "clause")  # the earlier format's keys, refused with how to rewrite them
+FIGURE_WORDS = 400  # the 字 a figure counts for when a limits file does not say (see limits.yaml: why)
+GUIDE_STEP = 50  # guidance is rounded to this many 字
+MAX_YEARS = 6  # columns of years in a KPI table
 DEFAULT_SECTION = "default"
 PART_ID = re.compile(r"^\d+(\.\d+)*$")
 
@@ -114,20 +119,35 @@ def coverage(text: str, subpoints: list[Requirement]) -> tuple[SubpointCoverage,
 
 @dataclass(frozen=True)
 class Limits:
-    """One standard's limits in Word's 字数; None is no limit. ``ids`` sets one item's or clause's own limit."""
+    """One standard's limits in Word's 字数 (None: no limit), as the published notices set them.
 
-    total: int | None = None
-    profile: int | None = None
-    item: int | None = None
-    clause: int | None = None
+    ``report`` is the 自评报告: every clause's text, tables and figures (the
+    profile apart); ``overview`` the 组织概述 (the profile, 5.1), counted apart;
+    ``figure`` the 字 each figure counts for; ``ids`` an item's or clause's own
+    limit. An item or clause without one has guidance instead (``guide``): its
+    share of ``report`` by its points, never a limit.
+    """
+
+    report: int | None = None
+    overview: int | None = None
+    figure: int = FIGURE_WORDS
     ids: dict[str, int | None] = field(default_factory=dict)
     source: str = ""  # the limits file, for messages
 
     def of_item(self, item_id: str) -> int | None:
-        return self.ids.get(item_id, self.item)
+        return self.ids.get(item_id)
 
     def of_clause(self, clause_id: str) -> int | None:
-        return self.ids.get(clause_id, self.clause)
+        return self.ids.get(clause_id)
+
+    def of_profile(self, profile_id: str) -> int | None:
+        return self.ids.get(profile_id, self.overview)
+
+    def guide(self, points: int, total_points: int) -> int | None:
+        """The words a part worth ``points`` of ``total_points`` is given of the report, to the nearest 50."""
+        if self.report is None or not total_points:
+            return None
+        return max(GUIDE_STEP, round(self.report * points / total_points / GUIDE_STEP) * GUIDE_STEP)
 
 
 @dataclass(frozen=True)
@@ -140,24 +160,25 @@ class LimitsFile:
     def for_rubric(self, rubric_id: str) -> Limits:
         """The standard's own section over the default section, key by key."""
         merged = {**self.sections.get(DEFAULT_SECTION, {}), **self.sections.get(rubric_id, {})}
-        named = {k: merged.get(k) for k in LIMIT_KEYS}
+        named = {k: merged[k] for k in LIMIT_KEYS if k in merged}
+        if named.get("figure") is None:
+            named.pop("figure", None)
         ids = {k: v for k, v in merged.items() if k not in LIMIT_KEYS}
         return Limits(**named, ids=ids, source=str(self.path))
 
 
-def _limit(value: Any, where: str, problems: list[Problem]) -> int | None:
+def _limit(value: Any, where: str, problems: list[Problem], least: int = 1) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        problems.append(Problem(where, "limit_value", value))
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        problems.append(Problem(where, "limit_value" if least else "figure_value", value))
         return None
     return value
 
 
 def load_limits(path: str | Path | None = None) -> LimitsFile:
-    """Read and check a limits file (the shipped one when None); QkitError names every problem."""
-    from .document import parse_yaml, read_text
-
+    """Read and check a limits file (the shipped one when None); QkitError names every problem, and says how to
+    rewrite a file of the earlier format (total, profile, item, clause)."""
     path = Path(path) if path is not None else DEFAULT_LIMITS
     data = parse_yaml(read_text(path), str(path))
     problems: list[Problem] = []
@@ -172,14 +193,21 @@ def load_limits(path: str | Path | None = None) -> LimitsFile:
         section: dict[str, int | None] = {}
         for key, value in raw.items():
             key = str(key)
-            if key not in LIMIT_KEYS and not PART_ID.match(key):
+            if key in OLD_KEYS:
+                problems.append(Problem(f"{where}/{key}", "limit_old_key", params={"old": key}))
+            elif key not in LIMIT_KEYS and not PART_ID.match(key):
                 problems.append(Problem(f"{where}/{key}", "limit_key", params={"allowed": [*LIMIT_KEYS, "5.3", "5.3.2"]}))
-                continue
-            section[key] = _limit(value, f"{where}/{key}", problems)
+            else:
+                section[key] = _limit(value, f"{where}/{key}", problems, least=0 if key == "figure" else 1)
         sections[str(name)] = section
     if problems:
         raise QkitError(problems)
     return LimitsFile(path, sections)
+
+
+def limits_of(limits: Limits | LimitsFile | None, rubric_id: str) -> Limits:
+    """A standard's limits from a limits file, or the shipped file's when None."""
+    return limits if isinstance(limits, Limits) else (limits or load_limits()).for_rubric(rubric_id)
 
 
 # --- references: table and figure numbers --------------------------------------------------
@@ -234,12 +262,67 @@ def references(doc: Assessment, rubric: OrganizationRubric | IndividualRubric) -
     return References(tables, figures, by_name)
 
 
+# --- what a part shows besides its text: tables and figures, counted as Word counts them ---------------------
+
+
+def kpi_table(kpis: list[KPI], lang: str = "zh") -> tuple[list[str], list[list[str]], set[int]]:
+    """A clause's KPI table as the 自评报告 sets it: the header, one row per KPI (our values by year and the
+    target) and one per comparison series beneath it; and the rows that are our own KPIs."""
+    years = sorted({y for k in kpis for series in [k.values, *k.comparisons.values()] for y in series})[-MAX_YEARS:]
+    header = [tr("col_kpi", lang), tr("col_unit", lang), *[str(y) for y in years], tr("col_target", lang)]
+    rows, own = [], set()
+    for kpi in kpis:
+        name = paren(kpi.name, "↓", lang) if kpi.better == "lower" else kpi.name
+        own.add(len(rows))
+        rows.append([name, kpi.unit, *[fmt_value(kpi.values[y]) if y in kpi.values else "" for y in years],
+                     fmt_value(kpi.target) if kpi.target is not None else ""])
+        for series, points in kpi.comparisons.items():
+            rows.append([f"　{series}", kpi.unit, *[fmt_value(points[y]) if y in points else "" for y in years], ""])
+    return header, rows, own
+
+
+def kpi_caption(refs: References, clause_id: str, title: str, lang: str = "zh") -> str:
+    """A KPI table's caption: 表5.7-1 产品和服务质量：关键绩效指标."""
+    return tr("kpi_table_caption", lang, table=tr("ref_table", lang, number=refs.tables[clause_id]), title=title)
+
+
+@dataclass(frozen=True)
+class Exhibits:
+    """What a part shows besides its text, in Word's 字数: its tables (captions and cells) and its figures
+    (each counted as the limits' ``figure`` 字, its caption beside it)."""
+
+    tables: int = 0  # words of the tables, captions included
+    figures: int = 0  # how many figures
+    figure_words: int = 0  # what the figures count for, captions included
+
+    @property
+    def words(self) -> int:
+        return self.tables + self.figure_words
+
+
+def exhibits(doc: Assessment | None, clause, refs: References | None, per_figure: int) -> Exhibits:
+    """A clause's KPI table and trend charts as the 自评报告 shows them, counted: nothing without KPIs."""
+    indexed = [(i, k) for i, k in enumerate(doc.results) if k.clause == clause.id] if doc is not None else []
+    if not indexed or refs is None:
+        return Exhibits()
+    header, rows, _ = kpi_table([k for _, k in indexed])
+    tables = markup.count_words(kpi_caption(refs, clause.id, clause.title)) + \
+        sum(markup.count_words(cell) for cell in header + [c for row in rows for c in row])
+    captions = sum(markup.count_words(f"{tr('ref_figure', number=refs.figures[i])} {k.name}") for i, k in indexed)
+    return Exhibits(tables, len(indexed), captions + per_figure * len(indexed))
+
+
 # --- the status of the writing ------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class PartStatus(Named):
-    """The profile or one clause (indicator): its narrative, length, limit and coverage hint."""
+    """The profile or one clause (indicator): its narrative, length, limit or guidance, and coverage hint.
+
+    ``words`` is all the part counts for: its text, its tables and its
+    figures (``shown``). ``limit`` is a limit (over it is a warning);
+    ``guide`` the part's share of the report by its points (over it, a note).
+    """
 
     id: str
     title: str
@@ -249,6 +332,8 @@ class PartStatus(Named):
     words: int
     limit: int | None
     coverage: tuple[SubpointCoverage, ...]
+    guide: int | None = None
+    shown: Exhibits = Exhibits()
 
     @property
     def written(self) -> bool:
@@ -259,6 +344,10 @@ class PartStatus(Named):
         return self.limit is not None and self.words > self.limit
 
     @property
+    def beyond_guide(self) -> bool:
+        return self.guide is not None and self.words > self.guide
+
+    @property
     def unaddressed(self) -> list[SubpointCoverage]:
         """The sub-points the narrative does not appear to address (none while nothing is written)."""
         return [c for c in self.coverage if not c.addressed]
@@ -266,7 +355,8 @@ class PartStatus(Named):
     def warning(self) -> Problem | None:
         if not self.over:
             return None
-        return Problem(self.field, "narrative_over", params=_counts(self.id, self.words, self.limit))
+        code = "narrative_over" if self.field.startswith("clauses/") else "narrative_over_overview"
+        return Problem(self.field, code, params=_counts(self.id, self.words, self.limit))
 
 
 @dataclass(frozen=True)
@@ -276,6 +366,7 @@ class ItemStatus(Named):
     title_en: str
     parts: tuple[PartStatus, ...]
     limit: int | None
+    guide: int | None = None
 
     @property
     def words(self) -> int:
@@ -285,10 +376,15 @@ class ItemStatus(Named):
     def over(self) -> bool:
         return self.limit is not None and self.words > self.limit
 
+    @property
+    def beyond_guide(self) -> bool:
+        return self.guide is not None and self.words > self.guide
+
 
 @dataclass(frozen=True)
 class WritingStatus:
-    """The whole 自评报告's writing: each part's length and hint, each item's and the total's length."""
+    """The application's writing: the 组织概述 (the profile), and the 自评报告's parts, items and whole, each
+    counted with its tables and figures."""
 
     profile: PartStatus | None
     items: tuple[ItemStatus, ...]
@@ -304,11 +400,12 @@ class WritingStatus:
 
     @property
     def words(self) -> int:
-        return sum(p.words for p in self.parts)
+        """The 自评报告's words: every clause's text, tables and figures; the 组织概述 is counted apart."""
+        return sum(item.words for item in self.items)
 
     @property
     def limit(self) -> int | None:
-        return self.limits.total
+        return self.limits.report
 
     @property
     def over(self) -> bool:
@@ -320,7 +417,7 @@ class WritingStatus:
 
     @property
     def warnings(self) -> list[Problem]:
-        """Every limit exceeded, as problems to show (never errors): the parts, then the items, then the total."""
+        """Every limit exceeded, as problems to show (never errors): the parts, then the items, then the report."""
         out = [w for p in self.parts if (w := p.warning())]
         out += [Problem("clauses", "narrative_over_item", params=_counts(i.id, i.words, i.limit))
                 for i in self.items if i.over]
@@ -338,60 +435,101 @@ def _counts(where: str, words: int, limit: int | None) -> dict[str, str]:
     return {"where": where, "n": f"{words:,}", "limit": f"{limit:,}"}
 
 
-def part_status(part, field_path: str, text: str, limit: int | None) -> PartStatus:
-    """One part's status from its rubric entry (the profile, a clause or an indicator) and its narrative."""
+def part_status(part, field_path: str, text: str, limit: int | None, guide: int | None = None,
+                shown: Exhibits = Exhibits()) -> PartStatus:
+    """One part's status from its rubric entry (the profile, a clause or an indicator), its narrative and what it
+    shows besides (``shown``)."""
     plain = markup.plain_text(text)
-    return PartStatus(part.id, part.title, part.title_en, field_path, text, markup.count_words(plain), limit,
-                      coverage(plain, part.subpoints))
+    return PartStatus(part.id, part.title, part.title_en, field_path, text, markup.count_words(plain) + shown.words,
+                      limit, coverage(plain, part.subpoints), guide, shown)
+
+
+def _total_points(rubric: OrganizationRubric | IndividualRubric) -> int:
+    return sum(item.points for item in rubric.items)
+
+
+def part_writing(doc: Assessment | None, rubric: OrganizationRubric | IndividualRubric, limits: Limits,
+                 part_id: str, text: str) -> PartStatus | None:
+    """One part's status with ``text`` as its narrative (as typed, in the web form), its tables and figures those
+    of ``doc`` (none while there is no document); None for a part the standard lacks."""
+    refs = references(doc, rubric) if doc is not None else None
+    if rubric.profile is not None and part_id == rubric.profile.id:
+        return part_status(rubric.profile, f"profile/{NARRATIVE}", text, limits.of_profile(part_id))
+    clause = rubric.clause(part_id)
+    if clause is None:
+        return None
+    limit = limits.of_clause(clause.id)
+    return part_status(clause, f"clauses/{clause.id}/{NARRATIVE}", text, limit,
+                       None if limit is not None else limits.guide(clause.points, _total_points(rubric)),
+                       exhibits(doc, clause, refs, limits.figure))
 
 
 def writing_status(doc: Assessment, rubric: OrganizationRubric | IndividualRubric,
                    limits: Limits | LimitsFile | None = None) -> WritingStatus:
     """The status of every part of a document's narrative, against ``limits`` (the shipped ones when None)."""
-    if not isinstance(limits, Limits):
-        limits = (limits or load_limits()).for_rubric(rubric.id)
+    limits = limits_of(limits, rubric.id)
     profile = None
     if rubric.profile is not None:
-        profile = part_status(rubric.profile, "profile/narrative", doc.profile_narrative,
-                              limits.ids.get(rubric.profile.id, limits.profile))
+        profile = part_writing(doc, rubric, limits, rubric.profile.id, doc.profile_narrative)
+    total = _total_points(rubric)
     items = tuple(
         ItemStatus(item.id, item.title, item.title_en,
-                   tuple(part_status(c, f"clauses/{c.id}/narrative", doc.rating(c.id).narrative,
-                                     limits.of_clause(c.id)) for c in item.clauses),
-                   limits.of_item(item.id))
+                   tuple(part_writing(doc, rubric, limits, c.id, doc.rating(c.id).narrative) for c in item.clauses),
+                   limits.of_item(item.id),
+                   None if limits.of_item(item.id) is not None else limits.guide(item.points, total))
         for item in rubric.items)
     return WritingStatus(profile, items, limits)
 
 
-WRITING_COLUMNS = ("part", "words", "limit", "unaddressed")
+WRITING_COLUMNS = ("part", "words", "exhibits", "limit", "unaddressed")
 
 
 def writing_frame(status: WritingStatus, lang: str = "zh") -> tuple[pd.DataFrame, list[int]]:
-    """The writing status as a table for the reports: each item (its clauses together) followed by its
-    clauses, the profile first, the whole report last; and the rows that are items or the whole (to set off).
+    """The writing status as a table for the reports: the 组织概述 first, then each item (its clauses together)
+    followed by its clauses, the 自评报告 as a whole last; and the rows that are items or the whole (to set off).
 
-    Words read ``3,412（超出）`` over a limit and ``（尚未撰写）`` for a part not written yet.
+    Words read ``3,412（超出）`` over a limit, ``1,612（多于参考）`` beyond guidance and ``（尚未撰写）`` for a
+    part not written yet; the limit column gives a limit, or guidance as ``约 1,500（参考）``.
     """
     import pandas as pd  # here, not above: the web form counts narratives as they are typed without pandas
 
-    def limit(value: int | None) -> str:
+    def limit(value: int | None, guide: int | None = None) -> str:
+        if value is None and guide is not None:
+            return paren(tr("about_words", lang, n=f"{guide:,}"), tr("guide", lang), lang)
         return tr("no_limit", lang) if value is None else f"{value:,}"
 
-    def words(n: int, over: bool) -> str:
-        return f"{n:,}（{tr('over_limit', lang)}）" if over and lang != "en" else \
-            f"{n:,} ({tr('over_limit', lang)})" if over else f"{n:,}"
+    def words(n: int, over: bool, beyond: bool = False) -> str:
+        return paren(f"{n:,}", tr("over_limit", lang), lang) if over else \
+            paren(f"{n:,}", tr("beyond_guide", lang), lang) if beyond else f"{n:,}"
+
+    def shown(found: Exhibits) -> str:
+        return exhibits_text(found, lang) if found.words else ""
 
     def part_row(part: PartStatus) -> list[str]:
-        return [f"{part.id} {part.name(lang)}", words(part.words, part.over) if part.written else
-                tr("not_written", lang), limit(part.limit), join_list([c.label(lang) for c in part.unaddressed], lang)]
+        return [f"{part.id} {part.name(lang)}",
+                words(part.words, part.over, part.beyond_guide) if part.written or part.shown.words else
+                tr("not_written", lang), shown(part.shown), limit(part.limit, part.guide),
+                join_list([c.label(lang) for c in part.unaddressed], lang)]
 
     rows, totals = [], []
     if status.profile:
         rows.append(part_row(status.profile))
+        rows[-1][0] = paren(rows[-1][0], tr("overview_apart", lang), lang)
     for item in status.items:
         totals.append(len(rows))
-        rows.append([f"{item.id} {item.name(lang)}", words(item.words, item.over), limit(item.limit), ""])
+        rows.append([f"{item.id} {item.name(lang)}", words(item.words, item.over, item.beyond_guide), "",
+                     limit(item.limit, item.guide), ""])
         rows += [part_row(part) for part in item.parts]
     totals.append(len(rows))
-    rows.append([tr("writing_total", lang), words(status.words, status.over), limit(status.limit), ""])
+    rows.append([tr("writing_total", lang), words(status.words, status.over), "", limit(status.limit), ""])
     return pd.DataFrame(rows, columns=[tr(f"col_{c}", lang) for c in WRITING_COLUMNS]), totals
+
+
+def exhibits_text(found: Exhibits, lang: str = "zh") -> str:
+    """What a part's tables and figures count for: 表格 84 字，图 2 幅 822 字."""
+    parts = []
+    if found.tables:
+        parts.append(tr("exhibit_tables", lang, n=f"{found.tables:,}"))
+    if found.figures:
+        parts.append(tr("exhibit_figures", lang, figures=found.figures, n=f"{found.figure_words:,}"))
+    return ("，" if lang != "en" else ", ").join(parts)

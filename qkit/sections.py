@@ -304,10 +304,12 @@ def comparison(card: Scorecard, previous: str | Path, lang: str = "zh",
 
 
 def writing(card: Scorecard, lang: str = "zh", limits: str | Path = "") -> Html:
-    """Each narrative's length against its limit and the sub-points it seems to leave out; nothing
-    when no narrative is written. ``limits`` is a limits file ("" for the shipped one)."""
+    """Each narrative's length, its tables and figures included, against its limit or guidance, and the
+    sub-points it seems to leave out; nothing when no narrative is written. ``limits`` is a limits file
+    ("" for the shipped one)."""
     status = narrative.writing_status(card.assessment, card.rubric, narrative.load_limits(limits or None))
     if not status.written:
         return Html("")
     frame, totals = narrative.writing_frame(status, lang)
-    return _render("writing", frame=frame, totals=totals, file=Path(status.limits.source).name, lang=lang)
+    return _render("writing", frame=frame, totals=totals, file=Path(status.limits.source).name,
+                   figure=status.limits.figure, lang=lang)

@@ -139,9 +139,11 @@ def test_the_feedback_report_has_the_report_sections_and_the_writing_status(huak
     assert strengths[0] in [p.text for p in document.paragraphs if p.style.name == "List Bullet"]
     writing = next(t for t in document.tables if t.rows[0].cells[0].text == "部分")
     rows = {row.cells[0].text: [c.text for c in row.cells[1:]] for row in writing.rows[1:]}
-    assert rows["5.7.3 产品和服务质量"][2] == "c）质量深化"
-    assert rows["5.2.3 有效治理"][0] == "（尚未撰写）"
-    assert rows["全文"][1] == "50,000"
+    assert rows["5.7.3 产品和服务质量"][3] == "c）质量深化"
+    assert rows["5.2.3 有效治理"][0] == "（尚未撰写）" and rows["5.2.3 有效治理"][2] == "约 1,500（参考）"
+    assert rows["5.7.4 质量提升的结果"][1].startswith("表格 ") and "图 5 幅" in rows["5.7.4 质量提升的结果"][1]
+    assert rows["5.1 组织环境（组织概述，单独计算）"][2] == "3,000"
+    assert rows["自评报告（含图表，不含组织概述）"][2] == "30,000"
     assert len(document.inline_shapes) >= 3 + len(card.assessment.results)  # radar, clause bars, priorities, trends
 
 

@@ -11,7 +11,8 @@ from conftest import SAMPLES, full_document, write_yaml
 from qkit import document, from_data, load, load_rubric
 from qkit.errors import QkitError
 from qkit.markup import citations, count_words, parse, plain_text, word_count
-from qkit.narrative import (DEFAULT_LIMITS, Limits, coverage, keywords, load_limits, references, writing_status)
+from qkit.narrative import (DEFAULT_LIMITS, Limits, coverage, keywords, kpi_table, load_limits, references,
+                            writing_status)
 from qkit.template import render
 
 HUAKE = SAMPLES / "hubei-manufacturing-huake.yaml"
@@ -172,55 +173,121 @@ def test_the_template_shows_where_to_write_the_narratives():
 # --- limits -----------------------------------------------------------------------------
 
 
-def test_the_shipped_limits_file_is_inside_the_package_and_reads():
+# The published figures (award notices: Hubei Changjiang Quality Award 2010, the Wuhan Mayor Quality Award's 申报表,
+# Shenzhen 2016): the 自我评价报告 at most 30,000 字 including figures and tables, the 组织概述 3,000 字 apart.
+PUBLISHED_REPORT, PUBLISHED_OVERVIEW = 30000, 3000
+
+
+def test_the_shipped_limits_are_the_published_figures_with_their_sources():
     assert DEFAULT_LIMITS.name == "limits.yaml" and DEFAULT_LIMITS.parent.name == "qkit"
     limits = load_limits()
-    organization = limits.for_rubric("hubei-manufacturing")
-    assert (organization.total, organization.profile, organization.item, organization.clause) == (50000, 5000, 8000, 3000)
-    individual = limits.for_rubric("wuhan-individual")
-    assert (individual.total, individual.item, individual.clause) == (10000, 6000, 2000)
-    assert "评定标准对自评报告的篇幅没有规定" in DEFAULT_LIMITS.read_text(encoding="utf-8")
+    for rubric in ("hubei-manufacturing", "hubei-service", "hubei-education", "hubei-medical", "wuhan-manufacturing",
+                   "wuhan-service"):
+        organization = limits.for_rubric(rubric)
+        assert (organization.report, organization.overview) == (PUBLISHED_REPORT, PUBLISHED_OVERVIEW)
+        assert organization.figure == 400 and organization.ids == {}
+    assert limits.for_rubric("wuhan-individual").report == 10000
+    text = DEFAULT_LIMITS.read_text(encoding="utf-8")
+    settings = [line for line in text.splitlines() if not line.startswith("#") and ":" in line]
+    report, overview, figure, individual = (line for line in settings if line.startswith("  "))
+    assert report.split("#")[0].split() == ["report:", "30000"]  # each number with its source beside it
+    assert "湖北省长江质量奖申报通知（2010）" in report and "武汉市市长质量奖申报表" in report
+    assert overview.split("#")[0].split() == ["overview:", "3000"] and "组织概述" in overview
+    assert "qkit 的选择" in figure and "qkit 的选择" in individual
+    assert "报告文字含图表不超过30000字" in text and "GB/Z 19579" in text
+
+
+def test_clauses_and_items_get_guidance_in_proportion_to_their_points():
+    rubric = load_rubric("hubei-manufacturing")
+    doc = from_data(full_document(rubric, 60))
+    status = writing_status(doc, rubric)
+    guides = {p.id: p.guide for item in status.items for p in item.parts}
+    assert guides["5.2.2"] == 1500 and guides["5.3.3"] == 1200 and guides["5.6.2"] == 1350  # 50, 40, 45 of 1000 points
+    assert guides["5.2.4"] == 2400 and {p.limit for item in status.items for p in item.parts} == {None}
+    assert [i.guide for i in status.items] == [5400, 5100, 5100, 4500, 5100, 4800]
+    assert sum(i.guide for i in status.items) == PUBLISHED_REPORT
+    assert status.profile.limit == PUBLISHED_OVERVIEW and status.profile.guide is None
+    individual = load_rubric("wuhan-individual")
+    assert writing_status(from_data(full_document(individual, 70)), individual).part("2.1").guide == 3000  # 30 of 100
 
 
 def test_a_limits_file_sets_standards_items_and_clauses(tmp_path):
-    path = write_yaml(tmp_path / "字数.yaml", {"default": {"total": 20000, "clause": 1000, "5.3.2": 1500},
-                                                "hubei-manufacturing": {"clause": 1200, "5.3": None}})
+    path = write_yaml(tmp_path / "字数.yaml", {"default": {"report": 20000, "figure": 0, "5.3.2": 1500},
+                                                "hubei-manufacturing": {"overview": 2000, "5.3": None, "5.4": 4000}})
     limits = load_limits(path).for_rubric("hubei-manufacturing")
-    assert limits.total == 20000 and limits.item is None
-    assert limits.of_clause("5.3.2") == 1500 and limits.of_clause("5.3.3") == 1200
-    assert limits.of_item("5.3") is None
-    assert load_limits(path).for_rubric("hubei-service").of_clause("5.3.3") == 1000
+    assert (limits.report, limits.overview, limits.figure) == (20000, 2000, 0)
+    assert limits.of_clause("5.3.2") == 1500 and limits.of_clause("5.3.3") is None
+    assert limits.of_item("5.3") is None and limits.of_item("5.4") == 4000
+    service = load_limits(path).for_rubric("hubei-service")
+    assert service.overview is None and service.of_item("5.4") is None
+    status = writing_status(load(HUAKE), load_rubric("hubei-manufacturing"), limits)
+    assert status.part("5.3.2").limit == 1500 and status.part("5.3.2").guide is None  # a limit replaces the guidance
+    assert status.part("5.3.3").guide == 800  # 40 of 1000 points of 20,000
+    assert status.part("5.7.4").shown.figures == 5 and status.part("5.7.4").shown.figure_words < 100  # captions only
+    assert next(i for i in status.items if i.id == "5.4").limit == 4000
 
 
 def test_a_wrong_limits_file_names_every_problem(tmp_path):
-    path = write_yaml(tmp_path / "bad.yaml", {"default": {"total": -5, "clauses": 3000, "clause": "三千"},
+    path = write_yaml(tmp_path / "bad.yaml", {"default": {"report": -5, "reports": 3000, "overview": "三千",
+                                                          "figure": -1},
                                               "hubei-service": [1, 2]})
     with pytest.raises(QkitError) as caught:
         load_limits(path)
     found = {(p.field, p.code) for p in caught.value.problems}
-    assert found == {("bad.yaml: default/total", "limit_value"), ("bad.yaml: default/clauses", "limit_key"),
-                     ("bad.yaml: default/clause", "limit_value"), ("bad.yaml: hubei-service", "not_mapping")}
+    assert found == {("bad.yaml: default/report", "limit_value"), ("bad.yaml: default/reports", "limit_key"),
+                     ("bad.yaml: default/overview", "limit_value"), ("bad.yaml: default/figure", "figure_value"),
+                     ("bad.yaml: hubei-service", "not_mapping")}
     with pytest.raises(QkitError) as caught:
         load_limits(tmp_path / "missing.yaml")
     assert caught.value.problems[0].code == "file_missing"
 
 
-def test_over_limit_parts_items_and_total_are_warnings_with_counts():
+def test_a_limits_file_of_the_earlier_format_is_refused_with_how_to_rewrite_it(tmp_path):
+    old = write_yaml(tmp_path / "旧.yaml", {"default": {"total": 50000, "profile": 5000, "item": 8000, "clause": 3000}})
+    with pytest.raises(QkitError) as caught:
+        load_limits(old)
+    problems = caught.value.problems
+    assert [(p.field, p.code) for p in problems] == [(f"旧.yaml: default/{k}", "limit_old_key")
+                                                     for k in ("total", "profile", "item", "clause")]
+    message = problems[0].render()
+    assert "“total”是旧版" in message and "report" in message and "overview" in message and "30000" in message
+    assert "earlier format" in problems[0].render("en")
+
+
+def test_over_a_limit_is_a_warning_and_beyond_guidance_a_note():
     rubric = load_rubric("hubei-manufacturing")
     data = full_document(rubric, 60)
-    data["clauses"]["5.3.2"]["narrative"] = "战" * 3412
-    data["clauses"]["5.3.3"]["narrative"] = "施" * 2000
-    data["clauses"]["5.3.4"]["narrative"] = "果" * 2700
+    data["profile"] = {"narrative": "概" * 3412}
+    data["clauses"]["5.3.2"]["narrative"] = "战" * 1600
+    data["clauses"]["5.3.3"]["narrative"] = "施" * 1000
     doc = from_data(data)
     status = writing_status(doc, rubric)
-    assert [w.message() for w in status.warnings] == ["5.3.2 叙述 3,412/3,000 字", "5.3 合计 8,112/8,000 字"]
-    assert status.warnings[0].field == "clauses/5.3.2/narrative"
-    assert status.warnings[0].message("en") == "5.3.2 narrative 3,412/3,000 words"
+    assert [w.message() for w in status.warnings] == ["5.1 组织概述 3,412/3,000 字"]
+    assert status.warnings[0].field == "profile/narrative"
+    assert status.warnings[0].message("en") == "5.1 organizational overview 3,412/3,000 words"
     part = status.part("5.3.2")
-    assert (part.words, part.limit, part.over) == (3412, 3000, True)
-    assert not status.part("5.3.3").over and status.part("5.2.2").words == 0
-    tight = writing_status(doc, rubric, Limits(total=8000))
-    assert [w.message() for w in tight.warnings] == ["全文 8,112/8,000 字"]
+    assert (part.words, part.limit, part.guide, part.over, part.beyond_guide) == (1600, None, 1500, False, True)
+    assert not status.part("5.3.3").beyond_guide and status.part("5.2.2").words == 0
+    assert status.words == 2600  # the report: the overview is counted apart
+    tight = writing_status(doc, rubric, Limits(report=2500, overview=None, ids={"5.3": 2000}))
+    assert [w.message() for w in tight.warnings] == ["5.3 合计 2,600/2,000 字", "自评报告（含图表）2,600/2,500 字"]
+
+
+def test_tables_and_figures_count_toward_the_report():
+    doc = load(HUAKE)
+    rubric = load_rubric(doc.rubric)
+    part = writing_status(doc, rubric).part("5.7.4")
+    kpis = doc.kpis("5.7.4")
+    header, rows, _ = kpi_table(kpis)
+    cells = sum(count_words(c) for c in header + [c for row in rows for c in row])
+    caption = count_words("表5.7-1 质量提升的结果：关键绩效指标")
+    assert part.shown.tables == cells + caption
+    figure_captions = sum(count_words(f"图5.7-{i} {k.name}") for i, k in enumerate(kpis, 1))
+    assert part.shown.figures == len(kpis) and part.shown.figure_words == 400 * len(kpis) + figure_captions
+    assert part.words == word_count(doc.rating("5.7.4").narrative) + part.shown.tables + part.shown.figure_words
+    no_figures = writing_status(doc, rubric, Limits(report=30000, figure=0)).part("5.7.4")
+    assert part.words - no_figures.words == 400 * len(kpis)
+    assert writing_status(doc, rubric).part("5.7.3").shown.words == 0  # a process clause shows no KPIs
 
 
 # --- the coverage hint --------------------------------------------------------------------
@@ -262,7 +329,8 @@ def test_the_status_gives_a_form_what_it_shows_per_clause():
     doc = load(HUAKE)
     part = writing_status(doc, load_rubric(doc.rubric)).part("5.7.3")
     assert part.field == "clauses/5.7.3/narrative" and part.written
-    assert part.words == word_count(doc.rating("5.7.3").narrative) and part.limit == 3000 and not part.over
+    assert part.words == word_count(doc.rating("5.7.3").narrative) and part.limit is None and not part.over
+    assert part.guide == 1200 and not part.beyond_guide  # 40 of 1,000 points of the 30,000 字
     assert [c.label() for c in part.unaddressed] == ["c）质量深化"]
     assert [c.label("en") for c in part.unaddressed] == ["c) Deepening quality management"]
 
@@ -286,26 +354,34 @@ def test_tables_and_figures_are_numbered_per_item_and_citations_read_as_referenc
 
 def test_validate_warns_over_limits_and_still_passes(cli, tmp_path):
     data = raw()
-    data["clauses"]["5.3.2"]["narrative"] = "战略" * 1706
+    data["profile"]["narrative"] = "概况" * 1706
+    data["clauses"]["5.3.2"]["narrative"] = "战略" * 8000
     path = write_yaml(tmp_path / "长.yaml", data)
     code, out, err = cli("validate", path)
     assert code == 0 and err == ""
-    assert "自评报告超出字数限制 1 处" in out and "  - 5.3.2 叙述 3,412/3,000 字" in out
+    assert "自评报告超出字数限制 2 处" in out and "  - 5.1 组织概述 3,412/3,000 字" in out
+    report = writing_status(load(path), load_rubric("hubei-manufacturing")).words
+    assert report > PUBLISHED_REPORT and f"  - 自评报告（含图表）{report:,}/30,000 字" in out
+    assert "处多于参考字数" in out and "5.3.2" in out.split("处多于参考字数")[1].splitlines()[0]
     code, out, _ = cli("validate", path, "--lang", "en")
-    assert code == 0 and "5.3.2 narrative 3,412/3,000 words" in out
+    assert code == 0 and "5.1 organizational overview 3,412/3,000 words" in out and "beyond their guidance" in out
 
 
 def test_validate_takes_a_limits_file(cli, tmp_path):
-    limits = write_yaml(tmp_path / "limits.yaml", {"default": {"clause": 400}})
+    limits = write_yaml(tmp_path / "limits.yaml", {"default": {**{c: 400 for c in load(HUAKE).clauses}}})
     code, out, _ = cli("validate", HUAKE, "--limits", limits)
     assert code == 0
     over = [line for line in out.splitlines() if line.startswith("  - ")]
-    doc = load(HUAKE)
-    expected = [c for c, r in doc.clauses.items() if word_count(r.narrative) > 400]
+    status = writing_status(load(HUAKE), load_rubric("hubei-manufacturing"))
+    expected = [p.id for p in status.parts[1:] if p.words > 400]  # tables and figures count too
     assert over and [line.split()[1] for line in over] == expected
-    bad = write_yaml(tmp_path / "bad.yaml", {"default": {"clause": 0}})
+    assert "5.2.4" in expected and word_count(load(HUAKE).rating("5.2.4").narrative) < 400
+    bad = write_yaml(tmp_path / "bad.yaml", {"default": {"overview": 0}})
     code, _, err = cli("validate", HUAKE, "--limits", bad)
-    assert code == 1 and "bad.yaml: default/clause" in err
+    assert code == 1 and "bad.yaml: default/overview" in err
+    old = write_yaml(tmp_path / "old.yaml", {"default": {"clause": 3000}})
+    code, _, err = cli("validate", HUAKE, "--limits", old)
+    assert code == 1 and "old.yaml: default/clause" in err and "旧版" in err and "Traceback" not in err
 
 
 def test_validate_notes_the_coverage_hint_and_lists_it_with_coverage(cli):
@@ -335,7 +411,8 @@ def test_the_html_report_section_lists_counts_limits_and_sub_points(tmp_path):
     assert "自评报告撰写情况" in html and "limits.yaml" in html
     assert "<td class=\"qk-text\">5.7.3 产品和服务质量</td>" in html and "c）质量深化" in html
     assert html.count("qk-total") == 1 + len(card.rubric.items)  # each item and the whole report
-    limits = write_yaml(tmp_path / "紧.yaml", {"default": {"clause": 400}})
+    assert "约 1,500（参考）" in html and "图 5 幅" in html  # guidance, and what the figures count for
+    limits = write_yaml(tmp_path / "紧.yaml", {"default": {"report": 10000}})
     tight = sections.writing(card, "en", str(limits))._repr_html_()
     assert "紧.yaml" in tight and "(over)" in tight and "Writing the self-assessment report" in tight
     plain = card_of(SAMPLES / "hubei-service-jiangcheng.yaml")

@@ -217,6 +217,10 @@ def print_writing(doc, rubric, limits, coverage: bool, lang: str, out: Console) 
                   style="yellow")
         for warning in warnings:
             out.print(f"  - {warning.message(lang)}", markup=False, highlight=False)
+    beyond = [p.id for p in status.parts if p.beyond_guide] + [i.id for i in status.items if i.beyond_guide]
+    if beyond:
+        out.print(f"  {tr('guide_note', lang, n=len(beyond), parts=join_list(beyond, lang))}", markup=False,
+                  highlight=False)
     hinted = status.hinted
     if hinted and not coverage:
         out.print(f"  {tr('coverage_note', lang, n=len(hinted))}", markup=False, highlight=False)

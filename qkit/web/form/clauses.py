@@ -7,6 +7,7 @@ from typing import Any
 import ipywidgets as w
 
 from ...i18n import fmt_band, join_list, tr
+from ...narrative import exhibits_text
 from ...paths import FieldPath
 from ...rubric import STEP
 from ..session import parse_integer, parse_names
@@ -73,11 +74,15 @@ class NarrativeEditor(w.VBox):
         self._refresh(())
 
     def _refresh(self, path: FieldPath) -> None:
-        if path not in ((), self.path):
+        """On a change of any narrative (the report's count) or of the KPIs (the clause's tables and figures)."""
+        if path != () and path[-1:] != ("narrative",) and path[:1] != ("results",):
             return
         status = self.session.writing(self.part)
         points = join_list([c.label(self.lang) for c in status.unaddressed], self.lang)
-        self.status.value = fragment("narrative_status", status=status, points=points, lang=self.lang)
+        report = None if self.path[0] == "profile" else self.session.report_writing()
+        self.status.value = fragment("narrative_status", status=status, points=points, lang=self.lang,
+                                     shown=exhibits_text(status.shown, self.lang) if status.shown.words else "",
+                                     report=report)
 
 
 class ItemPanel(w.VBox):

@@ -69,6 +69,7 @@ class Session(Editing, KpiEditing, Checking, Writing, Rights, Saving, Judging, F
         self._limits, self._rules = limits, rules  # word limits (a file; the shipped ones) and feedback rules
         self._limits_file = limits if isinstance(limits, (str, os.PathLike)) else None  # what a report is told
         self._linted: tuple[Any, dict[str, list]] | None = None  # (the document linted, its warnings by clause)
+        self._report_count: tuple[Any, Any] | None = None  # (the document counted, the 自评报告's WritingStatus)
         self._warned: tuple[Any, ...] | None = None  # (document, field being typed, language, messages by field)
         self._merged: tuple[int, dict[str, Any]] | None = None  # (latest revision, merged data) while choosing
         self.index = index or RubricIndex.scan()

@@ -10,7 +10,7 @@ from ...paths import FieldPath, field_of
 
 if TYPE_CHECKING:
     from ...lint import LintWarning
-    from ...narrative import Limits, PartStatus
+    from ...narrative import Limits, PartStatus, WritingStatus
 
 
 class Writing:
@@ -19,32 +19,38 @@ class Writing:
     @property
     def limits(self) -> "Limits":
         """The word limits of this standard: the file given to the session, else the shipped ``limits.yaml``."""
-        from ...narrative import Limits, load_limits
+        from ...narrative import Limits, limits_of, load_limits
 
         if not isinstance(self._limits, Limits):
-            limits = self._limits if hasattr(self._limits, "for_rubric") else load_limits(self._limits)
-            self._limits = limits.for_rubric(self.rubric.id)
+            self._limits = limits_of(self._limits if hasattr(self._limits, "for_rubric") else load_limits(self._limits),
+                                     self.rubric.id)
         return self._limits
 
     def writing(self, part: str) -> "PartStatus | None":
         """The narrative of the profile (``5.1``) or of a clause as typed, measured as ``qkit validate`` does.
 
-        Its count in Word's 字数 (``qkit.markup``), its limit, whether it is over,
-        and the sub-points it does not appear to address (``unaddressed``;
-        none while nothing is written). None for a part the standard lacks.
+        Its count in Word's 字数 (``qkit.markup``) with the clause's tables and
+        figures, its limit or guidance, whether it is over, and the sub-points it
+        does not appear to address (``unaddressed``; none while nothing is
+        written). None for a part the standard lacks.
         """
-        from ...narrative import part_status
+        from ...narrative import part_writing
 
         profile = self.rubric.profile
-        if profile is not None and part == profile.id:
-            entry, path, limit = profile, ("profile", "narrative"), self.limits.ids.get(part, self.limits.profile)
-        else:
-            entry, path = self.rubric.clause(part), ("clauses", part, "narrative")
-            if entry is None:
-                return None
-            limit = self.limits.of_clause(part)
+        path = ("profile", "narrative") if profile is not None and part == profile.id else ("clauses", part, "narrative")
         text = self.value(path, "")
-        return part_status(entry, field_of(path), text if isinstance(text, str) else "", limit)
+        return part_writing(self.document, self.rubric, self.limits, part, text if isinstance(text, str) else "")
+
+    def report_writing(self) -> "WritingStatus | None":
+        """The whole 自评报告's count against its limit (the document as checked; None while there is none),
+        worked out once per state of the document."""
+        from ...narrative import writing_status
+
+        if self.document is None:
+            return None
+        if self._report_count is None or self._report_count[0] is not self.document:
+            self._report_count = (self.document, writing_status(self.document, self.rubric, self.limits))
+        return self._report_count[1]
 
     def feedback(self, clause_id: str) -> list["LintWarning"]:
         """The feedback-quality warnings of ``qkit validate --lint`` about one clause's comments.
