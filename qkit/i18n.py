@@ -115,7 +115,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # the store and the served workbooks (qkit.web.store, qkit.web.serve)
     "unknown_role": ("未知的角色；可选：{allowed}（lead 负责人，writer 撰写人，assessor 评审员）",
                      "unknown role; choose one of: {allowed}"),
-    "unknown_item": ("该评定标准中没有这些条目；可选：{allowed}", "no such item in this standard; choose from: {allowed}"),
+    "unknown_item": ("该评定标准中没有这些条目或条款；可选：{allowed}", "no such item or clause in this standard; choose from: {allowed}"),
     "member_exists": ("该申报单位已有同名成员；请换一个名字，或用 qkit applicants relink 为其换新链接",
                       "this applicant already has a member of that name; choose another name, or renew their link with qkit applicants relink"),
     "unknown_member": ("没有此成员（或已撤销）；现有成员：{allowed}", "no such member (or revoked); members: {allowed}"),
@@ -138,6 +138,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "only writers are assigned items; {name} is a {role}"),
     "access_changed": ("您的分工已改为：{items}。请刷新页面以编辑新分配的部分。",
                        "Your assignment is now: {items}. Reload the page to edit what was newly assigned to you."),
+    "assign_leads_only": ("只有负责人可以调整分工", "only the team lead assigns items"),
+    "due_leads_only": ("只有负责人可以设定截止日期", "only the team lead sets due dates"),
+    "unknown_due_target": ("没有这一项可设截止日期；可选：{allowed}", "nothing of that name has a due date; choose from: {allowed}"),
     "stale_revision": ("该申报单位已在其他窗口保存了更新版本（第 {latest} 版），本次修改未保存。请先复制您刚才的修改，刷新页面后再填入",
                        "a newer version (revision {latest}) was saved in another window, so this change was not saved. Copy your change, reload the page and enter it again"),
     "store_empty": ("数据库文件为空（0 字节），可能已丢失或损坏，qkit 不会在其上新建数据库。请从备份恢复该文件；如确需从头开始，请先删除它",
@@ -330,6 +333,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "chart_spread": ("各条款独立评分范围与共识得分", "Independent range and agreed score by clause"),
     "wb_everything": ("全部内容", "the whole application"),
     "signed_in_as": ("当前用户：{name} · {role}", "signed in as {name} · {role}"),
+    "signed_in_as_role": ("当前用户：{role}", "signed in as the {role}"),
     "wb_conflicts": ("需要选择的修改（{n} 处）", "Changes to choose ({n})"),
     "wb_theirs": ("{author}保存的", "saved by {author}"),
     "wb_mine": ("本页的", "this page's"),
@@ -350,6 +354,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "wb_difference": ("{place}：该版本 {then} → 当前 {now}", "{place}: then {then} → now {now}"),
     "table_cycle": ("评价周期", "cycles"),
     "table_assessment": ("评审记录（独立评分与共识）", "assessment rounds (layers and consensus)"),
+    "table_deadline": ("截止日期", "due dates"),
+    "table_opened": ("首次打开页面的记录", "first openings of a page"),
     "layer_submitted": ("独立评分已提交，不能再修改", "the independent assessment was handed in and no longer changes"),
     "wb_submit": ("提交独立评分", "Hand in my assessment"),
     "wb_submitted": ("已提交独立评分；负责人汇总共识时可见。", "Handed in: the lead sees it when bringing the consensus together."),
@@ -666,6 +672,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "wb_unnamed": ("（未填写单位名称）", "(no name yet)"),
     "wb_missing": ("共 {all} 个条款，还有 {n} 个未评分", "{n} of {all} clauses not scored yet"),
     "wb_all_scored": ("所有条款均已评分", "every clause is scored"),
+    "wb_missing_indicators": ("共 {all} 个指标，还有 {n} 个未评分", "{n} of {all} indicators not scored yet"),
+    "wb_all_scored_indicators": ("所有指标均已评分", "every indicator is scored"),
     "wb_profile_tab": ("5.1 组织环境", "5.1 Profile"),
     "wb_person_tab": ("基本信息", "About the applicant"),
     "wb_results_tab": ("结果数据", "Results data"),
@@ -680,8 +688,19 @@ LABELS: dict[str, tuple[str, str]] = {
     "wb_applicant_contact": ("联系人", "contact"),
     "wb_applicant_organization": ("所在单位", "organization"),
     "wb_applicant_position": ("职务", "position"),
+    "wb_applicant_place_name": ("名称", "name"),
+    # the individual award's nominee: a person, not an organization
+    "wb_nominee": ("申报人", "Nominee"),
+    "wb_nominee_name": ("姓名（必填）", "name (required)"),
+    "wb_nominee_place_name": ("姓名", "name"),
+    "wb_nominee_short_name": ("图表中的称呼（可不填）", "name on charts (optional)"),
+    "wb_nominee_organization": ("工作单位", "organization"),
+    "wb_nominee_position": ("职务", "position"),
+    "wb_nominee_location": ("所在地", "location"),
+    "wb_nominee_contact": ("申报联络人", "contact for the nomination"),
     "wb_assessment": ("本次自评", "This assessment"),
     "wb_date": ("自评日期（年-月-日）", "date (YYYY-MM-DD)"),
+    "wb_date_placeholder": ("例如 2026-10-15", "e.g. 2026-10-15"),
     "wb_stage": ("阶段", "stage"),
     "wb_assessors": ("评审员", "assessors"),
     "wb_assessors_hint": ("多人用顿号或逗号分隔", "separate names with commas"),
@@ -695,9 +714,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "wb_evidence": ("证据", "Evidence"),
     "wb_evidence_hint": ("文件名称及章节、图表编号", "document, section, figure"),
     "wb_notes": ("备注（例如得分超出建议分数段的理由）", "Notes (e.g. why the score lies outside the suggested band)"),
+    "wb_notes_indicator": ("备注（例如评分的依据）", "Notes (e.g. what the score rests on)"),
     "wb_add_entry": ("添加一条", "Add"),
     "wb_remove_entry": ("删除这一条", "Remove this entry"),
     "wb_evaluation_points": ("评价要点", "evaluation points"),
+    "overview": ("概述", "Overview"),
+    "not_scored": ("不计分", "not scored"),
     "wb_descriptor": ("描述", "description"),
     "wb_results_intro": ("每项指标填写支持的结果条款、名称、单位和历年数值；可添加行业标杆、竞争对手等对比系列。"
                          "也可导入 CSV 或 Excel 表格：每行一项指标（或一个对比系列），列为 条款、指标、单位、方向、目标值、数据系列 和各年份。",
@@ -721,7 +743,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "wb_data_hint": ("数据提示（仅供参考，不改变得分）", "What the data suggest (advice only, never a score)"),
     "wb_preparing": ("正在生成文件，请稍候（报告约需半分钟）……", "preparing the file (a report takes about half a minute)…"),
     # what the form calls each field (qkit.web.places)
-    "wb_place_name": ("名称", "name"),
     "wb_place_date": ("自评日期", "date"),
     "wb_place_prompt": ("{id}）{name}", "{id}) {name}"),
     "wb_place_factor": ("{name}（{id}）", "{name} ({id})"),
@@ -753,6 +774,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "wb_paste_hint": ("可从 Excel 复制一行数值粘贴到某一格：数值依次填入该年及下面各年；数值多于下面的行数时，填入截至最后一年的最近各年。连同上方的年份一起复制，则按所复制的年份填入",
                       "paste a row of values copied from Excel into a cell: they fill that year and the years below it; when there are more values than rows, they fill the latest years up to the last one. Copy the years above the values too, and they land on those years"),
     "wb_pasted": ("已填入 {years} 年", "filled {years}"),
+    "wb_entry_placeholder": ("在此填写；不需要时用右侧的按钮删除", "type here; remove it with the bin when not needed"),
     # the summary while scoring is partial
     "overall_level": ("总体水平（按各指标档次汇总）", "overall level (qkit's summary of the indicator bands)"),
     "maturity_basis": ("暂定：仅依据已评分的 {scored} 项（共 {all} 项，{points} / {max} 分）；未评分的条款不计入",
@@ -773,8 +795,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "wb_narrative": ("自评报告叙述", "Self-assessment report text"),
     "wb_profile_narrative_intro": ("提交的自评报告中 5.1 的正文，宜涵盖上面 a）至 d）各项；其字数按 5.1 的限额统计",
                                    "the text of 5.1 in the report you submit, best covering a) to d) above; it counts against the limit of 5.1"),
-    "wb_narrative_hint": ("空一行分段；“- ”开头为列表；**加粗**；[[KPI:指标名称]]、[[图:指标名称]]、[[表:5.7.4]] 引用结果数据",
-                          "a blank line between paragraphs; “- ” starts a list item; **bold**; [[KPI:name]], [[FIG:name]] or [[TABLE:5.7.4]] cite results"),
+    "wb_file_name": ("{year}自评", "self-assessment-{year}"),
+    "wb_file_name_undated": ("自评", "self-assessment"),
+    "wb_example_kpi": ("顾客满意度", "customer satisfaction"),
+    "wb_markup_title": ("怎样分段、列项、加粗和引用指标数据", "How to make paragraphs, lists and bold text, and cite results"),
+    "wb_markup_paragraph": ("另起一段：空一行", "a new paragraph: leave a blank line"),
+    "wb_markup_list": ("列项：每项单独一行，行首写减号和空格“- ”", "a list: each entry on its own line, starting with a dash and a space “- ”"),
+    "wb_markup_bold": ("加粗：在文字两边各写两个星号，如 **关键举措**", "bold: two asterisks on each side, e.g. **key initiative**"),
+    "wb_markup_kpi": ("提到一项指标：[[KPI:{kpi}]]，报告中显示为“{kpi}（见图{number}）”，即该指标趋势图的编号",
+                      "mention a KPI: [[KPI:{kpi}]] reads “{kpi} (see Figure {number})” in the report, the number of its trend chart"),
+    "wb_markup_figure": ("只写趋势图的编号：[[图:{kpi}]]，显示为“图{number}”", "only its chart's number: [[FIG:{kpi}]] reads “Figure {number}”"),
+    "wb_markup_table": ("一个条款的指标表：[[表:{clause}]]，显示为“表{number}”；表和图由 qkit 排在该条款的正文之后",
+                        "the KPI table of a clause: [[TABLE:{clause}]] reads “Table {number}”; qkit places tables and charts after the clause's text"),
     "wb_words": ("{n} / {limit} 字", "{n} / {limit} words"),
     "wb_words_free": ("{n} 字（不限）", "{n} words (no limit)"),
     "wb_words_over": ("超出 {over} 字", "{over} over the limit"),
@@ -788,14 +820,14 @@ LABELS: dict[str, tuple[str, str]] = {
     # feedback-quality warnings in the form (qkit.lint): hints, never problems
     "wb_lint_note": ("反馈质量提示：不影响得分，也不妨碍导出", "feedback-quality hint: it changes no score and holds back no export"),
     # each feedback-quality rule named in the form's words (the command line shows its code, as the rules file names it)
-    "lint_code_prescriptive": ("指令性措辞", "prescriptive"),
+    "lint_code_prescriptive": ("指令性", "prescriptive"),
     "lint_code_judgement": ("缺少事实", "judgement"),
     "lint_code_no_figure": ("缺少数据", "no figure"),
     "lint_code_no_evidence": ("缺少证据", "no evidence"),
     "lint_code_too_short": ("过短", "too short"),
     "lint_code_too_long": ("过长", "too long"),
-    "lint_code_count_low": ("条数偏少", "too few"),
-    "lint_code_count_high": ("条数偏多", "too many"),
+    "lint_code_count_low": ("条数少", "too few"),
+    "lint_code_count_high": ("条数多", "too many"),
     # the improvement plan (qkit.plan): its statuses, the CLI, the report, the workbook, the Word file, the form
     "status_not_started": ("未开始", "not started"),
     "status_in_progress": ("进行中", "in progress"),
@@ -895,6 +927,16 @@ def tr(key: str, lang: str | None = DEFAULT_LANG, **params: Any) -> str:
 
 def join_list(values: list[Any], lang: str | None = DEFAULT_LANG) -> str:
     return ("、" if _lang(lang) == 0 else ", ").join(str(v) for v in values)
+
+
+def colon(lang: str | None = DEFAULT_LANG) -> str:
+    """What stands between a label and its text: full-width in Chinese (总分：62.5), "total: 62.5" in English."""
+    return "：" if _lang(lang) == 0 else ": "
+
+
+def lettered(letter: str, lang: str | None = DEFAULT_LANG) -> str:
+    """A sub-point's letter as the standards write it, a）, and as English does, a)."""
+    return f"{letter}）" if _lang(lang) == 0 else f"{letter})"
 
 
 def paren(text: str, inner: str, lang: str | None = DEFAULT_LANG) -> str:

@@ -338,6 +338,8 @@ def filled_store(folder: Path) -> tuple[Store, dict[str, str]]:
     store.save_layer(first.id, leaver, {"clauses": {"5.2.2": {"score": 50}}}, submit=True)
     store.save_consensus(first.id, {"clauses": {"5.2.2": {"score": 55, "notes": "共识"}}}, base=0,
                          author=store.member(first.id))
+    store.set_due(first.id, "5.2", "2026-12-10", author=store.member(first.id))
+    store.mark_opened(first.id, leaver)
     store.new_cycle(first.id, "2027")
     store.revoke(first.id, leaver.id)
     second, second_key = store.add_applicant("陈明", "wuhan-individual")
@@ -346,9 +348,11 @@ def filled_store(folder: Path) -> tuple[Store, dict[str, str]]:
 
 
 def everything(store: Store) -> list:
-    """What a store holds, as its API reads it: applicants, members, every revision in full, cycles and rounds."""
+    """What a store holds, as its API reads it: applicants, members, every revision in full, cycles, rounds, due
+    dates and first openings."""
     return [(a, store.members(a.id), store.history(a.id), store.cycles(a.id),
-             [(store.layers(a.id, c.number), store.consensus(a.id, c.number)) for c in store.cycles(a.id)])
+             [(store.layers(a.id, c.number), store.consensus(a.id, c.number), store.deadlines(a.id, c.number),
+               store.openings(a.id, c.number)) for c in store.cycles(a.id)])
             for a in store.applicants()]
 
 
@@ -358,6 +362,7 @@ def test_migrate_copies_a_folder_store_into_postgres_as_it_is(cli, tmp_path, pos
     assert code == 0, err
     assert "申报单位：原有 2，复制后 2" in out and "成员：原有 4，复制后 4" in out and "版本：原有 7，复制后 7" in out
     assert "评价周期：原有 3，复制后 3" in out and "评审记录（独立评分与共识）：原有 2，复制后 2" in out
+    assert "截止日期：原有 1，复制后 1" in out and "首次打开页面的记录：原有 1，复制后 1" in out
     target = Store(postgres_url)
     assert everything(target) == everything(source)  # ids, numbers, authors, times, notes, what changed
     assert [r.author for r in target.history(1)] == [None, "张伟", "张伟", "王强", "张伟"]
@@ -373,7 +378,8 @@ def test_migrate_copies_a_folder_store_into_postgres_as_it_is(cli, tmp_path, pos
 
     code, _, err = cli("store", "migrate", "--from", tmp_path / "data", "--to", postgres_url)
     assert code == 1 and "--to" in err and "已有数据" in err and "applicant 3" in err  # never copied on top
-    assert target.counts() == {"applicant": 3, "member": 6, "revision": 9, "cycle": 4, "assessment": 2}
+    assert target.counts() == {"applicant": 3, "member": 6, "revision": 9, "cycle": 4, "assessment": 2, "deadline": 1,
+                               "opened": 1}
     code, _, err = cli("store", "migrate", "--from", tmp_path / "data", "--to", tmp_path / "elsewhere", "--lang", "en")
     assert code == 1 and "--to" in err and "postgresql://" in err and not (tmp_path / "elsewhere").exists()
 

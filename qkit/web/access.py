@@ -2,9 +2,10 @@
 
 A ``lead`` changes everything; a ``writer`` with assigned items changes the
 clauses of those items, the KPIs that support them and, with 5.1, the
-organizational profile (a writer without items changes everything); an
-``assessor`` never changes the application (they score in a layer of their
-own). The form asks ``may_edit`` before it offers a field; the store asks
+organizational profile; a writer assigned a clause (``5.3.4``) changes that
+clause and, for a results clause, its KPIs (a writer without items changes
+everything); an ``assessor`` never changes the application (they score in a
+layer of their own). The form asks ``may_edit`` before it offers a field; the store asks
 ``refusal`` of every save against the member as they stand in the database
 at that moment, so a revoked link or a withdrawn item stops at once, whatever
 the page sends.
@@ -26,17 +27,33 @@ Path = tuple[Any, ...]
 
 def item_of(rubric: Any, data: Any, path: Path) -> str | None:
     """The item (5.1 for the profile) a field belongs to; None for the applicant's details and the like."""
+    part = part_of(rubric, data, path)
+    return part if part is None or rubric.clause(part) is None else _item_of_clause(rubric, part)
+
+
+def part_of(rubric: Any, data: Any, path: Path) -> str | None:
+    """The clause a field belongs to (a KPI's: the clause it supports), 5.1 for the profile; None for the
+    applicant's details and the like."""
     if not path:
         return None
     if path[0] == "profile" and rubric.profile is not None:
         return rubric.profile.id
     if path[0] == "clauses" and len(path) > 1:
-        return next((item.id for item in rubric.items if any(c.id == path[1] for c in item.clauses)), None)
+        return str(path[1]) if rubric.clause(str(path[1])) is not None else None
     if path[0] == "results" and len(path) > 1 and isinstance(path[1], int):
         results = data.get("results") if isinstance(data, dict) else None
         kpi = results[path[1]] if isinstance(results, list) and 0 <= path[1] < len(results) else None
-        return item_of(rubric, data, ("clauses", str(kpi.get("clause", "")))) if isinstance(kpi, dict) else None
+        return part_of(rubric, data, ("clauses", str(kpi.get("clause", "")))) if isinstance(kpi, dict) else None
     return None
+
+
+def _item_of_clause(rubric: Any, clause_id: str) -> str | None:
+    return next((item.id for item in rubric.items if any(c.id == clause_id for c in item.clauses)), None)
+
+
+def covers(rubric: Any, assigned: tuple[str, ...] | list[str], part: str | None) -> bool:
+    """Whether items and clauses ``assigned`` include ``part`` (a clause, or 5.1): the part itself or its item."""
+    return part is not None and (part in assigned or _item_of_clause(rubric, part) in assigned)
 
 
 def unrestricted(member: "Member | None") -> bool:
@@ -52,19 +69,19 @@ def may_edit(rubric: Any, member: "Member | None", data: Any, path: Path) -> boo
     if member.role != "writer":
         return False
     if path == ("results",):  # the list of KPIs: whoever writes a results clause adds KPIs to it
-        return any(item_of(rubric, data, ("clauses", c.id)) in member.items for c in rubric.results_clauses)
-    return item_of(rubric, data, path) in member.items
+        return any(covers(rubric, member.items, c.id) for c in rubric.results_clauses)
+    return covers(rubric, member.items, part_of(rubric, data, path))
 
 
-def item_of_field(rubric: Any, field: str) -> str | None:
-    """The item of a changed field as ``qkit.merge.changes`` names it (``clauses/5.2.2/score``,
-    ``results/5.4.4 顾客满意度``, ``profile/a``); None for parts outside every item."""
+def part_of_field(rubric: Any, field: str) -> str | None:
+    """The clause (or 5.1) of a changed field as ``qkit.merge.changes`` names it (``clauses/5.2.2/score``,
+    ``results/5.4.4 顾客满意度``, ``profile/a``); None for parts outside every clause."""
     head, _, rest = field.partition("/")
     if head == "clauses" and rest:
-        return item_of(rubric, {}, ("clauses", rest.split("/")[0]))
+        return part_of(rubric, {}, ("clauses", rest.split("/")[0]))
     if head == "results" and rest:  # a KPI named by its clause and name
-        return item_of(rubric, {}, ("clauses", rest.split(" ", 1)[0]))
-    return item_of(rubric, {}, (head,)) if head == "profile" else None
+        return part_of(rubric, {}, ("clauses", rest.split(" ", 1)[0]))
+    return part_of(rubric, {}, (head,)) if head == "profile" else None
 
 
 def refusal(rubric: Any, member: "Member | None", old: Any, new: Any) -> Problem | None:
@@ -73,8 +90,7 @@ def refusal(rubric: Any, member: "Member | None", old: Any, new: Any) -> Problem
         return None
     if member.role != "writer":
         return Problem("", "not_your_document", params={"role": member.role})
-    outside = [field for field in changes(old, new) if item_of_field(rubric, field) not in member.items]
+    outside = [field for field in changes(old, new) if not covers(rubric, member.items, part_of_field(rubric, field))]
     if not outside:
         return None
     return Problem(outside[0], "not_your_item", params={"items": join_list(member.items)})
-

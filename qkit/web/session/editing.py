@@ -38,7 +38,7 @@ class Editing:
         can only come from a tampered page: it is refused, with the problem
         ``qkit validate`` would report, and the document stays as it was.
         """
-        refused = self._allowed(path)
+        refused = self._allowed(path, value)
         if refused is not None:
             return refused
         before = copy.deepcopy(self.data)

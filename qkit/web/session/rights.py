@@ -6,9 +6,10 @@ from typing import Any
 
 from ... import rounds
 from ...errors import Problem
-from ...i18n import join_list, tr
+from ...i18n import join_list, paren, tr
 from ...paths import FieldPath, field_of
 from .. import access
+from ..store import LEAD_NAME
 
 
 class Rights:
@@ -20,8 +21,10 @@ class Rights:
         if member is None:
             return ""
         role = tr(f"role_{member.role}", lang)
-        items = f"（{join_list(member.items, lang)}）" if member.items else ""
-        return tr("signed_in_as", lang, name=member.name, role=role + items)
+        role = paren(role, join_list(member.items, lang), lang) if member.items else role
+        if member.name == LEAD_NAME:  # a lead added without a name is called by the role alone, not 负责人 · 负责人
+            return tr("signed_in_as_role", lang, role=role)
+        return tr("signed_in_as", lang, name=member.name, role=role)
 
     def editable(self, path: FieldPath) -> bool:
         """Whether the signed-in member may change the field at ``path``.
@@ -59,9 +62,12 @@ class Rights:
                 return self._say(Problem(field_of(path), "lone_surrogate", params={"char": f"U+{ord(char):04X}"}))
         return None
 
-    def _allowed(self, path: FieldPath) -> Problem | None:
-        """None when the member may change the field at path, else the refusal (said on the page)."""
-        if self.editable(path):
+    def _allowed(self, path: FieldPath, value: Any = None) -> Problem | None:
+        """None when the member may change the field at path (to ``value``), else the refusal (said on the page).
+
+        A KPI moved to another clause must land in a clause the member writes too."""
+        moving = path[:1] == ("results",) and path[2:] == ("clause",) and isinstance(value, str)
+        if self.editable(path) and (not moving or self.judging or self.editable(("clauses", value))):
             return None
         if self.member is not None and self.member.role == "writer":
             return self._say(Problem(field_of(path), "not_your_item", params={"items": join_list(self.member.items)}))

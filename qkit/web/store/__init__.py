@@ -23,7 +23,8 @@ makes it, as the database holds them at that moment (``qkit.web.access``).
 
 ``Store`` is put together from its parts, one module each: ``people``
 (applicants, members and their keys), ``revisions`` (the application),
-``assessments`` (cycles, assessors' layers, the consensus), ``copies``
+``assessments`` (cycles, assessors' layers, the consensus), ``deadlines``
+(due dates, and who has opened their page), ``copies``
 (exports, copies into PostgreSQL, backups), on ``base`` (connections, the
 schema of ``schema``). ``links`` turns a page's key into what it opens.
 """
@@ -32,12 +33,15 @@ from .assessments import Assessments
 from .backends import data_dir, is_database_url, redact
 from .base import StoreBase
 from .copies import Copies
+from .deadlines import Deadlines
 from .links import access_path, open_for_token, token_from_query
 from .people import People
 from .records import (
     AccessEnded,
     Applicant,
     Cycle,
+    Deadline,
+    Edit,
     Member,
     MergeConflict,
     NotAllowed,
@@ -46,7 +50,7 @@ from .records import (
     StaleRevision,
     export_name,
     hash_token,
-    item_ids,
+    part_ids,
 )
 from .revisions import Revisions
 from .schema import (
@@ -60,8 +64,8 @@ from .schema import (
 )
 
 
-class Store(People, Revisions, Assessments, Copies, StoreBase):
-    """The applicants, their teams, revisions and assessment rounds in a data folder (SQLite) or a
+class Store(People, Revisions, Assessments, Deadlines, Copies, StoreBase):
+    """The applicants, their teams, revisions, assessment rounds and due dates in a data folder (SQLite) or a
     ``postgresql://`` database, created on first use.
 
     SQLite: each method opens its own short connection, so many processes can
@@ -72,8 +76,8 @@ class Store(People, Revisions, Assessments, Copies, StoreBase):
 
 
 __all__ = [
-    "AccessEnded", "Applicant", "Cycle", "DATA_ENV", "DB_NAME", "LEAD_NAME", "LINK_PARAM", "Member", "MergeConflict",
-    "NotAllowed", "ROLES", "Revision", "RoundRecord", "SCHEMA_VERSION", "StaleRevision", "Store", "TABLES",
-    "access_path", "data_dir", "export_name", "hash_token", "is_database_url", "item_ids", "open_for_token", "redact",
+    "AccessEnded", "Applicant", "Cycle", "DATA_ENV", "DB_NAME", "Deadline", "Edit", "LEAD_NAME", "LINK_PARAM", "Member",
+    "MergeConflict", "NotAllowed", "ROLES", "Revision", "RoundRecord", "SCHEMA_VERSION", "StaleRevision", "Store", "TABLES",
+    "access_path", "data_dir", "export_name", "hash_token", "is_database_url", "open_for_token", "part_ids", "redact",
     "token_from_query",
 ]

@@ -10,7 +10,7 @@ import yaml
 
 from ... import template
 from ...errors import Problem, QkitError
-from .records import AccessEnded, Applicant, Member, hash_token, item_ids
+from .records import AccessEnded, Applicant, Member, NotAllowed, hash_token, part_ids
 from .schema import LEAD_NAME, ROLES, dump, insert_cycle, now
 
 
@@ -110,19 +110,23 @@ class People:
             db.execute("UPDATE member SET revoked_at = ? WHERE id = ?", (now(), member.id))
         return next(m for m in self.members(applicant_id) if m.id == member.id)
 
-    def assign(self, applicant_id: int, ref: int | str, items: tuple[str, ...] | list[str]) -> Member:
-        """Give a writer other items (none: the whole application); their open page follows at its next save."""
+    def assign(self, applicant_id: int, ref: int | str, items: tuple[str, ...] | list[str],
+               author: Member | None = None) -> Member:
+        """Give a writer other items or clauses (none: the whole application), without a new link: their open
+        page follows within seconds. Only a lead (or the command line) assigns."""
         member = self.member(applicant_id, ref)
         if member.role != "writer":
             raise QkitError(Problem("--items", "assign_writers_only", member.name,
                                     {"name": member.name, "role": member.role}))
         self._check_items(applicant_id, items)
         with self._connect() as db, self._write(db, applicant_id):
+            if author is not None and self._member_now(db, author).role != "lead":
+                raise NotAllowed(Problem("", "assign_leads_only"))
             db.execute("UPDATE member SET items = ? WHERE id = ?", (",".join(items), member.id))
         return next(m for m in self.members(applicant_id) if m.id == member.id)
 
     def _check_items(self, applicant_id: int, items: tuple[str, ...] | list[str]) -> None:
-        allowed = item_ids(self.index.load(self.applicant(applicant_id).rubric))
+        allowed = part_ids(self.index.load(self.applicant(applicant_id).rubric))
         unknown = [i for i in items if i not in allowed]
         if unknown:
             raise QkitError(Problem("--items", "unknown_item", ",".join(unknown), {"allowed": allowed}))

@@ -35,7 +35,8 @@ class Member:
 
     ``role``: a ``lead`` edits everything; a ``writer`` edits the ``items``
     assigned (every item when none are); an ``assessor`` scores. ``items``
-    are item ids such as ``5.2`` (``5.1`` is the organizational profile).
+    are item ids such as ``5.2`` (``5.1`` is the organizational profile) or
+    clause ids such as ``5.3.4`` (a results clause with its KPIs).
     """
 
     id: int
@@ -69,6 +70,32 @@ class Revision:
     document: str  # the stored YAML text of data
     author: str | None = None
     changed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A revision without its document: who saved it, when, and the fields it changed (what a history lists and
+    what a team's progress reads, without parsing every document ever saved)."""
+
+    number: int
+    parent: int | None
+    created_at: dt.datetime
+    author: str | None
+    changed: tuple[str, ...]
+    note: str
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When something is due in a cycle: an item or clause (its id, 5.1 for the profile), the whole
+    ``application`` or the assessors' hand-in (``assessors``). A setting: the lead changes or clears it."""
+
+    applicant_id: int
+    cycle: int
+    target: str
+    due: dt.date
+    set_by: str | None
+    set_at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -135,9 +162,13 @@ class MergeConflict(QkitError):
                                                                 "author": latest.author or ""}))
 
 
-def item_ids(rubric) -> list[str]:
-    """What a writer can be assigned: the profile (5.1, when the standard has one) and every item."""
-    return ([rubric.profile.id] if rubric.profile is not None else []) + [item.id for item in rubric.items]
+def part_ids(rubric) -> list[str]:
+    """Everything a writer can be assigned or given a due date: the profile, each item and each of its clauses
+    (a results clause with the KPIs that support it), in the standard's order."""
+    found = [rubric.profile.id] if rubric.profile is not None else []
+    for item in rubric.items:
+        found += [item.id, *(c.id for c in item.clauses)]
+    return found
 
 
 def export_name(applicant: Applicant, *parts: str | None) -> str:

@@ -11,7 +11,7 @@ from ...errors import Problem, QkitError
 from ...i18n import tr
 from ...merge import changes, merge
 from .. import access
-from .records import Member, MergeConflict, NotAllowed, Revision, StaleRevision
+from .records import Edit, Member, MergeConflict, NotAllowed, Revision, StaleRevision
 from .schema import dump, insert_cycle, now
 
 
@@ -68,6 +68,17 @@ class Revisions:
             self._latest_number(db, applicant_id)
             rows = db.execute(self._REVISION + " ORDER BY r.number DESC", (applicant_id,)).fetchall()
         return [self._revision(applicant_id, row) for row in rows]
+
+    def edits(self, applicant_id: int, after: int = 0) -> list[Edit]:
+        """The revisions after number ``after`` without their documents, newest first: who saved each, when, and
+        what it changed."""
+        with self._connect() as db:
+            self._latest_number(db, applicant_id)
+            rows = db.execute("SELECT r.number, r.parent_number, r.created_at, m.name, r.changed, r.note FROM revision r"
+                              " LEFT JOIN member m ON m.id = r.author_id WHERE r.applicant_id = ? AND r.number > ?"
+                              " ORDER BY r.number DESC", (applicant_id, after)).fetchall()
+        return [Edit(number, parent, dt.datetime.fromisoformat(created), author, tuple(json.loads(changed or "[]")),
+                     note) for number, parent, created, author, changed, note in rows]
 
     def save(self, applicant_id: int, data: dict[str, Any], base: int, note: str = "",
              author: Member | None = None, merging: bool = False) -> Revision:

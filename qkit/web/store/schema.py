@@ -19,7 +19,7 @@ DATA_ENV = "QKIT_DATA"
 DB_NAME = "qkit.sqlite3"
 DATABASE_URLS = ("postgresql://", "postgres://")  # --data given as one of these is a PostgreSQL database
 LINK_PARAM = "key"  # not "token": the Jupyter server reserves that one for its own login
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another one before giving up
 ROLES = ("lead", "writer", "assessor")
 LEAD_NAME = "负责人"  # the first member of an applicant when no name is given
@@ -31,7 +31,10 @@ TABLES = {  # every table and column, in the order a copy must fill them (refere
     "cycle": ("id", "applicant_id", "number", "label", "first_revision", "created_at"),
     "assessment": ("id", "applicant_id", "cycle", "round", "assessor_id", "number", "created_at", "document",
                    "submitted", "author_id", "note"),
+    "deadline": ("id", "applicant_id", "cycle", "target", "due", "set_by", "set_at"),
+    "opened": ("id", "applicant_id", "member_id", "cycle", "opened_at"),
 }
+DUE_TARGETS = ("application", "assessors")  # due dates beside the items' and clauses': the whole application, the hand-in
 
 
 def _tables(identity: str) -> tuple[str, ...]:
@@ -57,6 +60,7 @@ def _tables(identity: str) -> tuple[str, ...]:
             UNIQUE (applicant_id, number)
         )""",
         *_rounds(identity),
+        *_progress(identity),
     )
 
 
@@ -88,6 +92,33 @@ def _rounds(identity: str) -> tuple[str, ...]:
             note          TEXT NOT NULL DEFAULT ''
         )""",
         "CREATE INDEX assessment_of ON assessment (applicant_id, cycle, round, assessor_id, number)",
+    )
+
+
+def _progress(identity: str) -> tuple[str, ...]:
+    """What the lead follows the team by (schema 5): due dates, and when each member first opened their page."""
+    return (
+        # settings, changed as plans change: one due date per target and cycle (an item or clause id, 5.1,
+        # 'application' or 'assessors'), replaced when set again and removed when cleared
+        f"""CREATE TABLE deadline (
+            id            {identity},
+            applicant_id  INTEGER NOT NULL REFERENCES applicant(id),
+            cycle         INTEGER NOT NULL,
+            target        TEXT NOT NULL,
+            due           TEXT NOT NULL,
+            set_by        INTEGER REFERENCES member(id),
+            set_at        TEXT NOT NULL,
+            UNIQUE (applicant_id, cycle, target)
+        )""",
+        # a fact kept as it happened: a member's first opening of their page in a cycle, never changed
+        f"""CREATE TABLE opened (
+            id            {identity},
+            applicant_id  INTEGER NOT NULL REFERENCES applicant(id),
+            member_id     INTEGER NOT NULL REFERENCES member(id),
+            cycle         INTEGER NOT NULL,
+            opened_at     TEXT NOT NULL,
+            UNIQUE (member_id, cycle)
+        )""",
     )
 
 
@@ -132,7 +163,13 @@ _IMMUTABLE = (
        BEGIN SELECT RAISE(ABORT, 'revisions are never deleted'); END""",
     *_IMMUTABLE_ROUNDS,
 )
-SCHEMA = (*_tables(_SQLITE_ID), *_IMMUTABLE)
+_IMMUTABLE_OPENED = (
+    """CREATE TRIGGER opened_never_updated BEFORE UPDATE ON opened
+       BEGIN SELECT RAISE(ABORT, 'openings are never changed'); END""",
+    """CREATE TRIGGER opened_never_deleted BEFORE DELETE ON opened
+       BEGIN SELECT RAISE(ABORT, 'openings are never deleted'); END""",
+)
+SCHEMA = (*_tables(_SQLITE_ID), *_IMMUTABLE, *_IMMUTABLE_OPENED)
 # each step takes the schema from its version to the next; a store is brought up to date when opened
 MIGRATIONS = {
     1: (  # one key per applicant → members with keys of their own; revisions get an author and what changed
@@ -149,6 +186,7 @@ MIGRATIONS = {
     ),
     2: (_layer(_SQLITE_ID),),  # assessors' own layers, for independent assessment and consensus
     3: (*_rounds(_SQLITE_ID), *_IMMUTABLE_ROUNDS, lambda db: _rounds_from_layers(db), "DROP TABLE layer"),
+    4: (*_progress(_SQLITE_ID), *_IMMUTABLE_OPENED),  # due dates and first openings; nothing to carry over
 }
 
 # PostgreSQL: the same tables; UPDATE, DELETE and TRUNCATE of revisions and assessments refused by triggers
@@ -169,12 +207,14 @@ def _pg_immutable(table: str) -> tuple[str, ...]:
        FOR EACH STATEMENT EXECUTE FUNCTION qkit_revision_immutable()""")
 
 
-PG_SCHEMA = (*_tables(_PG_ID), _PG_IMMUTABLE_FUNCTION, *_pg_immutable("revision"), *_pg_immutable("assessment"))
+PG_SCHEMA = (*_tables(_PG_ID), _PG_IMMUTABLE_FUNCTION, *_pg_immutable("revision"), *_pg_immutable("assessment"),
+             *_pg_immutable("opened"))
 # PostgreSQL stores start at version 2; a later schema change adds its step here as in MIGRATIONS
 PG_MIGRATIONS: dict[int, tuple[Any, ...]] = {
     2: (_layer(_PG_ID),),
     3: (*_rounds(_PG_ID), _PG_IMMUTABLE_FUNCTION, *_pg_immutable("assessment"), lambda db: _rounds_from_layers(db),
         "DROP TABLE layer"),
+    4: (*_progress(_PG_ID), _PG_IMMUTABLE_FUNCTION, *_pg_immutable("opened")),
 }
 PG_LOCK_TIMEOUT = "30s"  # how long a writer waits for another one's lock before giving up
 PG_SCHEMA_LOCK = 0x716B6974  # the advisory lock held while a schema is created or upgraded ("qkit")
