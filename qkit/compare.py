@@ -4,7 +4,10 @@
 ``Comparison``: the change of the total, of each item and of each clause, in
 points and in percentage points; each clause's band in its scoring table
 before and after; the OFIs that no longer appear and the new ones; and each
-KPI's series joined over the years of both documents. Every view (the
+KPI's series joined over the years of both documents; for the improvement
+plan, each clause with actions completed in either cycle and whether its
+score moved, and each KPI with a target in the plan and whether it reached
+it. Every view (the
 ``qkit compare`` table and JSON, the report's 与上期比较 section) renders
 this data and computes nothing of its own.
 
@@ -24,6 +27,7 @@ from . import document
 from .document import KPI
 from .errors import Problem, QkitError
 from .i18n import Named, fmt_date, fmt_points
+from .plan import CANCELLED, Action, KpiTarget, kpi_reached
 from .rubric import Band, RubricIndex
 from .scoring import ClauseScore, ItemScore, Scorecard, score
 
@@ -185,6 +189,51 @@ class KpiJoin:
 
 
 @dataclass(frozen=True)
+class ActionOutcome(Named):
+    """A clause with actions completed in either cycle: its score before and after, and whether it moved."""
+
+    clause: str
+    title: str
+    title_en: str
+    actions: tuple[Action, ...]
+    old: int | None
+    new: int | None
+
+    @property
+    def delta(self) -> int | None:
+        return _delta(self.old, self.new)
+
+    @property
+    def moved(self) -> str:
+        """up, down, not (the same score), or unknown (unscored on one side)."""
+        delta = self.delta
+        return "unknown" if delta is None else "up" if delta > 0 else "down" if delta < 0 else "not"
+
+    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
+        return {"clause": self.clause, "title": self.name(lang),
+                "actions": [{"id": a.id or None, "action": a.action or None} for a in self.actions],
+                "old": self.old, "new": self.new, "delta_percent": self.delta, "moved": self.moved}
+
+
+@dataclass(frozen=True)
+class TargetOutcome:
+    """A KPI with a target in the plan: its value in the target's year (its latest without one), and whether
+    it reached the target (None while there is no such value)."""
+
+    clause: str
+    name: str
+    unit: str
+    better: str
+    target: KpiTarget
+    value: float | None
+    reached: bool | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"clause": self.clause, "name": self.name, "target": self.target.target, "year": self.target.year,
+                "value": self.value, "reached": self.reached}
+
+
+@dataclass(frozen=True)
 class Comparison:
     """An earlier (``old``) and a later (``new``) assessment of one standard, compared."""
 
@@ -195,6 +244,8 @@ class Comparison:
     clauses: tuple[ClauseChange, ...]
     ofis: tuple[OfiChange, ...]
     kpis: tuple[KpiJoin, ...]
+    actions: tuple[ActionOutcome, ...] = ()
+    targets: tuple[TargetOutcome, ...] = ()
 
     @property
     def rubric(self):
@@ -229,6 +280,7 @@ class Comparison:
             "movers": [c.id for c in self.movers()],
             "ofis": [o.to_dict(lang) for o in self.ofis],
             "kpis": [k.to_dict() for k in self.kpis],
+            "plan": {"clauses": [a.to_dict(lang) for a in self.actions], "kpis": [t.to_dict() for t in self.targets]},
         }
 
 
@@ -331,6 +383,32 @@ def _kpis(old: list[KPI], new: list[KPI]) -> tuple[KpiJoin, ...]:
     return tuple(_join_kpi(before.get(k), after.get(k)) for k in keys)
 
 
+def _plan(old: Scorecard, new: Scorecard) -> list[Action]:
+    """The actions of both cycles' plans, each once: the later document's where both hold it (by id)."""
+    later = new.assessment.improvements
+    ids = {a.id for a in later if a.id}
+    return [*(a for a in old.assessment.improvements if not (a.id and a.id in ids) and a not in later), *later]
+
+
+def _outcomes(pairs: list, actions: list[Action]) -> tuple[ActionOutcome, ...]:
+    done = [a for a in actions if a.done]
+    return tuple(ActionOutcome(n.id, n.title, n.title_en, tuple(a for a in done if n.id in a.clauses), o.score,
+                               n.score) for _, o, n in pairs if any(n.id in a.clauses for a in done))
+
+
+def _targets(actions: list[Action], kpis: tuple[KpiJoin, ...]) -> tuple[TargetOutcome, ...]:
+    wanted = list(dict.fromkeys(a.kpi for a in actions if a.kpi and a.status != CANCELLED))
+    out = []
+    for target in wanted:
+        join = next((j for j in kpis if j.kpi.name == target.name), None)
+        if join is None:
+            continue
+        value, reached = kpi_reached(join.kpi, target)
+        out.append(TargetOutcome(join.kpi.clause, join.kpi.name, join.kpi.unit, join.kpi.better, target, value,
+                                 reached))
+    return tuple(out)
+
+
 def compare(old: Scorecard, new: Scorecard) -> Comparison:
     """Compare an earlier and a later scorecard of the same rubric; a different rubric is refused."""
     if old.rubric.id != new.rubric.id:
@@ -338,12 +416,14 @@ def compare(old: Scorecard, new: Scorecard) -> Comparison:
     rubric = new.rubric
     pairs = [(item, o, n) for item, old_item in zip(new.items, old.items)
              for o, n in zip(old_item.clauses, item.clauses)]
+    kpis = _kpis(old.assessment.results, new.assessment.results)
+    actions = _plan(old, new)
     return Comparison(
         old, new, _total(old, new),
         tuple(_item(o, n) for o, n in zip(old.items, new.items)),
         tuple(_clause(rubric, item, o, n) for item, o, n in pairs),
         tuple(change for _, o, n in pairs if (change := _ofis(o, n))),
-        _kpis(old.assessment.results, new.assessment.results),
+        kpis, _outcomes(pairs, actions), _targets(actions, kpis),
     )
 
 

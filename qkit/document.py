@@ -22,6 +22,7 @@ from . import markup
 from .errors import NO_VALUE, Problem, QkitError
 from .i18n import fmt_bytes, short_repr
 from .paths import as_year
+from .plan import ACTION_FIELDS, KPI_TARGET_FIELDS, NOT_STARTED, STATUSES, Action, KpiTarget
 from .rubric import (
     STEP,
     IndividualRubric,
@@ -45,7 +46,8 @@ MAX_NUMBER = 10**15  # a KPI value's size: far above any real figure, and safely
 # pastes \x0b and \x07), DEL, and lone surrogates (half a character, which only a tampered page sends)
 UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
-TOP_FIELDS = ("format_version", "rubric", "applicant", "assessment", "key_themes", "profile", "clauses", "results")
+TOP_FIELDS = ("format_version", "rubric", "applicant", "assessment", "key_themes", "profile", "clauses", "results",
+              "improvements")
 ASSESSMENT_FIELDS = ("date", "stage", "assessors", "cycle")
 CLAUSE_FIELDS = ("score", "proposed", "independent", "previous_score", "self_score", "factors", "strengths", "ofis", "evidence",
                  "notes", "narrative")
@@ -131,6 +133,7 @@ class Assessment:
     format_version: int = FORMAT_VERSION
     profile_narrative: str = ""  # the 自评报告's text for the profile (profile/narrative in the file)
     key_themes: dict[str, list[KeyTheme]] = field(default_factory=dict)
+    improvements: list[Action] = field(default_factory=list)  # the improvement plan (``qkit.plan``)
 
     @property
     def name(self) -> str:
@@ -157,7 +160,8 @@ class Assessment:
         data["results"] = [{k: v for k, v in kpi.items() if v not in (None, "", {})} for kpi in data["results"]]
         if self.profile_narrative:
             data["profile"] = {**data["profile"], NARRATIVE: self.profile_narrative}
-        for key in ("profile", "key_themes"):
+        data["improvements"] = [action.to_data() for action in self.improvements]
+        for key in ("profile", "key_themes", "improvements"):
             if not data[key]:
                 del data[key]
         return data
@@ -325,23 +329,17 @@ class _Checker:
         results = self.results(data.get("results"), rubric)
         self.citations(narrative, clauses, results, rubric)
         themes = self.key_themes(data.get("key_themes"), rubric)
+        plan = self.improvements(data.get("improvements"), rubric, results)
         return Assessment(str(rubric_id), applicant, assessment, profile, clauses, results,
-                          profile_narrative=narrative, key_themes=themes)
+                          profile_narrative=narrative, key_themes=themes, improvements=plan)
 
     def assessment(self, value: Any) -> dict[str, Any]:
         raw = self.mapping(value, "assessment", ASSESSMENT_FIELDS)
         out: dict[str, Any] = {}
         if raw.get("date") is not None:
-            date = raw["date"]
-            if isinstance(date, str):
-                try:
-                    date = dt.date.fromisoformat(date)
-                except ValueError:
-                    pass
-            if isinstance(date, dt.date) and not isinstance(date, dt.datetime):
+            date = self.date(raw["date"], "assessment/date")
+            if date is not None:
                 out["date"] = date
-            else:
-                self.add("assessment/date", "not_date", raw["date"])
         if raw.get("stage") is not None:
             out["stage"] = self.text(raw["stage"], "assessment/stage")
         if raw.get("cycle") is not None:
@@ -349,6 +347,19 @@ class _Checker:
         if "assessors" in raw:
             out["assessors"] = [str(name) for name in self.texts(raw["assessors"], "assessment/assessors")]
         return out
+
+    def date(self, value: Any, where: str) -> dt.date | None:
+        """A day, as YAML reads one (2026-10-15) or as typed (the text "2026-10-15"); else named."""
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        if not isinstance(value, str) or self.writable(value, where):  # else named for its character
+            self.add(where, "not_date", value)
+        return None
 
     def profile(self, value: Any, rubric: OrganizationRubric | IndividualRubric) -> tuple[dict[str, str], str]:
         """The prompts' texts, and the profile's narrative."""
@@ -429,6 +440,66 @@ class _Checker:
                     themes.append(KeyTheme(text, cited))
             out[str(kind)] = themes
         return out
+
+    def improvements(self, value: Any, rubric, results: list[KPI]) -> list[Action]:
+        """The improvement plan: each action on clauses the standard has, with a status, dates, targets."""
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.add("improvements", "not_list", value)
+            return []
+        ids = [c.id for c in rubric.clauses]
+        names = list(dict.fromkeys(k.name for k in results))
+        out, seen = [], set()
+        for i, entry in enumerate(value, 1):
+            where = f"improvements/{i}"
+            if not isinstance(entry, dict):
+                self.add(where, "not_mapping", entry)
+                continue
+            raw = self.mapping(entry, where, ACTION_FIELDS)
+            found = len(self.problems)
+            code = self.text(raw.get("id"), f"{where}/id")
+            if code and code in seen:
+                self.add(f"{where}/id", "action_id_twice", code)
+            seen.add(code)
+            cited = raw.get("clauses")
+            cited = [str(c) for c in cited] if isinstance(cited, list) else [] if cited in (None, "") else [str(cited)]
+            for cid in cited:
+                if cid not in ids:
+                    self.add(f"{where}/clauses", "unknown_clause", cid, allowed=ids)
+            if not cited:
+                self.add(f"{where}/clauses", "action_clauses")
+            start, due = (self.date(raw[k], f"{where}/{k}") if raw.get(k) not in (None, "") else None
+                          for k in ("start", "due"))
+            if start and due and due < start:
+                self.add(f"{where}/due", "due_before_start", due.isoformat(), start=start.isoformat())
+            status = raw.get("status") if raw.get("status") not in (None, "") else NOT_STARTED
+            if status not in STATUSES:
+                self.add(f"{where}/status", "action_status", status, allowed=list(STATUSES))
+            action = Action(tuple(cited), self.text(raw.get("action"), f"{where}/action"),
+                            tuple(str(o) for o in self.texts(raw.get("ofis"), f"{where}/ofis")),
+                            self.text(raw.get("owner"), f"{where}/owner"), start, due, status,
+                            self.score(raw.get("target_score"), f"{where}/target_score"),
+                            self.kpi_target(raw.get("kpi"), f"{where}/kpi", names),
+                            self.text(raw.get("notes"), f"{where}/notes"), code)
+            if len(self.problems) == found:
+                out.append(action)
+        return out
+
+    def kpi_target(self, value: Any, where: str, names: list[str]) -> KpiTarget | None:
+        """An action's KPI target: a KPI of the document by name, its target value, the year it is due."""
+        if value in (None, "", {}):
+            return None
+        raw = self.mapping(value, where, KPI_TARGET_FIELDS)
+        name = self.text(raw.get("name"), f"{where}/name", required=True)
+        if name and name not in names:
+            self.add(f"{where}/name", "unknown_kpi", name, allowed=names or ["—"])
+        year = None
+        if raw.get("year") not in (None, ""):
+            year = as_year(raw["year"])
+            if year is None:
+                self.add(f"{where}/year", "year", raw["year"])
+        return KpiTarget(name, self.number(raw.get("target"), f"{where}/target"), year)
 
     def citations(self, profile: str, clauses: dict[str, ClauseRating], results: list[KPI], rubric) -> None:
         """Every [[KPI:…]] and [[图:…]] in a narrative must name a KPI, every [[表:…]] a clause with KPIs."""

@@ -206,6 +206,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_kpi": ("没有此名称的指标；results 中的指标：{allowed}", "no KPI of this name; the KPIs in results: {allowed}"),
     "owner_not_member": ("“{owner}”不是本单位的成员，按文字保留；成员：{allowed}",
                          "“{owner}” is not a member of the team and is kept as text; members: {allowed}"),
+    "plan_usage": ("用法：qkit plan 文件，或 qkit plan draft 文件 -o 新文件.yaml", "usage: qkit plan FILE, or qkit plan draft FILE -o NEW.yaml"),
     "draft_overwrites_input": ("草拟的计划写入新文件，不能覆盖原文件；请换一个文件名",
                                "the drafted plan goes to a new file and must not overwrite the input; choose another name"),
 }
@@ -880,7 +881,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "reached_yes": ("已达成", "reached"),
     "reached_no": ("未达成", "not reached"),
     "reached_unknown": ("尚无该年数据", "no value for that year yet"),
-    "cmp_no_plan": ("两期都没有已完成的措施或设定目标的指标", "neither assessment has completed actions or KPI targets"),
     "wb_plan_tab": ("改进计划", "Improvement plan"),
     "wb_plan_intro": ("从改进机会出发的措施：负责人、起止日期、状态和预期效果（条款的目标得分率，或指标在某年的目标值）。撰写人编辑自己负责条目的措施，负责人可编辑全部；逾期的措施标为红色。",
                       "Actions that answer the OFIs: owner, start and due dates, status and the effect expected (a target score for the clauses, or a KPI's target value in a year). Writers edit the actions of their own items, the lead edits all; overdue actions are marked in red."),

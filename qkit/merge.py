@@ -12,7 +12,9 @@ page (mine).
   against the base: two people adding entries keep both; one person's edit or
   removal of an entry nobody else touched is kept.
 - KPIs are matched by their clause and name, and their yearly values by year,
-  so two people editing different KPIs, or different years, never collide.
+  so two people editing different KPIs, or different years, never collide;
+  the improvement plan's actions by their id, so two people adding or
+  editing different actions keep both.
 - Only the same field changed to different values, or an entry removed by one
   person and edited by another, is a ``Conflict``: the merged document holds
   the latest saved value there, and the person chooses.
@@ -26,6 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
+
+from .plan import first_clause
 
 Path = tuple[Any, ...]
 
@@ -128,7 +132,9 @@ def same(a: Any, b: Any) -> bool:
 
 
 def record_key(entry: dict[str, Any]) -> tuple[str, str]:
-    """What makes a KPI the same KPI on both sides: its clause and its name."""
+    """What makes an entry the same on both sides: a KPI's clause and name, an action's id."""
+    if entry.get("id") not in (None, ""):
+        return "id", str(entry["id"])
     return str(entry.get("clause", "")), str(entry.get("name", ""))
 
 
@@ -204,8 +210,10 @@ def changes(old: Any, new: Any) -> list[str]:
     """What changed from ``old`` to ``new``, as field paths a history can list.
 
     Clause fields are named down to the field (``clauses/5.2.2/score``), KPIs
-    by their clause and name (``results/5.4.4 顾客满意度``), other fields by
-    their place (``applicant/name``, ``profile/a``).
+    by their clause and name (``results/5.4.4 顾客满意度``), actions of the
+    improvement plan by their first clause and id before and after
+    (``improvements/5.2.2 A3``: the clause decides whose item it is), other
+    fields by their place (``applicant/name``, ``profile/a``).
     """
     old = old if isinstance(old, dict) else {}
     new = new if isinstance(new, dict) else {}
@@ -232,9 +240,27 @@ def changes(old: Any, new: Any) -> list[str]:
             for k in list(kb) + [k for k in ka if k not in kb]:
                 if not same(ka.get(k, MISSING), kb.get(k, MISSING)):
                     out.append(f"results/{k[0]} {k[1]}".rstrip())
+        elif key == "improvements" and isinstance(a or [], list) and isinstance(b or [], list):
+            out += _action_changes(a or [], b or [])
         elif isinstance(a, dict) and isinstance(b, dict):
             out += [f"{key}/{f}" for f in list(b) + [f for f in a if f not in b]
                     if not same(a.get(f, MISSING), b.get(f, MISSING))]
         else:
             out.append(str(key))
     return list(dict.fromkeys(out))
+
+
+def _action_changes(old: list, new: list) -> list[str]:
+    """The actions added, removed or changed, each named by its first clause and id on either side; a change
+    among entries that are not actions (a tampered page's) names the whole plan."""
+    ka = _keyed([x for x in old if isinstance(x, dict)])
+    kb = _keyed([x for x in new if isinstance(x, dict)])
+    out = []
+    for k in list(kb) + [k for k in ka if k not in kb]:
+        before, after = ka.get(k, MISSING), kb.get(k, MISSING)
+        if not same(before, after):
+            out += [f"improvements/{first_clause(e) or '—'} {e.get('id', '')}".rstrip()
+                    for e in (after, before) if e is not MISSING]
+    if not same([x for x in old if not isinstance(x, dict)], [x for x in new if not isinstance(x, dict)]):
+        out.append("improvements")
+    return out

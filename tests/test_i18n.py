@@ -315,6 +315,7 @@ DYNAMIC = {
     ("web/form/clauses.py", "f'wb_applicant_{key}'"):
         lambda: {f"wb_applicant_{f}" for rubric in RUBRICS for f in rubric.applicant_fields},
     ("web/form/panels.py", "f'wb_export_{kind}'"): _export_kinds,
+    ("plan.py", "STATUS_KEYS[status]"): lambda: set(__import__("qkit.plan").plan.STATUS_KEYS.values()),
     ("templates/web_form.html.j2", "clause.kind"): _clause_kinds,
 }
 TR_ITSELF = ("i18n.py", "LABELS[key]")  # the lookup inside tr

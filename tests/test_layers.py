@@ -1,8 +1,8 @@
 """The package's layers: core below views below the edges, and nothing imports upwards.
 
 core   errors, i18n, resources, files, rubric, document, scoring, analytics, compare, merge, markup, narrative,
-       consensus, lint, cohort, cycle, template, rounds, paths
-views  palette, charts, trends, radar, tables, html, sections, excel, pdf, report, batch, docx_report, options
+       consensus, lint, cohort, cycle, template, rounds, paths, plan
+views  palette, charts, trends, radar, tables, html, sections, excel, pdf, report, batch, docx_report, timeline, word, options
 edges  qkit.web (store, session, widgets, serve, kpi_import), cli, __main__
 """
 
@@ -20,8 +20,9 @@ import qkit
 
 PACKAGE = Path(qkit.__file__).parent
 CORE = {"errors", "i18n", "resources", "files", "rubric", "document", "scoring", "analytics", "compare", "merge",
-        "markup", "narrative", "consensus", "lint", "cohort", "cycle", "template", "rounds", "paths"}
+        "markup", "narrative", "consensus", "lint", "cohort", "cycle", "template", "rounds", "paths", "plan"}
 VIEWS = {"palette", "charts", "trends", "radar", "tables", "html", "sections", "excel", "pdf", "report", "batch", "docx_report",
+         "timeline", "word",
          "options"}
 EDGES = {"web", "cli", "__main__"}
 LAYER = {**{m: 0 for m in CORE}, **{m: 1 for m in VIEWS}, **{m: 2 for m in EDGES}, "__init__": 2}  # the facade
