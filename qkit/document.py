@@ -170,6 +170,22 @@ class Assessment:
         return yaml.safe_dump(self.to_data(), allow_unicode=True, sort_keys=False, width=1000)
 
 
+LOOKALIKES = {"O": "0", "o": "0", "l": "1", "I": "1"}  # letters typed for the digits they look like
+
+
+def _letter_for_digit(text: str) -> str | None:
+    """The first letter in ``text`` that stands for a digit it looks like (9O.1, 9l.5), when the text reads as a
+    number once such letters are digits; else None."""
+    letters = [c for c in text if c in LOOKALIKES]
+    if not letters or not any(c.isdigit() for c in text):
+        return None
+    try:
+        float(text.translate(str.maketrans(LOOKALIKES)).replace(",", ""))
+    except ValueError:
+        return None
+    return letters[0]
+
+
 def _band_key(value: Any) -> str:
     """Accept the ways people write a band: 50-65, 50–65, 50%-65%."""
     return str(value).replace("%", "").replace("–", "-").replace("～", "-").replace(" ", "")
@@ -261,7 +277,11 @@ class _Checker:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             if not isinstance(value, str) or self.writable(value, where):  # else named for its character
-                self.add(where, "not_number", value)
+                letter = _letter_for_digit(value) if isinstance(value, str) else None
+                if letter:
+                    self.add(where, "number_letter", value, letter=letter, digit=LOOKALIKES[letter])
+                else:
+                    self.add(where, "not_number", value)
             return None
         if isinstance(value, float) and not math.isfinite(value):
             self.add(where, "not_finite", value)

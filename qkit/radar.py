@@ -30,6 +30,7 @@ LABEL_FONT, VALUE_FONT, RING_FONT = 12.0, 10.5, 9.0
 LABEL_GAP = 14.0  # from the outer ring to a vertex's label
 RINGS = (20, 40, 60, 80, 100)
 SIDEWAYS = 0.2  # a spoke whose sine is within this of 0 points up or down: its label is centred on it
+VALUE_REACH = 26  # % of the radius: the least distance from the centre at which a vertex's value is written
 TEMPLATE = "radar.html.j2"
 
 
@@ -38,15 +39,17 @@ class Vertex:
     id: str
     label: str  # "5.2 领导作用"
     percent: float
+    scored: bool = True  # an item with no clause scored (or an unscored indicator) sits at 0 with no value written
 
     @property
     def value_label(self) -> str:
-        return fmt_percent(round(self.percent, 1))
+        return fmt_percent(round(self.percent, 1)) if self.scored else ""
 
 
 def vertices(card: Scorecard, lang: str = "zh") -> list[Vertex]:
     """The radar's vertices in the standard's order; an unscored clause counts 0, as in the total."""
-    return [Vertex(u.id, f"{u.id} {u.name(lang)}", u.percent if isinstance(u, ItemScore) else float(u.score or 0))
+    return [Vertex(u.id, f"{u.id} {u.name(lang)}", u.percent, u.scored) if isinstance(u, ItemScore) else
+            Vertex(u.id, f"{u.id} {u.name(lang)}", float(u.score or 0), u.score is not None)
             for u in card.radar_units]
 
 
@@ -135,9 +138,9 @@ def radar(card: Scorecard, lang: str = "zh", compare: Scorecard | None = None) -
         sin, cos = math.sin(angle), math.cos(angle)
         anchor = "start" if sin > SIDEWAYS else "end" if sin < -SIDEWAYS else "middle"
         shift = -0.3 if cos > SIDEWAYS else 0.9 if cos < -SIDEWAYS else 0.35  # above, below, beside
+        value = max(min(unit.percent, 100) + 9, VALUE_REACH)  # low values apart from each other, off the centre
         spokes.append(Spoke(unit, at(angle, RADIUS), at(angle, RADIUS * min(unit.percent, 100) / 100),
-                            at(angle, reach), anchor, shift,
-                            at(angle, RADIUS * (min(unit.percent, 100) + 9) / 100)))
+                            at(angle, reach), anchor, shift, at(angle, RADIUS * value / 100)))
     between = math.pi / n  # ring labels sit between the first two spokes
     rings = [(RADIUS * r / 100, fmt_percent(r), at(between, RADIUS * r / 100)) for r in RINGS]
     label, compared = "", None

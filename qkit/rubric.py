@@ -51,15 +51,29 @@ class Titled(_Model):
         return self.title_en if lang == "en" else self.title
 
 
+def translated(zh: str, en: str, lang: str = "zh") -> str:
+    """A text of the standard in the language asked for: qkit's English translation when there is one, else the
+    standard's Chinese, which stays authoritative (views mark the English as a translation)."""
+    return en if lang == "en" and en else zh
+
+
 class Requirement(Titled):
     """A sub-point a)–d) of a process clause, or a prompt of the profile."""
 
     text: str
+    text_en: str = ""  # qkit's translation; the Chinese is the standard's text
+
+    def body(self, lang: str = "zh") -> str:
+        return translated(self.text, self.text_en, lang)
 
 
 class Profile(Titled):
     intro: str
     prompts: list[Requirement]
+    intro_en: str = ""  # qkit's translation
+
+    def introduction(self, lang: str = "zh") -> str:
+        return translated(self.intro, self.intro_en, lang)
 
     @property
     def subpoints(self) -> list[Requirement]:
@@ -73,6 +87,19 @@ class Clause(Titled):
     lead: str = ""
     requirements: list[Requirement] = []
     description: str = ""
+    lead_en: str = ""  # qkit's translations
+    description_en: str = ""
+
+    def lead_text(self, lang: str = "zh") -> str:
+        return translated(self.lead, self.lead_en, lang)
+
+    @property
+    def translated(self) -> bool:
+        """Whether qkit has an English translation of what the clause asks."""
+        return bool(self.lead_en or self.description_en or any(r.text_en for r in self.requirements))
+
+    def description_text(self, lang: str = "zh") -> str:
+        return translated(self.description, self.description_en, lang)
 
     @property
     def subpoints(self) -> list[Requirement]:
@@ -92,6 +119,15 @@ class Item(Titled):
     points: int = Field(gt=0)
     overview: str
     clauses: list[Clause]
+    overview_en: str = ""  # qkit's translation
+
+    @property
+    def overview_id(self) -> str:
+        """The overview's own number in the standard (5.2.1 概述): an unscored clause x.1 of every item."""
+        return f"{self.id}.1"
+
+    def overview_text(self, lang: str = "zh") -> str:
+        return translated(self.overview, self.overview_en, lang)
 
     @model_validator(mode="after")
     def _sums(self) -> "Item":
@@ -214,7 +250,9 @@ class _RubricBase(_Model):
 
     ``words`` names the i18n keys for what this kind of standard calls its
     parts (an item or an indicator group, a clause or an indicator, an
-    applicant organization or a nominee), so no view branches on the kind.
+    applicant organization or a nominee), so no view branches on the kind;
+    ``applicant_form`` is the prefix of the form's labels of the applicant's
+    details (``wb_applicant_name`` or ``wb_nominee_name``).
     """
 
     id: str
@@ -250,7 +288,9 @@ class OrganizationRubric(_RubricBase):
     applicant_fields: ClassVar[tuple[str, ...]] = ("name", "short_name", "industry", "location", "employees",
                                                    "contact")
     words: ClassVar[dict[str, str]] = {"item": "item", "clause": "clause", "applicant": "applicant",
-                                       "profile_tab": "wb_profile_tab", "maturity": "maturity"}
+                                       "profile_tab": "wb_profile_tab", "maturity": "maturity",
+                                       "applicant_form": "wb_applicant", "missing": "wb_missing",
+                                       "all_scored": "wb_all_scored", "notes": "wb_notes"}
 
     @model_validator(mode="after")
     def _totals(self) -> "OrganizationRubric":
@@ -314,6 +354,27 @@ class Indicator(Titled):
     contents: list[str]
     evaluation_points: list[str]
     descriptors: list[str]
+    contents_en: list[str] = []  # qkit's translations, one for each Chinese text
+    evaluation_points_en: list[str] = []
+    descriptors_en: list[str] = []
+
+    @model_validator(mode="after")
+    def _translations(self) -> "Indicator":
+        for name in ("contents", "evaluation_points", "descriptors"):
+            english = getattr(self, f"{name}_en")
+            if english and len(english) != len(getattr(self, name)):
+                raise ValueError(f"indicator {self.id}: {name}_en must translate each of its {name}")
+        return self
+
+    @property
+    def translated(self) -> bool:
+        """Whether qkit has an English translation of what the indicator asks."""
+        return bool(self.contents_en or self.evaluation_points_en or self.descriptors_en)
+
+    def texts(self, name: str, lang: str = "zh") -> list[str]:
+        """Its contents, evaluation points or descriptors in the language asked for (qkit's translation)."""
+        english = getattr(self, f"{name}_en")
+        return english if lang == "en" and english else getattr(self, name)
 
     @property
     def kind(self) -> str:
@@ -354,7 +415,9 @@ class IndividualRubric(_RubricBase):
                                                    "contact")
     # the standard describes bands per indicator only: the total's band is qkit's summary of them
     words: ClassVar[dict[str, str]] = {"item": "group", "clause": "indicator", "applicant": "applicant_person",
-                                       "profile_tab": "wb_person_tab", "maturity": "overall_level"}
+                                       "profile_tab": "wb_person_tab", "maturity": "overall_level",
+                                       "applicant_form": "wb_nominee", "missing": "wb_missing_indicators",
+                                       "all_scored": "wb_all_scored_indicators", "notes": "wb_notes_indicator"}
     profile: ClassVar[None] = None  # no organizational profile
 
     @model_validator(mode="after")

@@ -134,6 +134,11 @@ class ItemScore(Named):
     def percent(self) -> float:
         return 100 * self.earned / self.points
 
+    @property
+    def scored(self) -> bool:
+        """Whether any of its clauses is scored: an item with none has no score yet (not 0 %)."""
+        return any(c.score is not None for c in self.clauses)
+
 
 @dataclass(frozen=True)
 class Maturity:

@@ -131,10 +131,12 @@ def item_frame(card: Scorecard, lang: str = "zh", edition: Edition = FULL) -> pd
     """One row per item (or indicator group): points, earned, percent, or only the band; the total last."""
     head = [tr(card.rubric.words["item"], lang), tr("title", lang), tr("points", lang)]
     if edition.bands_only:
-        rows = [(i.id, i.name(lang), i.points, item_band_label(card, i, lang)) for i in card.items]
+        rows = [(i.id, i.name(lang), i.points, item_band_label(card, i, lang) if i.scored else tr("unscored", lang))
+                for i in card.items]
         rows.append(("", tr("total", lang), card.max, maturity_label(card, lang)))
         return pd.DataFrame(rows, columns=head + [tr("score_band", lang)])
-    rows = [(i.id, i.name(lang), i.points, i.earned, round(i.percent, 1)) for i in card.items]
+    rows = [(i.id, i.name(lang), i.points, *((i.earned, round(i.percent, 1)) if i.scored else (None, None)))
+            for i in card.items]  # an item with nothing scored has no score yet, not 0
     rows.append(("", tr("total", lang), card.max, card.total, round(card.percent, 1)))
     return pd.DataFrame(rows, columns=head + [tr("earned", lang), tr("score", lang)])
 

@@ -16,14 +16,16 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from qkit import load_rubric  # noqa: E402
 from qkit.resources import RUBRICS, WORKBOOKS  # noqa: E402
 
 KERNEL = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
           "language_info": {"name": "python"}}
 
 
-def notebook(source: str) -> str:
-    nb = nbformat.v4.new_notebook(metadata=KERNEL)
+def notebook(source: str, title: str) -> str:
+    """One code cell; ``title`` is the browser tab's (Voila's page takes the notebook's title, else its file name)."""
+    nb = nbformat.v4.new_notebook(metadata={**KERNEL, "title": title})
     nb.cells = [nbformat.v4.new_code_cell(source)]
     for cell in nb.cells:
         cell.pop("id", None)
@@ -31,9 +33,15 @@ def notebook(source: str) -> str:
     return nbformat.writes(nb) + "\n"
 
 
+def title(rubric_id: str) -> str:
+    """The page's title in both languages (one notebook serves both): the award and category, and what it is."""
+    rubric = load_rubric(rubric_id)
+    return f"{rubric.title('zh')} · 自评表 | {rubric.title('en')} · Self-assessment"
+
+
 def expected() -> dict[Path, str]:
     ids = sorted(p.stem for p in RUBRICS.glob("*.yaml"))
-    return {WORKBOOKS / f"{rid}.ipynb": notebook(f'from qkit.web.form import workbook\n\nworkbook("{rid}")')
+    return {WORKBOOKS / f"{rid}.ipynb": notebook(f'from qkit.web.form import workbook\n\nworkbook("{rid}")', title(rid))
             for rid in ids}
 
 

@@ -300,7 +300,7 @@ def test_kpis_imported_from_a_csv_appear_and_bad_cells_are_named(server, new_pag
     wait_for_text(page, ".qkit-form", "新增 2 项指标")
     page.wait_for_function("() => [...document.querySelectorAll('.qkit-card input')].some(i => i.value === '营业收入')",
                            timeout=UPDATE)
-    wait_for_text(page, ".qkit-form", "指标“员工流失率” · 2025 年：应为数字（当前值：'约五'）")
+    wait_for_text(page, ".qkit-form", "指标“员工流失率” · 2025 年：应为数字（当前值：“约五”）")
     upload = page.locator(".qkit-upload")  # what the button shows: its label, no count of files uploaded so far
     assert upload.evaluate("b => getComputedStyle(b, '::after').content") == '"导入 CSV / Excel"'
     assert upload.evaluate("b => getComputedStyle(b).fontSize") == "0px"  # the "(1)" ipywidgets writes is not shown
@@ -491,7 +491,7 @@ def test_a_narrative_is_counted_as_typed_and_a_prescriptive_ofi_is_warned_about(
     ofis.get_by_role("button", name="添加一条").click()
     page.wait_for_function("() => document.activeElement?.matches('.qkit-list-ofis textarea')", timeout=UPDATE)
     page.keyboard.type("建议建立企业文化落地效果评估机制", delay=HUMAN)  # the cursor was put in the new box
-    wait_for_text(page, ".qkit-list-ofis", "[prescriptive] 改进机会带有指令性措辞“建议”")
+    wait_for_text(page, ".qkit-list-ofis", "[指令性] 改进机会带有指令性措辞“建议”")
     line = ofis.locator(".qkit-lint-line").first
     assert line.bounding_box()["y"] > ofis.locator("textarea").first.bounding_box()["y"]  # under the box
     assert "指令性" not in page.locator(".qkit-header").inner_text()  # a warning, not an entry to correct

@@ -84,7 +84,7 @@ def test_every_message_the_form_shows_names_its_field_without_a_path(session):
             where = message.split("：" if lang == "zh" else ": ")[0]
             assert not any(f"{top}/" in where for top in ("applicant", "clauses", "results", "assessment")), message
     assert "5.2.2 引领发展 · 改进机会第 1 条：内容为空，请填写或删除此行" in session.all_messages()
-    assert "指标“顾客满意度指数” · 年份“20252025”：年份应为四位数的年份（例如 2025）（当前值：'20252025'）" in (
+    assert "指标“顾客满意度指数” · 年份“20252025”：年份应为四位数的年份（例如 2025）（当前值：“20252025”）" in (
         session.all_messages())
     problem = Problem("results/1/values/20252025", "year", 20252025)
     assert problem.render() == "results/1/values/20252025：年份应为四位数的年份（例如 2025）（当前值：20252025）"  # the CLI

@@ -23,7 +23,7 @@ from jinja2 import nodes
 
 import qkit
 from conftest import full_document, sample_cards
-from qkit import analytics, document, from_data, score
+from qkit import analytics, document, from_data, lint, score
 from qkit.errors import Problem
 from qkit.i18n import (LABELS, MESSAGES, fmt_band, fmt_cell, fmt_date, fmt_percent, fmt_points, fmt_value, join_list,
                        render_problem, tr)
@@ -149,7 +149,7 @@ def test_render_problem_names_field_message_and_value():
     assert render_problem(problem) == "clauses/5.2.2/score：得分应为 0 到 100 之间 5 的倍数（0、5、10……100）（当前值：33）"
     assert render_problem(problem, "en") == (
         "clauses/5.2.2/score: the score must be a multiple of 5 from 0 to 100 (0, 5, 10 … 100) (got 33)")
-    assert render_problem(Problem("clauses/5.2.2/notes", "not_text", "高")).endswith("（当前值：'高'）")
+    assert render_problem(Problem("clauses/5.2.2/notes", "not_text", "高")).endswith("（当前值：“高”）")
 
 
 def test_render_problem_without_a_value_or_a_field():
@@ -160,8 +160,8 @@ def test_render_problem_without_a_value_or_a_field():
 
 def test_render_problem_joins_the_allowed_values():
     problem = Problem("rubric", "unknown_rubric", "hubei-mining", {"allowed": ["hubei-service", "wuhan-service"]})
-    assert render_problem(problem) == "rubric：未知的评定标准；可选：hubei-service、wuhan-service（当前值：'hubei-mining'）"
-    assert "choose one of: hubei-service, wuhan-service (got 'hubei-mining')" in render_problem(problem, "en")
+    assert render_problem(problem) == "rubric：未知的评定标准；可选：hubei-service、wuhan-service（当前值：“hubei-mining”）"
+    assert 'choose one of: hubei-service, wuhan-service (got "hubei-mining")' in render_problem(problem, "en")
 
 
 @pytest.mark.parametrize("value", ["长" * 5000, "x" * 61, list(range(2000)), {f"k{i}": "v" * 50 for i in range(100)}],
@@ -173,13 +173,23 @@ def test_render_problem_cuts_long_values(value):
         shown = text[len(message):]
         assert text.startswith(message) and 60 <= len(shown) <= 60 + len("（当前值：）") + 2, (lang, shown)
         assert "…" in shown
-        start = repr(value)[:20] if not isinstance(value, dict) else "{'k0': 'vvvv"
+        start = value[:20] if isinstance(value, str) else repr(value)[:20] if not isinstance(value, dict) else \
+            "{'k0': 'vvvv"
         assert start in shown, (start, shown)
+
+
+def test_a_text_value_is_quoted_as_the_language_quotes_and_an_invisible_character_is_shown():
+    """“9l.5” in Chinese, "9l.5" in English, never Python's '9l.5'; a control character as its escape."""
+    problem = Problem("results/1/values/2025", "not_number", "9l.5")
+    assert render_problem(problem).endswith("（当前值：“9l.5”）")
+    assert render_problem(problem, "en").endswith('(got "9l.5")')
+    assert render_problem(Problem("f", "not_text", "a\x0bb")).endswith("（当前值：“a\\x0bb”）")
+    assert "'" not in render_problem(Problem("f", "not_text", "it's")).replace("it's", "")
 
 
 def test_render_problem_keeps_a_short_value_whole():
     value = "y" * 50
-    assert render_problem(Problem("f", "not_text", value), "en").endswith(f"(got '{value}')")
+    assert render_problem(Problem("f", "not_text", value), "en").endswith(f'(got "{value}")')
 
 
 # --- every key the code asks for -------------------------------------------------------
@@ -215,6 +225,11 @@ def _problem_codes() -> set[str]:
 
 def _words() -> set[str]:
     return {word for rubric in RUBRICS for word in rubric.words.values()}
+
+
+def _applicant_labels() -> set[str]:
+    """The form's label of each detail of the applicant: an organization's (wb_applicant_…) or a person's (wb_nominee_…)."""
+    return {f"{r.words['applicant_form']}_{f}" for r in RUBRICS for f in r.applicant_fields}
 
 
 def _clause_kinds() -> set[str]:
@@ -274,6 +289,7 @@ DYNAMIC = {
     ("i18n.py", "f'audience_{a}'"): lambda: {"audience_applicant", "audience_internal"},
     ("web/form/panels.py", "f'audience_{a}'"): lambda: {"audience_applicant", "audience_internal"},
     ("web/places.py", "f'wb_{problem.code}'"): lambda: {"wb_outside_band", "wb_outside_range"},
+    ("web/session/writing.py", "f'lint_code_{found.code}'"): lambda: {f"lint_code_{c}" for c in lint.CODES},
     ("templates/web_form.html.j2", "'round_' ~ r.record.round"): lambda: {f"round_{r}" for r in ROUNDS},
     ("i18n.py", "f\"role_{params['role']}\""): lambda: {f"role_{r}" for r in ROLES},
     ("web/form/header.py", "'wb_submitted' if self.session.submitted else 'wb_assessing'"):
@@ -312,8 +328,14 @@ DYNAMIC = {
     ("web/kpi_import.py", "LABELS['col_' + key]"): _import_columns,
     ("web/kpi_import.py", "LABELS['better_' + key]"): _better,
     ("web/form/workbook.py", "rubric.words['profile_tab']"): _words,
-    ("web/form/clauses.py", "f'wb_applicant_{key}'"):
-        lambda: {f"wb_applicant_{f}" for rubric in RUBRICS for f in rubric.applicant_fields},
+    ("web/form/clauses.py", "f'{prefix}_{key}'"): lambda: _applicant_labels(),
+    ("web/form/clauses.py", "prefix"): lambda: {r.words["applicant_form"] for r in RUBRICS},
+    ("web/form/clauses.py", "rubric.words['notes']"): _words,
+    ("web/form/header.py", "rubric.words['missing']"): _words,
+    ("web/form/header.py", "rubric.words['all_scored']"): _words,
+    ("web/places.py", "f'{prefix}_{f}'"): lambda: _applicant_labels(),
+    ("web/places.py", "f'{prefix}_place_name'"): lambda: {f"{r.words['applicant_form']}_place_name" for r in RUBRICS},
+    ("web/places.py", "prefix"): lambda: {r.words["applicant_form"] for r in RUBRICS},
     ("web/form/panels.py", "f'wb_export_{kind}'"): _export_kinds,
     ("plan.py", "STATUS_KEYS[status]"): lambda: set(__import__("qkit.plan").plan.STATUS_KEYS.values()),
     ("templates/web_form.html.j2", "clause.kind"): _clause_kinds,

@@ -50,7 +50,9 @@ def test_a_year_after_the_assessment_is_flagged_and_an_empty_row_once_left():
     session.set(("results", kpi, "name"), "顾客满意度指数")
     year = session.add_year(kpi)
     assert session.messages(("results", kpi, "years", year)) == []  # just added: not nagged yet
-    session.set(("results", kpi, "unit"), "分")  # the person moves on
+    session.set(("results", kpi, "unit"), "分")  # still filling in this KPI
+    assert session.messages(("results", kpi, "years", year)) == []
+    session.set(("applicant", "short_name"), "长江服务")  # the person moves on
     assert session.messages(("results", kpi, "years", year)) == [
         "指标“顾客满意度指数” · 2025 年：这一年还没有任何数值：请填写，或用右侧的删除按钮删去这一年"]
     session.set_kpi_value(kpi, ("values",), year, "82.1")
@@ -64,18 +66,38 @@ def test_a_year_after_the_assessment_is_flagged_and_an_empty_row_once_left():
     assert any("这一年还没有任何数值" in m for m in session.messages(("results", kpi, "years", 2027)))
 
 
-def test_a_row_pasted_from_excel_fills_the_years_below_and_adds_more():
+def test_a_row_pasted_from_excel_fills_the_years_below_or_the_latest_years_never_a_future_one():
     session = blank()
     kpi = session.add_kpi("5.2.4")
     for _ in range(3):
         session.add_year(kpi)
+    assert session.paste_row(kpi, ("values",), [2024, 2025], "80.1\t82.1\r\n") == [2024, 2025]  # rows enough
     filled = session.paste_row(kpi, ("values",), [2024, 2025], "78.2\t80.1\t82.1\r\n")
-    assert filled == [2024, 2025, 2026]
-    assert session.value(("results", kpi, "values")) == {2025: 80.1, 2024: 78.2, 2023: None, 2026: 82.1}
+    assert filled == [2023, 2024, 2025]  # more values than rows below: the latest years, up to the last row's
+    assert session.value(("results", kpi, "values")) == {2025: 82.1, 2024: 80.1, 2023: 78.2}
+    assert not [p for p in session.shown_problems if p.code == "future_year"]
     assert session.paste_row(kpi, ("values",), [2023], "77.5") is None  # one value: typed, not pasted
     session.add_series(kpi, "行业标杆")
     session.paste_row(kpi, ("comparisons", "行业标杆"), [2023, 2024], "85 86")  # a column pasted into one line
     assert session.value(("results", kpi, "comparisons", "行业标杆")) == {2023: 85, 2024: 86}
+
+
+def test_the_only_row_takes_a_pasted_row_as_the_years_up_to_it_and_a_row_pasted_with_its_years_lands_on_them():
+    """The person adds 2025 and pastes four years of values: 2022–2025, not 2025–2028 flagged as the future."""
+    session = blank()
+    kpi = session.add_kpi("5.2.4")
+    session.set(("results", kpi, "name"), "顾客满意度指数")
+    year = session.add_year(kpi)
+    assert year == session.assessment_year() - 1 == 2025
+    assert session.paste_row(kpi, ("values",), [year], "78.2\t80.1\t82.1\t89.2\r\n") == [2022, 2023, 2024, 2025]
+    assert session.value(("results", kpi, "values")) == {2022: 78.2, 2023: 80.1, 2024: 82.1, 2025: 89.2}
+    session.add_series(kpi, "行业标杆")
+    pasted = session.paste_row(kpi, ("comparisons", "行业标杆"), [2022], "2019\t2020\t2021\r\n85\t86\t87\r\n")
+    assert pasted == [2019, 2020, 2021]  # a row of years over the row of values
+    assert session.paste_row(kpi, ("values",), [2022], "2020年\t70\n2021年\t72\n") == [2020, 2021]  # a column
+    assert session.value(("results", kpi, "comparisons", "行业标杆")) == {2019: 85, 2020: 86, 2021: 87}
+    assert session.value(("results", kpi, "values"))[2021] == 72
+    assert not [p for p in session.shown_problems if p.code == "future_year"]
 
 
 def test_rows_stay_put_while_a_year_is_retyped_and_values_follow_the_row():

@@ -56,7 +56,7 @@ def test_problems_as_typed_are_those_of_qkit_validate(store, applicant, tmp_path
     assert "clauses/5.2.2/strengths/1：内容为空" in err
     assert len(session.all_messages()) == len(session.problems) == 3
     assert not [m for m in session.all_messages() if "/" in m.split("：")[0]]
-    assert session.messages(("applicant", "employees"), "en") == ["Applicant · employees: must be a whole number (got '很多')"]
+    assert session.messages(("applicant", "employees"), "en") == ['Applicant · employees: must be a whole number (got "很多")']
 
 
 def test_the_total_stays_live_while_other_fields_are_wrong(store, applicant):
@@ -81,7 +81,7 @@ def test_what_was_typed_is_saved_and_reloaded_even_when_wrong(store, applicant):
     session.set(("results", 0, "values", year), "约五十")
     session.set(("clauses", "5.2.2", "strengths", 0), "<script>alert(1)</script>")
     assert session.messages(("results", 0, "values", year)) == [
-        f"指标“营业收入” · {year} 年：应为数字（当前值：'约五十'）"]
+        f"指标“营业收入” · {year} 年：应为数字（当前值：“约五十”）"]
     assert session.dirty and session.save()
     again = open_session(store, applicant[1])
     assert again.value(("results", 0, "values", year)) == "约五十"
@@ -248,7 +248,7 @@ def test_a_wide_gbk_csv_updates_a_kpi_and_keeps_bad_cells(store, applicant):
     assert revenue["values"] == {2023: 45.5, 2024: 48.9, 2025: 51.3} and revenue["target"] == 52
     assert revenue["comparisons"] == {"行业标杆": {2023: 60.1, 2024: 62, 2025: 64.5}}
     assert energy["better"] == "lower" and energy["values"] == {2023: 0.06, 2024: "n/a"}
-    assert session.messages(("results", 1, "values", 2024)) == ["指标“单位产值能耗” · 2024 年：应为数字（当前值：'n/a'）"]
+    assert session.messages(("results", 1, "values", 2024)) == ["指标“单位产值能耗” · 2024 年：应为数字（当前值：“n/a”）"]
 
 
 def test_unreadable_imports_say_what_is_wrong():
@@ -319,14 +319,16 @@ def test_exports_are_files_that_open(store, applicant):
     sample = next(p for p in sample_paths() if p.name.startswith(RUBRIC))
     session = Session(load_rubric(RUBRIC), yaml.safe_load(sample.read_text(encoding="utf-8")), autosave_delay=None)
     session.set(("applicant", "short_name"), "华科/精密 集团")
-    assert session.file_stem == f"华科-精密-集团-{RUBRIC}"
+    assert session.file_stem() == "华科-精密-集团-2026自评"  # the name people keep, the assessment's year, no id
+    assert session.file_stem("en") == "华科-精密-集团-self-assessment-2026"
     name, content, mime = session.export("yaml")
-    assert (name, mime) == (f"{session.file_stem}.yaml", "application/x-yaml")
+    assert (name, mime) == ("华科-精密-集团-2026自评.yaml", "application/x-yaml")
     assert yaml.safe_load(content) == yaml.safe_load(session.yaml())
     name, content, mime = session.export("excel")
-    assert name == f"{session.file_stem}.xlsx" and mime.endswith("spreadsheetml.sheet")
+    assert name == "华科-精密-集团-2026自评.xlsx" and mime.endswith("spreadsheetml.sheet")
     assert len(openpyxl.load_workbook(io.BytesIO(content)).sheetnames) >= 5
     session.set(("applicant", "name"), "")
+    session.settle()  # the person moved on from the name left empty
     with pytest.raises(QkitError) as refused:  # a report needs a document without problems
         session.export("report")
     assert [session.describe(p) for p in refused.value.problems] == session.all_messages()

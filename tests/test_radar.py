@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from conftest import sample_cards
+from conftest import full_document, sample_cards
+from qkit import from_data, score
 from qkit.radar import RADIUS, radar, radar_svg, vertices
 from qkit.trends import text_width
 
@@ -77,3 +78,22 @@ def test_beside_another_assessment_both_polygons_and_a_legend_naming_them():
     assert page.count('class="qk-radar-compared"') == 1 and 'class="qk-legend"' in page
     assert chart.label in page and chart.compared.label in page and chart.label != chart.compared.label
     assert 'class="qk-legend"' not in str(radar_svg(card))  # one polygon needs no legend
+
+
+def test_an_item_with_nothing_scored_writes_no_value_and_low_values_stand_apart():
+    """A new document: six items at 0 % once wrote "0%" six times over each other at the centre."""
+    from qkit import load_rubric
+
+    rubric = load_rubric("hubei-manufacturing")
+    data = full_document(rubric)
+    data["clauses"] = {"5.2.2": {"score": 10}, "5.3.2": {"score": 5}}
+    card = score(from_data(data), rubric)
+    chart = radar(card)
+    unscored = [s.vertex for s in chart.spokes if not s.vertex.scored]
+    assert [v.id for v in unscored] == ["5.4", "5.5", "5.6", "5.7"] and all(v.value_label == "" for v in unscored)
+    page = str(radar_svg(card))
+    assert page.count('data-unscored="true"') == 4 and ">0%<" not in page
+    scored = [s for s in chart.spokes if s.vertex.scored]
+    assert [s.vertex.value_label for s in scored] == ["2.8%", "1.5%"]
+    first, second = (s.value for s in scored)
+    assert math.dist(first, second) > text_width("2.8%", 10.5) + 4  # neighbours' values do not touch

@@ -352,8 +352,11 @@ def test_an_entry_to_correct_takes_the_person_to_its_tab_and_field(store):
     session.append(("clauses", "5.3.2", "evidence"), "")
     session.set(("applicant", "employees"), "很多")
     session.add_kpi("5.2.4")
-    entries = [b for b in walk(book.header) if isinstance(b, w.Button) and "qkit-jump" in b._dom_classes]
-    assert [b.description for b in entries] == ["⚠ 申报单位 · 员工人数：应为整数（当前值：'很多'）",
+    shown = lambda: [b for b in walk(book.header) if isinstance(b, w.Button) and "qkit-jump" in b._dom_classes]  # noqa: E731
+    assert len(shown()) == 2  # a new KPI is not incomplete while the person fills it in …
+    session.settle()  # … only once they move on
+    entries = shown()
+    assert [b.description for b in entries] == ["⚠ 申报单位 · 员工人数：应为整数（当前值：“很多”）",
                                                  "⚠ 5.3.2 战略制定 · 证据第 1 条：内容为空，请填写或删除此行",
                                                  "⚠ 第 1 项指标 · 指标名称：缺少必填字段",
                                                  "⚠ 第 1 项指标 · 本组织：该指标没有任何年度数据，请至少填写一年的数值"]
@@ -456,12 +459,12 @@ def test_a_prescriptive_ofi_shows_its_warning_under_the_box_until_it_is_rewritte
     box = ofis.entries.children[1].box
     line = ofis.entries.children[1].children[2]  # under the box and its problems
     box.value = "建议"
-    assert "[prescriptive] 改进机会带有指令性措辞“建议”" in line.value and "qkit-lint-line" in line.value
+    assert "[指令性] 改进机会带有指令性措辞“建议”" in line.value and "qkit-lint-line" in line.value
     assert "too_short" not in line.value  # not called too short while it is being typed
     box.value = "建议建立企业文化落地效果的评估机制"
-    assert "[prescriptive]" in line.value and ofis.entries.children[0].children[2].value == ""
-    assert "[no_evidence] 有优势或改进机会，但没有列出证据" in evidence.lint.value  # beside the clause's evidence
-    assert "[count_low] 优势只有 0 条（建议至少 1 条）" in next(
+    assert "[指令性]" in line.value and "[prescriptive]" not in line.value and ofis.entries.children[0].children[2].value == ""
+    assert "[缺少证据] 有优势或改进机会，但没有列出证据" in evidence.lint.value  # beside the clause's evidence
+    assert "[条数少] 优势只有 0 条（建议至少 1 条）" in next(
         x for x in walk(editor) if isinstance(x, TextList) and x.path[-1] == "strengths").lint.value
     # warnings, never problems: not among the entries to correct, no file held back
     assert "prescriptive" not in page_text(book.header) and "指令性" not in page_text(book.header)
@@ -479,7 +482,7 @@ def test_a_prescriptive_ofi_shows_its_warning_under_the_box_until_it_is_rewritte
     box.value = "文化评估缺失"  # short, but being typed: said once the person moves on
     assert line.value == ""
     session.set(("clauses", "5.2.2", "notes"), "待讨论")
-    assert "[too_short] 评语过短（6 字，建议至少 15 字）" in line.value
+    assert "[过短] 评语过短（6 字，建议至少 15 字）" in line.value
 
 
 def test_the_lead_writes_the_key_themes_each_citing_its_clauses(store):
@@ -503,3 +506,50 @@ def test_the_lead_writes_the_key_themes_each_citing_its_clauses(store):
     assert session.problems == [] and session.save()
     saved = store.latest(applicant.id).data["key_themes"]["process_strengths"]
     assert saved == [{"text": "数字化平台贯穿仓储、运输和结算", "clauses": ["5.6.2", "5.7.2"]}]
+
+
+# --- an individual, a person: the form speaks of a nominee and indicators -------------------------
+
+
+def test_the_individual_awards_form_speaks_of_a_person_and_its_indicators(store):
+    applicant, token = store.add_applicant("陈屹峰", "wuhan-individual")  # no --lead: the lead is called 负责人
+    session = Session.open(load_rubric("wuhan-individual"), str(store.dir), f"key={token}")
+    book = Workbook(session, "zh")
+    profile = page_text(book.tabs.children[0])
+    assert "申报人" in profile and "姓名（必填）" in profile and "申报联络人" in profile
+    assert "申报单位" not in profile and "简称" not in profile and "联系人" not in profile.replace("申报联络人", "")
+    header = page_text(book.header)
+    assert "共 6 个指标，还有 6 个未评分" in header and "条款" not in header
+    assert "当前用户：负责人" in header and "负责人 · 负责人" not in header
+    assert session.who("en") == "signed in as the lead"
+    editor = clause_editor(book, "2.1")
+    text = page_text(editor)
+    assert "备注（例如评分的依据）" in text and "建议分数段" not in text
+    assert "[[表:1.1]]" in text and "5.7.4" not in text  # the writing hint cites an indicator this award has
+    assert "qkit-chosen" not in editor.requirement.value
+    session.set(("clauses", "2.1", "score"), 75)
+    chosen = re.search(r"<tr class='qkit-chosen'><td>([^<]+)</td>", editor.requirement.value)
+    assert chosen and chosen.group(1) == "70%, 75%, 80%或 85%"  # the row of the band the score falls in
+    assert session.messages(("applicant", "name")) == [] and session.place(("applicant", "contact")) == "申报人 · 申报联络人"
+
+
+def test_the_overview_of_each_item_is_shown_under_its_own_number_and_the_date_box_shows_an_example(store):
+    applicant, token = store.add_applicant("荆楚医院", "hubei-medical")
+    session = Session.open(load_rubric("hubei-medical"), str(store.dir), f"key={token}")
+    book = Workbook(session, "zh")
+    book.tabs.selected_index = 1
+    intro = next(x for x in walk(book.tabs.children[1]) if isinstance(x, w.HTML) and "概述" in x.value).value
+    assert "5.2.1 概述" in intro and "不计分" in intro and session.rubric.items[0].overview in intro
+    date = next(x for x in walk(book.tabs.children[0]) if isinstance(x, w.Text) and x.placeholder.endswith("2026-10-15"))
+    assert date.placeholder == "例如 2026-10-15"  # an example, said to be one: no value that looks typed
+    english = Workbook(Session(session.rubric, session.data, autosave_delay=None), "en")
+    english.tabs.selected_index = 1
+    assert "5.2.1 Overview" in page_text(english.tabs.children[1])
+
+
+def test_each_workbook_page_is_titled_with_its_award_not_its_id():
+    for rubric_id in RUBRIC_IDS:
+        notebook = json.loads((WORKBOOKS / f"{rubric_id}.ipynb").read_text(encoding="utf-8"))
+        rubric = load_rubric(rubric_id)
+        assert notebook["metadata"]["title"].startswith(f"{rubric.title('zh')} · 自评表")
+        assert rubric_id not in notebook["metadata"]["title"]

@@ -28,12 +28,11 @@ def place(rubric: Any, data: Any, path: FieldPath, lang: str = "zh") -> str:
         return ""
     head, rest = path[0], path[1:]
     if head == "applicant":
-        labels = {"name": tr("wb_place_name", lang), "short_name": tr("wb_applicant_short_name", lang),
-                  "industry": tr("wb_applicant_industry", lang), "location": tr("wb_applicant_location", lang),
-                  "employees": tr("wb_applicant_employees", lang), "contact": tr("wb_applicant_contact", lang),
-                  "organization": tr("wb_applicant_organization", lang),
-                  "position": tr("wb_applicant_position", lang)}
-        return _join([tr("wb_applicant", lang)] + [labels.get(str(p), str(p)) for p in rest[:1]])
+        prefix = rubric.words["applicant_form"]  # an organization's details, or a person's
+        fields = [str(p) for p in rest[:1]]
+        labels = [tr(f"{prefix}_place_name", lang) if f == "name" else tr(f"{prefix}_{f}", lang)
+                  if f in rubric.applicant_fields else f for f in fields]
+        return _join([tr(prefix, lang)] + labels)
     if head == "assessment":
         labels = {"date": tr("wb_place_date", lang), "stage": tr("wb_stage", lang),
                   "assessors": tr("wb_assessors", lang)}

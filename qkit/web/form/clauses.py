@@ -21,17 +21,17 @@ class ProfileEditor(w.VBox):
         super().__init__()
         lang, rubric = form.lang, form.session.rubric
         fields = []
+        prefix = rubric.words["applicant_form"]  # an organization's details, or a person's
         for key in rubric.applicant_fields:
             parse = parse_integer if key == "employees" else None
-            fields.append(form.text(("applicant", key), tr(f"wb_applicant_{key}", lang), parse=parse,
-                                    width="48%"))
-        applicant = w.VBox([html_box(fragment("heading", value=tr("wb_applicant", lang))),
+            fields.append(form.text(("applicant", key), tr(f"{prefix}_{key}", lang), parse=parse, width="48%"))
+        applicant = w.VBox([html_box(fragment("heading", value=tr(prefix, lang))),
                             w.Box(fields, layout=w.Layout(flex_flow="row wrap", justify_content="space-between"))])
         assessment = w.VBox([
             html_box(fragment("heading", value=tr("wb_assessment", lang))),
             w.Box([
-                form.text(("assessment", "date"), tr("wb_date", lang), placeholder="2026-10-15", width="30%",
-                          shown=_iso),
+                form.text(("assessment", "date"), tr("wb_date", lang), placeholder=tr("wb_date_placeholder", lang),
+                          width="30%", shown=_iso),
                 form.text(("assessment", "stage"), tr("wb_stage", lang), width="30%"),
                 form.text(("assessment", "assessors"), tr("wb_assessors", lang), parse=parse_names,
                           shown=lambda v: join_list(v, lang) if isinstance(v, list) else str(v), width="36%",
@@ -68,10 +68,23 @@ class NarrativeEditor(w.VBox):
             else [html_box(fragment("label", value=tr("wb_narrative", form.lang)))]
         self.box = form.text(path, "", multiline=True, rows=14)
         self.status = html_box("", "qkit-narrative-status")
-        self.children = [*heading, self.box, self.status]
+        self.children = [*heading, self.box, self.status, html_box(self._markup_help(form))]
         self.add_class("qkit-narrative")
         self.session.observe(self._refresh)
         self._refresh(())
+
+    @staticmethod
+    def _markup_help(form: Form) -> str:
+        """How to write the text, with examples from this document and standard: its first KPI and the first
+        clause KPIs support (a clause the standard has: 1.1 for the individual award, not 5.7.4)."""
+        session, rubric = form.session, form.session.rubric
+        kpis = session.value(("results",), [])
+        names = [k.get("name") for k in kpis if isinstance(k, dict) and isinstance(k.get("name"), str)] \
+            if isinstance(kpis, list) else []
+        clause = rubric.results_clauses[0].id
+        item = next(i.id for i in rubric.items if any(c.id == clause for c in i.clauses))
+        return fragment("markup_help", kpi=next((n for n in names if n.strip()), tr("wb_example_kpi", form.lang)),
+                        clause=clause, number=f"{item}-1", lang=form.lang)
 
     def _refresh(self, path: FieldPath) -> None:
         """On a change of any narrative (the report's count) or of the KPIs (the clause's tables and figures)."""
@@ -90,8 +103,7 @@ class ItemPanel(w.VBox):
 
     def __init__(self, form: Form, item: Any):
         super().__init__()
-        overview = getattr(item, "overview", "")
-        intro = html_box(fragment("item_intro", item=item, overview=overview, lang=form.lang))
+        intro = html_box(fragment("item_intro", item=item, lang=form.lang))
         self.children = [intro] + [ClauseEditor(form, clause) for clause in item.clauses]
 
 
@@ -136,7 +148,7 @@ class ClauseEditor(w.VBox):
             form.text_list(self.path + ("ofis",), tr("ofis", lang)),
             *([] if self.session.judging else  # a round reads the team's evidence beside the text
               [form.text_list(self.path + ("evidence",), tr("wb_evidence", lang), tr("wb_evidence_hint", lang))]),
-            form.text(self.path + ("notes",), tr("wb_notes", lang), multiline=True, rows=2),
+            form.text(self.path + ("notes",), tr(rubric.words["notes"], lang), multiline=True, rows=2),
         ]
         self.children = parts
         self.add_class("qkit-card")
@@ -144,7 +156,11 @@ class ClauseEditor(w.VBox):
         self._refresh(self.path)
 
     def _requirement(self) -> str:
-        return fragment("requirement", clause=self.clause, rubric=self.session.rubric, lang=self.lang)
+        """What the clause asks; an indicator's table of bands marks the band of the score chosen."""
+        scored = self.session.clause_score(self.clause.id)
+        chosen = self.session.rubric.clause_band(self.clause, scored.score) if scored else None
+        return fragment("requirement", clause=self.clause, rubric=self.session.rubric, chosen=chosen, lang=self.lang)
+
 
     def _writing(self) -> w.Widget:
         """The requirement, and beside it the clause's text in the 自评报告 (one under the other when narrow).
@@ -164,7 +180,8 @@ class ClauseEditor(w.VBox):
                                     trends=kpi_trends(kpis, self.lang), lang=self.lang), "qkit-written")
         else:
             beside = self.narrative = NarrativeEditor(self.form, self.clause.id, self.path + ("narrative",))
-        row = w.HBox([html_box(self._requirement(), "qkit-req"), beside])
+        self.requirement = html_box(self._requirement(), "qkit-req")
+        row = w.HBox([self.requirement, beside])
         row.add_class("qkit-writing")
         return row
 
@@ -204,6 +221,8 @@ class ClauseEditor(w.VBox):
             self.suggestion.value = fragment("suggestion", suggestion=suggestion, lang=lang)
             self.apply.layout.display = "inline-flex" if suggestion and scored.score != suggestion.score else "none"
         self.earned.value = fragment("earned", scored=scored, lang=lang)
+        if self.clause.kind == "indicator":
+            self.requirement.value = self._requirement()
         self.flag.value = fragment("flag", text=self.session.flag_text(self.clause.id, lang))
         self._previous()
         if self.clause.kind in ("results", "indicator"):

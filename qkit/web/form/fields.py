@@ -257,7 +257,8 @@ class TextList(w.VBox):
         and editing changes its text only."""
         structured = isinstance(entry, dict)
         where = self.path + (i, "text") if structured else self.path + (i,)
-        box = w.Textarea(value=entry_text(entry), continuous_update=True, layout=w.Layout(width="100%", height="64px"))
+        box = w.Textarea(value=entry_text(entry), placeholder=tr("wb_entry_placeholder", self.form.lang),
+                         continuous_update=True, layout=w.Layout(width="100%", height="64px"))
         box.observe(self.form.safe(lambda change: self.form.session.set(where, change["new"])), "value")
         self.form.register(self.path + (i,), box)
         authors = entry.get("by") if structured and isinstance(entry.get("by"), list) else []
@@ -268,6 +269,7 @@ class TextList(w.VBox):
         by = [html_box(fragment("comment_by", names=authors, lang=self.form.lang), "qkit-by")] if authors else []
         row = w.VBox([w.HBox([number, box, remove]), *by, self.form.messages(self.path + (i,)),
                       self.form.warnings(self.path + (i,))])
+        row.add_class("qkit-entry")  # a box left empty is said at once by the page's style, before the next change
         row.box = box
         return row
 

@@ -148,5 +148,5 @@ class Header(w.VBox):
         if card is None:
             return
         missing = len(card.missing)
-        self.detail.value = fragment("text", value=tr("wb_missing", lang, n=missing, all=len(card.clauses))
-                                     if missing else tr("wb_all_scored", lang))
+        self.detail.value = fragment("text", value=tr(rubric.words["missing"], lang, n=missing, all=len(card.clauses))
+                                     if missing else tr(rubric.words["all_scored"], lang))

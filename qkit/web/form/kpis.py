@@ -7,7 +7,7 @@ from typing import Any
 import ipywidgets as w
 
 from ...errors import QkitError
-from ...i18n import tr
+from ...i18n import join_list, tr
 from ...paths import FieldPath, as_year
 from ..session import parse_number, parse_year
 from .fields import Form, fragment, html_box, in_background
@@ -225,8 +225,12 @@ class KpiGrid(w.VBox):
         self.session.set_kpi_value(self.i, column.series, row.year, text)
 
     def _after_paste(self, column: _Column, filled: list[Any]) -> None:
+        """Show the values pasted, and say which years they went to (the grid grows when years were added)."""
+        years = sorted(as_year(y) or 0 for y in filled)
+        span = f"{years[0]}–{years[-1]}" if years == list(range(years[0], years[-1] + 1)) else join_list(years, self.lang)
+        self.note.value = fragment("muted", value=tr("wb_pasted", self.lang, years=span))
         if any(year not in {r.year for r in self.rows} for year in filled):
-            self._draw()  # years were added below: the grid grows
+            self._draw()
             return
         at = self.columns.index(column)
         for row in self.rows:

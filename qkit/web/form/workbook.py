@@ -60,7 +60,7 @@ def workbook(rubric_id: str, query: str | None = None, data_dir: str | None = No
 
 
 def _denied(lang: str, detail: str = "") -> w.Widget:
-    return w.VBox([html_box(fragment("style")), html_box(fragment("denied", detail=detail, lang=lang))])
+    return w.VBox([html_box(fragment("style", lang=lang)), html_box(fragment("denied", detail=detail, lang=lang))])
 
 
 # --- the form -----------------------------------------------------------------
@@ -98,7 +98,7 @@ class Workbook:
         self.tabs = w.Tab(children=[w.VBox() for _ in parts], titles=[title for title, _ in parts])
         self.tabs.observe(self.form.safe(self._open_tab), "selected_index")
         self._open_tab({"new": 0})
-        self.widget = w.VBox([html_box(fragment("style")), self.header, self.tabs])
+        self.widget = w.VBox([html_box(fragment("style", lang=lang)), self.header, self.tabs])
         self.widget.add_class("qkit-form")
         session.observe(self._taken_in)
         self._poll()
@@ -185,11 +185,13 @@ class Workbook:
         return None
 
     def jump(self, field: str) -> None:
-        """Take the person to a flagged field: its tab, then the cursor in it (the browser scrolls to it)."""
+        """Take the person to a flagged field: its tab, then the cursor in it (the browser scrolls it below the
+        header). The list of entries folds, so the header that stays in view is short again and hides nothing."""
         path = self.session.path_of(field)
         index = self.tab_of(path)
         if index is None:
             return
+        self.header.problems_box.selected_index = None
         self.tabs.selected_index = index
         target = self.form.input_for(path)
         self.form.focus_soon(target)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 SCORED_FIELDS = ("score", "factors", "ofis", "notes")  # what a change under clauses/<id>/ can alter in the scorecard
 PRIORITIES = 5  # clauses the summary lists as priorities
+INCOMPLETE = ("empty_text", "required", "kpi_no_values", "empty_year")  # what is still to be filled in, not wrong
 
 
 class Checking:
@@ -45,12 +46,21 @@ class Checking:
     def shown_problems(self) -> list[Problem]:
         """The document's problems, then the form's notices about KPI years.
 
-        An entry (or a year row) just added or still being filled in is not
-        called empty until the person has moved on to another field.
+        What the person is filling in is not called incomplete until they
+        have moved on (``filling``): an entry just added is not empty yet, nor
+        is a new KPI without a name or values, or a year row without a value.
+        A wrong value (a number typed as 约五) is said at once.
         """
-        held = field_of(self.editing) if self.editing else None
-        shown = [p for p in self.problems if not (p.code == "empty_text" and p.field == held)]
-        return shown + self.notices()
+        held = self.filling()
+        return [p for p in self.problems + self.notices()
+                if not (held and p.code in INCOMPLETE and (p.field == held or p.field.startswith(held + "/")))]
+
+    def filling(self) -> str | None:
+        """The field path of what the person is filling in: the entry or field changed last, or the whole KPI
+        while they edit inside one (its name, unit, years and values come one after the other)."""
+        if not self.editing:
+            return None
+        return field_of(self.editing[:2] if self.editing[0] == "results" and len(self.editing) > 1 else self.editing)
 
     def notices(self) -> list[Problem]:
         """KPI years after the assessment year, and year rows without any value (flagged, never dropped)."""
@@ -66,9 +76,7 @@ class Checking:
                 year = as_year(key)
                 if year is not None and year > anchor:
                     found.append(Problem(where, "future_year", params={"year": anchor}))
-                editing = self.editing or ()
-                filling = editing[:2] == ("results", i) and len(editing) > 2 and editing[-1] == key
-                if not filling and all(s.get(key) in (None, "") for s in series):
+                if all(s.get(key) in (None, "") for s in series):
                     found.append(Problem(where, "empty_year"))
         return found
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from ...errors import Problem, QkitError
+from ...i18n import tr
 
 if TYPE_CHECKING:
     from . import Session
@@ -27,11 +28,13 @@ class Files:
             return self.document.to_yaml()
         return yaml.safe_dump(self.data, allow_unicode=True, sort_keys=False, width=1000)
 
-    @property
-    def file_stem(self) -> str:
-        """The exported files' name: the applicant's short name (or name) and the standard's id."""
-        name = self.value(("applicant", "short_name")) or self.name or self.rubric.id
-        return re.sub(r"[\\/:*?\"<>|\s]+", "-", str(name)).strip("-") + "-" + self.rubric.id
+    def file_stem(self, lang: str = "zh") -> str:
+        """The exported files' name as people keep them: the applicant's short name (or name), the assessment's
+        year and 自评 (华科精密-2026自评; an identifier such as the standard's id means nothing to them)."""
+        name = self.value(("applicant", "short_name")) or self.name
+        year = self.assessment_year() if self.value(("assessment", "date")) else None
+        what = tr("wb_file_name", lang, year=year) if year else tr("wb_file_name_undated", lang)
+        return re.sub(r"[\\/:*?\"<>|\s]+", "-", f"{name}-{what}" if name else what).strip("-")
 
     def audiences(self) -> tuple[str, ...]:
         """The editions of a report this page may offer: the consensus's lead chooses the applicant's (申报单位版)
@@ -62,7 +65,7 @@ class Files:
         """
         if self.ended:
             raise QkitError(Problem("", "access_revoked"))
-        stem = self.file_stem
+        stem = self.file_stem(lang)
         if kind == "yaml":
             return f"{stem}.yaml", self.yaml().encode("utf-8"), "application/x-yaml"
         if kind not in EXPORTS:
@@ -88,7 +91,7 @@ class Files:
         if self.scorecard is None or self.problems:
             raise QkitError(self.problems)
         with tempfile.TemporaryDirectory() as tmp:
-            document = FilePath(tmp) / f"{self.file_stem}.yaml"
+            document = FilePath(tmp) / f"{self.file_stem(options.lang)}.yaml"
             document.write_text(self.yaml(), encoding="utf-8")
             files = make_report(document, FilePath(tmp) / "report", options)
             return files.html.name, files.html.read_bytes(), "text/html"

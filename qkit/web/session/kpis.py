@@ -67,29 +67,38 @@ class KpiEditing:
         self._changed(path)
 
     def paste_row(self, kpi: int, series: FieldPath, years: list[Any], text: str) -> list[Any] | None:
-        """A row of values copied from Excel (tab-separated) pasted into one cell of the grid.
+        """Values copied from Excel (tab-separated) pasted into one cell of the grid, on the years a person means.
 
-        The values fill ``years`` in order (the pasted row's year and the rows
-        below it); when there are more values than rows, later years are
-        added. Returns the years filled, or None when the text is one value (or may not be changed).
+        Values pasted with their years (a row of years above the row of values,
+        or a year beside each value) land on those years. Values alone fill
+        ``years`` (the pasted row's year and the rows below it) when there are
+        enough rows; otherwise they are the latest years, oldest first as a row
+        in Excel runs, ending at the grid's last year (never after the
+        assessment year), so no year after the assessment is made up. Returns
+        the years filled, or None when the text is one value (or may not be changed).
         """
         if self._allowed(("results", kpi)) or self._broken(("results", kpi), text, *series):
             return None
-        cells = [cell.strip() for cell in re.split(r"\t|\r?\n", text.strip("\r\n"))]
-        if len(cells) < 2:  # a column pasted into a one-line box arrives with spaces between the values
-            cells = text.split()
-        if len(cells) < 2:
-            return None
-        years = list(years[:len(cells)])
-        known = [y for y in (as_year(k) for s in self.kpi_series(kpi) for k in s) if y is not None]
-        while len(years) < len(cells):
-            known.append(max(known) + 1 if known else self.assessment_year() - 1)
-            years.append(known[-1])
-        parent = self._container(("results", kpi, *series), years[0])
-        for year, cell in zip(years, cells):
+        pairs = _with_years(text)
+        if pairs is None:
+            cells = [cell.strip() for cell in re.split(r"\t|\r?\n", text.strip("\r\n"))]
+            if len(cells) < 2:  # a column pasted into a one-line box arrives with spaces between the values
+                cells = text.split()
+            if len(cells) < 2:
+                return None
+            if len(cells) <= len(years):
+                pairs = list(zip(years, cells))
+            else:
+                known = [y for y in (as_year(k) for s in self.kpi_series(kpi) for k in s) if y is not None]
+                last = min(max(known), self.assessment_year()) if known else self.assessment_year() - 1
+                pairs = list(zip(range(last - len(cells) + 1, last + 1), cells))
+        stored = {as_year(k): k for s in self.kpi_series(kpi) for k in s if as_year(k) is not None}
+        pairs = [(stored.get(as_year(year), year), cell) for year, cell in pairs]  # a year kept as typed ("2024年")
+        parent = self._container(("results", kpi, *series), pairs[0][0])
+        for year, cell in pairs:
             parent[year] = parse_number(cell)
         self._changed(("results", kpi, *series))
-        return years
+        return [year for year, _ in pairs]
 
     def remove_year(self, kpi: int, year: Any) -> None:
         """Remove a year row: the KPI's value and every comparison's for that year."""
@@ -214,3 +223,14 @@ class KpiEditing:
                 "names": join_list(refused[:5]) + ("…" if len(refused) > 5 else ""), "n": len(refused),
                 "items": join_list(self.member.items) if self.member is not None else ""}))
         return added, updated
+
+
+def _with_years(text: str) -> list[tuple[int, str]] | None:
+    """(year, value) pairs of a table pasted with its years: a row of years over a row of values, or a column of
+    years beside a column of values; None when the text is values alone."""
+    lines = [line.split("\t") for line in re.split(r"\r?\n", text.strip("\r\n")) if line.strip()]
+    if len(lines) == 2 and len(lines[0]) == len(lines[1]) >= 2 and all(as_year(c) for c in lines[0]):
+        return [(as_year(year), cell.strip()) for year, cell in zip(*lines)]
+    if len(lines) >= 2 and all(len(line) == 2 and as_year(line[0]) for line in lines):
+        return [(as_year(year), cell.strip()) for year, cell in lines]
+    return None

@@ -7,20 +7,26 @@ import math
 from ...paths import as_year
 
 
+# what a Chinese keyboard types in full width (９２．８％, －３) read as the ASCII it stands for
+FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
 def parse_number(text: str) -> float | int | str | None:
-    """A typed number as data; text that is not a number is kept so the check can name it.
+    """A typed number as data: 92.8, 1,234.5, ９２．８ and 92.8% (a share typed with its sign) all read;
+    text that is not a number is kept as typed so the check can name it.
 
     So is text that float() reads as NaN or infinity (nan, inf, Infinity, 1e999): no value in a form is one.
     """
-    text = text.strip().replace(",", "").replace("，", "")
+    typed = text.strip()
+    text = typed.translate(FULL_WIDTH).replace(",", "").removesuffix("%").strip()
     if not text:
-        return None
+        return None if not typed else typed
     try:
         number = float(text)
     except ValueError:
-        return text
+        return typed
     if not math.isfinite(number):
-        return text
+        return typed
     return int(number) if number.is_integer() and "." not in text else number
 
 

@@ -114,5 +114,8 @@ class Writing:
                                                   params={**problem.params, "kind": names[about]})
                 elif found.code == "too_short" and problem.field == held:
                     continue
+                # the rule's code is for the command line and the rules file; the form names the rule in words
+                problem = dataclasses.replace(problem, params={**problem.params,
+                                                               "code": tr(f"lint_code_{found.code}", lang)})
                 by_field.setdefault(problem.field, []).append(problem.message(lang))
         return by_field
