@@ -8,11 +8,10 @@ import datetime as dt
 from typing import Any
 
 from ... import rounds
-from ...document import parse_yaml
 from ...errors import Problem, QkitError
 from ...merge import merge
 from .records import Cycle, Member, MergeConflict, NotAllowed, Revision, RoundRecord
-from .schema import dump, now
+from .schema import dump, load, now
 
 
 class Assessments:
@@ -55,7 +54,7 @@ class Assessments:
         if row is None:
             return None
         return RoundRecord(applicant_id, cycle, round_name, assessor, row[0], dt.datetime.fromisoformat(row[1]),
-                           parse_yaml(row[2], f"{round_name} {row[0]}"), bool(row[3]), row[4], row[5])
+                           load(row[2]), bool(row[3]), row[4], row[5])
 
     def _record(self, applicant_id: int, round_name: str, assessor: Member | None, cycle: int | None
                 ) -> RoundRecord:
@@ -166,7 +165,7 @@ class Assessments:
         row = db.execute("SELECT document FROM assessment WHERE applicant_id = ? AND cycle = ? AND round = ?"
                          " AND assessor_id IS NULL AND number = ?", (applicant_id, cycle, "consensus", number)
                          ).fetchone()
-        return parse_yaml(row[0], f"consensus {number}") if row else rounds.empty("consensus", [])
+        return load(row[0]) if row else rounds.empty("consensus", [])
 
     def application_of(self, applicant_id: int, cycle: int | None = None) -> Revision:
         """The application as it stands at the end of a cycle: its latest revision before the next cycle began."""

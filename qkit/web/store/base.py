@@ -22,6 +22,7 @@ class StoreBase:
         self.dir: Path | None = self.backend.dir  # the data folder (SQLite only)
         self.path: Path | None = self.backend.path  # the database file (SQLite only)
         self.read_only = self.backend.read_only
+        self._known: dict[int, tuple[tuple, Any]] = {}  # each applicant's latest revision read: its row and data
         with self._connect() as db:
             version = self.backend.version(db)
             if version > SCHEMA_VERSION:

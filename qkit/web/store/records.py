@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from ...errors import Problem, QkitError
@@ -53,23 +54,39 @@ class Member:
         return self.revoked_at is None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Revision:
     """One saved state of an applicant's document; ``parent`` is the revision it was edited from.
 
     ``author`` is the member who saved it (None for revisions from before
     members, or made by the command line), ``changed`` the fields it changed.
+    ``content`` is the document's data, or how to read it: a history lists
+    revisions without reading any document, and ``data`` reads one (once) when
+    it is asked for.
     """
 
     applicant_id: int
     number: int
     parent: int | None
     created_at: dt.datetime
-    data: dict[str, Any]
-    note: str
-    document: str  # the stored YAML text of data
+    content: Any = field(repr=False)  # the data, or a function that reads it
+    note: str = ""
+    document: str = field(default="", repr=False)  # the stored YAML text of data
     author: str | None = None
     changed: tuple[str, ...] = ()
+
+    @cached_property
+    def data(self) -> dict[str, Any]:
+        return self.content() if callable(self.content) else self.content
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Revision):
+            return NotImplemented
+        return (self.applicant_id, self.number, self.parent, self.created_at, self.note, self.author, self.changed,
+                self.data) == (other.applicant_id, other.number, other.parent, other.created_at, other.note,
+                               other.author, other.changed, other.data)
+
+    __hash__ = None
 
 
 @dataclass(frozen=True)

@@ -2,30 +2,52 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
+from functools import partial
 from typing import Any
 
-from ...document import parse_yaml
 from ...errors import Problem, QkitError
 from ...i18n import tr
 from ...merge import changes, merge
 from .. import access
 from .records import Edit, Member, MergeConflict, NotAllowed, Revision, StaleRevision
-from .schema import dump, insert_cycle, now
+from .schema import dump, insert_cycle, load, now
 
 
 class Revisions:
-    """The application's revisions, for ``Store``."""
+    """The application's revisions, for ``Store``.
+
+    A save costs what it must, not what the document weighs: the latest
+    revision of each applicant is kept read (``_known``: its row and its
+    data), so a save, a look for newer revisions or the next save compare
+    against it without reading its YAML again; a revision's YAML is read only
+    when its data is asked for, and never twice.
+    """
 
     # --- revisions --------------------------------------------------------------
 
     @staticmethod
-    def _revision(applicant_id: int, row: tuple) -> Revision:
+    def _revision(applicant_id: int, row: tuple, data: Any = None) -> Revision:
+        """A revision of a row (number, parent, created, document, note, author, changed); its document is read
+        when its data is first asked for (a copy of ``data`` when that is known already)."""
         number, parent, created, document, note, author, changed = row
-        return Revision(applicant_id, number, parent, dt.datetime.fromisoformat(created),
-                        parse_yaml(document, f"revision {number}"), note, document, author,
-                        tuple(json.loads(changed or "[]")))
+        content = partial(copy.deepcopy, data) if data is not None else partial(load, document)
+        return Revision(applicant_id, number, parent, dt.datetime.fromisoformat(created), content, note, document,
+                        author, tuple(json.loads(changed or "[]")))
+
+    def _latest_known(self, db: Any, applicant_id: int) -> tuple[tuple, Any]:
+        """The latest revision's row and data: from what this store read or wrote last, when still the latest."""
+        number = self._latest_number(db, applicant_id)
+        if applicant_id in self._known and self._known[applicant_id][0][0] == number:
+            return self._known[applicant_id]
+        row = db.execute(self._REVISION + " AND r.number = ?", (applicant_id, number)).fetchone()
+        self._known[applicant_id] = (tuple(row), load(row[3]))
+        return self._known[applicant_id]
+
+    def _remember(self, applicant_id: int, row: tuple, data: Any) -> None:
+        self._known[applicant_id] = (tuple(row), copy.deepcopy(data))
 
     _REVISION = ("SELECT r.number, r.parent_number, r.created_at, r.document, r.note, m.name, r.changed"
                  " FROM revision r LEFT JOIN member m ON m.id = r.author_id WHERE r.applicant_id = ?")
@@ -38,21 +60,28 @@ class Revisions:
 
     def _insert(self, db: Any, applicant_id: int, number: int, parent: int | None,
                 document: str, note: str, created: str | None = None, author: Member | None = None,
-                changed: list[str] | None = None) -> Revision:
+                changed: list[str] | None = None, data: Any = None) -> Revision:
+        """Add a revision; ``data`` is what ``document`` says, when the caller has it (it is not read again)."""
         created = created or now()
         changed_json = json.dumps(changed or [], ensure_ascii=False)
         db.execute("INSERT INTO revision (applicant_id, number, parent_number, created_at, document, note, author_id,"
                    " changed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                    (applicant_id, number, parent, created, document, note, author and author.id, changed_json))
-        return self._revision(applicant_id, (number, parent, created, document, note, author and author.name,
-                                             changed_json))
+        row = (number, parent, created, document, note, author and author.name, changed_json)
+        if data is not None:
+            self._remember(applicant_id, row, data)
+        return self._revision(applicant_id, row, data)
 
     def latest(self, applicant_id: int) -> Revision:
+        """The latest revision; its document is read only when it is newer than the one this store knows."""
         with self._connect() as db:
-            row = db.execute(self._REVISION + " ORDER BY r.number DESC LIMIT 1", (applicant_id,)).fetchone()
-        if row is None:
-            raise QkitError(Problem("applicant", "unknown_applicant", applicant_id))
-        return self._revision(applicant_id, row)
+            row, data = self._latest_known(db, applicant_id)
+        return self._revision(applicant_id, row, data)
+
+    def latest_number(self, applicant_id: int) -> int:
+        """The latest revision's number: what an open page asks every few seconds, reading nothing else."""
+        with self._connect() as db:
+            return self._latest_number(db, applicant_id)
 
     def revision(self, applicant_id: int, number: int) -> Revision:
         with self._connect() as db:
@@ -94,27 +123,27 @@ class Revisions:
         nothing and returns that revision, so an autosave without changes
         leaves no empty revisions. The revision records what changed.
         """
+        document = dump(data)  # outside the lock when nobody saved meanwhile, as nearly always
         with self._connect() as db, self._write(db, applicant_id):
             if author is not None:
                 author = self._member_now(db, author)
-            latest = self._latest_number(db, applicant_id)
-            row = db.execute(self._REVISION + " AND r.number = ?", (applicant_id, latest)).fetchone()
-            current = self._revision(applicant_id, row)
+            row, current = self._latest_known(db, applicant_id)
+            latest = row[0]
             if base != latest:
                 if not merging:
                     raise StaleRevision(latest)
                 old = db.execute(self._REVISION + " AND r.number = ?", (applicant_id, base)).fetchone()
-                merged = merge(self._revision(applicant_id, old).data if old else {}, current.data, data)
+                merged = merge(load(old[3]) if old else {}, current, data)
                 if merged.conflicts:
-                    raise MergeConflict(current, merged.data, merged.conflicts)
+                    raise MergeConflict(self._revision(applicant_id, row, current), merged.data, merged.conflicts)
                 data = merged.data
-            document = dump(data)
+                document = dump(data)
             if row[3] == document:
-                return current
+                return self._revision(applicant_id, row, current)
             if author is not None:
-                self._allowed(db, applicant_id, author, current.data, data)
+                self._allowed(db, applicant_id, author, current, data)
             return self._insert(db, applicant_id, latest + 1, latest, document, note, author=author,
-                                changed=changes(current.data, data))  # a merged save continues the latest
+                                changed=changes(current, data), data=data)  # a merged save continues the latest
 
     def _allowed(self, db: Any, applicant_id: int, member: Member, old: Any, new: Any) -> None:
         """Refuse a change the member may not make (``qkit.web.access``), as they stand in the database now."""
@@ -135,13 +164,12 @@ class Revisions:
         with self._connect() as db, self._write(db, applicant_id):
             if author is not None and self._member_now(db, author).role != "lead":
                 raise NotAllowed(Problem("", "cycle_leads_only"))
-            number = self._latest_number(db, applicant_id)
-            latest = self._revision(applicant_id, db.execute(self._REVISION + " AND r.number = ?",
-                                                             (applicant_id, number)).fetchone())
-            data = next_cycle(latest.data, label)
+            row, current = self._latest_known(db, applicant_id)
+            number = row[0]
+            data = next_cycle(current, label)
             revision = self._insert(db, applicant_id, number + 1, number, dump(data),
                                     tr("cycle_note", lang, label=label, n=number), author=author,
-                                    changed=changes(latest.data, data))
+                                    changed=changes(current, data), data=data)
             insert_cycle(db, applicant_id, self._current_cycle(db, applicant_id) + 1, label, revision.number,
                                now())
         return revision
@@ -153,10 +181,8 @@ class Revisions:
         with self._connect() as db, self._write(db, applicant_id):
             if author is not None and self._member_now(db, author).role != "lead":
                 raise NotAllowed(Problem("", "restore_leads_only"))
-            latest = self._latest_number(db, applicant_id)
-            if base != latest:
-                raise StaleRevision(latest)
-            current = db.execute(self._REVISION + " AND r.number = ?", (applicant_id, latest)).fetchone()
-            changed = changes(parse_yaml(current[3], f"revision {latest}"), old.data)
-            return self._insert(db, applicant_id, latest + 1, base, old.document, tr("restored_note", lang, n=number),
-                                author=author, changed=changed)
+            row, current = self._latest_known(db, applicant_id)
+            if base != row[0]:
+                raise StaleRevision(row[0])
+            return self._insert(db, applicant_id, row[0] + 1, base, old.document, tr("restored_note", lang, n=number),
+                                author=author, changed=changes(current, old.data), data=old.data)
