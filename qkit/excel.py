@@ -1,7 +1,8 @@
 """The report as an Excel workbook, for teams who work in Excel.
 
-One sheet per table (scores, items, strengths and OFIs, priorities, KPI data
-and KPI analysis; a consensus document's self-assessment against the
+One sheet per table (scores, items, strengths and OFIs, priorities, the
+improvement plan when there is one, KPI data and KPI analysis; a consensus
+document's self-assessment against the
 consensus, and for the office the independent scores and the calibration),
 headers in the user's language, numbers as numbers, text as text (never a
 formula), a frozen header row with filters, and widths that fit Chinese text.
@@ -23,6 +24,7 @@ from . import analytics, tables
 from .document import UNWRITABLE
 from .files import replacing
 from .i18n import tr
+from .plan import day_of, plan_of
 from .scoring import Scorecard
 from .tables import Edition, edition_for
 
@@ -93,8 +95,10 @@ def write_sheets(path: str | Path, sheets: dict[str, pd.DataFrame],
     return path
 
 
-def workbook_sheets(card: Scorecard, lang: str = "zh", edition: Edition | None = None) -> dict[str, pd.DataFrame]:
-    """The report's tables by sheet name, as the edition (by default the document's) may show them."""
+def workbook_sheets(card: Scorecard, lang: str = "zh", edition: Edition | None = None,
+                    today=None) -> dict[str, pd.DataFrame]:
+    """The report's tables by sheet name, as the edition (by default the document's) may show them; the
+    plan's overdue actions are those of ``today`` (a date or YYYY-MM-DD; by default the day it is made)."""
     edition = edition or edition_for(card)
     card = edition.release(card)
     doc = card.assessment
@@ -111,15 +115,22 @@ def workbook_sheets(card: Scorecard, lang: str = "zh", edition: Edition | None =
         sheets[tr("sheet_consensus", lang)] = tables.consensus_frame(card, lang, edition)
         if not edition.bands_only:
             sheets[tr("sheet_calibration", lang)] = tables.calibration_frame(card, lang)
-    return sheets | {
+    sheets |= {
         tr("sheet_feedback", lang): tables.feedback_frame(card, lang),
         tr("sheet_priorities", lang): tables.priority_frame(card, lang, edition),
+    }
+    plan = plan_of(card, day_of(today))
+    if plan.actions:
+        sheets[tr("sheet_plan", lang)] = tables.plan_frame(plan, lang, edition)
+    return sheets | {
         tr("sheet_kpis", lang): analytics.localize_columns(values, lang),
         tr("sheet_kpi_summary", lang): analytics.localize_columns(analytics.kpi_summary_frame(doc, lang), lang),
     }
 
 
-def write_workbook(card: Scorecard, path: str | Path, lang: str = "zh", edition: Edition | None = None) -> Path:
-    """One applicant's scores, feedback, priorities and KPI data as an .xlsx file, of the report's ``edition``
-    (``tables.edition_for``; by default the applicant's for a consensus document, the internal one otherwise)."""
-    return write_sheets(path, workbook_sheets(card, lang, edition))
+def write_workbook(card: Scorecard, path: str | Path, lang: str = "zh", edition: Edition | None = None,
+                   today=None) -> Path:
+    """One applicant's scores, feedback, priorities, plan and KPI data as an .xlsx file, of the report's
+    ``edition`` (``tables.edition_for``; by default the applicant's for a consensus document, the internal one
+    otherwise); the plan as of ``today``."""
+    return write_sheets(path, workbook_sheets(card, lang, edition, today))

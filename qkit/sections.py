@@ -25,10 +25,12 @@ import pandas as pd
 from . import analytics, charts, compare, document, html, narrative, tables
 from .files import write_atomic
 from .i18n import fmt_date, fmt_value, join_list, paren, tr
+from .plan import day_of, plan_of
 from .rubric import RubricIndex
 from .scoring import Scorecard, score
 from .tables import Edition, edition_for
 from .radar import radar_svg, radar_title
+from .timeline import timeline_svg
 from .trends import kpi_trends
 
 
@@ -279,7 +281,7 @@ def load_comparison(card: Scorecard, previous: str | Path,
 def comparison(card: Scorecard, previous: str | Path, lang: str = "zh",
                rubrics: list[str | Path] | None = None, edition: Edition | None = None) -> list[Any]:
     """与上期比较: the headline, the radar of both assessments, the item change bars, the clause changes,
-    the OFIs gone and new and the KPI values revised. With ``bands_only`` only the bands before and after:
+    the OFIs gone and new, the KPI values revised, and (with a plan) what the completed actions did. With ``bands_only`` only the bands before and after:
     no total, movers, radar or change bars."""
     edition = _edition(card, edition)
     comp = load_comparison(card, previous, rubrics)
@@ -297,7 +299,42 @@ def comparison(card: Scorecard, previous: str | Path, lang: str = "zh",
                       signed=(cols["delta_percent"], cols["delta_points"]), movers=facts["movers"], ofis=comp.ofis,
                       revisions=tables.revision_lines(comp, lang), bands_only=edition.bands_only, lang=lang)
     changes = left_out(tr("chart_item_changes", lang), lang) if edition.bands_only else charts.item_changes(comp, lang)
-    return [intro, radar(card, lang, comp.old, edition), changes, details]
+    parts = [intro, radar(card, lang, comp.old, edition), changes, details]
+    return parts + ([_plan_outcomes(comp, lang, edition)] if comp.actions or comp.targets else [])
+
+
+def _plan_outcomes(comp: compare.Comparison, lang: str, edition: Edition) -> Html:
+    """What the completed actions did: per clause whether its score moved, per KPI target whether it was reached."""
+    cols = tables.change_columns(lang)
+    return _render("compare_plan", actions=tables.action_outcome_frame(comp, lang, edition) if comp.actions else None,
+                   targets=tables.target_outcome_frame(comp, lang) if comp.targets else None,
+                   percent=(cols["old"], cols["new"]), signed=(cols["delta_percent"],), lang=lang)
+
+
+# --- 改进计划: the improvement plan (qkit.plan) ------------------------------------------------
+
+
+def plan(card: Scorecard, lang: str = "zh", edition: Edition | None = None, today: Any = None) -> list[Html]:
+    """改进计划: where the plan stands on ``today`` (a date or YYYY-MM-DD; by default the day the report is
+    made), the roadmap (each item now and were every target met), the points the plan would gain, the timeline
+    of the actions by due day coloured by status, and the actions, overdue ones marked; nothing without a plan.
+    With ``bands_only`` the roadmap gives bands and the gain is left out (it would tell exact scores)."""
+    edition = _edition(card, edition)
+    card = edition.release(card)
+    shown = plan_of(card, day_of(today))
+    if not shown.actions:
+        return []
+    lead = shown.lead(lang)
+    gain = None if edition.bands_only else shown.gain_text(lang)
+    roadmap = tables.roadmap_frame(card, lang, edition)
+    parts = [_render("plan_intro", lead=lead, gain=gain, roadmap=roadmap, bands_only=edition.bands_only,
+                     lang=lang)]
+    if edition.bands_only:
+        parts.append(left_out(tr("col_gain", lang), lang))
+    frame = tables.dates_as_text(tables.plan_frame(shown, lang, edition), lang)
+    overdue = [n for n, a in enumerate(shown.actions) if a.overdue(shown.today)]
+    return parts + [Html(str(timeline_svg(shown, lang))),
+                    _render("plan_actions", frame=frame, overdue=overdue, percent=(tr("col_target_score", lang),))]
 
 
 # --- 自评报告撰写情况: the writing of the self-assessment report (qkit.narrative) ---------------

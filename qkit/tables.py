@@ -9,6 +9,7 @@ cells are ``None``.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import statistics
 from dataclasses import dataclass
 from typing import Any
@@ -16,12 +17,13 @@ from typing import Any
 import pandas as pd
 
 from .cohort import ClauseStats, Entry
-from .compare import Comparison, assessment_label, signed
+from .compare import ActionOutcome, Comparison, TargetOutcome, assessment_label, signed
 from .consensus import calibration
 from .document import Comment
 from .errors import Problem, QkitError
-from .i18n import fmt_band, fmt_cell, fmt_percent, fmt_points, fmt_value, join_list, paren, tr
+from .i18n import fmt_band, fmt_cell, fmt_date, fmt_percent, fmt_points, fmt_value, join_list, paren, tr
 from .palette import BAND_COLOURS
+from .plan import KpiTarget, Plan, roadmap, status_label
 from .rubric import STEP, Band
 from .scoring import ClauseScore, ItemScore, Scorecard
 
@@ -60,7 +62,8 @@ class Edition:
 
     def release(self, card: Scorecard) -> Scorecard:
         """The scorecard with nothing this edition must not show: for the applicant no assessors' names,
-        independent scores, comment authors or notes, so a view that forgot the edition has none to show."""
+        independent scores, comment authors or notes (the plan's progress notes too, and an owner who is one of
+        the assessors), so a view that forgot the edition has none to show."""
         if self.internal:
             return card
         doc = card.assessment
@@ -72,10 +75,13 @@ class Edition:
                                             ofis=anonymous(r.ofis), evidence=anonymous(r.evidence))
                    for cid, r in doc.clauses.items()}
         meta = {k: v for k, v in doc.assessment.items() if k != "assessors"}
+        assessors = set(doc.assessment.get("assessors") or [])
+        plan = [dataclasses.replace(a, notes="", owner="" if a.owner in assessors else a.owner)
+                for a in doc.improvements]
         items = tuple(dataclasses.replace(i, clauses=tuple(dataclasses.replace(c, notes="", independent=())
                                                            for c in i.clauses)) for i in card.items)
-        return dataclasses.replace(card, assessment=dataclasses.replace(doc, assessment=meta, clauses=ratings),
-                                   items=items)
+        return dataclasses.replace(card, assessment=dataclasses.replace(doc, assessment=meta, clauses=ratings,
+                                                                        improvements=plan), items=items)
 
 
 FULL = Edition()  # the office's own view with exact scores: what qkit score and the tables show by default
@@ -469,6 +475,47 @@ def comparison_facts(comparison: Comparison, lang: str = "zh") -> dict[str, Any]
     }
 
 
+def moved_text(outcome: ActionOutcome, lang: str = "zh") -> str:
+    """Whether a clause's score moved, in words: 上升, 下降, 未变, or unscored on one side."""
+    return {"up": tr("moved_up", lang), "down": tr("moved_down", lang), "not": tr("moved_not", lang),
+            "unknown": tr("moved_unknown", lang)}[outcome.moved]
+
+
+def reached_text(outcome: TargetOutcome, lang: str = "zh") -> str:
+    """Whether a KPI reached its target, in words; no value for the target's year yet says so."""
+    return {True: tr("reached_yes", lang), False: tr("reached_no", lang),
+            None: tr("reached_unknown", lang)}[outcome.reached]
+
+
+def action_outcome_frame(comparison: Comparison, lang: str = "zh", edition: Edition = FULL) -> pd.DataFrame:
+    """Each clause with actions completed in either cycle: the actions, the score before and after and whether
+    it moved (with ``bands_only`` the bands before and after)."""
+    cols, card = change_columns(lang), comparison.new
+    rubric = card.rubric
+    rows = []
+    for o in comparison.actions:
+        done = "\n".join(f"{a.id} {a.action}".strip() or a.id for a in o.actions)
+        if edition.bands_only:
+            clause = rubric.clause(o.clause)
+            rows.append((o.clause, o.name(lang), done, _band_cell(rubric.clause_band(clause, o.old), o.old, lang),
+                         _band_cell(rubric.clause_band(clause, o.new), o.new, lang)))
+        else:
+            rows.append((o.clause, o.name(lang), done, o.old, o.new, o.delta, moved_text(o, lang)))
+    head = [tr(card.rubric.words["clause"], lang), tr("title", lang), tr("col_done_actions", lang)]
+    tail = [cols["old_band"], cols["new_band"]] if edition.bands_only else \
+        [cols["old"], cols["new"], cols["delta_percent"], tr("col_moved", lang)]
+    return pd.DataFrame(rows, columns=head + tail)
+
+
+def target_outcome_frame(comparison: Comparison, lang: str = "zh") -> pd.DataFrame:
+    """Each KPI with a target in the plan: the target and its year, the value then, and whether it was reached."""
+    rows = [(t.clause, t.name, t.unit or None, fmt_value(t.target.target), t.target.year, fmt_value(t.value),
+             reached_text(t, lang)) for t in comparison.targets]
+    return pd.DataFrame(rows, columns=[tr("col_clause", lang), tr("col_kpi", lang), tr("col_unit", lang),
+                                       tr("col_target", lang), tr("col_target_year", lang), tr("col_value", lang),
+                                       tr("col_reached", lang)])
+
+
 def revision_lines(comparison: Comparison, lang: str = "zh") -> list[str]:
     """Each KPI value given differently by the two documents for the same year."""
     return [tr("cmp_revision", lang, kpi=f"{kpi.clause} {kpi.name}", series=f"{r.series} · " if r.series else "",
@@ -477,3 +524,53 @@ def revision_lines(comparison: Comparison, lang: str = "zh") -> list[str]:
 
 def _round(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
+
+
+# --- the improvement plan (qkit.plan) ----------------------------------------------------------
+
+
+def kpi_target_text(target: KpiTarget | None, lang: str = "zh") -> str | None:
+    """An action's KPI target as a sentence: 顾客满意度：2027年达到 93."""
+    if target is None:
+        return None
+    shown = fmt_value(target.target) if target.target is not None else "—"
+    if target.year is None:
+        return tr("kpi_target_latest", lang, name=target.name, target=shown)
+    return tr("kpi_target_text", lang, name=target.name, target=shown, year=target.year)
+
+
+def plan_frame(plan: Plan, lang: str = "zh", edition: Edition = FULL) -> pd.DataFrame:
+    """One row per action of a released scorecard's plan: its id, clauses, what will be done, the OFIs it
+    answers, owner, start and due days (dates), status, target score, KPI target, whether it is overdue on the
+    plan's day, and for the office the progress notes."""
+    rows = []
+    for a in plan.actions:
+        row = [a.id or None, join_list(list(a.clauses), lang), a.action or tr("plan_to_write", lang),
+               "\n".join(a.ofis) or None, a.owner or None, a.start, a.due, status_label(a.status, lang),
+               a.target_score, kpi_target_text(a.kpi, lang), tr("col_overdue", lang) if a.overdue(plan.today) else None]
+        rows.append(row + ([a.notes or None] if edition.internal else []))
+    columns = [tr("col_action_id", lang), tr("col_clause", lang), tr("col_action", lang), tr("col_answers", lang),
+               tr("col_owner", lang), tr("col_start", lang), tr("col_due", lang), tr("col_status", lang),
+               tr("col_target_score", lang), tr("col_kpi_target", lang), tr("col_overdue", lang)]
+    return pd.DataFrame(rows, columns=columns + ([tr("col_progress", lang)] if edition.internal else []))
+
+
+def dates_as_text(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """A frame's dates as a Chinese team reads them (2026年12月31日), for the report and the Word file; Excel
+    keeps them as dates."""
+    return frame.map(lambda v: fmt_date(v, lang) if isinstance(v, dt.date) else v)
+
+
+def roadmap_frame(card: Scorecard, lang: str = "zh", edition: Edition = FULL) -> pd.DataFrame:
+    """Each item's points now and were every target of the plan met, and the gain; the total last. With
+    ``bands_only`` the band now and at the target (the gain would tell an exact score)."""
+    items = roadmap(card)
+    head = [tr(card.rubric.words["item"], lang), tr("title", lang), tr("points", lang)]
+    if edition.bands_only:
+        rows = [(i.id, i.name(lang), i.points, _band_cell(card.rubric.band_of(i.percent), i.percent, lang),
+                 _band_cell(card.rubric.band_of(i.target_percent), i.target_percent, lang)) for i in items]
+        return pd.DataFrame(rows, columns=head + [tr("col_now_band", lang), tr("col_target_band", lang)])
+    rows = [(i.id, i.name(lang), i.points, i.earned, i.target, i.gain) for i in items]
+    rows.append(("", tr("total", lang), card.max, card.total, card.total + sum(i.gain for i in items),
+                 sum(i.gain for i in items)))
+    return pd.DataFrame(rows, columns=head + [tr("col_now", lang), tr("col_at_target", lang), tr("col_gain", lang)])

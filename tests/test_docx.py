@@ -128,8 +128,8 @@ def test_the_feedback_report_has_the_report_sections_and_the_writing_status(huak
     card, _, files = huake
     document = feedback_of(files)
     top = headings(document, 1)
-    assert top == ["总体评价", "各条目得分", "优势与改进机会", "改进优先级（按失分排序）", "结果分析", "自评报告撰写情况",
-                   "附录：条款得分明细"]
+    assert top == ["总体评价", "各条目得分", "优势与改进机会", "改进优先级（按失分排序）", "改进计划", "结果分析",
+                   "自评报告撰写情况", "附录：条款得分明细"]
     third = headings(document, 3)
     assert "5.2.2 引领发展（得分率 70%）" in third
     texts = [p.text for p in document.paragraphs]
