@@ -935,8 +935,8 @@ def colon(lang: str | None = DEFAULT_LANG) -> str:
 
 
 def lettered(letter: str, lang: str | None = DEFAULT_LANG) -> str:
-    """A sub-point's letter as the standards write it, a）, and as English does, a)."""
-    return f"{letter}）" if _lang(lang) == 0 else f"{letter})"
+    """A sub-point's letter before its title as the standards write it, a）, and as English does, "a) "."""
+    return f"{letter}）" if _lang(lang) == 0 else f"{letter}) "
 
 
 def paren(text: str, inner: str, lang: str | None = DEFAULT_LANG) -> str:
