@@ -16,6 +16,7 @@ from ..files import write_atomic
 from ..i18n import fmt_cell, fmt_percent, join_list, tr
 from ..rubric import RubricIndex
 from .console import Parents, PlainTable, missing
+from .plan import print_outcomes
 
 
 def register(sub, parents: Parents) -> None:
@@ -123,6 +124,7 @@ def print_comparison(comparison, lang: str, out: Console) -> None:
         out.print(f"\n{tr('cmp_kpi_revised', lang)}", markup=False, style="bold")
         for line in revisions:
             out.print(f"- {line}", markup=False)
+    print_outcomes(comparison, lang, out)
 
 
 def print_kpi_joins(comparison, lang: str, out: Console) -> None:
