@@ -136,8 +136,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "restore_leads_only": ("只有负责人可以恢复历史版本", "only the team lead restores an earlier revision"),
     "assign_writers_only": ("只有撰写人有分工条目；{name} 是{role}",
                             "only writers are assigned items; {name} is a {role}"),
-    "access_changed": ("您的分工已改为：{items}。请刷新页面以编辑新分配的部分。",
-                       "Your assignment is now: {items}. Reload the page to edit what was newly assigned to you."),
+    "access_changed": ("您的分工已改为：{items}。页面已按新的分工更新，无需新链接。",
+                       "Your assignment is now: {items}. The page has followed it: no new link is needed."),
     "assign_leads_only": ("只有负责人可以调整分工", "only the team lead assigns items"),
     "due_leads_only": ("只有负责人可以设定截止日期", "only the team lead sets due dates"),
     "unknown_due_target": ("没有这一项可设截止日期；可选：{allowed}", "nothing of that name has a due date; choose from: {allowed}"),
@@ -293,8 +293,8 @@ LABELS: dict[str, tuple[str, str]] = {
     # applicants, revisions and serving (qkit.web.store, qkit.web.serve)
     "relinked_member": ("已为 {name} 生成新的访问密钥，其原链接已失效。", "A new access key for {name}; their old link no longer works."),
     "member_added": ("已添加成员：{name}（编号 {id}，{role}）", "member added: {name} (id {id}, {role})"),
-    "member_assigned": ("{name} 现为{role}；已打开的页面在下次保存时按新的分工执行。",
-                        "{name} is now a {role}; an open page follows the new assignment at its next save."),
+    "member_assigned": ("{name} 现为{role}；已打开的页面几秒内按新的分工更新，无需新链接。",
+                        "{name} is now a {role}; an open page follows the new assignment within seconds, with no new link."),
     "member_revoked_now": ("已撤销 {name} 的链接，立即失效；其保存的版本仍保留在历史中。",
                            "{name}'s link is revoked and stops working now; their revisions stay in the history."),
     "member_name": ("成员", "member"),
@@ -357,6 +357,56 @@ LABELS: dict[str, tuple[str, str]] = {
     "table_assessment": ("评审记录（独立评分与共识）", "assessment rounds (layers and consensus)"),
     "table_deadline": ("截止日期", "due dates"),
     "table_opened": ("首次打开页面的记录", "first openings of a page"),
+    # the team's progress (qkit progress, the 进度 tab), due dates and notices of others' changes
+    "wb_progress_tab": ("进度", "Progress"),
+    "wb_progress_intro": ("各部分由谁负责、是否已评分、字数、优势/改进机会/证据条数、结果指标、最近修改和截止日期（按已保存的内容）。评审员的评分在共识之前不显示。",
+                          "Who writes each part, whether it is scored, its length, its strengths, OFIs and evidence, its KPIs, its last edit and when it is due (as saved). Assessors' scores are never shown before the consensus."),
+    "progress_part": ("条款", "part"),
+    "progress_owners": ("撰写人", "written by"),
+    "progress_scored": ("已评分", "scored"),
+    "progress_words": ("字数", "words"),
+    "progress_guide": ("约 {n}（参考）", "about {n} (guide)"),
+    "progress_comments": ("优势 / 改进机会 / 证据", "strengths / OFIs / evidence"),
+    "progress_kpis": ("指标（{year} 年有数据）", "KPIs (with {year} data)"),
+    "progress_last_edit": ("最近修改", "last edit"),
+    "progress_due": ("截止", "due"),
+    "progress_overdue": ("逾期", "overdue"),
+    "progress_days_over": ("{n} 天", "{n} days"),
+    "progress_yes": ("是", "yes"),
+    "progress_no": ("否", "no"),
+    "progress_nobody": ("（未分配）", "(not assigned)"),
+    "progress_assessor": ("评审员", "assessor"),
+    "progress_invited": ("已邀请", "invited"),
+    "progress_opened": ("已打开", "opened"),
+    "progress_handed_in": ("已提交", "handed in"),
+    "progress_assessors_title": ("评审员", "Assessors"),
+    "progress_application_due": ("全部内容 {due}", "the whole application {due}"),
+    "due_application": ("全部内容", "The whole application"),
+    "due_assessors": ("独立评分提交", "The assessors' hand-in"),
+    "due_left": ("{target} 截止 {day}，还有 {n} 天", "{target} due {day}, {n} days left"),
+    "due_today": ("{target} 今天（{day}）截止", "{target} due today ({day})"),
+    "due_overdue": ("{target} 已逾期 {n} 天（截止 {day}）", "{target} overdue by {n} days (due {day})"),
+    "due_set": ("{target} 截止日期已设为 {day}", "{target} is now due {day}"),
+    "due_cleared": ("已取消 {target} 的截止日期", "{target} no longer has a due date"),
+    "wb_assignments": ("分工", "Who writes what"),
+    "wb_assign_hint": ("填写条目或条款编号，如 5.3、5.4.4（结果条款含其指标）；留空表示全部内容", "item or clause ids such as 5.3, 5.4.4 (a results clause with its KPIs); empty: the whole application"),
+    "wb_assign_save": ("保存分工", "Save"),
+    "wb_due_dates": ("截止日期", "Due dates"),
+    "wb_due_hint": ("日期格式 2026-12-10；留空并设定即取消", "a date as 2026-12-10; set it empty to clear it"),
+    "wb_due_set": ("设定", "Set"),
+    "wb_due_target": ("项目", "for"),
+    "notice_changed": ("{author}将 {place}由 {old} 改为 {new}", "{author} changed {place} from {old} to {new}"),
+    "notice_edited": ("{author}修改了 {place}", "{author} changed {place}"),
+    "notice_removed": ("{author}删除了 {place}", "{author} removed {place}"),
+    "wb_history_spell": ("{author} · {when} · 保存 {n} 次，最新为第 {number} 版",
+                         "{author} · {when} · {n} saves, the last revision {number}"),
+    "wb_history_author": ("人员", "person"),
+    "wb_history_item": ("条目", "item"),
+    "wb_history_all": ("全部", "all"),
+    "wb_restore_confirm": ("恢复第 {number} 版将改变以下 {n} 处内容：", "Restoring revision {number} changes these {n} fields:"),
+    "wb_restore_line": ("{place}：{now} → {then}", "{place}: {now} → {then}"),
+    "wb_restore_yes": ("确认恢复", "Restore"),
+    "wb_cancel": ("取消", "Cancel"),
     "layer_submitted": ("独立评分已提交，不能再修改", "the independent assessment was handed in and no longer changes"),
     "wb_submit": ("提交独立评分", "Hand in my assessment"),
     "wb_submitted": ("已提交独立评分；负责人汇总共识时可见。", "Handed in: the lead sees it when bringing the consensus together."),
@@ -997,6 +1047,15 @@ def fmt_date(value: dt.date | str | None, lang: str | None = DEFAULT_LANG) -> st
     if _lang(lang) == 0:
         return f"{value.year}年{value.month}月{value.day}日"
     return value.isoformat()
+
+
+def fmt_day(value: dt.date, lang: str | None = DEFAULT_LANG, today: dt.date | None = None) -> str:
+    """A day as a team writes it in a sentence: 12 月 10 日 (10 Dec); with the year when it is not this year's."""
+    this_year = value.year == (today or dt.date.today()).year
+    if _lang(lang) == 0:
+        return f"{value.month} 月 {value.day} 日" if this_year else f"{value.year} 年 {value.month} 月 {value.day} 日"
+    month = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()[value.month - 1]  # never the machine's locale
+    return f"{value.day} {month}" + ("" if this_year else f" {value.year}")
 
 
 def problem_message(problem: Any, lang: str | None = DEFAULT_LANG) -> str:

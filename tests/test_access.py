@@ -301,7 +301,7 @@ def test_the_header_says_a_refusal_a_new_assignment_and_the_end_of_access(store,
     assert "您负责的是 5.2" in book.header.alert.value
     store.assign(applicant.id, "王强", ["5.2", "5.3"])
     session.refresh()
-    assert "5.2、5.3" in book.header.alert.value and "刷新页面" in book.header.alert.value
+    assert "5.2、5.3" in book.header.alert.value and "无需新链接" in book.header.alert.value
     assert "5.2、5.3" in book.header.who.value
     store.revoke(applicant.id, "王强")
     session.refresh()

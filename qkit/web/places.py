@@ -16,7 +16,8 @@ import dataclasses
 from typing import Any
 
 from ..errors import Problem
-from ..i18n import render_problem, tr
+from ..i18n import fmt_percent, render_problem, tr
+from ..merge import MISSING, record_key
 from ..paths import FieldPath, as_year, path_of, value_at
 
 SEP = " · "
@@ -51,6 +52,29 @@ def place(rubric: Any, data: Any, path: FieldPath, lang: str = "zh") -> str:
     if head == "results":
         return _join(_kpi_place(data, rest, lang))
     return "/".join(str(p) for p in path)
+
+
+def locate(data: Any, field: str) -> FieldPath | None:
+    """The keys of the value a changed field names (as ``qkit.merge.changes`` names it: ``clauses/5.2.2/score``,
+    ``results/5.4.4 顾客满意度``) in ``data``; None where ``data`` has none."""
+    head, _, rest = field.partition("/")
+    if head == "results" and rest:  # a KPI, by its clause and name
+        results = data.get("results") if isinstance(data, dict) else None
+        return next((("results", i) for i, kpi in enumerate(results if isinstance(results, list) else [])
+                     if isinstance(kpi, dict) and " ".join(record_key(kpi)).rstrip() == rest), None)
+    path = path_of(field, data)
+    return path if value_at(data, path, MISSING) is not MISSING else None
+
+
+def shown_value(value: Any, lang: str) -> str:
+    """A value as the person reads it: a score as 55%, a removed one as (已删除), a list one entry after another."""
+    if value is MISSING or value is None:
+        return tr("wb_removed", lang)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return fmt_percent(value) if value == int(value) and 0 <= value <= 100 else str(value)
+    if isinstance(value, list):
+        return "；".join(str(v) for v in value)
+    return str(value)
 
 
 def describe(problem: Problem, rubric: Any, data: Any, lang: str = "zh") -> str:

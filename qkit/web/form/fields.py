@@ -20,8 +20,7 @@ import ipywidgets as w
 
 from ...errors import QkitError
 from ...html import macro
-from ...i18n import fmt_percent, tr
-from ...merge import MISSING
+from ...i18n import tr
 from ...paths import FieldPath, field_of
 from ..session import Session
 
@@ -350,13 +349,3 @@ def in_background(work: Callable[[], Any], done: Callable[[Any, Exception | None
     loop.call_later(1, tick)
     future.add_done_callback(lambda ended: finish(ended.result))
 
-
-def shown_value(value: Any, lang: str) -> str:
-    """A conflicting or earlier value as the person reads it: a score as 55%, a removed one as (已删除)."""
-    if value is MISSING or value is None:
-        return tr("wb_removed", lang)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return fmt_percent(value) if value == int(value) and 0 <= value <= 100 else str(value)
-    if isinstance(value, list):
-        return "；".join(str(v) for v in value)
-    return str(value)

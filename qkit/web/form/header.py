@@ -1,4 +1,5 @@
-"""The form's header, always in view: the applicant, the live total, the save state, what needs correcting."""
+"""The form's header, always in view: the applicant, the live total, the save state, what needs correcting, the
+signed-in member's due dates, and what others changed in their fields."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import ipywidgets as w
 from ...i18n import join_list, tr
 from ...paths import FieldPath
 from ...scoring import Scorecard
+from ..places import shown_value
 from ..session import Session
-from .fields import Form, fragment, html_box, shown_value
+from .fields import Form, fragment, html_box
 
 
 class Header(w.VBox):
@@ -28,6 +30,7 @@ class Header(w.VBox):
         self.detail = html_box("", "qkit-muted", "qkit-detail")
         self.status = html_box("")
         self.alert = html_box("", "qkit-alert")
+        self.deadlines = html_box("", "qkit-deadlines")
         self.save_button = w.Button(description=tr("wb_save", lang), icon="save", button_style="primary",
                                     layout=w.Layout(width="auto"))
         self.save_button.on_click(form.safe(lambda _: self.session.save()))
@@ -58,13 +61,20 @@ class Header(w.VBox):
         line = w.HBox([self.save_button, self.submit, self.overwrite, self.status, self.detail, self.who],
                       layout=w.Layout(align_items="center", flex_flow="row wrap"))
         line.add_class("qkit-header-line")
-        self.children = [top, line, self.alert, self.assessing, self.conflicts_box, self.problems_box]
+        self.children = [top, line, self.deadlines, self.alert, self.assessing, self.conflicts_box, self.problems_box]
         self.add_class("qkit-header")
         self.session.observe(self.refresh)
         self.refresh(())
 
     def refresh(self, path: FieldPath) -> None:
         session, lang = self.session, self.lang
+        if path in ((), ("_saved",), ("_deadlines",), ("_access",), ("_submitted",)):
+            self.deadlines.value = fragment("deadlines", dues=session.deadlines(), due_text=session.due_text, lang=lang)
+        if path == ("_notice",):  # others changed fields this person had edited: said once, in words
+            self.alert.value = fragment("told", lines=session.notice_lines(lang))
+            return
+        if path == ("_deadlines",):
+            return
         if path in (("_alert",), ("_access",)):
             self._alert(path)
             return

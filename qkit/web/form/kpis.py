@@ -21,7 +21,8 @@ class KpiEditor(w.VBox):
         self.form, self.session, self.lang = form, form.session, form.lang
         lang = self.lang
         clauses = {c.id: c for c in self.session.rubric.clauses}
-        self.clause_options = [(f"{cid} {clauses[cid].name(lang)}", cid) for cid in self.session.results_clauses]
+        self.clause_options = [(f"{cid} {clauses[cid].name(lang)}", cid) for cid in self.session.results_clauses
+                               if self.session.editable(("clauses", cid))]  # a KPI moves only among the writer's
         self.upload = w.FileUpload(accept=".csv,.xlsx", multiple=False, description=tr("wb_import", lang),
                                    tooltip=tr("wb_import", lang), layout=w.Layout(width="auto"))
         self.upload.add_class("qkit-upload")  # shows its tooltip, not the count of files uploaded so far

@@ -9,68 +9,104 @@ import ipywidgets as w
 
 from ...document import THEME_KINDS
 from ...errors import QkitError
-from ...i18n import join_list, tr
-from ...merge import MISSING, changes
+from ...i18n import fmt_day, join_list, tr
 from ...paths import FieldPath
 from ...radar import radar_svg
 from ..session import EXPORTS, Session, parse_names
-from .fields import Form, fragment, html_box, in_background, shown_value
+from .fields import Form, fragment, html_box, in_background
 
 
 class HistoryPanel(w.VBox):
-    """The revisions: who saved each and what it changed; any of them compared with now, or restored."""
+    """The history as a person reads it: one entry per person's working spell, listing every field they changed,
+    filtered by person and by item; any entry compared with now, or restored once a confirmation has named
+    what will change. Every revision stays stored."""
+
+    SHOWN = 8  # fields named in an entry; the rest are counted
 
     def __init__(self, form: Form):
         super().__init__()
         self.form, self.session, self.lang = form, form.session, form.lang
+        lang, rubric = self.lang, self.session.rubric
         self.rows = w.VBox()
         self.detail = html_box("")
         self.rounds = html_box("", "qkit-rounds")  # the lead's: every cycle's assessment rounds
-        self.children = [html_box(fragment("section_intro", title=tr("wb_history_tab", self.lang),
-                                        intro=tr("wb_history_intro", self.lang))), self.rounds, self.detail, self.rows]
+        every = [(tr("wb_history_all", lang), "")]
+        self.author = w.Dropdown(options=every, description=tr("wb_history_author", lang),
+                                 style={"description_width": "initial"}, layout=w.Layout(width="220px"))
+        parts = [*([rubric.profile] if rubric.profile is not None else []), *rubric.items]
+        self.item = w.Dropdown(options=every + [(f"{p.id} {p.name(lang)}", p.id) for p in parts],
+                               description=tr("wb_history_item", lang), style={"description_width": "initial"},
+                               layout=w.Layout(width="260px"))
+        for picker in (self.author, self.item):
+            picker.observe(form.safe(lambda _: self.show()), "value")
+            picker.add_class("qkit-history-filter")
+        self.question = html_box("")
+        restore = w.Button(description=tr("wb_restore_yes", lang), button_style="warning", layout=w.Layout(width="auto"))
+        restore.on_click(form.safe(lambda _: self._restore()))
+        cancel = w.Button(description=tr("wb_cancel", lang), layout=w.Layout(width="auto"))
+        cancel.on_click(form.safe(lambda _: self._ask(None)))
+        self.confirm = w.VBox([self.question, w.HBox([restore, cancel])], layout=w.Layout(display="none"))
+        self.confirm.add_class("qkit-card")
+        self.confirm.add_class("qkit-restore-confirm")
+        self._asked: int | None = None  # the revision a restore waits to be confirmed for
+        self.children = [html_box(fragment("section_intro", title=tr("wb_history_tab", lang),
+                                           intro=tr("wb_history_intro", lang))), self.rounds,
+                         w.HBox([self.author, self.item], layout=w.Layout(flex_flow="row wrap")),
+                         self.confirm, self.detail, self.rows]
         self.add_class("qkit-history")
         self.show()
 
     def show(self) -> None:
         session, lang = self.session, self.lang
+        authors = [(tr("wb_history_all", lang), "")] + [(a, a) for a in session.history_authors()]
+        if list(self.author.options) != authors:
+            self.author.options = authors  # keeps the person chosen when they are still listed
         rows = []
-        for revision in session.history():
-            when = revision.created_at.strftime("%Y-%m-%d %H:%M")
-            fields = join_list([session.place(session.path_of(f), lang) or f for f in revision.changed[:6]], lang)
-            text = fragment("history_row", number=revision.number, author=revision.author or "—", when=when,
-                            note=revision.note, fields=fields, more=max(0, len(revision.changed) - 6), lang=lang)
-            compare = w.Button(description=tr("wb_compare", lang), layout=w.Layout(width="auto"))
-            compare.on_click(self.form.safe(lambda _, n=revision.number: self._compare(n)))
-            restore = w.Button(description=tr("wb_restore", lang), layout=w.Layout(width="auto"),
-                               disabled=revision.number == session.base or session.member.role != "lead")
-            restore.on_click(self.form.safe(lambda _, n=revision.number: self._restore(n)))
-            row = w.HBox([html_box(text), compare, restore], layout=w.Layout(align_items="center", flex_flow="row wrap"))
-            row.add_class("qkit-revision")
-            rows.append(row)
+        for entry in session.history_entries(self.author.value or None, self.item.value or None):
+            rows.append(self._row(entry))
         self.rows.children = rows
         self.rounds.value = fragment("rounds_history", rounds=session.rounds(), lang=lang)
 
-    def _compare(self, number: int) -> None:
+    def _row(self, entry: Any) -> w.Widget:
         session, lang = self.session, self.lang
-        then = session.store.revision(session.applicant_id, number).data
-        lines = [tr("wb_difference", lang, place=session.place(session.path_of(f), lang) or f,
-                    then=shown_value(_at(then, session.path_of(f)), lang), now=shown_value(session.value(session.path_of(f)), lang))
-                 for f in changes(then, session.data)]
-        self.detail.value = fragment("history_diff", number=number, lines=lines, lang=lang)
+        fields = join_list(session.fields_said(entry.changed[:self.SHOWN], lang), lang)
+        more = max(0, len(entry.changed) - self.SHOWN)
+        start = f"{fmt_day(entry.started.date(), lang)} {entry.started:%H:%M}"
+        if len(entry.numbers) > 1:
+            end = f"{entry.ended:%H:%M}" if entry.ended.date() == entry.started.date() else \
+                f"{fmt_day(entry.ended.date(), lang)} {entry.ended:%H:%M}"
+            when = start if start.endswith(end) else f"{start}–{end}"
+            text = fragment("history_spell", entry=entry, when=when, fields=fields, more=more, lang=lang)
+        else:
+            text = fragment("history_row", number=entry.latest, author=entry.author or "—", when=start,
+                            note=entry.note, fields=fields, more=more, lang=lang)
+        compare = w.Button(description=tr("wb_compare", lang), layout=w.Layout(width="auto"))
+        compare.on_click(self.form.safe(lambda _, n=entry.latest: self._compare(n)))
+        restore = w.Button(description=tr("wb_restore", lang), layout=w.Layout(width="auto"),
+                           disabled=entry.latest == session.base or session.member.role != "lead")
+        restore.on_click(self.form.safe(lambda _, n=entry.latest: self._ask(n)))
+        row = w.HBox([html_box(text), compare, restore], layout=w.Layout(align_items="center", flex_flow="row wrap"))
+        row.add_class("qkit-revision")
+        return row
 
-    def _restore(self, number: int) -> None:
-        if self.session.restore(number, self.lang):
+    def _compare(self, number: int) -> None:
+        self.detail.value = fragment("history_diff", number=number,
+                                     differences=self.session.difference(number, self.lang), lang=self.lang)
+
+    def _ask(self, number: int | None) -> None:
+        """Name what restoring revision ``number`` will change, and wait for the lead to confirm (None: cancelled)."""
+        self._asked = number
+        if number is not None:
+            self.question.value = fragment("restore_confirm", number=number,
+                                           differences=self.session.difference(number, self.lang), lang=self.lang)
+        self.confirm.layout.display = "none" if number is None else "flex"
+
+    def _restore(self) -> None:
+        number = self._asked
+        self._ask(None)
+        if number is not None and self.session.restore(number, self.lang):
             self.show()
             self.detail.value = ""
-
-
-def _at(data: Any, path: FieldPath) -> Any:
-    for key in path:
-        try:
-            data = data[key]
-        except (KeyError, IndexError, TypeError):
-            return MISSING
-    return data
 
 
 class KeyThemesPanel(w.VBox):

@@ -22,12 +22,13 @@ from ...paths import FieldPath
 from ...rubric import RubricIndex
 from ..preheat import query_string
 from ..session import Session
-from .clauses import ItemPanel, ProfileEditor
+from .clauses import ClauseEditor, ItemPanel, ProfileEditor
 from .consensus import ConsensusPanel
 from .fields import FORM, Form, TextList, fragment, html_box, lock, walk
 from .header import Header
 from .kpis import KpiEditor
 from .panels import ExportPanel, HistoryPanel, KeyThemesPanel, SummaryPanel
+from .progress import ProgressPanel
 
 
 def page_lang(query: str) -> str:
@@ -90,6 +91,8 @@ class Workbook:
         parts.append((tr("sec_key_themes", lang), lambda: KeyThemesPanel(self.form)))
         parts.append((tr("wb_summary_tab", lang), self._summary))
         parts.append((tr("wb_export_tab", lang), lambda: ExportPanel(self.form)))
+        if session.follows_progress:  # the lead's, and read-only for writers
+            parts.append((tr("wb_progress_tab", lang), lambda: ProgressPanel(self.form)))
         if session.member is not None and session.member.role == "lead":  # the assessors' layers, brought together
             parts.append((tr("wb_consensus_tab", lang), lambda: ConsensusPanel(self.form)))
         if session.member is not None and not session.assessing:  # a store keeps the history; a file its own
@@ -113,6 +116,7 @@ class Workbook:
         def tick() -> None:
             try:
                 self.session.refresh()
+                self._poll_shown()
             except Exception as exc:  # noqa: BLE001 - a store out of reach now is tried again later
                 print(f"qkit: could not look for new revisions: {exc}", file=sys.stderr)
             if not self.session.ended:  # a page whose access ended takes in nothing more
@@ -120,8 +124,20 @@ class Workbook:
 
         loop.call_later(POLL_SECONDS, tick)
 
+    def _poll_shown(self) -> None:
+        """The tab in view that follows the team's work by itself (进度) looks again."""
+        index = self.tabs.selected_index
+        content = self.tabs.children[index].children if index is not None else ()
+        if content and hasattr(content[0], "poll"):
+            content[0].poll()
+
     def _taken_in(self, path: FieldPath) -> None:
         """Others' changes were taken in (``()``): every input, list and KPI shows the session's data."""
+        if path == ("_access",):  # the member's items changed: what they write is drawn again, no new link needed
+            for index in (0, *self._tab_of_item.values(), self._results_tab, self._results_tab + 1):
+                self.tabs.children[index].children = []
+            self._open_tab({"new": self.tabs.selected_index})
+            return
         if path == ("_submitted",):  # an assessor's layer handed in: it no longer changes
             for holder in self.tabs.children:
                 lock(holder)
@@ -161,11 +177,13 @@ class Workbook:
     def _lock(self, index: int, content: w.Widget) -> None:
         """Show read-only what the signed-in member does not write: other writers' items and KPIs."""
         session = self.session
-        if index in self._tab_of_item.values():
-            item = next(i for i in session.rubric.items if self._tab_of_item[i.id] == index)
-            if not session.editable(("clauses", item.clauses[0].id)):
-                lock(content)
-                content.children = [html_box(fragment("read_only", lang=self.lang))] + list(content.children)
+        if index in self._tab_of_item.values():  # an item, or only some of its clauses, written by others
+            editors = [e for e in content.children if isinstance(e, ClauseEditor)]
+            locked = [e for e in editors if not session.editable(e.path)]
+            for editor in locked:
+                lock(editor)
+            for holder in [content] if locked and len(locked) == len(editors) else locked:
+                holder.children = [html_box(fragment("read_only", lang=self.lang))] + list(holder.children)
         elif index == self._results_tab:
             for i, card in enumerate(content.list.children):
                 if not session.editable(("results", i)):

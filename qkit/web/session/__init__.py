@@ -16,8 +16,9 @@ module: ``editing`` (the draft: raw values at field paths, no I/O), ``kpis``
 (the KPI grid's edits), ``checking`` (the checked document as the page shows
 it) and ``writing`` (word counts and feedback hints), ``rights`` (who may
 change what), ``saving`` (saves, merges, conflicts, autosave, refresh,
-against a ``keepers.Keeper``), ``judging`` (assessment rounds) and ``files``
-(downloads). The observer API is the façade's: ``observe(callback)`` is
+against a ``keepers.Keeper``), ``judging`` (assessment rounds), ``files``
+(downloads), ``leading`` (the team's progress, assignments and due dates) and
+``changes`` (others' changes told in words, the history by working spell). The observer API is the façade's: ``observe(callback)`` is
 called with the path of every change.
 """
 
@@ -37,19 +38,21 @@ from ...rubric import IndividualRubric, OrganizationRubric, RubricIndex
 from ...scoring import Scorecard, score
 from ..store import Member, Store, open_for_token
 from ..store import data_dir as store_dir
+from .changes import Changes, Difference, HistoryEntry, Notice
 from .checking import Checking, Summary
 from .editing import Editing
 from .files import EXPORTS, Files
 from .judging import Judging, RoundSummary, SideBySide
 from .keepers import Keeper, RoundKeeper
 from .kpis import KpiEditing
+from .leading import Leading
 from .rights import Rights
 from .saving import AUTOSAVE_DELAY, Saving
 from .typed import parse_integer, parse_names, parse_number, parse_year
 from .writing import Writing
 
 
-class Session(Editing, KpiEditing, Checking, Writing, Rights, Saving, Judging, Files):
+class Session(Editing, KpiEditing, Checking, Writing, Rights, Saving, Judging, Files, Leading, Changes):
     """Raw document data, its problems and score, and its place in the revision history: the façade the
     widgets see, put together from the parts above. The state every part shares is set here."""
 
@@ -99,6 +102,8 @@ class Session(Editing, KpiEditing, Checking, Writing, Rights, Saving, Judging, F
         session = cls(rubric, revision.data, store=store, applicant_id=applicant.id,
                       base=revision.number, member=member, **kwargs)
         session.saved_at = revision.created_at
+        if member.role == "assessor":  # the lead sees who has opened their page, and who has not
+            store.store.mark_opened(applicant.id, member)
         return session
 
     def observe(self, callback: Callable[[FieldPath], None]) -> None:
@@ -120,5 +125,5 @@ class Session(Editing, KpiEditing, Checking, Writing, Rights, Saving, Judging, F
         self.scorecard: Scorecard | None = score(self.document, self.rubric) if self.document else None
 
 
-__all__ = ["AUTOSAVE_DELAY", "EXPORTS", "Keeper", "RoundKeeper", "RoundSummary", "Session", "SideBySide", "Summary",
-           "field_of", "parse_integer", "parse_names", "parse_number", "parse_year"]
+__all__ = ["AUTOSAVE_DELAY", "Difference", "EXPORTS", "HistoryEntry", "Keeper", "Notice", "RoundKeeper", "RoundSummary",
+           "Session", "SideBySide", "Summary", "field_of", "parse_integer", "parse_names", "parse_number", "parse_year"]

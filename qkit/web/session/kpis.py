@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
@@ -10,6 +9,7 @@ from ...errors import Problem
 from ...i18n import join_list, tr
 from ...merge import same
 from ...paths import FieldPath, as_year, field_of
+from ..progress import assessment_year
 from .typed import parse_number, parse_year
 
 
@@ -25,13 +25,7 @@ class KpiEditing:
 
     def assessment_year(self) -> int:
         """The year of the assessment date; this year while no date is filled in."""
-        date = self.value(("assessment", "date"))
-        if isinstance(date, str):
-            try:
-                date = dt.date.fromisoformat(date.strip())
-            except ValueError:
-                date = None
-        return date.year if isinstance(date, dt.date) else dt.date.today().year
+        return assessment_year(self.value(("assessment", "date")))
 
     def add_year(self, kpi: int) -> int | None:
         """Add an empty row for the latest year before the assessment year that the KPI lacks.

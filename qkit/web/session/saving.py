@@ -91,8 +91,11 @@ class Saving:
             self._notify_saved()
             return False
         self.saved_at, self.dirty, self.save_error = revision.created_at, False, None
+        self._remember(revision.changed)
         if revision.data != self.data:  # merged with what others saved meanwhile: the page takes it in
+            sent, since = self.data, self.base
             self._take(revision.number, revision.data)
+            self._tell(sent, revision.data, since)
         self.base = revision.number
         self._notify_saved()
         return True
@@ -134,13 +137,16 @@ class Saving:
         """
         if self.store is None or self.ended or not self._follow_member():
             return False
+        self._follow_deadlines()
         if self.dirty or self.conflicts:
             return False
         latest = self.store.latest(self.applicant_id)
         if latest.number == self.base:
             return False
         self.saved_at, self.latest_author = latest.created_at, latest.author
+        shown, since = self.data, self.base
         self._take(latest.number, latest.data)
+        self._tell(shown, latest.data, since)  # others' changes to this member's own fields, said once
         return True
 
     def _end(self) -> None:
