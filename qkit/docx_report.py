@@ -30,6 +30,7 @@ from typing import Iterable
 
 from . import analytics, charts, markup, tables
 from .document import KPI
+from .docx_pages import number_contents
 from .files import remove, replacing
 from .i18n import fmt_date, fmt_percent, fmt_points, join_list, paren, tr
 from .narrative import (LimitsFile, References, WritingStatus, kpi_caption, kpi_table, references, writing_frame,
@@ -39,7 +40,7 @@ from .radar import radar_title
 from .scoring import ClauseScore, Scorecard
 from .tables import Edition, edition_for
 from .word import (CHART_DPI, after_table, body, bracketed, bullets, caption, contents_page, cover, fill_contents,
-                   frame_table, muted, new_document, page_furniture, picture, table)
+                   frame_table, muted, new_document, page_furniture, picture, properties, table)
 
 NARRATIVE, FEEDBACK, BOTH = "narrative", "feedback", "both"
 KINDS = (BOTH, NARRATIVE, FEEDBACK)
@@ -68,6 +69,7 @@ def write_docx(card: Scorecard, assessment: str | Path, out_dir: str | Path, whi
             feedback_document(card, lang, pictures, status, edition, today)
         with replacing(path, ".docx") as partial:
             doc.save(partial)
+            number_contents(partial)
         written.append(path)
     return written
 
@@ -146,6 +148,7 @@ def narrative_document(card: Scorecard, lang: str = "zh", pictures: _Pictures | 
     assessment, rubric = card.assessment, card.rubric
     refs = references(assessment, rubric)
     doc = new_document(lang)
+    properties(doc, tr("sar_title", lang), assessment.name, rubric.title(lang))
     page_furniture(doc, f"{assessment.name} · {tr('sar_title', lang)}", lang)
     cover(doc, tr("sar_title", lang), rubric.title(lang), _cover_facts(card, lang, with_assessors=False), lang)
     contents = contents_page(doc, lang)
@@ -197,6 +200,7 @@ def feedback_document(card: Scorecard, lang: str = "zh", pictures: _Pictures | N
     refs = references(assessment, rubric)
     status = status or writing_status(assessment, rubric)
     doc = new_document(lang)
+    properties(doc, edition.title(lang), assessment.name, rubric.title(lang))
     page_furniture(doc, f"{assessment.name} · {edition.title(lang)}", lang)
     cover(doc, edition.title(lang), rubric.title(lang), _cover_facts(card, lang, with_assessors=edition.internal),
            lang)

@@ -512,6 +512,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "sar_title": ("自评报告", "Self-assessment report"),
     "sar_written": ("自评报告已生成：", "self-assessment report written:"),
     "toc_title": ("目  录", "Contents"),
+    "toc_pages_note": ("页码在 Word 打开文件时更新；如未显示或与正文不符，请右键单击目录，选择“更新域”。",
+                       "Word updates the page numbers when it opens the file; if they are missing or do not match the text, right-click the contents and choose Update Field."),
     "toc_placeholder": ("目录在打开文件时更新；如未显示，请右键单击此处，选择“更新域”。",
                         "The contents are updated when the file is opened; if they are not, right-click here and choose Update Field."),
     "page_footer": ("第 {page} 页 共 {pages} 页", "Page {page} of {pages}"),

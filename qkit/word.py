@@ -11,6 +11,7 @@ need; captions and pictures.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import string
 from collections.abc import Iterable
@@ -19,7 +20,7 @@ import pandas as pd
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
@@ -38,6 +39,7 @@ HEADER_FILL = "D9E2EC"
 TEXT_WIDTH = 15.0  # cm between the margins
 PICTURE_WIDTH = Cm(14)
 CHART_DPI = 150
+CONTENTS_NOTE = "Contents Note"  # the style of the note under the contents on how to have its page numbers
 # --- the Word document: styles, fields, page set-up ----------------------------------------
 
 
@@ -83,7 +85,8 @@ def new_document(lang: str):
         heading.paragraph_format.keep_with_next = True
     _style(doc, "Title", HEADING_FONT, Pt(36), bold=True)
     _style(doc, "Subtitle", HEADING_FONT, Pt(18), bold=False)
-    _style(doc, "Caption", HEADING_FONT, TABLE_SIZE, bold=False, color=INK)
+    caption_style = _style(doc, "Caption", HEADING_FONT, TABLE_SIZE, bold=False, color=INK)
+    caption_style.paragraph_format.keep_with_next = True  # a table's caption never stays behind at a page's foot
     _style(doc, "List Bullet", BODY_FONT, BODY_SIZE)
     title_border = doc.styles["Title"].element.find(qn("w:pPr"))
     if title_border is not None and title_border.find(qn("w:pBdr")) is not None:
@@ -94,7 +97,12 @@ def new_document(lang: str):
         toc.element.find(qn("w:name")).set(qn("w:val"), f"toc {level}")
         toc.base_style = doc.styles["Normal"]
         toc.paragraph_format.left_indent = Cm(0.75 * (level - 1))
+        toc.paragraph_format.tab_stops.add_tab_stop(Cm(TEXT_WIDTH), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
+        toc.paragraph_format.line_spacing = 1.3  # a standard's two levels of headings on one page
         _style(doc, toc, BODY_FONT if level > 1 else HEADING_FONT, BODY_SIZE, bold=level == 1)
+    note = doc.styles.add_style(CONTENTS_NOTE, WD_STYLE_TYPE.PARAGRAPH)  # said until the page numbers are in
+    note.base_style = doc.styles["Normal"]
+    _style(doc, note, BODY_FONT, TABLE_SIZE, color=MUTED)
     for name in ("Header", "Footer"):
         _style(doc, name, BODY_FONT, Pt(9), color=MUTED)
     settings = doc.settings.element
@@ -108,6 +116,17 @@ def new_document(lang: str):
     section.different_first_page_header_footer = True  # no header or page number on the cover
     doc.core_properties.language = "en-US" if lang == "en" else "zh-CN"
     return doc
+
+
+def properties(doc, title: str, author: str, subject: str = "", written: dt.datetime | None = None) -> None:
+    """The file's properties as Word shows them: its title, the applicant as its author, the standard as its
+    subject, and when it was written (not python-docx's template of 2013)."""
+    props = doc.core_properties
+    written = (written or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).replace(tzinfo=None)
+    props.title, props.subject, props.author, props.last_modified_by = title, subject, author, author
+    props.comments = props.keywords = props.category = ""
+    props.created = props.modified = written
+    props.revision = 1
 
 
 def _fld_char(kind: str):
@@ -169,11 +188,13 @@ def contents_page(doc, lang: str):
 
 
 def fill_contents(doc, marker, lang: str) -> None:
-    """A TOC field over the headings (levels 1–2), showing them until Word updates it with page numbers.
+    """A TOC field over the headings (levels 1–2), each entry with a place for its page number after a dotted tab.
 
     Word updates it on opening (``w:updateFields`` and a dirty field); a
     reader that does not update fields (a converter, some versions of WPS)
-    still shows the headings rather than an empty page.
+    still shows the headings rather than an empty page. The page numbers are
+    filled in where LibreOffice can lay the file out (``qkit.docx_pages``); a
+    note under the contents says how to have them updated, or had at all.
     """
     headings = [(int(p.style.name[-1]), p.text) for p in doc.paragraphs
                 if p.style.name.startswith("Heading ") and int(p.style.name[-1]) <= TOC_LEVELS]
@@ -184,7 +205,11 @@ def fill_contents(doc, marker, lang: str) -> None:
         _field(marker, f'TOC \\o "1-{TOC_LEVELS}" \\h \\z \\u', tr("toc_placeholder", lang))
         return
     styles = {s.name: s for s in doc.styles}
+    marker.insert_paragraph_before(tr("toc_pages_note", lang), style=styles[CONTENTS_NOTE])
     entries = [marker.insert_paragraph_before(text, style=styles[f"toc {level}"]) for level, text in headings]
+    for entry in entries:
+        entry.add_run("\t")
+        entry.add_run("")  # the page number, once known
     first, last = entries[0], entries[-1]
     first_text = first.runs[0]._r
     for element in _field_start(f'TOC \\o "1-{TOC_LEVELS}" \\h \\z \\u'):
@@ -256,18 +281,46 @@ def _text_width(text: str) -> int:
 HALF_WIDTH = 0.19  # cm a Latin character takes in a table (a Chinese one takes two)
 CELL_PADDING = 0.45  # cm
 MIN_TEXT_COLUMN = 1.6  # cm
+MIN_TABLE_SIZE = 7.5  # pt (小五 is 9): the smallest a wide table's text is set, so that its numbers fit on one line
+NO_WRAP_SUCCESSORS = ("w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark", "w:headers", "w:cellIns",
+                      "w:cellDel", "w:cellMerge", "w:tcPrChange")  # what follows w:noWrap in a cell's properties
 
 
-def _widths(header: list[str], rows: list[list[str]], numeric: set[int]) -> list[float]:
-    """Column widths in cm: numbers get the room they need on one line; text columns share the rest, wrapping."""
+def _widths(header: list[str], rows: list[list[str]], numeric: set[int], size: float) -> list[float]:
+    """Column widths in cm at a font size (pt): numbers get the room they need on one line, whatever the table's
+    width; text columns share the rest, wrapping, and give up room first."""
+    half = HALF_WIDTH * size / TABLE_SIZE.pt
     longest = [max([_text_width(h)] + [_text_width(r[i]) for r in rows if i < len(r)]) for i, h in enumerate(header)]
-    need = [HALF_WIDTH * (n if i in numeric else min(n, 28)) + CELL_PADDING for i, n in enumerate(longest)]
-    text = [i for i in range(len(header)) if i not in numeric] or list(range(len(header)))
-    fixed = sum(need[i] for i in range(len(header)) if i not in text)
-    share = sum(need[i] for i in text)
-    room = max(TEXT_WIDTH - fixed, MIN_TEXT_COLUMN * len(text))
-    widths = [max(need[i] * room / share, MIN_TEXT_COLUMN) if i in text else need[i] for i in range(len(header))]
-    return [w * min(1.0, TEXT_WIDTH / sum(widths)) for w in widths]  # never wider than the text
+    need = [half * (n if i in numeric else min(n, 28)) + CELL_PADDING for i, n in enumerate(longest)]
+    text = [i for i in range(len(header)) if i not in numeric]
+    room = TEXT_WIDTH - sum(need[i] for i in range(len(header)) if i not in text)
+    widths = list(need)
+    narrowest = set()  # text columns held at the narrowest width while the others share what is left
+    while text:
+        sharing = [i for i in text if i not in narrowest]
+        left = room - MIN_TEXT_COLUMN * len(narrowest)
+        share = sum(need[i] for i in sharing)
+        below = {i for i in sharing if need[i] * left / share < MIN_TEXT_COLUMN} if sharing and left > 0 else set(sharing)
+        if not below:
+            for i in sharing:
+                widths[i] = need[i] * left / share
+            break
+        narrowest |= below
+        for i in below:
+            widths[i] = MIN_TEXT_COLUMN
+    return widths
+
+
+def fit(header: list[str], rows: list[list[str]], numeric: set[int]) -> tuple[list[float], float]:
+    """Column widths (cm) and a font size (pt) at which the table fits the text's width with every number on one
+    line: the table's size (五号) when it fits, else smaller, down to ``MIN_TABLE_SIZE``; a table that still does
+    not fit keeps its numbers whole and reaches into the margin."""
+    size = TABLE_SIZE.pt
+    widths = _widths(header, rows, numeric, size)
+    while sum(widths) > TEXT_WIDTH and size > MIN_TABLE_SIZE:
+        size -= 0.5
+        widths = _widths(header, rows, numeric, size)
+    return widths, size
 
 
 def table(doc, header: list[str], rows: list[list[str]], numeric: set[int] = frozenset(),
@@ -294,18 +347,20 @@ def table(doc, header: list[str], rows: list[list[str]], numeric: set[int] = fro
             run.bold = r in bold_rows or None
             if c in numeric:
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    widths = _widths(header, [[str(v) for v in r] for r in rows], set(numeric))
+    widths, size = fit(header, [["" if v is None else str(v) for v in r] for r in rows], set(numeric))
     for column, width in zip(table.columns, widths):
         column.width = Cm(width)
     for row in table.rows:
-        for cell, width in zip(row.cells, widths):
+        for c, (cell, width) in enumerate(zip(row.cells, widths)):
             cell.width = Cm(width)
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+            if c in numeric:  # a number is never broken across lines
+                cell._tc.get_or_add_tcPr().insert_element_before(OxmlElement("w:noWrap"), *NO_WRAP_SUCCESSORS)
             for paragraph in cell.paragraphs:
                 paragraph.paragraph_format.line_spacing = 1.0
                 paragraph.paragraph_format.space_before = paragraph.paragraph_format.space_after = Pt(1)
                 for run in paragraph.runs:
-                    run.font.size = TABLE_SIZE
+                    run.font.size = Pt(size)
     return table
 
 

@@ -9,6 +9,7 @@ import pytest
 from docx.oxml.ns import qn
 
 from conftest import SAMPLES, card_of
+from qkit import docx_pages
 from qkit.docx_report import BOTH, FEEDBACK, NARRATIVE, docx_paths, write_docx
 from qkit.narrative import references
 
@@ -99,9 +100,20 @@ def test_the_narrative_has_a_cover_contents_and_page_numbers(huake):
     assert any(p.text == "申报单位：湖北华科精密制造股份有限公司" for p in document.paragraphs[:15])
     toc = [i for i in instructions(document) if i.startswith("TOC")]
     assert toc == ['TOC \\o "1-2" \\h \\z \\u']
-    entries = [p.text for p in document.paragraphs if p.style.name.startswith("toc")]
-    assert entries == [p.text for p in document.paragraphs if p.style.name in ("Heading 1", "Heading 2")]
-    assert entries[:3] == ["5.1 组织环境", "5.2 领导作用", "5.2.2 引领发展"]
+    entries = [p.text.split("\t") for p in document.paragraphs if p.style.name.startswith("toc")]
+    assert [e[0] for e in entries] == [p.text for p in document.paragraphs if p.style.name in ("Heading 1", "Heading 2")]
+    assert [e[0] for e in entries[:3]] == ["5.1 组织环境", "5.2 领导作用", "5.2.2 引领发展"]
+    pages = [e[1] for e in entries]  # after a dotted tab: the page, where LibreOffice could lay the file out
+    if docx_pages.layout_tools():
+        assert [int(n) for n in pages] == sorted(int(n) for n in pages) and int(pages[0]) >= 3  # cover, contents
+    else:
+        assert pages == [""] * len(entries)
+    note = next(p for p in document.paragraphs if p.style.name == "Contents Note")
+    assert "更新域" in note.text  # how to have the numbers, or have them updated
+    props = document.core_properties
+    assert (props.title, props.author, props.last_modified_by) == ("自评报告", card.assessment.name, card.assessment.name)
+    assert props.subject == card.rubric.title("zh") and props.comments == ""
+    assert props.created.year >= 2025 and props.created == props.modified  # the day it was written, not 2013
     section = document.sections[0]
     assert section.different_first_page_header_footer  # the cover has no page number
     assert instructions(section.footer) == ["PAGE", "NUMPAGES"]

@@ -22,6 +22,7 @@ PACKAGE = Path(qkit.__file__).parent
 CORE = {"errors", "i18n", "resources", "files", "rubric", "document", "scoring", "analytics", "compare", "merge",
         "markup", "narrative", "consensus", "lint", "cohort", "cycle", "template", "rounds", "paths", "plan"}
 VIEWS = {"palette", "charts", "trends", "radar", "tables", "html", "sections", "excel", "pdf", "report", "batch", "docx_report",
+         "docx_pages",
          "timeline", "word",
          "options"}
 EDGES = {"web", "cli", "__main__"}
