@@ -13,7 +13,8 @@ from conftest import RUBRIC_IDS, RUBRICS
 from qkit import load_rubric
 
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
-TRANSLATED = ["hubei-manufacturing", "wuhan-manufacturing", "hubei-service", "wuhan-service", "hubei-education"]
+TRANSLATED = ["hubei-manufacturing", "wuhan-manufacturing", "hubei-service", "wuhan-service", "hubei-education",
+              "hubei-medical"]
 
 
 def texts(rubric_id: str) -> list[tuple[str, str, str]]:
