@@ -338,6 +338,7 @@ DYNAMIC = {
     ("web/places.py", "prefix"): lambda: {r.words["applicant_form"] for r in RUBRICS},
     ("web/form/panels.py", "f'wb_export_{kind}'"): _export_kinds,
     ("plan.py", "STATUS_KEYS[status]"): lambda: set(__import__("qkit.plan").plan.STATUS_KEYS.values()),
+    ("web/form/plan.py", "rubric.words['item']"): _words,
     ("templates/web_form.html.j2", "clause.kind"): _clause_kinds,
 }
 TR_ITSELF = ("i18n.py", "LABELS[key]")  # the lookup inside tr

@@ -3,7 +3,8 @@
 A ``lead`` changes everything; a ``writer`` with assigned items changes the
 clauses of those items, the KPIs that support them and, with 5.1, the
 organizational profile; a writer assigned a clause (``5.3.4``) changes that
-clause and, for a results clause, its KPIs (a writer without items changes
+clause and, for a results clause, its KPIs, and the actions of the
+improvement plan whose first clause is theirs (a writer without items changes
 everything); an ``assessor`` never changes the application (they score in a
 layer of their own). The form asks ``may_edit`` before it offers a field; the store asks
 ``refusal`` of every save against the member as they stand in the database
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import Problem
 from ..i18n import join_list
 from ..merge import changes
+from ..plan import first_clause
 
 if TYPE_CHECKING:
     from .store import Member
@@ -40,10 +42,13 @@ def part_of(rubric: Any, data: Any, path: Path) -> str | None:
         return rubric.profile.id
     if path[0] == "clauses" and len(path) > 1:
         return str(path[1]) if rubric.clause(str(path[1])) is not None else None
-    if path[0] == "results" and len(path) > 1 and isinstance(path[1], int):
-        results = data.get("results") if isinstance(data, dict) else None
-        kpi = results[path[1]] if isinstance(results, list) and 0 <= path[1] < len(results) else None
-        return part_of(rubric, data, ("clauses", str(kpi.get("clause", "")))) if isinstance(kpi, dict) else None
+    if path[0] in ("results", "improvements") and len(path) > 1 and isinstance(path[1], int):
+        entries = data.get(path[0]) if isinstance(data, dict) else None
+        entry = entries[path[1]] if isinstance(entries, list) and 0 <= path[1] < len(entries) else None
+        if not isinstance(entry, dict):
+            return None
+        clause = str(entry.get("clause", "")) if path[0] == "results" else first_clause(entry)  # an action's first
+        return part_of(rubric, data, ("clauses", clause))
     return None
 
 
@@ -79,7 +84,7 @@ def part_of_field(rubric: Any, field: str) -> str | None:
     head, _, rest = field.partition("/")
     if head == "clauses" and rest:
         return part_of(rubric, {}, ("clauses", rest.split("/")[0]))
-    if head == "results" and rest:  # a KPI named by its clause and name
+    if head in ("results", "improvements") and rest:  # a KPI by its clause and name, an action by its first clause and id
         return part_of(rubric, {}, ("clauses", rest.split(" ", 1)[0]))
     return part_of(rubric, {}, (head,)) if head == "profile" else None
 

@@ -51,6 +51,8 @@ def place(rubric: Any, data: Any, path: FieldPath, lang: str = "zh") -> str:
         return _join(_clause_place(rubric, rest, lang))
     if head == "results":
         return _join(_kpi_place(data, rest, lang))
+    if head == "improvements":
+        return _join(_action_place(data, rest, lang))
     return "/".join(str(p) for p in path)
 
 
@@ -145,6 +147,25 @@ def _kpi_place(data: Any, rest: FieldPath, lang: str) -> list[str]:
             return names + [tr("wb_place_comparisons", lang)]
         return names + [str(more[0])] + ([_year_place(more[1], lang)] if len(more) > 1 else [])
     return names + [str(field)] + [str(p) for p in more]
+
+
+def _action_place(data: Any, rest: FieldPath, lang: str) -> list[str]:
+    """An action of the plan by its id (its number while it has none), and the field in it."""
+    if not rest or not isinstance(rest[0], int):  # the plan, or an action as a history names it (5.2.2 5.2.2-1)
+        return [tr("wb_plan_tab", lang), *(str(p) for p in rest)]
+    action = value_at(data, ("improvements", rest[0]))
+    code = action.get("id") if isinstance(action, dict) else None
+    names = [tr("wb_place_action", lang, id=code if isinstance(code, str) and code.strip() else rest[0] + 1)]
+    labels = {"clauses": tr("wb_action_clauses", lang), "action": tr("wb_action_text", lang),
+              "owner": tr("col_owner", lang), "start": tr("col_start", lang), "due": tr("col_due", lang),
+              "status": tr("col_status", lang), "target_score": tr("col_target_score", lang),
+              "kpi": tr("col_kpi_target", lang), "notes": tr("col_progress", lang), "ofis": tr("col_answers", lang),
+              "id": tr("col_action_id", lang)}
+    kpi = {"name": tr("col_kpi", lang), "target": tr("wb_kpi_value", lang), "year": tr("col_target_year", lang)}
+    field, more = (rest[1], rest[2:]) if len(rest) > 1 else (None, ())
+    if field == "kpi" and more:
+        return names + [labels["kpi"], kpi.get(str(more[0]), str(more[0]))]
+    return names + ([labels.get(str(field), str(field))] if field is not None else []) + [str(p) for p in more]
 
 
 def _year_place(key: Any, lang: str) -> str:

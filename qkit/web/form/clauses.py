@@ -145,7 +145,8 @@ class ClauseEditor(w.VBox):
         parts.append(form.messages(self.path))
         parts += [
             form.text_list(self.path + ("strengths",), tr("wb_strengths", lang)),
-            form.text_list(self.path + ("ofis",), tr("ofis", lang)),
+            form.text_list(self.path + ("ofis",), tr("ofis", lang),
+                           beside=None if self.session.judging else self._to_plan),  # the plan is the application's
             *([] if self.session.judging else  # a round reads the team's evidence beside the text
               [form.text_list(self.path + ("evidence",), tr("wb_evidence", lang), tr("wb_evidence_hint", lang))]),
             form.text(self.path + ("notes",), tr(rubric.words["notes"], lang), multiline=True, rows=2),
@@ -235,6 +236,22 @@ class ClauseEditor(w.VBox):
             previous = None
         to_review = previous is not None and self.session.value(self.path + ("score",)) is None
         self.previous.value = fragment("previous_score", previous=previous, to_review=to_review, lang=self.lang)
+
+    def _to_plan(self, i: int) -> list[w.Widget]:
+        """Beside an OFI: one click adds an action answering it to the improvement plan; once it is there, the
+        button names the action."""
+        button = w.Button(icon="flag", layout=w.Layout(width="auto"))
+        button.add_class("qkit-to-plan")
+
+        def shown() -> None:
+            found = self.session.action_for_ofi(self.clause.id, i)
+            button.description = tr("wb_in_plan", self.lang, id=found) if found is not None \
+                else tr("wb_from_ofi", self.lang)
+            button.disabled = found is not None or not self.session.editable(("clauses", self.clause.id))
+
+        button.on_click(self.form.safe(lambda _: (self.session.add_action_from_ofi(self.clause.id, i), shown())))
+        shown()
+        return [button]
 
     def _apply(self, _: Any) -> None:
         scored = self.session.clause_score(self.clause.id)

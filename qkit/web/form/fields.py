@@ -224,16 +224,19 @@ class Form:
         field.add_class("qkit-field")
         return field
 
-    def text_list(self, path: FieldPath, label: str, hint: str = "") -> "TextList":
-        return TextList(self, path, label, hint)
+    def text_list(self, path: FieldPath, label: str, hint: str = "",
+                  beside: Callable[[int], list[w.Widget]] | None = None) -> "TextList":
+        return TextList(self, path, label, hint, beside)
 
 
 class TextList(w.VBox):
-    """Editable entries of a list field (strengths, OFIs, evidence), one text box each."""
+    """Editable entries of a list field (strengths, OFIs, evidence), one text box each; ``beside`` gives the
+    widgets shown beside an entry's box (an OFI's 加入改进计划)."""
 
-    def __init__(self, form: Form, path: FieldPath, label: str, hint: str = ""):
+    def __init__(self, form: Form, path: FieldPath, label: str, hint: str = "",
+                 beside: Callable[[int], list[w.Widget]] | None = None):
         super().__init__()
-        self.form, self.path = form, path
+        self.form, self.path, self.beside = form, path, beside
         self.header = w.HTML(fragment("label", value=label, hint=hint))
         self.add = w.Button(description=tr("wb_add_entry", form.lang), icon="plus", layout=w.Layout(width="auto"))
         self.add.on_click(form.safe(self._add))
@@ -266,7 +269,8 @@ class TextList(w.VBox):
         remove.on_click(self.form.safe(lambda _: self._remove(i)))
         number = w.HTML(fragment("entry_number", n=i + 1), layout=w.Layout(width="24px"))
         by = [html_box(fragment("comment_by", names=authors, lang=self.form.lang), "qkit-by")] if authors else []
-        row = w.VBox([w.HBox([number, box, remove]), *by, self.form.messages(self.path + (i,)),
+        extra = self.beside(i) if self.beside else []
+        row = w.VBox([w.HBox([number, box, *extra, remove]), *by, self.form.messages(self.path + (i,)),
                       self.form.warnings(self.path + (i,))])
         row.add_class("qkit-entry")  # a box left empty is said at once by the page's style, before the next change
         row.box = box

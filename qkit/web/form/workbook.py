@@ -28,6 +28,7 @@ from .fields import FORM, Form, TextList, fragment, html_box, lock, walk
 from .header import Header
 from .kpis import KpiEditor
 from .panels import ExportPanel, HistoryPanel, KeyThemesPanel, SummaryPanel
+from .plan import PlanPanel
 from .progress import ProgressPanel
 
 
@@ -90,6 +91,9 @@ class Workbook:
         parts.append((tr("wb_results_tab", lang), lambda: KpiEditor(self.form)))
         parts.append((tr("sec_key_themes", lang), lambda: KeyThemesPanel(self.form)))
         parts.append((tr("wb_summary_tab", lang), self._summary))
+        self._plan_tab = len(parts) if not session.judging else None  # the plan is the application's
+        if self._plan_tab is not None:
+            parts.append((tr("wb_plan_tab", lang), lambda: PlanPanel(self.form)))
         parts.append((tr("wb_export_tab", lang), lambda: ExportPanel(self.form)))
         if session.follows_progress:  # the lead's, and read-only for writers
             parts.append((tr("wb_progress_tab", lang), lambda: ProgressPanel(self.form)))
@@ -197,6 +201,8 @@ class Workbook:
             return 0
         if path[0] == "results":
             return self._results_tab
+        if path[0] == "improvements":
+            return self._plan_tab
         if path[0] == "clauses" and len(path) > 1:
             item = next((i.id for i in self.session.rubric.items if any(c.id == path[1] for c in i.clauses)), None)
             return self._tab_of_item.get(item)

@@ -45,6 +45,7 @@ from .files import EXPORTS, Files
 from .judging import Judging, RoundSummary, SideBySide
 from .keepers import Keeper, RoundKeeper
 from .kpis import KpiEditing
+from .plan import Planning
 from .leading import Leading
 from .rights import Rights
 from .saving import AUTOSAVE_DELAY, Saving
@@ -52,7 +53,7 @@ from .typed import parse_integer, parse_names, parse_number, parse_year
 from .writing import Writing
 
 
-class Session(Editing, KpiEditing, Checking, Writing, Rights, Saving, Judging, Files, Leading, Changes):
+class Session(Editing, KpiEditing, Checking, Writing, Rights, Saving, Judging, Files, Planning, Leading, Changes):
     """Raw document data, its problems and score, and its place in the revision history: the façade the
     widgets see, put together from the parts above. The state every part shares is set here."""
 

@@ -8,13 +8,14 @@ from typing import Any
 from ...errors import Problem
 from ...merge import same
 from ...paths import FieldPath, field_of, value_at
+from ...plan import first_clause
 
 TYPED = ("key_themes",)  # parts typed as free text (clause ids in a theme): kept as typed and flagged, never refused
 # problems the form's own inputs cannot cause (lists of allowed values, fixed fields, typed text within
 # MAX_TEXT): a change causing one can only come from a tampered page, and is refused
 REFUSED = {"score_step", "factor_band", "unknown_factor", "unknown_clause", "unknown_field", "unknown_prompt",
            "better", "results_clause", "too_long", "not_mapping", "not_list", "not_text", "no_factors", "no_profile",
-           "lone_surrogate"}
+           "lone_surrogate", "action_status", "unknown_kpi"}
 
 
 class Editing:
@@ -73,8 +74,11 @@ class Editing:
     def append(self, path: FieldPath, value: Any) -> int:
         """Add an entry to the list at path; returns its position (-1 when the member may not change it)."""
         entry = path + (len(self.value(path, []) or []),)
-        if self._allowed(entry if path != ("results",) else ("clauses", value.get("clause", "")
-                                                             if isinstance(value, dict) else "")):
+        if path == ("results",):  # a new KPI belongs to its clause, a new action to its first clause
+            entry = ("clauses", value.get("clause", "") if isinstance(value, dict) else "")
+        elif path == ("improvements",):
+            entry = ("clauses", first_clause(value))
+        if self._allowed(entry):
             return -1
         entries = self.value(path)
         entries = list(entries) if isinstance(entries, list) else []
