@@ -383,7 +383,8 @@ class Indicator(Titled):
     @property
     def subpoints(self) -> list[Requirement]:
         """What an indicator's narrative should address: its evaluation points, lettered a, b, c as in the source."""
-        return [Requirement(id=chr(ord("a") + i), title=point, title_en=point, text="")
+        english = self.evaluation_points_en or self.evaluation_points
+        return [Requirement(id=chr(ord("a") + i), title=point, title_en=english[i], text="")
                 for i, point in enumerate(self.evaluation_points)]
 
 

@@ -13,8 +13,7 @@ from conftest import RUBRIC_IDS, RUBRICS
 from qkit import load_rubric
 
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
-TRANSLATED = ["hubei-manufacturing", "wuhan-manufacturing", "hubei-service", "wuhan-service", "hubei-education",
-              "hubei-medical"]
+TRANSLATED = RUBRIC_IDS
 
 
 def texts(rubric_id: str) -> list[tuple[str, str, str]]:
@@ -102,3 +101,10 @@ def walk(widget):
     yield widget
     for child in getattr(widget, "children", ()):
         yield from walk(child)
+
+
+def test_an_indicators_sub_points_read_in_english_in_the_english_form():
+    rubric = load_rubric("wuhan-individual")
+    indicator = rubric.clause("2.1")
+    assert [p.name("en") for p in indicator.subpoints] == indicator.evaluation_points_en
+    assert [p.name() for p in indicator.subpoints] == indicator.evaluation_points
