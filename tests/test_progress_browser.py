@@ -203,7 +203,8 @@ def test_the_history_reads_by_spell_filters_and_asks_before_a_restore_and_an_ove
     entries.first.get_by_role("button", name="恢复为新版本").click()
     confirm = lead.locator(".qkit-restore-confirm")
     wait_for_text(lead, ".qkit-restore-confirm", "恢复第 1 版")
-    assert "恢复第 1 版将改变以下" in confirm.inner_text() and "5.2.2 引领发展 · 得分率：70% → （已删除）" in confirm.inner_text()
+    asked = confirm.inner_text()
+    assert "恢复第 1 版将改变以下" in asked and "5.2.2 引领发展 · 得分率：70% → （已删除）" in asked
     confirm.get_by_role("button", name="取消").click()
     confirm.wait_for(state="hidden", timeout=UPDATE)
     assert store.latest(applicant).number == saves + 1  # asked, not done

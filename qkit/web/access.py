@@ -95,7 +95,8 @@ def refusal(rubric: Any, member: "Member | None", old: Any, new: Any) -> Problem
         return None
     if member.role != "writer":
         return Problem("", "not_your_document", params={"role": member.role})
-    outside = [field for field in changes(old, new) if not covers(rubric, member.items, part_of_field(rubric, field))]
+    outside = [field for field in changes(old, new)
+               if not covers(rubric, member.items, part_of_field(rubric, field))]
     if not outside:
         return None
     return Problem(outside[0], "not_your_item", params={"items": join_list(member.items)})

@@ -206,7 +206,8 @@ def part_progress(rubric: Any, data: Any, writing: WritingStatus | None, members
         found.append(PartProgress(
             item.id, item.title, item.title_en, "item", None, _owners(writers, item.id),
             all(c.scored for c in clauses), sum(c.words for c in clauses),
-            *next(((i.limit, i.guide) for i in writing.items if i.id == item.id), (None, None)) if writing else (None, None),
+            *next(((i.limit, i.guide) for i in writing.items if i.id == item.id), (None, None))
+            if writing else (None, None),
             {kind: sum(c.counts[kind] for c in clauses) for kind in LISTS}, None,
             max(touched, key=lambda e: e.at) if touched else None, done, due))
         found += [dataclasses.replace(c, due=c.due or (due and dataclasses.replace(due, target=c.id, done=c.finished)))

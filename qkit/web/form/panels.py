@@ -41,7 +41,8 @@ class HistoryPanel(w.VBox):
             picker.observe(form.safe(lambda _: self.show()), "value")
             picker.add_class("qkit-history-filter")
         self.question = html_box("")
-        restore = w.Button(description=tr("wb_restore_yes", lang), button_style="warning", layout=w.Layout(width="auto"))
+        restore = w.Button(description=tr("wb_restore_yes", lang), button_style="warning",
+                           layout=w.Layout(width="auto"))
         restore.on_click(form.safe(lambda _: self._restore()))
         cancel = w.Button(description=tr("wb_cancel", lang), layout=w.Layout(width="auto"))
         cancel.on_click(form.safe(lambda _: self._ask(None)))

@@ -44,7 +44,8 @@ class ProgressPanel(w.VBox):
     def _writer_rows(self) -> list[w.Widget]:
         lang, rows = self.lang, []
         for writer in self.session.writers():
-            items = w.Text(value=join_list(writer.items, lang), placeholder="5.3、5.4.4", layout=w.Layout(width="280px"))
+            items = w.Text(value=join_list(writer.items, lang), placeholder="5.3、5.4.4",
+                           layout=w.Layout(width="280px"))
             save = w.Button(description=tr("wb_assign_save", lang), layout=w.Layout(width="auto"))
             save.on_click(self.form.safe(lambda _, name=writer.name, box=items: self._assign(name, box.value)))
             row = w.HBox([html_box(fragment("label", value=writer.name)), items, save],

@@ -18,7 +18,8 @@ it) and ``writing`` (word counts and feedback hints), ``rights`` (who may
 change what), ``saving`` (saves, merges, conflicts, autosave, refresh,
 against a ``keepers.Keeper``), ``judging`` (assessment rounds), ``files``
 (downloads), ``leading`` (the team's progress, assignments and due dates) and
-``changes`` (others' changes told in words, the history by working spell). The observer API is the façade's: ``observe(callback)`` is
+``changes`` (others' changes told in words, the history by working spell).
+The observer API is the façade's: ``observe(callback)`` is
 called with the path of every change.
 """
 

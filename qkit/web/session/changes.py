@@ -90,7 +90,8 @@ class Changes:
                 callback(("_notice",))
 
     def notice_lines(self, lang: str = "zh") -> list[str]:
-        """The notices in words, each naming the field as the page shows it: 张伟将 5.2.2 引领发展 · 得分由 65% 改为 70%."""
+        """The notices in words, each naming the field as the page shows it:
+        张伟将 5.2.2 引领发展 · 得分率由 65% 改为 70%."""
         lines = []
         for notice in self.told:
             where = self._change_place(notice.data, notice.field, lang)

@@ -38,7 +38,8 @@ class Deadlines:
                        (applicant_id, cycle, target))
             if due is None:
                 return None
-            db.execute("INSERT INTO deadline (applicant_id, cycle, target, due, set_by, set_at) VALUES (?, ?, ?, ?, ?, ?)",
+            db.execute("INSERT INTO deadline (applicant_id, cycle, target, due, set_by, set_at)"
+                       " VALUES (?, ?, ?, ?, ?, ?)",
                        (applicant_id, cycle, target, due.isoformat(), author and author.id, now()))
         return self.deadlines(applicant_id)[target]
 

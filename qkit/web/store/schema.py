@@ -34,7 +34,7 @@ TABLES = {  # every table and column, in the order a copy must fill them (refere
     "deadline": ("id", "applicant_id", "cycle", "target", "due", "set_by", "set_at"),
     "opened": ("id", "applicant_id", "member_id", "cycle", "opened_at"),
 }
-DUE_TARGETS = ("application", "assessors")  # due dates beside the items' and clauses': the whole application, the hand-in
+DUE_TARGETS = ("application", "assessors")  # beside items and clauses: the whole application, the assessors' hand-in
 
 
 def _tables(identity: str) -> tuple[str, ...]:
