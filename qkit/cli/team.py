@@ -44,8 +44,9 @@ def register(sub, parents: Parents) -> None:
     madd.add_argument("applicant", type=int, metavar="APPLICANT_ID")
     madd.add_argument("--name", required=True)
     madd.add_argument("--role", default="writer", help="writer (default), lead or assessor")
-    madd.add_argument("--items", default="", metavar="5.2,5.3",
-                      help="the items a writer writes (5.1 is the profile); the others are read-only to them")
+    madd.add_argument("--items", default="", metavar="5.2,5.3.4",
+                      help="the items or clauses a writer writes (5.1 is the profile; a results clause comes with "
+                           "its KPIs); the others are read-only to them")
     madd.set_defaults(handler=members_add)
     mlist = msub.add_parser("list", parents=[common, data], help="list an applicant's members")
     mlist.add_argument("applicant", type=int, metavar="APPLICANT_ID")
@@ -59,8 +60,8 @@ def register(sub, parents: Parents) -> None:
                              help="give a writer other items, without a new link; their open page follows at once")
     assign.add_argument("applicant", type=int, metavar="APPLICANT_ID")
     assign.add_argument("member", metavar="MEMBER", help="member id or name")
-    assign.add_argument("--items", required=True, metavar="5.2,5.3",
-                        help='the items the writer writes from now on ("" for the whole application)')
+    assign.add_argument("--items", required=True, metavar="5.2,5.3.4",
+                        help='the items or clauses the writer writes from now on ("" for the whole application)')
     assign.set_defaults(handler=members_assign)
 
 
