@@ -24,7 +24,6 @@ plan); this module only lays them out.
 from __future__ import annotations
 
 import io
-from dataclasses import replace
 from pathlib import Path
 from typing import Iterable
 
@@ -305,9 +304,7 @@ def _plan(doc, card: Scorecard, edition: Edition, today, lang: str) -> None:
         body(doc, shown.gain_text(lang), indent=False)
     doc.add_heading(tr("sec_roadmap", lang), 2)
     frame_table(doc, tables.roadmap_frame(card, lang, edition))
-    frame = tables.plan_frame(replace(shown, actions=tuple(shown.by_due())), lang, edition)
-    frame = frame.drop(columns=[tr("col_answers", lang), tr("col_start", lang)])  # what a page's width holds
-    frame_table(doc, tables.dates_as_text(frame, lang), (tr("col_target_score", lang),))
+    frame_table(doc, tables.plan_table(shown, lang, edition), (tr("col_target_score", lang),))
 
 
 def _writing(doc, status: WritingStatus, lang: str) -> None:

@@ -331,8 +331,8 @@ def plan(card: Scorecard, lang: str = "zh", edition: Edition | None = None, toda
                      lang=lang)]
     if edition.bands_only:
         parts.append(left_out(tr("col_gain", lang), lang))
-    frame = tables.dates_as_text(tables.plan_frame(shown, lang, edition), lang)
-    overdue = [n for n, a in enumerate(shown.actions) if a.overdue(shown.today)]
+    frame = tables.plan_table(shown, lang, edition)
+    overdue = [n for n, a in enumerate(shown.by_due()) if a.overdue(shown.today)]
     return parts + [Html(str(timeline_svg(shown, lang))),
                     _render("plan_actions", frame=frame, overdue=overdue, percent=(tr("col_target_score", lang),))]
 

@@ -555,6 +555,13 @@ def plan_frame(plan: Plan, lang: str = "zh", edition: Edition = FULL) -> pd.Data
     return pd.DataFrame(rows, columns=columns + ([tr("col_progress", lang)] if edition.internal else []))
 
 
+def plan_table(plan: Plan, lang: str = "zh", edition: Edition = FULL) -> pd.DataFrame:
+    """The plan as a report reads it: the actions by due day, their dates written out, without the OFIs they
+    answer and their start (the feedback lists the OFIs, the timeline the starts), so a page's width holds it."""
+    frame = plan_frame(dataclasses.replace(plan, actions=tuple(plan.by_due())), lang, edition)
+    return dates_as_text(frame.drop(columns=[tr("col_answers", lang), tr("col_start", lang)]), lang)
+
+
 def dates_as_text(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """A frame's dates as a Chinese team reads them (2026年12月31日), for the report and the Word file; Excel
     keeps them as dates."""
