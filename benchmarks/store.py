@@ -56,11 +56,10 @@ def application() -> dict:
 
 
 def size_of(store: Store) -> int:
-    """Bytes the store's tables take (SQLite: the file and its log; PostgreSQL: the relations)."""
-    if store.path is not None:
-        with store._connect() as db:  # everything written moves from the log into the file first
-            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return store.path.stat().st_size
+    """Bytes the store takes (SQLite: its pages; PostgreSQL: its tables with their indexes and TOAST)."""
+    if store.path is not None:  # the database as a connection sees it, its log included
+        with store._connect() as db:
+            return db.execute("PRAGMA page_count").fetchone()[0] * db.execute("PRAGMA page_size").fetchone()[0]
     with store._connect() as db:
         return db.execute("SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n"
                           " ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'").fetchone()[0]

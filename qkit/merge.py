@@ -100,6 +100,50 @@ def put(data: Any, path: Path, value: Any) -> Any:
     return mapping
 
 
+def delta(old: Any, new: Any) -> list[tuple[Path, Any]]:
+    """What turns ``old`` into ``new`` exactly, as (path, value) changes for ``patch``; MISSING removes.
+
+    Mappings are compared key by key and lists of one length entry by entry;
+    a list that grew or shrank, or a mapping whose keys changed order, is
+    given whole, so the result has the same order as ``new``. Nothing changed
+    is an empty list.
+    """
+    found: list[tuple[Path, Any]] = []
+
+    def walk(path: Path, a: Any, b: Any) -> None:
+        if _identical(a, b):
+            return
+        if isinstance(a, dict) and isinstance(b, dict) and list(k for k in b if k in a) == list(k for k in a if k in b) \
+                and all(k in a for k in list(b)[:len([k for k in b if k in a])]):
+            for key, value in b.items():
+                walk(path + (key,), a.get(key, MISSING), value) if key in a else found.append((path + (key,), value))
+            found.extend((path + (key,), MISSING) for key in a if key not in b)
+        elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+            for i, (x, y) in enumerate(zip(a, b)):
+                walk(path + (i,), x, y)
+        else:
+            found.append((path, b))
+
+    walk((), old, new)
+    return found
+
+
+def _identical(a: Any, b: Any) -> bool:
+    """``same``, and mappings' keys in the same order too: what a revision must give back exactly."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return list(a) == list(b) and all(_identical(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_identical(x, y) for x, y in zip(a, b))
+    return same(a, b)
+
+
+def patch(data: Any, changes: list[tuple[Path, Any]]) -> Any:
+    """``data`` with ``changes`` (``delta``'s) made, as a copy."""
+    for path, value in changes:
+        data = put(data, path, value)
+    return data
+
+
 def _merge(path: Path, base: Any, theirs: Any, mine: Any, conflicts: list[Conflict]) -> Any:
     if same(theirs, mine) or same(mine, base):
         return theirs
@@ -133,8 +177,8 @@ def same(a: Any, b: Any) -> bool:
 
 def record_key(entry: dict[str, Any]) -> tuple[str, str]:
     """What makes an entry the same on both sides: a KPI's clause and name, an action's id."""
-    if entry.get("id") not in (None, ""):
-        return "id", str(entry["id"])
+    if isinstance(entry.get("id"), str) and entry["id"]:  # an action's id is text (5.2.2-1)
+        return "id", entry["id"]
     return str(entry.get("clause", "")), str(entry.get("name", ""))
 
 
@@ -259,7 +303,7 @@ def _action_changes(old: list, new: list) -> list[str]:
     for k in list(kb) + [k for k in ka if k not in kb]:
         before, after = ka.get(k, MISSING), kb.get(k, MISSING)
         if not same(before, after):
-            out += [f"improvements/{first_clause(e) or '—'} {e.get('id', '')}".rstrip()
+            out += [f"improvements/{first_clause(e) or '—'} {record_key(e)[1]}".rstrip()
                     for e in (after, before) if e is not MISSING]
     if not same([x for x in old if not isinstance(x, dict)], [x for x in new if not isinstance(x, dict)]):
         out.append("improvements")

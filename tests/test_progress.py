@@ -311,11 +311,15 @@ def test_a_restore_names_what_it_changes_and_waits_for_the_leads_word(store):
 # --- a store of schema 4 --------------------------------------------------------------------------
 
 
-def test_a_store_of_schema_4_gets_due_dates_and_openings(store):
+def test_a_store_of_schema_4_gets_due_dates_and_openings(store, monkeypatch):
+    from qkit.web.store import revisions
+
+    monkeypatch.setattr(revisions, "SNAPSHOT_EVERY", 1)  # every revision whole, as schema 4 kept them
     applicant, keys = team(store)
     with store._connect() as db, store._write(db):
         db.execute("DROP TABLE opened")
         db.execute("DROP TABLE deadline")
+        db.execute("ALTER TABLE revision DROP COLUMN delta")
         if store.path:
             db.execute("PRAGMA user_version=4")
         else:

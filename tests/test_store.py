@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
+import copy
 from pathlib import Path
 
 import pytest
+import yaml
 
 from qkit import check, load_rubric
 from qkit.errors import QkitError
@@ -267,7 +269,7 @@ def test_export_writes_every_latest_document(store, tmp_path):
     store.save(second.id, scored(store.latest(second.id).data, "1.1", 90), base=1)
     paths = store.export(tmp_path / "out" / "docs")
     assert [p.name for p in paths] == ["001-光谷制造-总部.yaml", "002-陈明.yaml"]
-    assert paths[1].read_text(encoding="utf-8") == store.latest(second.id).document
+    assert yaml.safe_load(paths[1].read_text(encoding="utf-8")) == store.latest(second.id).data
     assert "score: 90" in paths[1].read_text(encoding="utf-8")
 
 
@@ -424,3 +426,68 @@ def test_a_postgres_store_is_backed_up_with_pg_dump(cli, postgres, postgres_url,
     assert restored.add_applicant("汉江服务", "hubei-service")[0].id == 2
     with pytest.raises(Exception, match="never"):
         by_hand(restored, "DELETE FROM revision")
+
+
+# --- revisions kept as changes -----------------------------------------------------------------
+
+
+def test_every_revision_of_a_long_random_history_is_rebuilt_exactly(store):
+    """Saves of every kind (scores, texts, list entries added and removed, KPI years, fields removed, keys in a new
+    order, a whole new document): each revision, rebuilt from the whole one before it and the changes since, is
+    what was saved, to the order of its keys."""
+    import random
+
+    from qkit.web.store.revisions import SNAPSHOT_EVERY
+    from qkit.web.store.schema import dump
+
+    rng = random.Random(20261204)
+    applicant, _ = store.add_applicant("江城服务", "hubei-service")
+    data = store.latest(applicant.id).data
+    saved, latest = {1: copy.deepcopy(data)}, 1
+    clauses = [c for c in data["clauses"]]
+    for number in range(2, 3 * SNAPSHOT_EVERY + 40):
+        cid, kind = rng.choice(clauses), rng.randrange(8)
+        rating = data["clauses"].setdefault(cid, {})
+        if kind == 0:
+            rating["score"] = rng.choice([None, 5 * rng.randrange(21), 37.5, "约五十"])
+        elif kind == 1:
+            rating.setdefault("strengths", []).append(f"优势{number}" * rng.randrange(1, 4))
+        elif kind == 2 and rating.get("strengths"):
+            rating["strengths"].pop(rng.randrange(len(rating["strengths"])))
+        elif kind == 3:
+            data.setdefault("results", []).append({"clause": "5.2.4", "name": f"指标{number}",
+                                                   "values": {2020 + rng.randrange(6): rng.random()}})
+        elif kind == 4 and data.get("results"):
+            data["results"][rng.randrange(len(data["results"]))]["values"][f"{2020 + rng.randrange(6)}年"] = number
+        elif kind == 5:
+            data["clauses"].pop(cid, None)
+        elif kind == 6:
+            data["clauses"][cid] = dict(reversed(list(rating.items())))  # the same fields in a new order
+        else:
+            data = {"rubric": data["rubric"], "applicant": {"name": f"改名{number}"}, **{
+                k: v for k, v in data.items() if k not in ("rubric", "applicant")}}
+        revision = store.save(applicant.id, copy.deepcopy(data), base=latest)
+        if revision.number != latest:  # nothing changed adds no revision
+            latest = revision.number
+            saved[latest] = copy.deepcopy(data)
+    assert latest > 3 * SNAPSHOT_EVERY
+    fresh = Store(store.location)  # nothing remembered: every revision read from the database
+    for number, expected in saved.items():
+        assert dump(fresh.revision(applicant.id, number).data) == dump(expected), number
+    with fresh._connect() as db:
+        whole = [n for (n,) in db.execute("SELECT number FROM revision WHERE applicant_id = ? AND document <> ''"
+                                          " ORDER BY number", (applicant.id,))]
+    assert whole == [n for n in range(1, latest + 1) if (n - 1) % SNAPSHOT_EVERY == 0]
+
+
+def test_a_revision_takes_the_room_of_its_change_not_of_the_document(store):
+    applicant, _ = store.add_applicant("江城服务", "hubei-service")
+    data = store.latest(applicant.id).data
+    data["clauses"]["5.2.2"] = {"narrative": "长段落。" * 3000}
+    store.save(applicant.id, data, base=1)
+    data["clauses"]["5.2.2"]["score"] = 60
+    store.save(applicant.id, data, base=2)
+    with store._connect() as db:
+        sizes = dict(db.execute("SELECT number, LENGTH(document) + COALESCE(LENGTH(delta), 0) FROM revision"
+                                " WHERE applicant_id = ?", (applicant.id,)).fetchall())
+    assert sizes[3] < 100 < 12000 < sizes[2] + sizes[1]  # a score: some dozens of characters

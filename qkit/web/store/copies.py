@@ -32,7 +32,7 @@ class Copies:
         """
         folder = writable_folder(folder)
         if round_name is None:
-            return [write_atomic(folder / export_name(a), self.latest(a.id).document) for a in self.applicants()]
+            return [write_atomic(folder / export_name(a), dump(self.latest(a.id).data)) for a in self.applicants()]
         if round_name not in ("independent", "consensus"):
             raise QkitError(Problem("--round", "unknown_round", round_name, {"allowed": ["independent", "consensus"]}))
         written = []

@@ -11,7 +11,7 @@ import yaml
 from ... import template
 from ...errors import Problem, QkitError
 from .records import AccessEnded, Applicant, Member, NotAllowed, hash_token, part_ids
-from .schema import LEAD_NAME, ROLES, dump, insert_cycle, now
+from .schema import LEAD_NAME, ROLES, insert_cycle, now
 
 
 class People:
@@ -35,7 +35,7 @@ class People:
             applicant_id = db.execute("INSERT INTO applicant (name, rubric, created_at) VALUES (?, ?, ?) RETURNING id",
                                       (name, rubric.id, created)).fetchone()[0]
             member, token = self._add_member(db, applicant_id, lead, "lead", (), created)
-            self._insert(db, applicant_id, 1, None, dump(data), "", created, author=member)
+            self._insert(db, applicant_id, 1, None, data, "", created, author=member)
             insert_cycle(db, applicant_id, 1, "", 1, created)
         return self.applicant(applicant_id), token
 

@@ -10,32 +10,65 @@ from typing import Any
 
 from ...errors import Problem, QkitError
 from ...i18n import tr
-from ...merge import changes, merge
+from ...merge import MISSING, changes, delta, merge, patch
 from .. import access
 from .records import Edit, Member, MergeConflict, NotAllowed, Revision, StaleRevision
 from .schema import dump, insert_cycle, load, now
 
 
+SNAPSHOT_EVERY = 50  # a revision is kept whole once in so many (1, 51, 101 …), as its changes in between
+
+
+def encode(changes_made: list[tuple[tuple, Any]]) -> str:
+    """A revision's changes as the store keeps them: ``at`` a field path, ``to`` its new value (none: removed)."""
+    return dump([{"at": list(path)} if value is MISSING else {"at": list(path), "to": value}
+                 for path, value in changes_made])
+
+
+def decode(text: str) -> list[tuple[tuple, Any]]:
+    return [(tuple(step["at"]), step["to"] if "to" in step else MISSING) for step in load(text)]
+
+
 class Revisions:
     """The application's revisions, for ``Store``.
 
-    A save costs what it must, not what the document weighs: the latest
+    A save costs what changed, not what the document weighs. A revision is
+    kept whole once in ``SNAPSHOT_EVERY`` and as its changes since the one
+    before in between (``merge.delta``), so any revision is rebuilt from the
+    whole one before it and at most ``SNAPSHOT_EVERY`` - 1 changes. The latest
     revision of each applicant is kept read (``_known``: its row and its
     data), so a save, a look for newer revisions or the next save compare
-    against it without reading its YAML again; a revision's YAML is read only
-    when its data is asked for, and never twice.
+    against it without reading anything again; a revision is read only when
+    its data is asked for, and never twice.
     """
 
     # --- revisions --------------------------------------------------------------
 
-    @staticmethod
-    def _revision(applicant_id: int, row: tuple, data: Any = None) -> Revision:
-        """A revision of a row (number, parent, created, document, note, author, changed); its document is read
-        when its data is first asked for (a copy of ``data`` when that is known already)."""
-        number, parent, created, document, note, author, changed = row
-        content = partial(copy.deepcopy, data) if data is not None else partial(load, document)
+    def _revision(self, applicant_id: int, row: tuple, data: Any = None) -> Revision:
+        """A revision of a row (number, parent, created, document, note, author, changed, delta); its data is read
+        when first asked for (a copy of ``data`` when that is known already)."""
+        number, parent, created, document, note, author, changed, _ = row
+        if data is not None:
+            content = partial(copy.deepcopy, data)
+        else:
+            content = partial(load, document) if document else partial(self._read, applicant_id, number)
         return Revision(applicant_id, number, parent, dt.datetime.fromisoformat(created), content, note, document,
                         author, tuple(json.loads(changed or "[]")))
+
+    def _read(self, applicant_id: int, number: int) -> Any:
+        with self._connect() as db:
+            return self._rebuild(db, applicant_id, number)
+
+    @staticmethod
+    def _rebuild(db: Any, applicant_id: int, number: int) -> Any:
+        """Revision ``number``'s data: the whole revision at or before it, and every change after that one."""
+        whole, text = db.execute("SELECT number, document FROM revision WHERE applicant_id = ? AND number <= ?"
+                                 " AND document <> '' ORDER BY number DESC LIMIT 1", (applicant_id, number)).fetchone()
+        data = load(text)
+        for (changes_made,) in db.execute("SELECT delta FROM revision WHERE applicant_id = ? AND number > ?"
+                                          " AND number <= ? ORDER BY number", (applicant_id, whole, number)):
+            data = patch(data, decode(changes_made))
+        return data
 
     def _latest_known(self, db: Any, applicant_id: int) -> tuple[tuple, Any]:
         """The latest revision's row and data: from what this store read or wrote last, when still the latest."""
@@ -43,13 +76,13 @@ class Revisions:
         if applicant_id in self._known and self._known[applicant_id][0][0] == number:
             return self._known[applicant_id]
         row = db.execute(self._REVISION + " AND r.number = ?", (applicant_id, number)).fetchone()
-        self._known[applicant_id] = (tuple(row), load(row[3]))
+        self._known[applicant_id] = (tuple(row), load(row[3]) if row[3] else self._rebuild(db, applicant_id, number))
         return self._known[applicant_id]
 
     def _remember(self, applicant_id: int, row: tuple, data: Any) -> None:
         self._known[applicant_id] = (tuple(row), copy.deepcopy(data))
 
-    _REVISION = ("SELECT r.number, r.parent_number, r.created_at, r.document, r.note, m.name, r.changed"
+    _REVISION = ("SELECT r.number, r.parent_number, r.created_at, r.document, r.note, m.name, r.changed, r.delta"
                  " FROM revision r LEFT JOIN member m ON m.id = r.author_id WHERE r.applicant_id = ?")
 
     def _latest_number(self, db: Any, applicant_id: int) -> int:
@@ -58,18 +91,20 @@ class Revisions:
             raise QkitError(Problem("applicant", "unknown_applicant", applicant_id))
         return latest
 
-    def _insert(self, db: Any, applicant_id: int, number: int, parent: int | None,
-                document: str, note: str, created: str | None = None, author: Member | None = None,
-                changed: list[str] | None = None, data: Any = None) -> Revision:
-        """Add a revision; ``data`` is what ``document`` says, when the caller has it (it is not read again)."""
+    def _insert(self, db: Any, applicant_id: int, number: int, parent: int | None, data: Any, note: str,
+                created: str | None = None, author: Member | None = None, before: Any = None) -> Revision:
+        """Add revision ``number`` holding ``data``: whole (the first, and once in ``SNAPSHOT_EVERY``), else as
+        its changes since ``before``, the latest revision's data. It records the fields it changed."""
         created = created or now()
-        changed_json = json.dumps(changed or [], ensure_ascii=False)
+        changed_json = json.dumps(changes(before, data) if before is not None else [], ensure_ascii=False)
+        whole = before is None or (number - 1) % SNAPSHOT_EVERY == 0
+        document, changes_made = (dump(data), None) if whole else ("", encode(delta(before, data)))
         db.execute("INSERT INTO revision (applicant_id, number, parent_number, created_at, document, note, author_id,"
-                   " changed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                   (applicant_id, number, parent, created, document, note, author and author.id, changed_json))
-        row = (number, parent, created, document, note, author and author.name, changed_json)
-        if data is not None:
-            self._remember(applicant_id, row, data)
+                   " changed, delta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   (applicant_id, number, parent, created, document, note, author and author.id, changed_json,
+                    changes_made))
+        row = (number, parent, created, document, note, author and author.name, changed_json, changes_made)
+        self._remember(applicant_id, row, data)
         return self._revision(applicant_id, row, data)
 
     def latest(self, applicant_id: int) -> Revision:
@@ -123,7 +158,6 @@ class Revisions:
         nothing and returns that revision, so an autosave without changes
         leaves no empty revisions. The revision records what changed.
         """
-        document = dump(data)  # outside the lock when nobody saved meanwhile, as nearly always
         with self._connect() as db, self._write(db, applicant_id):
             if author is not None:
                 author = self._member_now(db, author)
@@ -132,18 +166,17 @@ class Revisions:
             if base != latest:
                 if not merging:
                     raise StaleRevision(latest)
-                old = db.execute(self._REVISION + " AND r.number = ?", (applicant_id, base)).fetchone()
-                merged = merge(load(old[3]) if old else {}, current, data)
+                known = 0 < base < latest
+                merged = merge(self._rebuild(db, applicant_id, base) if known else {}, current, data)
                 if merged.conflicts:
                     raise MergeConflict(self._revision(applicant_id, row, current), merged.data, merged.conflicts)
                 data = merged.data
-                document = dump(data)
-            if row[3] == document:
+            if not delta(current, data):
                 return self._revision(applicant_id, row, current)
             if author is not None:
                 self._allowed(db, applicant_id, author, current, data)
-            return self._insert(db, applicant_id, latest + 1, latest, document, note, author=author,
-                                changed=changes(current, data), data=data)  # a merged save continues the latest
+            # a merged save continues the latest
+            return self._insert(db, applicant_id, latest + 1, latest, data, note, author=author, before=current)
 
     def _allowed(self, db: Any, applicant_id: int, member: Member, old: Any, new: Any) -> None:
         """Refuse a change the member may not make (``qkit.web.access``), as they stand in the database now."""
@@ -167,9 +200,8 @@ class Revisions:
             row, current = self._latest_known(db, applicant_id)
             number = row[0]
             data = next_cycle(current, label)
-            revision = self._insert(db, applicant_id, number + 1, number, dump(data),
-                                    tr("cycle_note", lang, label=label, n=number), author=author,
-                                    changed=changes(current, data), data=data)
+            revision = self._insert(db, applicant_id, number + 1, number, data,
+                                    tr("cycle_note", lang, label=label, n=number), author=author, before=current)
             insert_cycle(db, applicant_id, self._current_cycle(db, applicant_id) + 1, label, revision.number,
                                now())
         return revision
@@ -184,5 +216,5 @@ class Revisions:
             row, current = self._latest_known(db, applicant_id)
             if base != row[0]:
                 raise StaleRevision(row[0])
-            return self._insert(db, applicant_id, row[0] + 1, base, old.document, tr("restored_note", lang, n=number),
-                                author=author, changed=changes(current, old.data), data=old.data)
+            return self._insert(db, applicant_id, row[0] + 1, base, old.data, tr("restored_note", lang, n=number),
+                                author=author, before=current)

@@ -19,7 +19,7 @@ DATA_ENV = "QKIT_DATA"
 DB_NAME = "qkit.sqlite3"
 DATABASE_URLS = ("postgresql://", "postgres://")  # --data given as one of these is a PostgreSQL database
 LINK_PARAM = "key"  # not "token": the Jupyter server reserves that one for its own login
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another one before giving up
 ROLES = ("lead", "writer", "assessor")
 LEAD_NAME = "负责人"  # the first member of an applicant when no name is given
@@ -27,7 +27,7 @@ TABLES = {  # every table and column, in the order a copy must fill them (refere
     "applicant": ("id", "name", "rubric", "created_at"),
     "member": ("id", "applicant_id", "name", "role", "items", "token_hash", "created_at", "revoked_at"),
     "revision": ("id", "applicant_id", "number", "parent_number", "created_at", "document", "note", "author_id",
-                 "changed"),
+                 "changed", "delta"),
     "cycle": ("id", "applicant_id", "number", "label", "first_revision", "created_at"),
     "assessment": ("id", "applicant_id", "cycle", "round", "assessor_id", "number", "created_at", "document",
                    "submitted", "author_id", "note"),
@@ -57,6 +57,7 @@ def _tables(identity: str) -> tuple[str, ...]:
             note           TEXT NOT NULL DEFAULT '',
             author_id      INTEGER REFERENCES member(id),
             changed        TEXT NOT NULL DEFAULT '[]',
+            delta          TEXT,
             UNIQUE (applicant_id, number)
         )""",
         *_rounds(identity),
@@ -171,6 +172,9 @@ _IMMUTABLE_OPENED = (
 )
 SCHEMA = (*_tables(_SQLITE_ID), *_IMMUTABLE, *_IMMUTABLE_OPENED)
 # each step takes the schema from its version to the next; a store is brought up to date when opened
+# schema 6: a revision is kept whole (``document``) now and then, and as the changes since the revision before
+# (``delta``, with ``document`` empty) in between, so a save's storage grows with the change, not the document
+_DELTAS = "ALTER TABLE revision ADD COLUMN delta TEXT"
 MIGRATIONS = {
     1: (  # one key per applicant → members with keys of their own; revisions get an author and what changed
         _member(_SQLITE_ID),
@@ -187,6 +191,7 @@ MIGRATIONS = {
     2: (_layer(_SQLITE_ID),),  # assessors' own layers, for independent assessment and consensus
     3: (*_rounds(_SQLITE_ID), *_IMMUTABLE_ROUNDS, lambda db: _rounds_from_layers(db), "DROP TABLE layer"),
     4: (*_progress(_SQLITE_ID), *_IMMUTABLE_OPENED),  # due dates and first openings; nothing to carry over
+    5: (_DELTAS,),  # revisions as changes since the one before; every earlier one stays whole
 }
 
 # PostgreSQL: the same tables; UPDATE, DELETE and TRUNCATE of revisions and assessments refused by triggers
@@ -215,6 +220,7 @@ PG_MIGRATIONS: dict[int, tuple[Any, ...]] = {
     3: (*_rounds(_PG_ID), _PG_IMMUTABLE_FUNCTION, *_pg_immutable("assessment"), lambda db: _rounds_from_layers(db),
         "DROP TABLE layer"),
     4: (*_progress(_PG_ID), _PG_IMMUTABLE_FUNCTION, *_pg_immutable("opened")),
+    5: (_DELTAS,),
 }
 PG_LOCK_TIMEOUT = "30s"  # how long a writer waits for another one's lock before giving up
 PG_SCHEMA_LOCK = 0x716B6974  # the advisory lock held while a schema is created or upgraded ("qkit")
