@@ -482,12 +482,12 @@ class _Checker:
             if code and code in seen:
                 self.add(f"{where}/id", "action_id_twice", code)
             seen.add(code)
-            cited = raw.get("clauses")
-            cited = [str(c) for c in cited] if isinstance(cited, list) else [] if cited in (None, "") else [str(cited)]
+            named = len(self.problems)
+            cited = self.names(raw.get("clauses"), f"{where}/clauses")
             for cid in cited:
                 if cid not in ids:
                     self.add(f"{where}/clauses", "unknown_clause", cid, allowed=ids)
-            if not cited:
+            if not cited and len(self.problems) == named:  # none given, rather than none readable
                 self.add(f"{where}/clauses", "action_clauses")
             start, due = (self.date(raw[k], f"{where}/{k}") if raw.get(k) not in (None, "") else None
                           for k in ("start", "due"))

@@ -237,9 +237,11 @@ def kpi_reached(kpi: KPI, target: KpiTarget) -> tuple[float | None, bool | None]
 def first_clause(entry: Any) -> str:
     """The first clause a raw action names ("" when none): its item decides who may edit it."""
     clauses = entry.get("clauses") if isinstance(entry, dict) else None
-    if isinstance(clauses, list):
-        return str(clauses[0]) if clauses else ""
-    return "" if clauses is None else str(clauses)
+    first = (clauses[0] if clauses else None) if isinstance(clauses, list) else clauses
+    try:
+        return "" if first is None else str(first)
+    except ValueError:  # an integer of more digits than Python writes out: no clause
+        return ""
 
 
 def next_id(entries: Any, clause: str) -> str:

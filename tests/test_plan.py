@@ -83,6 +83,23 @@ def test_every_wrong_part_of_an_action_is_named_with_what_is_allowed_in_both_lan
     assert doc is None
 
 
+ODD = [None, True, 1e999, float("nan"), 10 ** 5000, "", "\ud800", "a\x0bb", [], {}, [[1]], {"a": {"b": []}},
+       dt.datetime(2026, 1, 1, 5), "2026-02-30", 2026, ["5.2.2", None], [10 ** 5000]]
+
+
+@pytest.mark.parametrize("field", ["id", "clauses", "ofis", "action", "owner", "start", "due", "status", "target_score",
+                                   "kpi", "notes"])
+def test_no_odd_value_in_an_action_ends_in_anything_but_named_problems(field):
+    """An integer of 5,000 digits as a clause once stopped the check with a ValueError."""
+    for value in ODD:
+        data = raw()
+        data["improvements"] = [{"clauses": ["5.2.2"], field: value}, {"clauses": ["5.2.2"], "kpi": {field: value}}]
+        _, problems = check(data)
+        for problem in problems:
+            assert problem.render() and problem.render("en")
+        changes(raw(), data)  # what a history names: an action whose clause cannot be written has none
+
+
 def test_a_checked_plan_is_written_back_as_it_was_read():
     data = raw()
     doc = from_data(data)
