@@ -17,8 +17,9 @@ module: ``editing`` (the draft: raw values at field paths, no I/O), ``kpis``
 it) and ``writing`` (word counts and feedback hints), ``rights`` (who may
 change what), ``saving`` (saves, merges, conflicts, autosave, refresh,
 against a ``keepers.Keeper``), ``judging`` (assessment rounds), ``files``
-(downloads), ``leading`` (the team's progress, assignments and due dates) and
-``changes`` (others' changes told in words, the history by working spell).
+(downloads), ``leading`` (the team's progress, assignments and due dates),
+``changes`` (others' changes told in words, the history by working spell) and
+``plan`` (the improvement plan's edits and the 改进计划 tab's view of it).
 The observer API is the façade's: ``observe(callback)`` is
 called with the path of every change.
 """
