@@ -14,7 +14,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from .i18n import colon, fmt_band, fmt_cell, fmt_date, fmt_percent, fmt_points, join_list, lettered, paren, tr
+from .i18n import capital, colon, fmt_band, fmt_cell, fmt_date, fmt_percent, fmt_points, join_list, lettered, paren, tr
 from .resources import TEMPLATES
 
 
@@ -23,7 +23,7 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.globals.update(tr=tr, join_list=join_list, fmt_date=fmt_date, paren=paren, colon=colon, lettered=lettered)
-    env.filters.update(points=fmt_points, percent=fmt_percent, cell=fmt_cell, band=fmt_band)
+    env.filters.update(points=fmt_points, percent=fmt_percent, cell=fmt_cell, band=fmt_band, cap=capital)
     return env
 
 
