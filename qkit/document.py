@@ -13,7 +13,7 @@ import datetime as dt
 import math
 import re
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
@@ -22,6 +22,7 @@ from . import markup
 from .errors import NO_VALUE, Problem, QkitError
 from .i18n import fmt_bytes, short_repr
 from .paths import as_year
+from .evidence import EVIDENCE_FIELDS, EvidenceFile, item_of_number, kind_problem, next_number
 from .plan import ACTION_FIELDS, KPI_TARGET_FIELDS, NOT_STARTED, STATUSES, Action, KpiTarget
 from .rubric import (
     STEP,
@@ -50,7 +51,7 @@ TOP_FIELDS = ("format_version", "rubric", "applicant", "assessment", "key_themes
               "improvements")
 ASSESSMENT_FIELDS = ("date", "stage", "assessors", "cycle")
 CLAUSE_FIELDS = ("score", "proposed", "independent", "previous_score", "self_score", "factors", "strengths", "ofis", "evidence",
-                 "notes", "narrative")
+                 "evidence_files", "notes", "narrative")
 COMMENT_FIELDS = ("text", "by")
 KPI_FIELDS = ("clause", "name", "unit", "better", "target", "values", "comparisons")
 NARRATIVE = "narrative"  # the 自评报告's text: a clause's field, and a key under profile beside the prompts
@@ -93,6 +94,7 @@ class ClauseRating:
     strengths: list[Comment] = field(default_factory=list)
     ofis: list[Comment] = field(default_factory=list)
     evidence: list[Comment] = field(default_factory=list)
+    evidence_files: list[EvidenceFile] = field(default_factory=list)  # the clause's 证实性材料 (qkit.evidence)
     notes: str = ""
     narrative: str = ""  # the 自评报告's text for this clause, in the markup of qkit.markup
     independent: dict[str, int | None] = field(default_factory=dict)
@@ -157,6 +159,8 @@ class Assessment:
                 if getattr(rating, kind):
                     data["clauses"][cid][kind] = [c.to_data() if isinstance(c, Comment) else c
                                                   for c in getattr(rating, kind)]
+            if rating.evidence_files:
+                data["clauses"][cid]["evidence_files"] = [e.to_data() for e in rating.evidence_files]
         data["results"] = [{k: v for k, v in kpi.items() if v not in (None, "", {})} for kpi in data["results"]]
         if self.profile_narrative:
             data["profile"] = {**data["profile"], NARRATIVE: self.profile_narrative}
@@ -401,6 +405,8 @@ class _Checker:
 
     def clauses(self, value: Any, rubric: OrganizationRubric | IndividualRubric) -> dict[str, ClauseRating]:
         by_id = {c.id: c for c in rubric.clauses}
+        item_of = {c.id: item.id for item in rubric.items for c in item.clauses}
+        numbered: dict[str, str] = {}  # evidence numbers, each with where it is first given
         out = {}
         for key, raw in self.mapping(value, "clauses").items():
             cid = str(key)
@@ -415,6 +421,8 @@ class _Checker:
                 strengths=self.texts(raw.get("strengths"), f"{where}/strengths"),
                 ofis=self.texts(raw.get("ofis"), f"{where}/ofis"),
                 evidence=self.texts(raw.get("evidence"), f"{where}/evidence"),
+                evidence_files=self.evidence_files(raw.get("evidence_files"), f"{where}/evidence_files", item_of[cid],
+                                                   numbered),
                 notes=self.text(raw.get("notes"), f"{where}/notes"),
                 narrative=self.text(raw.get(NARRATIVE), f"{where}/{NARRATIVE}"),
                 independent={str(name): self.score(s, f"{where}/independent/{name}")
@@ -424,6 +432,50 @@ class _Checker:
                 previous_score=self.score(raw.get("previous_score"), f"{where}/previous_score"),
                 self_score=self.score(raw.get("self_score"), f"{where}/self_score"),
             )
+        return out
+
+    def evidence_files(self, value: Any, where: str, item_id: str, numbered: dict[str, str]) -> list[EvidenceFile]:
+        """A clause's evidence files: each numbered in its item (5.3-2) and once in the document, with a title, a
+        date, an owner and its file's name (a path in the evidence folder, of a kind ``qkit.evidence`` accepts)."""
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.add(where, "not_list", value)
+            return []
+        out = []
+        for i, entry in enumerate(value, 1):
+            at = f"{where}/{i}"
+            if not isinstance(entry, dict):
+                self.add(at, "not_mapping", entry)
+                continue
+            raw = self.mapping(entry, at, EVIDENCE_FIELDS)
+            found = len(self.problems)
+            number = self.text(raw.get("number"), f"{at}/number", required=True)
+            if number and item_of_number(number) != item_id:
+                self.add(f"{at}/number", "evidence_number", number, item=item_id, next=next_number(item_id, numbered))
+            elif number in numbered:
+                self.add(f"{at}/number", "evidence_number_twice", number, first=numbered[number],
+                         next=next_number(item_id, numbered))
+            if number:
+                numbered.setdefault(number, at)
+            title = self.text(raw.get("title"), f"{at}/title", required=True)
+            date = None
+            if raw.get("date") in (None, ""):
+                self.add(f"{at}/date", "required")
+            else:
+                date = self.date(raw["date"], f"{at}/date")
+            owner = self.text(raw.get("owner"), f"{at}/owner", required=True)
+            name = self.text(raw.get("file"), f"{at}/file", required=True)
+            path = PurePosixPath(name.replace("\\", "/"))
+            if name and (path.is_absolute() or ".." in path.parts):
+                self.add(f"{at}/file", "evidence_path", name)
+            elif name and (wrong_kind := kind_problem(name, f"{at}/file")):
+                self.problems.append(wrong_kind)
+            sha256 = self.text(raw.get("sha256"), f"{at}/sha256")
+            if sha256 and not re.fullmatch(r"[0-9a-f]{64}", sha256):
+                self.add(f"{at}/sha256", "evidence_sha256", sha256)
+            if len(self.problems) == found:
+                out.append(EvidenceFile(number, title, date, owner, name, sha256))
         return out
 
     def flag(self, value: Any, where: str) -> bool:
@@ -522,9 +574,11 @@ class _Checker:
         return KpiTarget(name, self.number(raw.get("target"), f"{where}/target"), year)
 
     def citations(self, profile: str, clauses: dict[str, ClauseRating], results: list[KPI], rubric) -> None:
-        """Every [[KPI:…]] and [[图:…]] in a narrative must name a KPI, every [[表:…]] a clause with KPIs."""
+        """Every [[KPI:…]] and [[图:…]] in a narrative must name a KPI, every [[表:…]] a clause with KPIs, every
+        [[证据:…]] an evidence file's number, every [[插图:…]] an image's, on a line of its own."""
         names = [k.name for k in results]
         tables = [c.id for c in rubric.results_clauses if any(k.clause == c.id for k in results)]
+        files = {e.number: e for c in clauses.values() for e in c.evidence_files}
         texts = [(f"profile/{NARRATIVE}", profile)]
         texts += [(f"clauses/{cid}/{NARRATIVE}", c.narrative) for cid, c in clauses.items()]
         for where, text in texts:
@@ -533,8 +587,15 @@ class _Checker:
                     self.add(where, "cite_kind", cite.source, allowed=list(markup.CITE_KINDS))
                 elif cite.kind == markup.TABLE and cite.id not in tables:
                     self.add(where, "cite_table", cite.source, id=cite.id, allowed=tables or ["—"])
+                elif cite.kind in (markup.EVIDENCE, markup.IMAGE):
+                    if cite.id not in files:
+                        self.add(where, "cite_evidence", cite.source, id=cite.id, allowed=list(files) or ["—"])
+                    elif cite.kind == markup.IMAGE and not files[cite.id].image:
+                        self.add(where, "cite_image", cite.source, id=cite.id)
                 elif cite.kind != markup.TABLE and cite.id not in names:
                     self.add(where, "cite_kpi", cite.source, id=cite.id)
+            for cite in markup.inline_images(text):
+                self.add(where, "cite_image_inline", cite.source)
 
     def score(self, value: Any, where: str) -> int | None:
         if value is None:

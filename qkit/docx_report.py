@@ -32,8 +32,9 @@ from .document import KPI
 from .docx_pages import number_contents
 from .files import remove, replacing
 from .i18n import fmt_date, fmt_percent, fmt_points, join_list, paren, tr
-from .narrative import (LimitsFile, References, WritingStatus, kpi_caption, kpi_table, references, writing_frame,
-                        writing_status)
+from .evidence import EvidenceFiles
+from .narrative import (LimitsFile, References, WritingStatus, image_caption, kpi_caption, kpi_table, references,
+                        table_caption, writing_frame, writing_status)
 from .plan import day_of, plan_of
 from .radar import radar_title
 from .scoring import ClauseScore, Scorecard
@@ -66,11 +67,16 @@ def write_docx(card: Scorecard, assessment: str | Path, out_dir: str | Path, whi
         remove(path)
         doc = narrative_document(card, lang, pictures) if kind == NARRATIVE else \
             feedback_document(card, lang, pictures, status, edition, today)
-        with replacing(path, ".docx") as partial:
-            doc.save(partial)
-            number_contents(partial)
-        written.append(path)
+        written.append(save_docx(doc, path))
     return written
+
+
+def save_docx(doc, path: Path) -> Path:
+    """Write a Word file atomically, its contents' page numbers filled in where LibreOffice can lay it out."""
+    with replacing(path, ".docx") as partial:
+        doc.save(partial)
+        number_contents(partial)
+    return path
 
 
 class _Pictures:
@@ -92,7 +98,7 @@ class _Pictures:
         return self._kpis[id(kpi)]
 
 
-def _cover_facts(card: Scorecard, lang: str, with_assessors: bool) -> list[tuple[str, str]]:
+def cover_facts(card: Scorecard, lang: str, with_assessors: bool = False) -> list[tuple[str, str]]:
     doc, rubric = card.assessment, card.rubric
     facts = [(tr(rubric.words["applicant"], lang), doc.name)]
     facts += [(tr(f, lang), str(doc.applicant[f])) for f in rubric.applicant_fields
@@ -110,16 +116,38 @@ def _runs(paragraph, runs: Iterable[markup.Run], refs: References, lang: str) ->
         paragraph.add_run(text).bold = run.bold or None
 
 
-def _narrative(doc, text: str, refs: References, lang: str) -> None:
-    """A narrative's paragraphs and lists; a grey note when nothing is written yet."""
+def narrative_blocks(doc, part_id: str, text: str, refs: References, lang: str,
+                     files: EvidenceFiles | None = None) -> None:
+    """A narrative's paragraphs, lists, tables and placed images (their content from ``files``; a grey note where
+    there is none), captioned and numbered as ``refs`` says; a grey note when nothing is written yet."""
     blocks = markup.parse(text)
     if not blocks:
         muted(doc, tr("not_written", lang))
         return
-    for block in blocks:
+    for place, block in enumerate(blocks):
+        if block.kind == "table":
+            caption(doc, table_caption(refs, part_id, place, block, lang))
+            cells = [[refs_text(cell, refs, lang) for cell in row] for row in block.rows]
+            width = max(len(row) for row in cells)
+            header, rows = cells[0] + [""] * (width - len(cells[0])), [r + [""] * (width - len(r)) for r in cells[1:]]
+            table(doc, header, rows, numeric=markup.number_columns(rows))
+            after_table(doc)
+        elif block.kind == "image":
+            entry = refs.evidence.get(block.image.id)
+            content = files.content(entry) if files is not None and entry is not None else None
+            shown = image_caption(refs, part_id, place, block, lang)
+            if content is None:
+                muted(doc, tr("image_missing", lang, caption=shown, number=block.image.id))
+            else:
+                picture(doc, content, shown)
         for entry in block.entries:
             paragraph = body(doc) if block.kind == "paragraph" else doc.add_paragraph(style="List Bullet")
             _runs(paragraph, entry, refs, lang)
+
+
+def refs_text(runs: Iterable[markup.Run], refs: References, lang: str) -> str:
+    """Runs as plain text, citations as the report prints them (a table's cell)."""
+    return "".join(refs.cite(run.cite, lang) if run.cite else run.text for run in runs)
 
 
 def _kpi_section(doc, assessment, clause_id: str, title: str, refs: References, pictures: _Pictures,
@@ -141,35 +169,41 @@ def _kpi_section(doc, assessment, clause_id: str, title: str, refs: References, 
 # --- the two documents -----------------------------------------------------------------------
 
 
-def narrative_document(card: Scorecard, lang: str = "zh", pictures: _Pictures | None = None):
-    """The 自评报告: cover, contents, 5.1 and every clause with its narrative, KPI tables and charts."""
+def narrative_document(card: Scorecard, lang: str = "zh", pictures: _Pictures | None = None,
+                       files: EvidenceFiles | None = None, overview: bool = True):
+    """The 自评报告: cover, contents, 5.1 (unless ``overview`` is False: the package sends it apart, as 概述) and
+    every clause with its narrative, KPI tables and charts; placed images from ``files``."""
     pictures = pictures or _Pictures(lang)
     assessment, rubric = card.assessment, card.rubric
     refs = references(assessment, rubric)
     doc = new_document(lang)
     properties(doc, tr("sar_title", lang), assessment.name, rubric.title(lang))
     page_furniture(doc, f"{assessment.name} · {tr('sar_title', lang)}", lang)
-    cover(doc, tr("sar_title", lang), rubric.title(lang), _cover_facts(card, lang, with_assessors=False), lang)
+    cover(doc, tr("sar_title", lang), rubric.title(lang), cover_facts(card, lang), lang)
     contents = contents_page(doc, lang)
-    profile = rubric.profile
-    if profile is not None:
-        doc.add_heading(f"{profile.id} {profile.name(lang)}", 1)
-        if assessment.profile_narrative.strip() or not any(assessment.profile.values()):
-            _narrative(doc, assessment.profile_narrative, refs, lang)
-        else:  # no narrative yet: the prompts' texts as they are
-            for prompt in profile.prompts:
-                if assessment.profile.get(prompt.id):
-                    doc.add_heading(f"{prompt.id}）{prompt.name(lang)}" if lang != "en"
-                                    else f"{prompt.id}) {prompt.name(lang)}", 3)
-                    body(doc, assessment.profile[prompt.id])
+    if rubric.profile is not None and overview:
+        doc.add_heading(f"{rubric.profile.id} {rubric.profile.name(lang)}", 1)
+        profile_text(doc, card, refs, lang, files)
     for item in rubric.items:
         doc.add_heading(f"{item.id} {item.name(lang)}", 1)
         for clause in item.clauses:
             doc.add_heading(f"{clause.id} {clause.name(lang)}", 2)
-            _narrative(doc, assessment.rating(clause.id).narrative, refs, lang)
+            narrative_blocks(doc, clause.id, assessment.rating(clause.id).narrative, refs, lang, files)
             _kpi_section(doc, assessment, clause.id, clause.name(lang), refs, pictures, lang)
     fill_contents(doc, contents, lang)
     return doc
+
+
+def profile_text(doc, card: Scorecard, refs: References, lang: str, files: EvidenceFiles | None = None) -> None:
+    """The profile's (5.1) narrative; while none is written, the prompts' texts as they are."""
+    assessment, profile = card.assessment, card.rubric.profile
+    if assessment.profile_narrative.strip() or not any(assessment.profile.values()):
+        narrative_blocks(doc, profile.id, assessment.profile_narrative, refs, lang, files)
+        return
+    for prompt in profile.prompts:
+        if assessment.profile.get(prompt.id):
+            doc.add_heading(f"{prompt.id}）{prompt.name(lang)}" if lang != "en" else f"{prompt.id}) {prompt.name(lang)}", 3)
+            body(doc, assessment.profile[prompt.id])
 
 
 def _clause_heading(card: Scorecard, c: ClauseScore, edition: Edition, lang: str) -> str:
@@ -201,7 +235,7 @@ def feedback_document(card: Scorecard, lang: str = "zh", pictures: _Pictures | N
     doc = new_document(lang)
     properties(doc, edition.title(lang), assessment.name, rubric.title(lang))
     page_furniture(doc, f"{assessment.name} · {edition.title(lang)}", lang)
-    cover(doc, edition.title(lang), rubric.title(lang), _cover_facts(card, lang, with_assessors=edition.internal),
+    cover(doc, edition.title(lang), rubric.title(lang), cover_facts(card, lang, with_assessors=edition.internal),
            lang)
     contents = contents_page(doc, lang)
 

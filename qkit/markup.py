@@ -11,11 +11,19 @@ small Markdown subset:
 - ``**bold**`` is bold;
 - ``[[KPI:名称]]`` cites a KPI by its name, ``[[图:名称]]`` its trend chart and
   ``[[表:5.7.4]]`` the KPI table of a results clause (``FIG`` and ``TABLE``
-  are the English spellings of 图 and 表).
+  are the English spellings of 图 and 表); ``[[证据:5.3-2]]`` (``EVIDENCE``)
+  cites an evidence file by its number;
+- a line that is only ``[[插图:5.3-2]]`` (``IMAGE``) places that evidence file,
+  an image, as a figure; ``[[插图:5.3-2|组织架构图]]`` gives it its own caption
+  (else the file's title is the caption);
+- lines starting with ``|`` are a table, a row each, cells between ``|``; the
+  first row is its header, a row of dashes under it (``| --- | --- |``) is
+  left out, and a line ``表：标题`` (``Table:``) right above it is its caption.
 
 Everything else is text. ``parse`` turns a narrative into blocks of runs, as
 data every view renders (Word, HTML); ``word_count`` counts it the way
-Word's 字数 does.
+Word's 字数 does: the text of paragraphs and lists (tables and figures are
+counted by ``qkit.narrative`` with what they show).
 """
 
 from __future__ import annotations
@@ -23,11 +31,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-KPI, FIGURE, TABLE = "kpi", "figure", "table"
-CITE_KINDS = {"KPI": KPI, "指标": KPI, "图": FIGURE, "FIG": FIGURE, "表": TABLE, "TABLE": TABLE}
+KPI, FIGURE, TABLE, EVIDENCE, IMAGE = "kpi", "figure", "table", "evidence", "image"
+CITE_KINDS = {"KPI": KPI, "指标": KPI, "图": FIGURE, "FIG": FIGURE, "表": TABLE, "TABLE": TABLE, "证据": EVIDENCE,
+              "EVIDENCE": EVIDENCE, "插图": IMAGE, "IMAGE": IMAGE}
 CITE = re.compile(r"\[\[([^\[\]:：]+)[:：]([^\[\]]*)\]\]")
 BOLD = "**"
 BULLET = re.compile(r"^\s*[-－]\s+")
+ROW = re.compile(r"^\s*[|｜]")
+RULE = re.compile(r"^\s*[|｜]?(\s*:?-{3,}:?\s*[|｜])*\s*:?-{3,}:?\s*[|｜]?\s*$")  # | --- | :---: |
+CELL_NUMBER = re.compile(r"^[-+−]?[\d,，]*\d(\.\d+)?\s*[%％‰]?$")  # a table cell that is a number
+TABLE_CAPTION = re.compile(r"^\s*(表|Table)\s*[:：]\s*(?P<caption>.*\S)\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,7 @@ class Cite:
     id: str
     written: str
     source: str  # the whole citation as typed, brackets included
+    caption: str = ""  # a placed image's own caption: [[插图:5.3-2|组织架构图]]
 
 
 @dataclass(frozen=True)
@@ -55,10 +69,14 @@ class Run:
 
 @dataclass(frozen=True)
 class Block:
-    """A paragraph (one entry in ``entries``) or a list (one entry per list item)."""
+    """A paragraph (one entry in ``entries``), a list (one entry per list item), a table (one entry per row,
+    ``rows`` its cells, the header first) or a placed image (``image``, the citation that places it)."""
 
-    kind: str  # "paragraph" or "list"
-    entries: tuple[tuple[Run, ...], ...]
+    kind: str  # "paragraph", "list", "table" or "image"
+    entries: tuple[tuple[Run, ...], ...] = ()
+    rows: tuple[tuple[tuple[Run, ...], ...], ...] = ()
+    caption: str = ""
+    image: Cite | None = None
 
 
 def _join(lines: list[str]) -> str:
@@ -74,7 +92,21 @@ def _join(lines: list[str]) -> str:
 def _cite(match: re.Match) -> Cite:
     written = match.group(1).strip()
     kind = CITE_KINDS.get(written) or CITE_KINDS.get(written.upper())
-    return Cite(kind, match.group(2).strip(), written, match.group(0))
+    cited, _, caption = match.group(2).partition("|") if kind == IMAGE else (match.group(2), "", "")
+    return Cite(kind, cited.strip(), written, match.group(0), caption.strip())
+
+
+def _placed(line: str) -> Cite | None:
+    """The image a line places when the line is only ``[[插图:…]]``."""
+    found = CITE.fullmatch(line.strip())
+    cite = _cite(found) if found else None
+    return cite if cite is not None and cite.kind == IMAGE else None
+
+
+def _cells(line: str) -> tuple[tuple[Run, ...], ...]:
+    """A table row's cells: the text between ``|`` (full-width ｜ too), each as runs."""
+    inner = line.strip().replace("｜", "|").strip("|")
+    return tuple(runs(cell.strip()) for cell in inner.split("|"))
 
 
 def runs(text: str) -> tuple[Run, ...]:
@@ -98,21 +130,45 @@ def runs(text: str) -> tuple[Run, ...]:
 
 
 def parse(text: str) -> list[Block]:
-    """A narrative as blocks: paragraphs and lists of runs."""
+    """A narrative as blocks: paragraphs, lists, tables and placed images."""
     blocks: list[Block] = []
     paragraph: list[str] = []
     items: list[list[str]] = []
+    table: list[str] = []
+    caption = ""
 
     def flush() -> None:
+        nonlocal caption
         if paragraph:
             blocks.append(Block("paragraph", (runs(_join(paragraph)),)))
             paragraph.clear()
         if items:
             blocks.append(Block("list", tuple(runs(_join(item)) for item in items)))
             items.clear()
+        if table:
+            rows = tuple(_cells(row) for row in table if not RULE.match(row))
+            blocks.append(Block("table", rows=rows, caption=caption))
+            table.clear()
+            caption = ""
 
-    for line in (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        if not line.strip():
+    lines = (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for at, line in enumerate(lines):
+        if ROW.match(line):
+            if not table:  # a table ends the paragraph or list before it, and keeps the caption above it
+                flush()
+            table.append(line)
+            continue
+        if table:
+            flush()
+        titled = TABLE_CAPTION.match(line)
+        placed = _placed(line)
+        if titled and at + 1 < len(lines) and ROW.match(lines[at + 1]):
+            flush()
+            caption = titled.group("caption")
+        elif placed is not None:
+            flush()
+            blocks.append(Block("image", image=placed))
+        elif not line.strip():
             flush()
         elif BULLET.match(line):
             if paragraph:
@@ -127,8 +183,28 @@ def parse(text: str) -> list[Block]:
 
 
 def plain_text(text: str) -> str:
-    """The narrative as a reader sees it, without markup: a citation stands for the name it cites."""
+    """The narrative's paragraphs and lists as a reader sees them, without markup: a citation stands for the name it
+    cites. Tables and placed images are left out (``cell_texts`` gives a table's text)."""
     return "\n".join("".join(run.text for run in entry) for block in parse(text) for entry in block.entries)
+
+
+def inline_images(text: str) -> list[Cite]:
+    """The ``[[插图:…]]`` written inside a paragraph, list or table rather than on a line of their own."""
+    return [run.cite for block in parse(text) for entry in block.entries + tuple(c for row in block.rows for c in row)
+            for run in entry if run.cite is not None and run.cite.kind == IMAGE]
+
+
+def number_columns(rows: list[list[str]]) -> set[int]:
+    """The columns of a table's body whose filled cells are all numbers (12.6%, -3,500, 98.2), to set right-aligned
+    and on one line."""
+    width = max((len(row) for row in rows), default=0)
+    filled = [[row[c].strip() for row in rows if c < len(row) and row[c].strip()] for c in range(width)]
+    return {c for c, cells in enumerate(filled) if cells and all(CELL_NUMBER.match(cell) for cell in cells)}
+
+
+def cell_texts(block: Block) -> list[str]:
+    """A table block's cells as plain text, row by row."""
+    return ["".join(run.text for run in cell) for row in block.rows for cell in row]
 
 
 def citations(text: str) -> list[Cite]:

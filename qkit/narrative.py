@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .document import KPI, Assessment
+    from .evidence import EvidenceFile
     from .rubric import IndividualRubric, OrganizationRubric, Requirement
 
 DEFAULT_LIMITS = LIMITS
@@ -215,25 +216,31 @@ def limits_of(limits: Limits | LimitsFile | None, rubric_id: str) -> Limits:
 
 @dataclass(frozen=True)
 class References:
-    """The table of each results clause with KPIs and the trend chart of each KPI, numbered per item.
+    """Tables and figures numbered per item, and the evidence files by number.
 
     Numbers are ``5.7-1`` (views write 表5.7-1, 图5.7-1): the item, then the
-    place within it, in the standard's clause order and the document's KPI order.
+    place within it, in the standard's clause order: in each clause the tables
+    and images its narrative places, then its KPI table and the trend chart of
+    each KPI in the document's KPI order. The profile (5.1) numbers its own.
     """
 
-    tables: dict[str, str]  # clause id -> number
+    tables: dict[str, str]  # clause id -> the number of its KPI table
     figures: dict[int, str]  # index of the KPI in the document's results -> number
     by_name: dict[str, int]  # KPI name -> index of its first KPI
+    placed: dict[tuple[str, int], str] = field(default_factory=dict)  # (part id, block's place) -> number
+    evidence: dict[str, EvidenceFile] = field(default_factory=dict)  # number -> evidence file
 
     def figure_of(self, name: str) -> str | None:
         index = self.by_name.get(name)
         return None if index is None else self.figures.get(index)
 
     def cite(self, cite: markup.Cite, lang: str = "zh") -> str:
-        """A citation as the report prints it: 客户端百万件不良率（见图5.7-1）, 图5.7-1, 表5.7-1."""
+        """A citation as the report prints it: 客户端百万件不良率（见图5.7-1）, 图5.7-1, 表5.7-1, 证据5.3-2."""
         if cite.kind == markup.TABLE:
             number = self.tables.get(cite.id)
             return tr("ref_table", lang, number=number) if number else cite.id
+        if cite.kind in (markup.EVIDENCE, markup.IMAGE):
+            return tr("ref_evidence", lang, number=cite.id) if cite.id in self.evidence else cite.id
         number = self.figure_of(cite.id)
         if number is None:
             return cite.id
@@ -245,21 +252,45 @@ class References:
 def references(doc: Assessment, rubric: OrganizationRubric | IndividualRubric) -> References:
     tables: dict[str, str] = {}
     figures: dict[int, str] = {}
+    placed: dict[tuple[str, int], str] = {}
+    counts = {"table": 0, "image": 0}
+
+    def place(part_id: str, text: str, prefix: str) -> None:
+        for i, block in enumerate(markup.parse(text)):
+            if block.kind in counts:
+                counts[block.kind] += 1
+                placed[(part_id, i)] = f"{prefix}-{counts[block.kind]}"
+
+    if rubric.profile is not None:
+        place(rubric.profile.id, doc.profile_narrative, rubric.profile.id)
     for item in rubric.items:
-        n_table = n_figure = 0
+        counts.update(table=0, image=0)
         for clause in item.clauses:
+            place(clause.id, doc.rating(clause.id).narrative, item.id)
             indexes = [i for i, k in enumerate(doc.results) if k.clause == clause.id]
             if not indexes:
                 continue
-            n_table += 1
-            tables[clause.id] = f"{item.id}-{n_table}"
+            counts["table"] += 1
+            tables[clause.id] = f"{item.id}-{counts['table']}"
             for i in indexes:
-                n_figure += 1
-                figures[i] = f"{item.id}-{n_figure}"
+                counts["image"] += 1
+                figures[i] = f"{item.id}-{counts['image']}"
     by_name: dict[str, int] = {}
     for i, kpi in enumerate(doc.results):
         by_name.setdefault(kpi.name, i)
-    return References(tables, figures, by_name)
+    evidence = {e.number: e for rating in doc.clauses.values() for e in rating.evidence_files}
+    return References(tables, figures, by_name, placed, evidence)
+
+
+def image_caption(refs: References, part_id: str, place: int, block: markup.Block, lang: str = "zh") -> str:
+    """A placed image's caption: 图5.3-1 and its own caption, else its evidence file's title."""
+    title = block.image.caption or (refs.evidence[block.image.id].title if block.image.id in refs.evidence else "")
+    return f"{tr('ref_figure', lang, number=refs.placed.get((part_id, place), ''))} {title}".strip()
+
+
+def table_caption(refs: References, part_id: str, place: int, block: markup.Block, lang: str = "zh") -> str:
+    """A placed table's caption: 表5.3-1 and the caption written above it."""
+    return f"{tr('ref_table', lang, number=refs.placed.get((part_id, place), ''))} {block.caption}".strip()
 
 
 # --- what a part shows besides its text: tables and figures, counted as Word counts them ---------------------
@@ -300,16 +331,26 @@ class Exhibits:
         return self.tables + self.figure_words
 
 
-def exhibits(doc: Assessment | None, clause, refs: References | None, per_figure: int) -> Exhibits:
-    """A clause's KPI table and trend charts as the 自评报告 shows them, counted: nothing without KPIs."""
-    indexed = [(i, k) for i, k in enumerate(doc.results) if k.clause == clause.id] if doc is not None else []
-    if not indexed or refs is None:
-        return Exhibits()
-    header, rows, _ = kpi_table([k for _, k in indexed])
-    tables = markup.count_words(kpi_caption(refs, clause.id, clause.title)) + \
-        sum(markup.count_words(cell) for cell in header + [c for row in rows for c in row])
-    captions = sum(markup.count_words(f"{tr('ref_figure', number=refs.figures[i])} {k.name}") for i, k in indexed)
-    return Exhibits(tables, len(indexed), captions + per_figure * len(indexed))
+def exhibits(doc: Assessment | None, part, text: str, refs: References, per_figure: int) -> Exhibits:
+    """What a part (the profile or a clause) shows besides its text, as the Word file shows it, counted: the tables
+    and images its narrative places, then a clause's KPI table and trend charts."""
+    tables = figures = figure_words = 0
+    for place, block in enumerate(markup.parse(text)):
+        if block.kind == "table":
+            tables += sum(markup.count_words(t) for t in [table_caption(refs, part.id, place, block),
+                                                          *markup.cell_texts(block)])
+        elif block.kind == "image":
+            figures += 1
+            figure_words += per_figure + markup.count_words(image_caption(refs, part.id, place, block))
+    indexed = [(i, k) for i, k in enumerate(doc.results) if k.clause == part.id] if doc is not None else []
+    if indexed:
+        header, rows, _ = kpi_table([k for _, k in indexed])
+        tables += markup.count_words(kpi_caption(refs, part.id, part.title)) + \
+            sum(markup.count_words(cell) for cell in header + [c for row in rows for c in row])
+        figures += len(indexed)
+        figure_words += sum(per_figure + markup.count_words(f"{tr('ref_figure', number=refs.figures[i])} {k.name}")
+                            for i, k in indexed)
+    return Exhibits(tables, figures, figure_words)
 
 
 # --- the status of the writing ------------------------------------------------------------
@@ -449,32 +490,36 @@ def _total_points(rubric: OrganizationRubric | IndividualRubric) -> int:
 
 
 def part_writing(doc: Assessment | None, rubric: OrganizationRubric | IndividualRubric, limits: Limits,
-                 part_id: str, text: str) -> PartStatus | None:
-    """One part's status with ``text`` as its narrative (as typed, in the web form), its tables and figures those
-    of ``doc`` (none while there is no document); None for a part the standard lacks."""
-    refs = references(doc, rubric) if doc is not None else None
+                 part_id: str, text: str, refs: References | None = None) -> PartStatus | None:
+    """One part's status with ``text`` as its narrative (as typed, in the web form), its tables and figures
+    numbered as in ``doc`` (``refs``, worked out when not given; none while there is no document); None for a
+    part the standard lacks."""
+    refs = refs or (references(doc, rubric) if doc is not None else References({}, {}, {}))
     if rubric.profile is not None and part_id == rubric.profile.id:
-        return part_status(rubric.profile, f"profile/{NARRATIVE}", text, limits.of_profile(part_id))
+        return part_status(rubric.profile, f"profile/{NARRATIVE}", text, limits.of_profile(part_id),
+                           shown=exhibits(doc, rubric.profile, text, refs, limits.figure))
     clause = rubric.clause(part_id)
     if clause is None:
         return None
     limit = limits.of_clause(clause.id)
     return part_status(clause, f"clauses/{clause.id}/{NARRATIVE}", text, limit,
                        None if limit is not None else limits.guide(clause.points, _total_points(rubric)),
-                       exhibits(doc, clause, refs, limits.figure))
+                       exhibits(doc, clause, text, refs, limits.figure))
 
 
 def writing_status(doc: Assessment, rubric: OrganizationRubric | IndividualRubric,
                    limits: Limits | LimitsFile | None = None) -> WritingStatus:
     """The status of every part of a document's narrative, against ``limits`` (the shipped ones when None)."""
     limits = limits_of(limits, rubric.id)
+    refs = references(doc, rubric)
     profile = None
     if rubric.profile is not None:
-        profile = part_writing(doc, rubric, limits, rubric.profile.id, doc.profile_narrative)
+        profile = part_writing(doc, rubric, limits, rubric.profile.id, doc.profile_narrative, refs)
     total = _total_points(rubric)
     items = tuple(
         ItemStatus(item.id, item.title, item.title_en,
-                   tuple(part_writing(doc, rubric, limits, c.id, doc.rating(c.id).narrative) for c in item.clauses),
+                   tuple(part_writing(doc, rubric, limits, c.id, doc.rating(c.id).narrative, refs)
+                         for c in item.clauses),
                    limits.of_item(item.id),
                    None if limits.of_item(item.id) is not None else limits.guide(item.points, total))
         for item in rubric.items)

@@ -22,7 +22,7 @@ from typing import Any
 ROUNDS = ("independent", "consensus", "site_visit")
 STAGES = {"independent": "独立评审", "consensus": "共识", "site_visit": "现场评审"}  # assessment/stage of a round
 JUDGED = ("score", "factors", "strengths", "ofis", "notes", "independent", "proposed")  # a round's clause fields
-WRITTEN = ("narrative", "evidence")  # the application's clause fields every round reads
+WRITTEN = ("narrative", "evidence", "evidence_files")  # the application's clause fields every round reads
 ASSESSMENT = ("assessors", "stage")  # the round's own part of assessment/; the date and cycle are the application's
 
 

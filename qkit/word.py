@@ -24,6 +24,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT, WD_TA
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
+from PIL import Image
 
 from . import markup
 from .i18n import fmt_cell, tr
@@ -38,6 +39,7 @@ MUTED = RGBColor(0x6B, 0x77, 0x85)
 HEADER_FILL = "D9E2EC"
 TEXT_WIDTH = 15.0  # cm between the margins
 PICTURE_WIDTH = Cm(14)
+PICTURE_HEIGHT = Cm(18)  # a tall image (a scanned page) leaves room on its page for its caption
 CHART_DPI = 150
 CONTENTS_NOTE = "Contents Note"  # the style of the note under the contents on how to have its page numbers
 # --- the Word document: styles, fields, page set-up ----------------------------------------
@@ -281,6 +283,7 @@ def _text_width(text: str) -> int:
 HALF_WIDTH = 0.19  # cm a Latin character takes in a table (a Chinese one takes two)
 CELL_PADDING = 0.45  # cm
 MIN_TEXT_COLUMN = 1.6  # cm
+KEEP_TOGETHER = 15  # rows up to which a table is kept on one page
 MIN_TABLE_SIZE = 7.5  # pt (小五 is 9): the smallest a wide table's text is set, so that its numbers fit on one line
 NO_WRAP_SUCCESSORS = ("w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark", "w:headers", "w:cellIns",
                       "w:cellDel", "w:cellMerge", "w:tcPrChange")  # what follows w:noWrap in a cell's properties
@@ -350,13 +353,15 @@ def table(doc, header: list[str], rows: list[list[str]], numeric: set[int] = fro
     widths, size = fit(header, [["" if v is None else str(v) for v in r] for r in rows], set(numeric))
     for column, width in zip(table.columns, widths):
         column.width = Cm(width)
-    for row in table.rows:
+    together = len(table.rows) <= KEEP_TOGETHER  # a short table is not split over two pages
+    for r, row in enumerate(table.rows):
         for c, (cell, width) in enumerate(zip(row.cells, widths)):
             cell.width = Cm(width)
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             if c in numeric:  # a number is never broken across lines
                 cell._tc.get_or_add_tcPr().insert_element_before(OxmlElement("w:noWrap"), *NO_WRAP_SUCCESSORS)
             for paragraph in cell.paragraphs:
+                paragraph.paragraph_format.keep_with_next = together and r < len(table.rows) - 1 or None
                 paragraph.paragraph_format.line_spacing = 1.0
                 paragraph.paragraph_format.space_before = paragraph.paragraph_format.space_after = Pt(1)
                 for run in paragraph.runs:
@@ -384,9 +389,17 @@ def caption(doc, text: str) -> None:
 
 
 def picture(doc, png: bytes, caption: str = "") -> None:
-    doc.add_picture(io.BytesIO(png), width=PICTURE_WIDTH)
+    """An image (PNG or JPEG) at its own size, at most the text's width and ``PICTURE_HEIGHT`` tall, with its caption
+    beneath it, kept with it."""
+    with Image.open(io.BytesIO(png)) as image:
+        dpi = image.info.get("dpi", (96, 96))[0] or 96
+        width, height = image.width / dpi * 2.54, image.height / dpi * 2.54  # cm
+    scale = min(1.0, PICTURE_WIDTH.cm / width, PICTURE_HEIGHT.cm / height)
+    doc.add_picture(io.BytesIO(png), width=Cm(width * scale))
     doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.paragraphs[-1].paragraph_format.keep_with_next = bool(caption)
     if caption:
         paragraph = doc.add_paragraph(caption, style="Caption")
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        paragraph.paragraph_format.keep_with_next = False  # a figure's caption is beneath it: nothing to keep with
+        paragraph.paragraph_format.space_after = Pt(6)

@@ -1,8 +1,9 @@
 """The package's layers: core below views below the edges, and nothing imports upwards.
 
 core   errors, i18n, resources, files, rubric, document, scoring, analytics, compare, merge, markup, narrative,
-       consensus, lint, cohort, cycle, template, rounds, paths, plan
-views  palette, charts, trends, radar, tables, html, sections, excel, pdf, report, batch, docx_report, timeline, word, options
+       consensus, lint, cohort, cycle, template, rounds, paths, plan, evidence
+views  palette, charts, trends, radar, tables, html, sections, excel, pdf, report, batch, docx_report, docx_pages,
+       timeline, word, package, options
 edges  qkit.web (store, session, widgets, serve, kpi_import), cli, __main__
 """
 
@@ -20,9 +21,9 @@ import qkit
 
 PACKAGE = Path(qkit.__file__).parent
 CORE = {"errors", "i18n", "resources", "files", "rubric", "document", "scoring", "analytics", "compare", "merge",
-        "markup", "narrative", "consensus", "lint", "cohort", "cycle", "template", "rounds", "paths", "plan"}
+        "markup", "narrative", "consensus", "lint", "cohort", "cycle", "template", "rounds", "paths", "plan", "evidence"}
 VIEWS = {"palette", "charts", "trends", "radar", "tables", "html", "sections", "excel", "pdf", "report", "batch", "docx_report",
-         "docx_pages",
+         "docx_pages", "package",
          "timeline", "word",
          "options"}
 EDGES = {"web", "cli", "__main__"}

@@ -4,7 +4,8 @@ One module per group of commands, each registering its parsers next to its
 handlers (``documents``: rubrics, new, validate, score; ``team``: applicants
 and members; ``serving``: serve, export, history, restore, store;
 ``reports``: report, batch; ``comparing``: compare, new-cycle, consensus;
-``plan``: the improvement plan; ``progress``: a team's progress and due dates),
+``plan``: the improvement plan; ``progress``: a team's progress and due dates;
+``package``: the application package),
 on what they share (``console``). Every command catches ``QkitError`` and
 prints its problems in the chosen language: bad input never ends in a
 traceback, and anything unforeseen is a short message and a logged one.
@@ -23,10 +24,10 @@ from .. import __version__
 from ..errors import QkitError
 from ..i18n import tr
 from ..rubric import RubricIndex
-from . import comparing, documents, plan, progress, reports, serving, team
+from . import comparing, documents, package, plan, progress, reports, serving, team
 from .console import Parents, console
 
-GROUPS = (documents, team, progress, serving, reports, comparing, plan)
+GROUPS = (documents, team, progress, serving, reports, package, comparing, plan)
 
 
 def build_parser() -> argparse.ArgumentParser:

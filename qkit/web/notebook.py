@@ -76,6 +76,10 @@ class FileKeeper:
         """A file has no members: whoever opened it goes on editing."""
         return member
 
+    def news(self, _applicant: Any = None) -> bool:
+        """A file tells nobody when it changes: looking at it again tells."""
+        return True
+
     def save(self, _applicant: Any, data: dict[str, Any], base: int, note: str = "", author: Any = None,
              merging: bool = True) -> Revision:
         """Write ``data`` (edited from version ``base``), merged with any change made to the file meanwhile."""

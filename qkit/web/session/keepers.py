@@ -26,6 +26,9 @@ class Keeper(Protocol):
     def history(self, applicant_id: Any = None) -> list[Revision]:
         """The saved versions a person may look back at, newest first (none where there is no history)."""
 
+    def news(self, applicant_id: Any = None) -> bool:
+        """Whether anything may have changed since the last look (True when only looking again can tell)."""
+
 
 class RoundKeeper:
     """Keeps a session in an assessment round, with the store's interface (``latest``, ``save``).
@@ -61,6 +64,9 @@ class RoundKeeper:
     def history(self, _applicant: Any = None) -> list[Revision]:
         """A round keeps its saves, but the page looks back at the application's revisions only."""
         return []
+
+    def news(self, _applicant: Any = None) -> bool:
+        return self.store.news(self.applicant_id)
 
     def save(self, _applicant: Any, data: dict[str, Any], base: int, note: str = "", author: Any = None,
              merging: bool = True) -> Revision:

@@ -135,7 +135,9 @@ class Saving:
         and only while the member's link still works (checked first, every
         time: a revoked page stops taking in others' work at once).
         """
-        if self.store is None or self.ended or not self._follow_member():
+        if self.store is None or self.ended or not self.store.news(self.applicant_id):
+            return False  # nothing written since the last look (PostgreSQL says so): not a query made
+        if not self._follow_member():
             return False
         self._follow_deadlines()
         if self.dirty or self.conflicts:

@@ -21,6 +21,7 @@ from ...errors import Problem, QkitError
 from ...files import file_error
 from .schema import (
     BUSY_TIMEOUT,
+    CHANNEL,
     DATA_ENV,
     DATABASE_URLS,
     DB_NAME,
@@ -167,6 +168,11 @@ class SQLiteBackend:
     def lock_tables(self, db: sqlite3.Connection) -> None:
         """Nothing to do: the IMMEDIATE transaction already keeps every other writer out."""
 
+    @staticmethod
+    def news(applicant_id: int) -> bool:
+        """SQLite tells nobody of a write: anything may have changed, and the caller's few small queries say what."""
+        return True
+
     def after_copy(self, db: sqlite3.Connection) -> None:
         """Nothing to do: INTEGER PRIMARY KEY continues after the largest id."""
 
@@ -198,6 +204,7 @@ class PostgresBackend:
     read_only = False
     dir = path = None
     IDLE_CHECK = 30.0  # seconds without use after which a kept connection is checked before use
+    NOTICE_WAIT = 0.02  # seconds ``news`` waits for an announcement on its way (the server sends it as a commit ends)
 
     def __init__(self, url: str):
         try:
@@ -212,6 +219,8 @@ class PostgresBackend:
         self._pid = None
         self._used = 0.0
         self._lock = threading.RLock()
+        self._heard: set[str] = set()  # the applicants whose writes were announced since they were last asked about
+        self._told: set[int] = set()  # the applicants asked about since this connection began to listen
 
     def _error(self, exc: Exception, code: str = "store_unreadable") -> QkitError:
         detail = str(exc).strip()
@@ -234,9 +243,11 @@ class PostgresBackend:
             try:
                 conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10, application_name="qkit")
                 conn.execute(f"SET lock_timeout = '{PG_LOCK_TIMEOUT}'")
+                conn.execute(f"LISTEN {CHANNEL}")
             except psycopg.Error as exc:
                 raise self._error(exc, "store_unreachable") from None
             self._conn, self._pid = conn, os.getpid()
+            self._told = set()  # what was said before this connection listened is unknown: anything may have changed
         return conn
 
     @contextmanager
@@ -263,6 +274,24 @@ class PostgresBackend:
             if applicant_id is not None:
                 db.execute("SELECT id FROM applicant WHERE id = ? FOR UPDATE", (applicant_id,))
             yield
+            if applicant_id is not None:  # said to every listening page when (and only if) the write commits
+                db.execute("SELECT pg_notify(?, ?)", (CHANNEL, str(applicant_id)))
+
+    def news(self, applicant_id: int) -> bool:
+        """Whether anything of the applicant may have changed since the last call: a write was announced for it
+        (``LISTEN``), or this connection is new. Asks the server nothing: it reads what has arrived."""
+        with self._lock:
+            try:
+                conn = self._connection()
+                self._heard.update(note.payload for note in conn.notifies(timeout=self.NOTICE_WAIT))
+            except self.psycopg.Error:
+                self._conn = None
+                return True
+            key = str(applicant_id)
+            news = key in self._heard or applicant_id not in self._told
+            self._heard.discard(key)
+            self._told.add(applicant_id)
+            return news
 
     @contextmanager
     def snapshot(self, db: PgConnection) -> Iterator[None]:

@@ -22,7 +22,7 @@ class StoreBase:
         self.dir: Path | None = self.backend.dir  # the data folder (SQLite only)
         self.path: Path | None = self.backend.path  # the database file (SQLite only)
         self.read_only = self.backend.read_only
-        self._known: dict[int, tuple[tuple, Any]] = {}  # each applicant's latest revision read: its row and data
+        self._known: dict[int, dict[int, tuple[tuple, Any]]] = {}  # revisions read lately, by applicant and number
         with self._connect() as db:
             version = self.backend.version(db)
             if version > SCHEMA_VERSION:
@@ -60,6 +60,12 @@ class StoreBase:
     def _write(self, db, applicant_id: int | None = None):
         """A write transaction; with ``applicant_id``, other writers to that applicant wait until it ends."""
         return self.backend.write(db, applicant_id)
+
+    def news(self, applicant_id: int) -> bool:
+        """Whether anything of the applicant (its revisions, rounds, members, due dates) may have changed since
+        this store was last asked: on PostgreSQL every write is announced to listening pages, so an open page asks
+        the server nothing while nothing happens; on SQLite, always (a few small queries tell)."""
+        return self.backend.news(applicant_id)
 
     def schema_version(self) -> int:
         with self._connect() as db:

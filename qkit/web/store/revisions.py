@@ -17,6 +17,7 @@ from .schema import dump, insert_cycle, load, now
 
 
 SNAPSHOT_EVERY = 50  # a revision is kept whole once in so many (1, 51, 101 …), as its changes in between
+KEEP = 4  # revisions of each applicant a store keeps read: the latest and the few before (a page's base)
 
 
 def encode(changes_made: list[tuple[tuple, Any]]) -> str:
@@ -35,11 +36,12 @@ class Revisions:
     A save costs what changed, not what the document weighs. A revision is
     kept whole once in ``SNAPSHOT_EVERY`` and as its changes since the one
     before in between (``merge.delta``), so any revision is rebuilt from the
-    whole one before it and at most ``SNAPSHOT_EVERY`` - 1 changes. The latest
-    revision of each applicant is kept read (``_known``: its row and its
-    data), so a save, a look for newer revisions or the next save compare
-    against it without reading anything again; a revision is read only when
-    its data is asked for, and never twice.
+    whole one before it and at most ``SNAPSHOT_EVERY`` - 1 changes. The last
+    few revisions of each applicant a store has seen are kept read
+    (``_known``: their rows and data), so a save compares against the latest,
+    and merges from the page's own base, without reading them again, and a
+    newer latest is reached from the one known by its changes alone; a
+    revision is read only when its data is asked for.
     """
 
     # --- revisions --------------------------------------------------------------
@@ -59,28 +61,42 @@ class Revisions:
         with self._connect() as db:
             return self._rebuild(db, applicant_id, number)
 
-    @staticmethod
-    def _rebuild(db: Any, applicant_id: int, number: int) -> Any:
-        """Revision ``number``'s data: the whole revision at or before it, and every change after that one."""
-        whole, text = db.execute("SELECT number, document FROM revision WHERE applicant_id = ? AND number <= ?"
-                                 " AND document <> '' ORDER BY number DESC LIMIT 1", (applicant_id, number)).fetchone()
-        data = load(text)
+    def _rebuild(self, db: Any, applicant_id: int, number: int) -> Any:
+        """Revision ``number``'s data: from a revision known before it and the changes since, or from the whole
+        revision at or before it and every change after that one."""
+        known = self._known.get(applicant_id, {})
+        whole = db.execute("SELECT MAX(number) FROM revision WHERE applicant_id = ? AND number <= ? AND document <> ''",
+                           (applicant_id, number)).fetchone()[0]
+        start = max((n for n in known if whole <= n <= number), default=None)
+        if start is not None:
+            data = copy.deepcopy(known[start][1])
+        else:
+            start = whole
+            data = load(db.execute("SELECT document FROM revision WHERE applicant_id = ? AND number = ?",
+                                   (applicant_id, whole)).fetchone()[0])
         for (changes_made,) in db.execute("SELECT delta FROM revision WHERE applicant_id = ? AND number > ?"
-                                          " AND number <= ? ORDER BY number", (applicant_id, whole, number)):
+                                          " AND number <= ? ORDER BY number", (applicant_id, start, number)):
             data = patch(data, decode(changes_made))
         return data
 
     def _latest_known(self, db: Any, applicant_id: int) -> tuple[tuple, Any]:
-        """The latest revision's row and data: from what this store read or wrote last, when still the latest."""
-        number = self._latest_number(db, applicant_id)
-        if applicant_id in self._known and self._known[applicant_id][0][0] == number:
-            return self._known[applicant_id]
-        row = db.execute(self._REVISION + " AND r.number = ?", (applicant_id, number)).fetchone()
-        self._known[applicant_id] = (tuple(row), load(row[3]) if row[3] else self._rebuild(db, applicant_id, number))
-        return self._known[applicant_id]
+        """The latest revision's row and data: known already, or read and kept."""
+        return self._known_at(db, applicant_id, self._latest_number(db, applicant_id))
 
-    def _remember(self, applicant_id: int, row: tuple, data: Any) -> None:
-        self._known[applicant_id] = (tuple(row), copy.deepcopy(data))
+    def _known_at(self, db: Any, applicant_id: int, number: int) -> tuple[tuple, Any]:
+        known = self._known.get(applicant_id, {})
+        if number not in known:
+            row = tuple(db.execute(self._REVISION + " AND r.number = ?", (applicant_id, number)).fetchone())
+            self._remember(applicant_id, row, load(row[3]) if row[3] else self._rebuild(db, applicant_id, number),
+                           copied=False)
+        return self._known[applicant_id][number]
+
+    def _remember(self, applicant_id: int, row: tuple, data: Any, copied: bool = True) -> None:
+        """Keep a revision read (a copy of ``data`` unless it is a fresh one of its own), with the few before it."""
+        known = self._known.setdefault(applicant_id, {})
+        known[row[0]] = (tuple(row), copy.deepcopy(data) if copied else data)
+        for number in sorted(known)[:-KEEP]:
+            del known[number]
 
     _REVISION = ("SELECT r.number, r.parent_number, r.created_at, r.document, r.note, m.name, r.changed, r.delta"
                  " FROM revision r LEFT JOIN member m ON m.id = r.author_id WHERE r.applicant_id = ?")
@@ -166,8 +182,7 @@ class Revisions:
             if base != latest:
                 if not merging:
                     raise StaleRevision(latest)
-                known = 0 < base < latest
-                merged = merge(self._rebuild(db, applicant_id, base) if known else {}, current, data)
+                merged = merge(self._known_at(db, applicant_id, base)[1] if 0 < base < latest else {}, current, data)
                 if merged.conflicts:
                     raise MergeConflict(self._revision(applicant_id, row, current), merged.data, merged.conflicts)
                 data = merged.data

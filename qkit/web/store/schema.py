@@ -21,6 +21,7 @@ DATABASE_URLS = ("postgresql://", "postgres://")  # --data given as one of these
 LINK_PARAM = "key"  # not "token": the Jupyter server reserves that one for its own login
 SCHEMA_VERSION = 6
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another one before giving up
+CHANNEL = "qkit"  # PostgreSQL: where every write to an applicant is announced (its id), for open pages to hear
 ROLES = ("lead", "writer", "assessor")
 LEAD_NAME = "负责人"  # the first member of an applicant when no name is given
 TABLES = {  # every table and column, in the order a copy must fill them (references first)
