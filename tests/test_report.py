@@ -167,6 +167,19 @@ def test_pdf_is_printed(reports):
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(find_chromium() is None, reason="Chromium is not installed")
+def test_the_pdf_has_no_blank_page(reports):
+    """Every page shows text or a chart: the cover is followed by the summary, not by an empty page."""
+    import pypdf
+
+    reader = pypdf.PdfReader(reports["sample"].pdf)
+    blank = [n for n, page in enumerate(reader.pages, 1)
+             if not page.extract_text().strip() and "/XObject" not in (page.get("/Resources") or {})]
+    assert blank == []
+    assert tr("sec_summary") in reader.pages[1].extract_text()  # page 2
+
+
+@pytest.mark.slow
 def test_nbval_runs_the_template(tmp_path):
     """The template as shipped (its default applicant) passes nbval and writes the scores beside it."""
     shutil.copy(TEMPLATE, tmp_path / "report.ipynb")
