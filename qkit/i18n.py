@@ -627,6 +627,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "sheet_kpi_summary": ("KPI分析", "KPI analysis"),
     "sheet_items": ("条目得分", "Items"),
     "sheet_summary": ("汇总", "Summary"),
+    "sheet_factors": ("因素评级", "Factor ratings"),
+    "sheet_evidence": ("证据", "Evidence"),
+    "sheet_narratives": ("自评报告", "Self-assessment report"),
+    "met_yes": ("是", "yes"),
+    "met_no": ("否", "no"),
     "report_written": ("报告已生成：", "report written:"),
     "batch_progress": ("生成报告", "reports"),
     "batch_done": ("完成 {ok} 份，失败 {failed} 份，跳过 {skipped} 份（报告完整且自评文件未改动）",
@@ -1018,6 +1023,12 @@ def tr(key: str, lang: str | None = DEFAULT_LANG, **params: Any) -> str:
 
 def join_list(values: list[Any], lang: str | None = DEFAULT_LANG) -> str:
     return ("、" if _lang(lang) == 0 else ", ").join(str(v) for v in values)
+
+
+def capital(text: str) -> str:
+    """A label as a heading, a table's column or a line's start shows it: its first letter a capital
+    (strengths → Strengths); Chinese is left as it is."""
+    return text[:1].upper() + text[1:]
 
 
 def colon(lang: str | None = DEFAULT_LANG) -> str:
