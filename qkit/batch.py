@@ -199,10 +199,11 @@ def write_summary(documents: list[Path], out_dir: Path, lang: str = "zh",
     frame = tables.summary_frame(cards, [d.name for d in documents], lang)
     sheets, highlight = {tr("sheet_summary", lang): frame}, {}
     standards = cohort.gather(cards, [d.name for d in documents])
-    for rubric_id, entries in standards.items():
+    for entries in standards.values():
         stats = cohort.clause_stats(entries)
-        sheets[f"{tr('sheet_rank', lang)}-{rubric_id}"[:31]] = tables.rank_frame(entries, lang)
-        clauses = f"{tr('sheet_clauses', lang)}-{rubric_id}"[:31]
+        standard = entries[0].rubric.short_title(lang)  # a name people know, not the standard's id
+        sheets[f"{tr('sheet_rank', lang)}-{standard}"[:31]] = tables.rank_frame(entries, lang)
+        clauses = f"{tr('sheet_clauses', lang)}-{standard}"[:31]
         sheets[clauses] = tables.cohort_clause_frame(stats, lang)
         highlight[clauses] = [n for n, s in enumerate(stats) if s.weakest]
     spreads = tables.spread_frame([e for group in standards.values() for e in group], lang)

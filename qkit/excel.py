@@ -63,8 +63,16 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def style_sheet(ws: Worksheet) -> None:
-    """Header row styled and frozen, filters on, widths fitted, long text wrapped."""
+    """Header row styled and frozen, filters on, widths fitted, long text wrapped, and set up to print: A4
+    landscape, every column on the page's width, the header row on every page, the sheet and page in the footer."""
     ws.freeze_panes = "A2"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddFooter.center.text = "&A · &P / &N"
     ws.auto_filter.ref = ws.dimensions
     for cell in ws[1]:
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
@@ -80,6 +88,18 @@ def style_sheet(ws: Worksheet) -> None:
 HIGHLIGHT_FILL = PatternFill("solid", fgColor="FCE4D6")
 
 
+def as_percent(ws: Worksheet, frame: pd.DataFrame) -> None:
+    """The frame's columns of percentages (``tables.percent``: 70 for 70 %) stored as fractions in Excel's
+    percent format, so 70% reads as 70% and sums and sorts as a share."""
+    for name in frame.attrs.get("percent", ()):
+        column = list(frame.columns).index(name) + 1
+        numbers = [v for v in frame[name] if isinstance(v, (int, float)) and not pd.isna(v)]
+        style = "0%" if all(float(v).is_integer() for v in numbers) else "0.0%"
+        for (cell,) in ws.iter_rows(min_row=2, min_col=column, max_col=column):
+            if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
+                cell.value, cell.number_format = cell.value / 100, style
+
+
 def write_sheets(path: str | Path, sheets: dict[str, pd.DataFrame],
                  highlight: dict[str, list[int]] | None = None) -> Path:
     """Write named tables, one per sheet, each styled by ``style_sheet``; ``highlight`` fills rows (0-based)."""
@@ -88,6 +108,7 @@ def write_sheets(path: str | Path, sheets: dict[str, pd.DataFrame],
         for name, frame in sheets.items():
             frame.map(_writable).rename(columns=_writable).to_excel(writer, sheet_name=name, index=False)
             keep_text(writer.sheets[name])
+            as_percent(writer.sheets[name], frame)
             style_sheet(writer.sheets[name])
             for row in (highlight or {}).get(name, []):
                 for cell in writer.sheets[name][row + 2]:
@@ -119,12 +140,21 @@ def workbook_sheets(card: Scorecard, lang: str = "zh", edition: Edition | None =
         tr("sheet_feedback", lang): tables.feedback_frame(card, lang),
         tr("sheet_priorities", lang): tables.priority_frame(card, lang, edition),
     }
+    # the team's own work, in either edition: factor ratings, evidence and the self-assessment report's text
+    for key, frame in (("sheet_factors", tables.factor_frame(card, lang)),
+                       ("sheet_evidence", tables.evidence_frame(card, lang)),
+                       ("sheet_narratives", tables.narrative_frame(card, lang))):
+        if not frame.empty:
+            sheets[tr(key, lang)] = frame
     plan = plan_of(card, day_of(today))
     if plan.actions:
         sheets[tr("sheet_plan", lang)] = tables.plan_frame(plan, lang, edition)
+    summary = analytics.kpi_summary_frame(doc, lang)
+    summary["met"] = [None if m is None or pd.isna(m) else tr("met_yes" if m else "met_no", lang)
+                      for m in summary["met"]]  # 是 / 否, not TRUE / FALSE in a Chinese sheet
     return sheets | {
         tr("sheet_kpis", lang): analytics.localize_columns(values, lang),
-        tr("sheet_kpi_summary", lang): analytics.localize_columns(analytics.kpi_summary_frame(doc, lang), lang),
+        tr("sheet_kpi_summary", lang): analytics.localize_columns(summary, lang),
     }
 
 

@@ -258,6 +258,7 @@ class _RubricBase(_Model):
     id: str
     award: Text
     category: Text
+    short: Text | None = None  # the award and category in a few words (长江奖制造类, Hubei Manufacturing)
     document: Document
     provenance: list[str]
     total_points: int
@@ -267,6 +268,10 @@ class _RubricBase(_Model):
 
     def title(self, lang: str = "zh") -> str:
         return f"{self.award(lang)} · {self.category(lang)}"
+
+    def short_title(self, lang: str = "zh") -> str:
+        """The award and category in a few words, where room is short (an Excel sheet's name: 31 characters)."""
+        return self.short(lang) if self.short else self.title(lang)
 
     @property
     def lowest_band(self) -> Band:

@@ -104,7 +104,8 @@ def scores_data(card: Scorecard, lang: str = "zh", edition: Edition | None = Non
 
     return {"rubric": data["rubric"], "applicant": data["applicant"], "bands_only": True,
             "max": data["max"], "complete": data["complete"],
-            "missing": data["missing"], "maturity": data["maturity"],
+            "missing": data["missing"],
+            "maturity": {k: v for k, v in data["maturity"].items() if k != "percent"},  # its band, no exact share
             "items": [{"id": i.id, "title": i.name(lang), "points": i.points, "band": key(rubric.band_of(i.percent)),
                        "clauses": [clause_data(c) for c in i.clauses]} for i in card.items]}
 

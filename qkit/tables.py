@@ -21,7 +21,7 @@ from .compare import ActionOutcome, Comparison, TargetOutcome, assessment_label,
 from .consensus import calibration
 from .document import Comment
 from .errors import Problem, QkitError
-from .i18n import fmt_band, fmt_cell, fmt_date, fmt_percent, fmt_points, fmt_value, join_list, paren, tr
+from .i18n import fmt_band, fmt_date, fmt_percent, fmt_points, fmt_value, join_list, paren, tr
 from .palette import BAND_COLOURS
 from .plan import KpiTarget, Plan, roadmap, status_label
 from .rubric import STEP, Band
@@ -102,6 +102,13 @@ def edition_for(card: Scorecard, audience: str | None = None, bands_only: bool =
     return Edition(audience, bool(bands_only))
 
 
+def percent(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """The frame with its columns of percentages named (``frame.attrs["percent"]``): their cells hold 70 for
+    70 %, and a workbook writes them as percentages (0.7 shown as 70%), the rest as plain numbers."""
+    frame.attrs["percent"] = [c for c in columns if c in frame.columns]
+    return frame
+
+
 def clause_band_label(card: Scorecard, c: ClauseScore, lang: str = "zh") -> str | None:
     """A clause's score as the band of its own scoring table (50%–65%); None when unscored."""
     return _band_cell(card.rubric.clause_band(card.rubric.clause(c.id), c.score), c.score, lang)
@@ -144,7 +151,7 @@ def item_frame(card: Scorecard, lang: str = "zh", edition: Edition = FULL) -> pd
     rows = [(i.id, i.name(lang), i.points, *((i.earned, round(i.percent, 1)) if i.scored else (None, None)))
             for i in card.items]  # an item with nothing scored has no score yet, not 0
     rows.append(("", tr("total", lang), card.max, card.total, round(card.percent, 1)))
-    return pd.DataFrame(rows, columns=head + [tr("earned", lang), tr("score", lang)])
+    return percent(pd.DataFrame(rows, columns=head + [tr("earned", lang), tr("score", lang)]), tr("score", lang))
 
 
 def clause_frame(card: Scorecard, lang: str = "zh", edition: Edition = FULL) -> pd.DataFrame:
@@ -175,7 +182,7 @@ def clause_frame(card: Scorecard, lang: str = "zh", edition: Edition = FULL) -> 
         columns += [tr("flag", lang), tr("justified", lang)]
     if proposed:
         columns.append(tr("state", lang))
-    return pd.DataFrame(rows, columns=columns)
+    return percent(pd.DataFrame(rows, columns=columns), tr("score", lang), tr("suggested_score", lang))
 
 
 def consensus_frame(card: Scorecard, lang: str = "zh", edition: Edition = FULL) -> pd.DataFrame:
@@ -196,8 +203,9 @@ def consensus_frame(card: Scorecard, lang: str = "zh", edition: Edition = FULL) 
                      c.flag.short(lang) if c.flag else None])
     agreed = [tr("consensus_score", lang)] if edition.bands_only else \
         [tr("independent_range", lang), tr("consensus_score", lang)]
-    return pd.DataFrame(rows, columns=[tr(card.rubric.words["clause"], lang), tr("title", lang), *names, *agreed,
-                                       tr("state", lang), tr("flag", lang)])
+    frame = pd.DataFrame(rows, columns=[tr(card.rubric.words["clause"], lang), tr("title", lang), *names, *agreed,
+                                        tr("state", lang), tr("flag", lang)])
+    return frame if edition.bands_only else percent(frame, *names, tr("consensus_score", lang))
 
 
 def self_frame(card: Scorecard, lang: str = "zh", edition: Edition = FULL) -> pd.DataFrame:
@@ -219,7 +227,8 @@ def self_frame(card: Scorecard, lang: str = "zh", edition: Edition = FULL) -> pd
     columns = [tr(card.rubric.words["clause"], lang), tr("title", lang), tr("self_score", lang)]
     columns += [tr("consensus_band", lang), tr("self_against_band", lang)] if edition.bands_only else \
         [tr("consensus_score", lang), tr("self_gap", lang)]
-    return pd.DataFrame(rows, columns=columns + ([tr("state", lang)] if proposed else []))
+    return percent(pd.DataFrame(rows, columns=columns + ([tr("state", lang)] if proposed else [])),
+                   tr("self_score", lang), tr("consensus_score", lang))
 
 
 def band_range(card: Scorecard, c: ClauseScore) -> tuple[int, int] | None:
@@ -256,6 +265,46 @@ def feedback_frame(card: Scorecard, lang: str = "zh") -> pd.DataFrame:
                                        tr("number", lang), tr("content", lang)])
 
 
+def evidence_frame(card: Scorecard, lang: str = "zh") -> pd.DataFrame:
+    """Every piece of evidence the team cites, one per row, in clause order."""
+    rows = [(c.id, c.name(lang), n, str(text)) for c in card.clauses
+            for n, text in enumerate(card.assessment.rating(c.id).evidence, 1)]
+    return pd.DataFrame(rows, columns=[tr(card.rubric.words["clause"], lang), tr("title", lang), tr("number", lang),
+                                       tr("evidence", lang)])
+
+
+def factor_frame(card: Scorecard, lang: str = "zh") -> pd.DataFrame:
+    """Each clause's factor ratings as bands (A D L I for process clauses, Le T C I for results), one column per
+    factor; empty for a standard without factors (the individual award)."""
+    grids = [g for g in factor_grids(card, lang) if g.kind is not None]
+    factors = list(dict.fromkeys(column for g in grids for column in g.columns[:-1]))
+    rows = []
+    for grid in grids:
+        for label, bands in grid.rows:
+            rated = dict(zip(grid.columns[:-1], bands))
+            rows.append([*label.split(" ", 1), tr(grid.kind, lang),
+                         *(fmt_band(rated[f]) if rated.get(f) else None for f in factors)])
+    return pd.DataFrame(rows, columns=[tr(card.rubric.words["clause"], lang), tr("title", lang), tr("kind", lang),
+                                       *factors])
+
+
+def narrative_frame(card: Scorecard, lang: str = "zh") -> pd.DataFrame:
+    """The team's own text of its self-assessment report: the profile's answers a)–d) and 5.1 text, then each
+    clause's text, with its length in Word's 字数; empty when nothing is written."""
+    from .markup import word_count
+
+    doc, rubric = card.assessment, card.rubric
+    parts = []
+    if rubric.profile is not None:
+        profile = rubric.profile
+        parts += [(f"{profile.id} {p.id}", p.name(lang), doc.profile.get(p.id, "")) for p in profile.prompts]
+        parts.append((profile.id, profile.name(lang), doc.profile_narrative))
+    parts += [(c.id, c.name(lang), doc.rating(c.id).narrative) for c in rubric.clauses]
+    rows = [(part, name, text, word_count(text)) for part, name, text in parts if text and str(text).strip()]
+    return pd.DataFrame(rows, columns=[tr("col_part", lang), tr("title", lang), tr("content", lang),
+                                       tr("col_words", lang)])
+
+
 def priority_frame(card: Scorecard, lang: str = "zh", edition: Edition = FULL) -> pd.DataFrame:
     """Clauses with points still at stake, largest first, each with its OFIs.
 
@@ -272,8 +321,9 @@ def priority_frame(card: Scorecard, lang: str = "zh", edition: Edition = FULL) -
         rows = [(rank, c.id, c.name(lang), c.points, c.score, c.at_stake, "\n".join(c.ofis) or None)
                 for rank, c in enumerate(card.priorities(), 1)]
         scores = [tr("score", lang), tr("at_stake", lang)]
-    return pd.DataFrame(rows, columns=[tr("rank", lang), tr(card.rubric.words["clause"], lang), tr("title", lang),
-                                       tr("points", lang), *scores, tr("ofis", lang)])
+    return percent(pd.DataFrame(rows, columns=[tr("rank", lang), tr(card.rubric.words["clause"], lang),
+                                               tr("title", lang), tr("points", lang), *scores, tr("ofis", lang)]),
+                   tr("score", lang))
 
 
 def _band_middle(card: Scorecard, c: ClauseScore) -> float:
@@ -299,7 +349,7 @@ def summary_frame(cards: list[Scorecard], files: list[str], lang: str = "zh") ->
         row.update(zip(tail, (card.total, card.max, round(card.percent, 1), maturity_label(card, lang),
                               join_list(card.missing, lang) or None)))
         rows.append(row)
-    return pd.DataFrame(rows, columns=lead + list(items) + tail)
+    return percent(pd.DataFrame(rows, columns=lead + list(items) + tail), tr("score", lang))
 
 
 # --- a cohort (qkit.cohort) ----------------------------------------------------------------
@@ -322,7 +372,7 @@ def rank_frame(entries: list[Entry], lang: str = "zh") -> pd.DataFrame:
         rows.append([rank, entry.name, join_list(entry.assessors, lang) or None, entry.stage or None,
                      join_list(list(entry.files), lang), *earned, entry.total, rubric.total_points,
                      round(entry.percent, 1), maturity_label(card, lang)])
-    return pd.DataFrame(rows, columns=head + items + tail)
+    return percent(pd.DataFrame(rows, columns=head + items + tail), tr("score", lang))
 
 
 def cohort_clause_frame(stats: list[ClauseStats], lang: str = "zh") -> pd.DataFrame:
@@ -330,25 +380,24 @@ def cohort_clause_frame(stats: list[ClauseStats], lang: str = "zh") -> pd.DataFr
     names = list(stats[0].scores)
     rows = [[s.id, s.name(lang), *(s.scores[n] for n in names), s.mean, s.low, s.high, s.spread,
              tr("cohort_weakest", lang) if s.weakest else None] for s in stats]
-    return pd.DataFrame(rows, columns=[tr("clause", lang), tr("title", lang), *names, tr("cohort_mean", lang),
-                                       tr("cohort_min", lang), tr("cohort_max", lang), tr("range", lang),
-                                       tr("flag", lang)])
+    frame = pd.DataFrame(rows, columns=[tr("clause", lang), tr("title", lang), *names, tr("cohort_mean", lang),
+                                        tr("cohort_min", lang), tr("cohort_max", lang), tr("range", lang),
+                                        tr("flag", lang)])
+    return percent(frame, *names, tr("cohort_mean", lang), tr("cohort_min", lang), tr("cohort_max", lang))
 
 
 def spread_frame(entries: list[Entry], lang: str = "zh") -> pd.DataFrame:
-    """For every applicant scored by several assessors, each clause's scores side by side and its flags."""
-    rows = []
-    for entry in entries:
-        table = entry.spread()
-        if table is None:
-            continue
-        for c in table.clauses:
-            scores = "；".join(f"{a} {fmt_cell(c.scores[a], True)}" for a in table.assessors)
-            rows.append([entry.name, c.id, c.name(lang), scores, c.range, c.proposal,
-                         join_list([tr(f"spread_{r}", lang) for r in c.reasons], lang) or None])
-    return pd.DataFrame(rows, columns=[tr("applicant", lang), tr("clause", lang), tr("title", lang),
-                                       tr("assessors", lang), tr("range", lang), tr("suggested_score", lang),
-                                       tr("flag", lang)])
+    """For every applicant scored by several assessors, each clause's scores side by side, one column per
+    assessor (empty where an assessor did not assess that applicant), and its flags."""
+    tables = [(entry, entry.spread()) for entry in entries]
+    tables = [(entry, table) for entry, table in tables if table is not None]
+    names = list(dict.fromkeys(a for _, table in tables for a in table.assessors))
+    rows = [[entry.name, c.id, c.name(lang), *(c.scores.get(a) for a in names), c.range, c.proposal,
+             join_list([tr(f"spread_{r}", lang) for r in c.reasons], lang) or None]
+            for entry, table in tables for c in table.clauses]
+    frame = pd.DataFrame(rows, columns=[tr("applicant", lang), tr("clause", lang), tr("title", lang), *names,
+                                        tr("range", lang), tr("suggested_score", lang), tr("flag", lang)])
+    return percent(frame, *names, tr("suggested_score", lang))
 
 
 # --- the factor ratings as bands (the factor heatmap) ----------------------------------------

@@ -50,7 +50,11 @@ def markup(tmp_path_factory):
 @pytest.mark.parametrize("stem", ["hubei-service-jiangcheng", "wuhan-individual-chen"])
 def test_one_sheet_per_table_named_in_the_language(tmp_path, stem, lang):
     book = openpyxl.load_workbook(write_workbook(CARDS[stem], tmp_path / "book.xlsx", lang))
-    assert book.sheetnames == SHEETS[lang]
+    card = CARDS[stem]
+    own = {"zh": ["因素评级", "证据", "自评报告"], "en": ["Factor ratings", "Evidence", "Self-assessment report"]}[lang]
+    present = [card.rubric.profile is not None, any(card.assessment.rating(c.id).evidence for c in card.clauses),
+               any(card.assessment.rating(c.id).narrative for c in card.clauses) or any(card.assessment.profile.values())]
+    assert book.sheetnames == SHEETS[lang][:4] + [n for n, p in zip(own, present) if p] + SHEETS[lang][4:]
     scores = book[SHEETS[lang][0]]
     assert header(scores) == list(clause_frame(CARDS[stem], lang).columns)
     assert len(rows(scores)) == len(CARDS[stem].clauses)
@@ -63,9 +67,10 @@ def test_scores_and_points_stay_numbers(huake):
     cells = {row[1].value: row for row in scores.iter_rows(min_row=2)}
     assert list(cells) == [c.id for c in card.clauses]
     for c in card.clauses:
-        for column, value in (("分值", c.points), ("得分率", c.score), ("得分", c.earned)):
+        for column, value in (("分值", c.points), ("得分率", c.score / 100), ("得分", c.earned)):
             cell = cells[c.id][head.index(column)]
             assert cell.data_type == "n" and cell.value == pytest.approx(value), (c.id, column)
+        assert cells[c.id][head.index("得分率")].number_format == "0%"  # 70%, a share Excel can sum and sort
     items = rows(book["条目得分"])
     assert [r[0] for r in items[:-1]] == [i.id for i in card.items]
     assert items[-1][2:4] == (card.max, pytest.approx(card.total))
@@ -155,3 +160,39 @@ def test_csv_safe_quotes_only_text_a_spreadsheet_would_run():
                                   "a=b", ""]
     assert list(safe["number"]) == [-5, 0, 1.5, -0.25, 3, 4, 5, 6, 7]  # negative numbers are numbers, not text
     assert frame["text"][0] == "=HYPERLINK(\"x\")"  # the given frame is left as it was
+
+
+def test_every_sheet_prints_on_a4_across_with_its_header_on_each_page(huake):
+    _, book = huake
+    for sheet in book:
+        setup = sheet.page_setup
+        assert (int(setup.paperSize), setup.orientation) == (9, "landscape"), sheet.title  # 9: A4
+        assert (setup.fitToWidth, setup.fitToHeight) == (1, 0) and sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.print_title_rows == "$1:$1"
+
+
+def test_percentages_are_percentages_and_met_reads_yes_or_no_in_the_sheets_language(huake, tmp_path):
+    card, book = huake
+    items = book["条目得分"]
+    share = [r for r in items.iter_rows(min_row=2)][0][4]
+    assert share.number_format == "0.0%" and share.value == pytest.approx(round(card.items[0].percent, 1) / 100)
+    met = header(book["KPI分析"]).index("达标")
+    values = {r[met] for r in rows(book["KPI分析"])}
+    assert values <= {"是", "否", None} and "是" in values  # never TRUE / FALSE
+    english = openpyxl.load_workbook(write_workbook(card, tmp_path / "en.xlsx", "en"))
+    assert {r[met] for r in rows(english["KPI analysis"])} <= {"yes", "no", None}
+
+
+def test_the_applicants_workbook_holds_the_teams_factor_ratings_evidence_and_text(tmp_path):
+    from qkit.tables import Edition
+
+    card = CARDS["hubei-manufacturing-huake"]
+    book = openpyxl.load_workbook(write_workbook(card, tmp_path / "applicant.xlsx", edition=Edition("applicant")))
+    factors = {r[0]: r for r in rows(book["因素评级"])}
+    rated = card.assessment.rating("5.2.2").factors
+    assert header(book["因素评级"])[3:7] == ["A 方法", "D 展开", "L 学习", "I 整合"]
+    assert factors["5.2.2"][3] == f"{rated['A'].replace('-', '%–')}%"
+    evidence = rows(book["证据"])
+    assert [r[3] for r in evidence if r[0] == "5.2.2"] == [str(e) for e in card.assessment.rating("5.2.2").evidence]
+    text = {r[0]: r for r in rows(book["自评报告"])}
+    assert text["5.2.2"][2] == card.assessment.rating("5.2.2").narrative and text["5.2.2"][3] > 100

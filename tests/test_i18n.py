@@ -290,6 +290,9 @@ DYNAMIC = {
     ("web/form/panels.py", "f'audience_{a}'"): lambda: {"audience_applicant", "audience_internal"},
     ("web/places.py", "f'wb_{problem.code}'"): lambda: {"wb_outside_band", "wb_outside_range"},
     ("web/session/writing.py", "f'lint_code_{found.code}'"): lambda: {f"lint_code_{c}" for c in lint.CODES},
+    ("excel.py", "'met_yes' if m else 'met_no'"): lambda: {"met_yes", "met_no"},
+    ("excel.py", "key"): lambda: {"sheet_factors", "sheet_evidence", "sheet_narratives"},
+    ("tables.py", "grid.kind"): lambda: _clause_kinds() - {"indicator"},
     ("templates/web_form.html.j2", "'round_' ~ r.record.round"): lambda: {f"round_{r}" for r in ROUNDS},
     ("i18n.py", "f\"role_{params['role']}\""): lambda: {f"role_{r}" for r in ROLES},
     ("web/form/header.py", "'wb_submitted' if self.session.submitted else 'wb_assessing'"):

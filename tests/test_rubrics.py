@@ -15,7 +15,7 @@ from qkit import QkitError, available_rubrics, load_rubric
 from qkit.rubric import RubricIndex, load_rubric_file
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-NOT_FROM_SOURCE = {"provenance", "document", "award", "category", "title_en", "en", "id", "kind", "guidelines"}
+NOT_FROM_SOURCE = {"provenance", "document", "award", "category", "short", "title_en", "en", "id", "kind", "guidelines"}
 
 
 def _segments(text: str, markers: list[str]) -> list[str]:
