@@ -191,7 +191,7 @@ class ClauseResults:
     hint: LetciHint
 
 
-def _sentences(cov: Coverage, analyses: list[KpiAnalysis], lang: str) -> list[str]:
+def _sentences(cov: Coverage, analyses: list[KpiAnalysis], lang: str, for_applicant: bool = False) -> list[str]:
     if not cov.kpis:
         return [tr("hint_no_kpis", lang)]
     sep = "，" if lang != "en" else "; "
@@ -214,12 +214,14 @@ def _sentences(cov: Coverage, analyses: list[KpiAnalysis], lang: str) -> list[st
         comparisons = tr("hint_comparisons", lang, compared=cov.compared, leading=cov.leading)
         if cov.trailing:
             comparisons += sep + tr("hint_comparisons_trailing", lang, k=cov.trailing)
-    return [levels, trends, comparisons, tr("hint_integration", lang)]
+    # integration is the assessors' to judge: said to them, or to an applicant as what the assessors did
+    return [levels, trends, comparisons, tr("hint_integration_applicant" if for_applicant else "hint_integration", lang)]
 
 
 def draft_hint(analyses: list[KpiAnalysis], rubric: OrganizationRubric | IndividualRubric,
-               lang: str = "zh") -> LetciHint:
-    """The LeTCI hint for one clause's KPIs, by the rule in the module docstring."""
+               lang: str = "zh", for_applicant: bool = False) -> LetciHint:
+    """The LeTCI hint for one clause's KPIs, by the rule in the module docstring; ``for_applicant`` words it for
+    the applicant who reads a feedback report rather than for an assessor."""
     band_of = rubric.results_band_of
     cov = Coverage.of(analyses)
     base = max(cov.kpis, MIN_KPIS)
@@ -230,17 +232,17 @@ def draft_hint(analyses: list[KpiAnalysis], rubric: OrganizationRubric | Individ
     }
     factors = {f: band_of(share) for f, share in shares.items()}
     return LetciHint(band_of(median(shares.values())), factors, shares,
-                     tuple(_sentences(cov, analyses, lang)))
+                     tuple(_sentences(cov, analyses, lang, for_applicant)))
 
 
 def analyze_results(doc: Assessment, rubric: OrganizationRubric | IndividualRubric,
-                    lang: str = "zh") -> list[ClauseResults]:
-    """Coverage and hint for every results clause, or every indicator with KPIs."""
+                    lang: str = "zh", for_applicant: bool = False) -> list[ClauseResults]:
+    """Coverage and hint for every results clause, or every indicator with KPIs (``draft_hint``)."""
     out = []
     for clause in (c for c in rubric.results_clauses if rubric.hints_for(c, bool(doc.kpis(c.id)))):
         analyses = [analyze_kpi(k) for k in doc.kpis(clause.id)]
         out.append(ClauseResults(clause.id, clause.name(lang), tuple(analyses),
-                                 Coverage.of(analyses), draft_hint(analyses, rubric, lang)))
+                                 Coverage.of(analyses), draft_hint(analyses, rubric, lang, for_applicant)))
     return out
 
 

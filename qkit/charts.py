@@ -37,6 +37,7 @@ from .tables import FactorGrid, band_range, clause_band_label, factor_grids, mat
 # None searches the system's fonts; tests point it at other directories.
 FONT_DIRS: list[str] | None = None
 CJK_FILE_MARKERS = ("NotoSansCJK", "NotoSerifCJK", "SourceHanSans", "SourceHanSerif", "wqy-")
+FALLBACK_FAMILY = "DejaVu Sans"  # for the symbols a CJK font lacks
 PREFERRED_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Noto Serif CJK SC", "Source Han Serif SC",
                       "WenQuanYi Zen Hei", "WenQuanYi Micro Hei")
 
@@ -66,7 +67,9 @@ def use_cjk_font() -> str:
     call, so a notebook that reset matplotlib's settings still gets it.
     """
     family = _cjk_family(tuple(FONT_DIRS) if FONT_DIRS is not None else None)
-    matplotlib.rcParams["font.family"] = ["sans-serif"]
+    # a list of families falls back glyph by glyph: what the CJK font lacks (CO₂'s ₂, ‱) comes from DejaVu Sans,
+    # which matplotlib ships; the generic sans-serif alone would resolve to one font and draw empty boxes
+    matplotlib.rcParams["font.family"] = [family, FALLBACK_FAMILY]
     rest = [f for f in matplotlib.rcParams["font.sans-serif"] if f != family]
     matplotlib.rcParams["font.sans-serif"] = [family, *rest]
     return family

@@ -31,7 +31,7 @@ from . import analytics, charts, markup, tables
 from .document import KPI
 from .docx_pages import number_contents
 from .files import remove, replacing
-from .i18n import fmt_date, fmt_percent, fmt_points, join_list, paren, tr
+from .i18n import capital, fmt_date, fmt_percent, fmt_points, join_list, paren, tr
 from .evidence import EvidenceFiles
 from .narrative import (LimitsFile, References, WritingStatus, image_caption, kpi_caption, kpi_table, references,
                         table_caption, writing_frame, writing_status)
@@ -293,7 +293,7 @@ def feedback_document(card: Scorecard, lang: str = "zh", pictures: _Pictures | N
             if rating.notes and edition.internal:
                 body(doc, f"{tr('justified', lang)}：{rating.notes}", indent=False)
 
-    doc.add_heading(tr("gaps", lang), 1)
+    doc.add_heading(capital(tr("gaps", lang)), 1)
     body(doc, tr("gaps_lead_bands", lang) if edition.bands_only else tr("gaps_lead", lang), indent=False)
     frame_table(doc, tables.priority_frame(card, lang, edition).head(10), (tr("score", lang),))
     if edition.bands_only:
@@ -302,10 +302,10 @@ def feedback_document(card: Scorecard, lang: str = "zh", pictures: _Pictures | N
         picture(doc, pictures.png(charts.priority_chart(card, lang)))
     _plan(doc, card, edition, today, lang)
 
-    analyses = analytics.analyze_results(assessment, rubric, lang)
+    analyses = analytics.analyze_results(assessment, rubric, lang, for_applicant=not edition.internal)
     if analyses:
         doc.add_heading(tr("sec_results", lang), 1)
-        body(doc, tr("results_lead", lang), indent=False)
+        body(doc, tr("results_lead" if edition.internal else "results_lead_applicant", lang), indent=False)
         for clause in analyses:
             doc.add_heading(f"{clause.id} {clause.title}", 2)
             band = clause.hint.band

@@ -252,8 +252,9 @@ def results(card: Scorecard, lang: str = "zh", edition: Edition | None = None) -
     doc = card.assessment
     summary = analytics.kpi_summary_frame(doc, lang)
     by_id = {c.id: c for c in card.clauses}
-    parts = [_render("results_intro", lang=lang)]
-    for clause in analytics.analyze_results(doc, card.rubric, lang):
+    parts = [_render("results_intro", lead=tr("results_lead" if edition.internal else "results_lead_applicant", lang),
+                     lang=lang)]
+    for clause in analytics.analyze_results(doc, card.rubric, lang, for_applicant=not edition.internal):
         kpis = summary[summary["clause"] == clause.id]
         parts.append(_render("results_clause", clause=clause, score=tables.score_text(card, by_id[clause.id], lang,
                                                                                       edition),

@@ -27,7 +27,7 @@ from docx.shared import Cm, Pt, RGBColor
 from PIL import Image
 
 from . import markup
-from .i18n import fmt_cell, tr
+from .i18n import capital, fmt_cell, tr
 
 BODY_FONT = ("Times New Roman", "宋体")  # (Latin, East Asian)
 HEADING_FONT = ("Arial", "黑体")
@@ -239,7 +239,7 @@ def cover(doc, title: str, subtitle: str, facts: list[tuple[str, str]], lang: st
     for label, value in facts:
         line = doc.add_paragraph()
         line.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        line.add_run(f"{label}: " if lang == "en" else f"{label}：").bold = True
+        line.add_run(f"{capital(label)}: " if lang == "en" else f"{label}：").bold = True
         line.add_run(str(value))
         for run in line.runs:
             run.font.size = Pt(14)
@@ -340,7 +340,7 @@ def table(doc, header: list[str], rows: list[list[str]], numeric: set[int] = fro
     head._tr.get_or_add_trPr().append(repeat)
     for cell, text in zip(head.cells, header):
         cell.text = ""
-        run = cell.paragraphs[0].add_run(str(text))
+        run = cell.paragraphs[0].add_run(capital(str(text)))  # a column begins with a capital in English too
         run.bold = True
         _shade(cell, HEADER_FILL)
     for r, values in enumerate(rows):

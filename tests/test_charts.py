@@ -32,6 +32,20 @@ def make(chart, *args, **kwargs):
         return draw(chart(*args, **kwargs))
 
 
+def test_symbols_the_cjk_font_lacks_are_drawn_from_a_fallback_font_without_a_warning():
+    """CO₂ and ‱ in the Jiangcheng sample's KPI names and units: Noto Sans CJK has neither glyph, and a missing
+    glyph (a warning, an empty box in the Word report) fails here."""
+    doc = SAMPLES["hubei-service-jiangcheng"]
+    odd = [k for k in doc.results if any(ch in f"{k.name}{k.unit}" for ch in "₂‱")]
+    assert len(odd) >= 2
+    for lang in ("zh", "en"):
+        for kpi in odd:
+            make(charts.kpi_trend, kpi, lang)
+    fig = charts._figure(4, 2)
+    fig.add_subplot().set_title("吨CO₂e/万元 · 货损率 1.0‱")
+    draw(fig)
+
+
 @pytest.mark.parametrize("stem", sorted(SAMPLES))
 def test_every_chart_draws_for_every_sample(stem):
     card, doc = CARDS[stem], SAMPLES[stem]

@@ -167,7 +167,7 @@ def test_one_kind_only_and_english(tmp_path):
     assert headings(document, 2)[0] == "5.2.2 Leading development"
     texts = [p.text for p in document.paragraphs]
     assert any("(see Figure 5.7-1)" in t for t in texts) and "(not written yet)" in texts
-    assert "applicant: 湖北华科精密制造股份有限公司" in texts and "(↓) lower is better" in texts
+    assert "Applicant: 湖北华科精密制造股份有限公司" in texts and "(↓) lower is better" in texts
     assert instructions(document.sections[0].footer) == ["PAGE", "NUMPAGES"]
     assert document.sections[0].footer.paragraphs[0].text.startswith("Page ")
     assert docx_paths(HUAKE, tmp_path, FEEDBACK) == {FEEDBACK: tmp_path / f"{HUAKE.stem}.反馈报告.docx"}
@@ -204,3 +204,12 @@ def test_qkit_report_docx_writes_both_word_files(cli, tmp_path):
     assert "自评报告撰写情况" in html and "c）质量深化" in html
     code, _, err = cli("report", HUAKE, "-o", tmp_path / "bad", "--no-pdf", "--docx", "--limits", tmp_path / "none.yaml")
     assert code == 1 and "none.yaml" in err
+
+
+def test_the_english_feedback_reports_headings_and_column_heads_begin_with_a_capital(tmp_path):
+    card = card_of(HUAKE)
+    (path,) = write_docx(card, HUAKE, tmp_path, FEEDBACK, lang="en")
+    document = docx.Document(path)
+    lower = [h for h in headings(document) if h[:1].islower()]
+    lower += [c.text for t in document.tables for c in t.rows[0].cells if c.text[:1].islower()]
+    assert lower == [] and "Priorities (points at stake)" in headings(document, 1)

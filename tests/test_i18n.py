@@ -291,6 +291,12 @@ DYNAMIC = {
     ("web/places.py", "f'wb_{problem.code}'"): lambda: {"wb_outside_band", "wb_outside_range"},
     ("web/session/writing.py", "f'lint_code_{found.code}'"): lambda: {f"lint_code_{c}" for c in lint.CODES},
     ("excel.py", "'met_yes' if m else 'met_no'"): lambda: {"met_yes", "met_no"},
+    ("sections.py", "'results_lead' if edition.internal else 'results_lead_applicant'"):
+        lambda: {"results_lead", "results_lead_applicant"},
+    ("docx_report.py", "'results_lead' if edition.internal else 'results_lead_applicant'"):
+        lambda: {"results_lead", "results_lead_applicant"},
+    ("analytics.py", "'hint_integration_applicant' if for_applicant else 'hint_integration'"):
+        lambda: {"hint_integration", "hint_integration_applicant"},
     ("excel.py", "key"): lambda: {"sheet_factors", "sheet_evidence", "sheet_narratives"},
     ("tables.py", "grid.kind"): lambda: _clause_kinds() - {"indicator"},
     ("templates/web_form.html.j2", "'round_' ~ r.record.round"): lambda: {f"round_{r}" for r in ROUNDS},

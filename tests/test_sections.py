@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -81,7 +82,7 @@ def test_cover_names_award_applicant_standard_date_and_assessors(stem):
 def test_cover_in_english_and_for_a_nominee():
     shown = text(sections.cover(HUAKE, "en"))
     assert "Self-assessment feedback report" in shown and "Hubei Changjiang Quality Award" in shown
-    assert "assessment date 2026-04-16" in shown and "李娜, 王强, 陈静" in shown
+    assert "Assessment date 2026-04-16" in shown and "李娜, 王强, 陈静" in shown
     assert "申报人" in text(sections.cover(CHEN)) and "申报人" not in text(sections.cover(HUAKE))
 
 
@@ -265,3 +266,34 @@ def test_a_partial_documents_maturity_is_the_same_in_the_form_the_report_the_wor
     code, out, _ = cli("score", tmp_path / "partial.yaml", "--json")
     maturity = json.loads(out)["maturity"]
     assert (maturity["band"], maturity["provisional"], maturity["scored_clauses"]) == ("50-65", True, 3)
+
+
+def test_english_headings_and_column_heads_begin_with_a_capital():
+    """The labels are written for running text (“strengths”); a heading or a column head reads “Strengths”."""
+    for part in (sections.summary(HUAKE, "en"), sections.feedback(HUAKE, "en"), sections.items(HUAKE, "en"),
+                 sections.priorities(HUAKE, "en"), sections.appendix(HUAKE, "en")):
+        page = markup(part)
+        heads = re.findall(r"<(?:h[2-5]|th|dt)[^>]*>\s*([^<\s][^<]*)<", page)
+        heads += re.findall(r'class="qk-kpi-label">([^<]+)<', page)
+        assert heads and not [h for h in heads if h[:1].islower()], [h for h in heads if h[:1].islower()]
+    assert "<h5>Strengths</h5>" in markup(sections.feedback(HUAKE, "en"))
+    assert "<h5>优势</h5>" in markup(sections.feedback(HUAKE))  # Chinese as it is
+
+
+def test_the_applicants_edition_words_the_data_hints_for_the_applicant_not_the_assessors():
+    from docx import Document  # noqa: F401 (the Word report is checked below)
+
+    from qkit.docx_report import feedback_document
+    from qkit.tables import Edition
+
+    applicant, internal = Edition("applicant"), Edition("internal")
+    mine = " ".join(text(part) for part in sections.results(HUAKE, edition=applicant))
+    theirs = " ".join(text(part) for part in sections.results(HUAKE, edition=internal))
+    for assessors_words in ("仅供评审员参考", "请评审员"):
+        assert assessors_words not in mine and assessors_words in theirs
+    assert tr("results_lead_applicant") in mine and tr("hint_integration_applicant") in mine
+    english = " ".join(text(part) for part in sections.results(HUAKE, "en", edition=applicant))
+    assert "advises the assessor" not in english and "the assessors judged it" in english
+    paragraphs = [p.text for p in feedback_document(HUAKE, edition=applicant).paragraphs]
+    assert not [p for p in paragraphs if "请评审员" in p or "仅供评审员参考" in p]
+    assert tr("results_lead_applicant") in paragraphs
