@@ -55,6 +55,38 @@ def test_save_writes_atomically_keeps_comments_order_and_the_previous_version(do
     assert qkit.load(document).clauses["5.2.2"].score == 70
 
 
+def test_a_save_changes_the_lines_of_the_values_changed_and_no_other(tmp_path):
+    """Each sample saved after one score changed: a consultant's diff shows that one line, quotes, folded
+    paragraphs and 3.20 as written."""
+    import difflib
+
+    for sample in sorted(SAMPLES.glob("*.yaml")):
+        path = tmp_path / sample.name
+        shutil.copy(sample, path)
+        before = path.read_text(encoding="utf-8")
+        session = qkit.open(path, autosave_delay=None)
+        clause = session.rubric.clauses[0].id
+        session.set(("clauses", clause, "score"), 5)
+        assert session.save()
+        changed = [line for line in difflib.unified_diff(before.splitlines(), path.read_text(encoding="utf-8")
+                                                         .splitlines(), lineterm="", n=0)
+                   if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+        assert len(changed) == 2 and changed[1].removeprefix("+").strip() == "score: 5", (sample.name, changed[:6])
+
+
+def test_a_file_with_a_date_that_is_no_date_keeps_its_comments_when_saved(tmp_path):
+    path = tmp_path / "错日期.yaml"
+    text = SAMPLE.read_text(encoding="utf-8").replace("date: 2026-05-12", "date: 2025-13-40  # 待核对", 1)
+    path.write_text("# 顾问的说明：日期待核对\n" + text, encoding="utf-8")
+    session = qkit.open(path, autosave_delay=None)
+    assert "assessment/date" in [p.field for p in session.problems]  # named, as qkit validate names it
+    session.set(("clauses", "5.2.2", "score"), 70)
+    assert session.save()
+    after = path.read_text(encoding="utf-8")
+    assert after.startswith("# 顾问的说明：日期待核对") and "# 待核对" in after  # ruamel rejected the date: kept
+    assert "2025-13-40" in after and qkit.open(path, autosave_delay=None).value(("clauses", "5.2.2", "score")) == 70
+
+
 def test_a_file_changed_on_disk_meanwhile_is_merged_not_overwritten(document):
     session = qkit.open(document, autosave_delay=None)
     session.set(("clauses", "5.2.2", "score"), 70)
@@ -87,7 +119,10 @@ def test_frames_compare_and_report(document, tmp_path):
     session = qkit.open(document, autosave_delay=None)
     frame = session.clauses_frame()
     assert len(frame) == 18 and frame.iloc[0, 1] == "5.2.2"
-    assert len(session.kpis_frame()) == len(data["results"])
+    kpis = session.kpis_frame()
+    assert len(kpis) == len(data["results"])
+    assert list(kpis.columns[:3]) == ["序号", "条款", "指标"] and "最新值" in kpis.columns  # as clauses_frame: 条目 …
+    assert list(session.kpis_frame("en").columns[:3]) == ["no.", "clause", "KPI"]
     comparison = session.compare(last_year)
     clause = next(c for c in comparison.clauses if c.id == "5.3.3")
     now = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))["clauses"]["5.3.3"]["score"]

@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -113,10 +114,14 @@ class FileKeeper:
 
 
 def dump_keeping_comments(original: str, data: dict[str, Any]) -> str:
-    """``data`` as YAML in the shape of ``original``: its comments and key order kept where the keys still are."""
+    """``data`` as YAML in the shape of ``original``: its comments, key order and each unchanged value's style
+    (its quotes, a folded paragraph) kept, so a diff of the file shows the values that changed and nothing else.
+    A value that is no valid date to YAML (2025-13-40) is read as the text it is, so the file keeps its comments."""
     from ruamel.yaml import YAML
 
     yaml = YAML()  # round trip
+    yaml.Constructor = _lenient_constructor()
+    yaml.preserve_quotes = True
     yaml.allow_unicode = True
     yaml.width = 1000
     yaml.indent(mapping=2, sequence=4, offset=2)
@@ -130,8 +135,28 @@ def dump_keeping_comments(original: str, data: dict[str, Any]) -> str:
     return out.getvalue()
 
 
+@cache
+def _lenient_constructor():
+    """ruamel's round-trip constructor, reading a timestamp that is no valid date as its text (made when a file is
+    first saved: ruamel is imported only then)."""
+    from ruamel.yaml.constructor import RoundTripConstructor
+
+    class TextForBadDates(RoundTripConstructor):
+        def construct_yaml_timestamp(self, node, values=None):
+            try:
+                return super().construct_yaml_timestamp(node, values)
+            except ValueError:  # 2025-13-40: the checks name it; the file keeps it as written
+                return self.construct_scalar(node)
+
+    TextForBadDates.add_constructor("tag:yaml.org,2002:timestamp", TextForBadDates.construct_yaml_timestamp)
+    return TextForBadDates
+
+
 def _update(node: Any, value: Any) -> Any:
-    """``node`` (from the round trip) changed into ``value`` in place where both are mappings or lists."""
+    """``node`` (from the round trip) changed into ``value`` in place where both are mappings or lists; a scalar
+    that did not change stays the node it was (its quotes, its block style), a changed text keeps its style."""
+    from ruamel.yaml.scalarstring import ScalarString
+
     if isinstance(node, dict) and isinstance(value, dict):
         for key in [k for k in node if k not in value]:
             del node[key]
@@ -142,7 +167,18 @@ def _update(node: Any, value: Any) -> Any:
         for i, item in enumerate(value):
             node[i] = _update(node[i], item)
         return node
+    if _unchanged(node, value):
+        return node
+    if isinstance(node, ScalarString) and isinstance(value, str):
+        return type(node)(value)
     return value
+
+
+def _unchanged(node: Any, value: Any) -> bool:
+    """Whether a round-trip scalar (a ScalarFloat 3.20, a folded text) holds the value: of its kind and equal."""
+    if isinstance(node, bool) or isinstance(value, bool):
+        return node is value
+    return isinstance(node, type(value)) and node == value
 
 
 class FileSession(Session):
@@ -207,10 +243,11 @@ class FileSession(Session):
         return clause_frame(self._card(), lang)
 
     def kpis_frame(self, lang: str = "zh"):
-        """One row per KPI: latest value, target, trend, comparisons (``qkit.analytics.kpi_summary_frame``)."""
-        from ..analytics import kpi_summary_frame
+        """One row per KPI: latest value, target, trend, comparisons (``qkit.analytics.kpi_summary_frame``), its
+        columns named in the language asked for, as ``clauses_frame``'s are (指标, 最新值 …)."""
+        from ..analytics import kpi_summary_frame, localize_columns
 
-        return kpi_summary_frame(self._card().assessment, lang)
+        return localize_columns(kpi_summary_frame(self._card().assessment, lang), lang)
 
     def next_cycle(self, path: str | Path, label: str | None = None, force: bool = False) -> "FileSession":
         """Start the next assessment cycle in a new file (``qkit new-cycle``) and open it.
