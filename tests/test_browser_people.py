@@ -261,3 +261,40 @@ def test_a_nominee_for_the_individual_award_is_asked_about_a_person_and_sees_the
         page.screenshot(path=shots / "zh-laptop-individual-2-indicator.png")
     finally:
         context.close()
+
+
+def test_a_workbook_served_by_voila_alone_says_to_use_qkit_serve_and_makes_no_store(browser, tmp_path, shots):
+    """Someone runs voila on a workbook without qkit serve: the page says no data was found and names qkit serve,
+    and the notebooks' folder stays as it was (no empty store made beside them)."""
+    import shutil
+    import subprocess
+    import sys
+    import time
+
+    from conftest import ROOT, free_port, get, qkit_env, stop
+
+    folder = tmp_path / "workbooks"
+    folder.mkdir()
+    shutil.copy(ROOT / "workbooks" / "hubei-medical.ipynb", folder)
+    port = free_port()
+    voila = Path(sys.executable).parent / "voila"
+    with open(tmp_path / "voila.log", "wb") as log:
+        proc = subprocess.Popen([str(voila), "--no-browser", f"--port={port}", "hubei-medical.ipynb"], cwd=folder,
+                                env=qkit_env(), stdout=log, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(300):
+            try:
+                if get(f"http://127.0.0.1:{port}/api/kernelspecs")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.3)
+        page = browser.new_page(viewport=LAPTOP)
+        page.goto(f"http://127.0.0.1:{port}/?key=anything")
+        page.wait_for_selector(".qkit-denied", timeout=FIRST_RENDER)
+        text = page.locator(".qkit-denied").inner_text()
+        assert "没有找到自评数据" in text and "qkit serve" in text and "链接无效" not in text
+        page.screenshot(path=shots / "zh-voila-alone.png")
+        page.close()
+    finally:
+        stop(proc)
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == ["hubei-medical.ipynb"]

@@ -553,3 +553,14 @@ def test_each_workbook_page_is_titled_with_its_award_not_its_id():
         rubric = load_rubric(rubric_id)
         assert notebook["metadata"]["title"].startswith(f"{rubric.title('zh')} · 自评表")
         assert rubric_id not in notebook["metadata"]["title"]
+
+
+def test_a_workbook_opened_without_qkit_serve_says_no_store_was_found_and_makes_none(tmp_path, monkeypatch):
+    """Voila alone runs the workbook in the notebooks' folder with no $QKIT_DATA: nothing is made there."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("QKIT_DATA", raising=False)
+    for query, lang in (("key=whatever", "zh"), ("", "en")):
+        shown = page_text(workbook("hubei-manufacturing", query=query, lang=lang))
+        assert "qkit serve" in shown and ("没有找到自评数据" in shown or "No assessment data was found" in shown)
+        assert "链接无效" not in shown and "link is invalid" not in shown  # not the link's fault
+    assert list(tmp_path.iterdir()) == []  # no qkit-data folder, no database

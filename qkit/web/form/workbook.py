@@ -54,6 +54,8 @@ def workbook(rubric_id: str, query: str | None = None, data_dir: str | None = No
     except QkitError as exc:
         # the detail names server files: it goes to the server's log, not to the page
         print(exc.render("en"), file=sys.stderr)
+        if any(p.code == "store_not_found" for p in exc.problems):  # Voila alone: not the link, say how to serve it
+            return _denied(lang, reason=tr("wb_no_store", lang))
         return _denied(lang, tr("store_unavailable", lang))
     if session is None:
         return _denied(lang)
@@ -61,8 +63,9 @@ def workbook(rubric_id: str, query: str | None = None, data_dir: str | None = No
     return Workbook(session, lang).widget
 
 
-def _denied(lang: str, detail: str = "") -> w.Widget:
-    return w.VBox([html_box(fragment("style", lang=lang)), html_box(fragment("denied", detail=detail, lang=lang))])
+def _denied(lang: str, detail: str = "", reason: str = "") -> w.Widget:
+    return w.VBox([html_box(fragment("style", lang=lang)),
+                   html_box(fragment("denied", detail=detail, reason=reason, lang=lang))])
 
 
 # --- the form -----------------------------------------------------------------

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
-from .backends import data_dir
+from ...errors import Problem, QkitError
+from .backends import data_dir, is_database_url
 from .records import Applicant, Member, Revision
-from .schema import LINK_PARAM
+from .schema import DB_NAME, LINK_PARAM
 
 
 def access_path(applicant: Applicant, token: str) -> str:
@@ -27,14 +28,19 @@ def open_for_token(data_dir_arg: str | Path | None, query_string: str | None,
 
     In a workbook: ``open_for_token(None, os.environ.get("QUERY_STRING"))``;
     ``qkit serve`` sets $QKIT_DATA for the kernels, so None finds the store.
-    A missing, wrong or revoked key gives None and reveals nothing about any applicant.
+    A missing, wrong or revoked key gives None and reveals nothing about any applicant. A data folder without
+    a store is refused (``store_not_found``) and left as it is: a page never makes a store (a workbook opened by
+    Voila alone, without ``qkit serve``, would make an empty one beside the notebooks).
     """
     from . import Store  # the package's, put together from this module's siblings
 
+    location = data_dir(data_dir_arg)
+    if not is_database_url(location) and not (Path(location) / DB_NAME).is_file():
+        raise QkitError(Problem(str(location), "store_not_found"))
     token = token_from_query(query_string)
     if token is None:
         return None
-    store = Store(data_dir(data_dir_arg))
+    store = Store(location)
     found = store.member_for_token(token)
     if found is None:
         return None
