@@ -294,6 +294,97 @@ def test_the_limit_counts_pages_and_not_the_warm_pool():
     assert KernelLimit(0).admit(Kernels(["k"] * 100, []))  # 0: no limit
 
 
+class PoolManager:
+    """Voila's kernel manager as ``Pools`` sees it: pools of kernels' tasks filled to their configured size."""
+
+    def __init__(self, config: dict):
+        self.kernel_pools_config, self._pools, self.started, self.stopped, self.envs = config, {}, 0, [], []
+        self.running: list[str] = []
+
+    def fill_if_needed(self, delay=None, notebook_name=None, extra_kernel_env_variables=None, **kwargs):
+        self.envs.append(extra_kernel_env_variables)
+        pool = self._pools.setdefault(notebook_name, [])
+        loop = asyncio.get_running_loop()
+        for _ in range(self.kernel_pools_config[notebook_name]["pool_size"] - len(pool)):
+            self.started += 1
+            task = loop.create_future()
+            task.set_result({"kernel_id": f"w{self.started}"})
+            pool.append(task)
+            self.running.append(f"w{self.started}")
+
+    def get_pool_size(self, notebook_name):
+        return len(self._pools.get(notebook_name, []))
+
+    def take(self, notebook_name):
+        """A page takes a warm kernel, and Voila asks for a refill as it does (with the page's request)."""
+        kernel = self._pools[notebook_name].pop(0).result()["kernel_id"]
+        self.fill_if_needed(delay=None, notebook_name=notebook_name, extra_kernel_env_variables={"URL": "?key=k"})
+        return kernel
+
+    def list_kernel_ids(self):
+        return list(self.running)
+
+    async def shutdown_kernel(self, kernel_id):
+        self.stopped.append(kernel_id)
+        self.running.remove(kernel_id)
+        for pool in self._pools.values():
+            pool[:] = [task for task in pool if task.result()["kernel_id"] != kernel_id]
+
+
+def test_a_pool_refills_once_the_pages_in_flight_are_rendered_and_grows_while_a_burst_lasts(monkeypatch):
+    from qkit.web.voila import Pools
+
+    monkeypatch.setattr(Pools, "LOOK", 0.01)
+    monkeypatch.setattr(Pools, "QUIET", 0.3)
+
+    async def burst():
+        pools = Pools(2, KernelLimit(0))
+        kernels_ = PoolManager(pools.config(["a.ipynb"], {}))
+        pools.take_over(kernels_)
+        pools._fill(delay=0, notebook_name="a.ipynb")
+        assert kernels_.get_pool_size("a.ipynb") == 2
+        with pools.page("a.ipynb"):  # a page takes a warm kernel
+            kernels_.take("a.ipynb")
+            await asyncio.sleep(0.1)
+            assert kernels_.get_pool_size("a.ipynb") == 1  # no refill while the page renders
+        await asyncio.sleep(0.1)
+        assert kernels_.get_pool_size("a.ipynb") == 2 and kernels_.envs[-1] is None  # the page's URL not passed on
+        for _ in range(2):
+            kernels_.take("a.ipynb")
+        pages = [pools.page("a.ipynb") for _ in range(3)]  # three more find the pool empty: it grows by three
+        for page in pages:
+            page.__enter__()
+        await asyncio.sleep(0.1)
+        assert kernels_.kernel_pools_config["a.ipynb"]["pool_size"] == 5 and kernels_.get_pool_size("a.ipynb") == 0
+        for page in pages:
+            page.__exit__(None, None, None)
+        await asyncio.sleep(0.1)
+        assert kernels_.get_pool_size("a.ipynb") == 5
+        for _ in range(5):
+            kernels_.take("a.ipynb")
+        for _ in range(9):  # never beyond four times its share
+            with pools.page("a.ipynb"):
+                pass
+        assert kernels_.kernel_pools_config["a.ipynb"]["pool_size"] == 8
+        await asyncio.sleep(0.5)  # a quiet spell: back to its share, the surplus shut down
+        assert kernels_.kernel_pools_config["a.ipynb"]["pool_size"] == 2
+        assert kernels_.get_pool_size("a.ipynb") == 2 and len(kernels_.stopped) == 6
+
+        limited = Pools(2, KernelLimit(6))  # 4 pages served, 2 waiting: no room to grow
+        kernels_ = PoolManager(limited.config(["a.ipynb"], {}))
+        limited.take_over(kernels_)
+        limited._fill(delay=0, notebook_name="a.ipynb")
+        for _ in range(2):
+            kernels_.take("a.ipynb")
+        await asyncio.sleep(0.05)
+        kernels_.running += ["p1", "p2"]
+        with limited.page("a.ipynb"):
+            pass
+        assert kernels_.kernel_pools_config["a.ipynb"]["pool_size"] == 2
+
+    run_apart(burst())
+
+
 def warm_kernel(monkeypatch, port: int, kernel: str):
     """This process as a warm kernel of a server on ``port``: an environment of its own (what the kernel learns
     must not reach the servers later tests start), not asked yet."""

@@ -8,7 +8,8 @@ kernel to it, the kernel's channels, model and shutdown answer only that
 page, a warm kernel's query socket answers only that kernel, and the landing
 page is the server's own. It reaches into Voila's kernel manager in three
 places, each commented: the methods that hand a page its kernel, the removal
-of a kernel, and the pools of warm kernels.
+of a kernel, and the pools of warm kernels (their sizes, their refilling and
+the kernels waiting in them, ``Pools``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+from contextlib import contextmanager, nullcontext
 from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -72,11 +74,13 @@ def handing_out(method, kernel_of: Callable[[Any], str], limit: KernelLimit):
     return handed_out
 
 
-def guarded_handler(keys_from: store.Store, guard: KeyGuard, limit: KernelLimit, pages: PageKernels, pool: int = 0):
+def guarded_handler(keys_from: store.Store, guard: KeyGuard, limit: KernelLimit, pages: PageKernels,
+                    pools: Pools | None = None):
     """Voila's notebook handler: a link's key is checked against the store before any kernel starts (no key, no
     kernel), a visitor beyond the kernel limit gets the busy page, the page's kernel is bound to the page by a
-    cookie, and a workbook opened with a valid key gets its pool of warm kernels from then on. Every page gets
-    the ``_xsrf`` cookie its request to shut its kernel down needs."""
+    cookie, and a workbook opened with a valid key gets its pool of warm kernels from then on (each page is
+    counted in flight while it renders, see ``Pools``). Every page gets the ``_xsrf`` cookie its request to shut
+    its kernel down needs."""
     from voila.tornado.handler import TornadoVoilaHandler
 
     async def look_up(key: str) -> store.Applicant | None:
@@ -102,12 +106,13 @@ def guarded_handler(keys_from: store.Store, guard: KeyGuard, limit: KernelLimit,
                 if name.startswith(PAGE_COOKIE) and name.removeprefix(PAGE_COOKIE) not in pages:
                     self.clear_cookie(name, path=self.base_url)
             PAGE_KERNEL.set(self._bind)
-            try:
-                await super().get(path)
-            finally:
-                limit.release()
-            if pool > 0 and path == f"{applicant.rubric}.ipynb":
-                _start_pool(self.kernel_manager, path, pool)
+            with pools.page(path) if pools else nullcontext():
+                try:
+                    await super().get(path)
+                finally:
+                    limit.release()
+            if pools and path == f"{applicant.rubric}.ipynb":
+                pools.start(path)
 
         def _bind(self, kernel_id: str) -> None:
             """Give the page the cookie its kernel answers to (its first kernel only: one page, one kernel)."""
@@ -239,14 +244,105 @@ def pool_share(total: int, workbooks: int) -> int:
     return max(1, total // max(1, workbooks))
 
 
-def _start_pool(kernels, notebook: str, total: int) -> None:
-    """Keep warm kernels for a workbook from now on (a no-op when it has its pool already)."""
-    pools = getattr(kernels, "kernel_pools_config", None)
-    if pools is None or notebook in pools:
-        return
-    size = pool_share(total, len([name for name in pools if name != "default"]) + 1)
-    pools[notebook] = {**pools.get("default", {}), "pool_size": size}
-    kernels.fill_if_needed(notebook_name=notebook)
+class Pools:
+    """The workbooks' pools of warm kernels: their sizes, and when they are filled.
+
+    Refilling waits while pages are being rendered: a kernel started during a
+    burst takes the CPU the burst's pages need (with Voila's own refill, a
+    second after each page, a burst of 8 warm pages took longer than 8 cold
+    one-button pages). It starts once no page is in flight, or ``FILL_AT_MOST``
+    seconds after it was asked for.
+
+    A pool grows while a burst is under way: each page that found its
+    workbook's pool empty (and so started its kernel cold) adds one kernel to
+    that pool, up to ``GROWTH`` times its share, and never so many that the
+    kernels serving pages and the warm ones together pass ``--max-kernels``.
+    ``QUIET`` seconds after the last such page the pool is back to its share,
+    its surplus warm kernels shut down.
+    """
+
+    FILL_AT_MOST = 60  # seconds a refill waits at most for the pages in flight
+    GROWTH = 4  # a pool grows to at most this many times its share
+    QUIET = 300  # seconds without a page finding its pool empty before a grown pool shrinks back
+    LOOK = 0.5  # seconds between looks for the pages in flight to be done
+
+    def __init__(self, total: int, limit: KernelLimit):
+        self.total, self.limit = total, limit
+        self.kernels: Any = None  # Voila's kernel manager, once made (``take_over``)
+        self.shares: dict[str, int] = {}
+        self.in_flight = 0  # pages being rendered
+        self._shrinking: dict[str, asyncio.TimerHandle] = {}  # each grown pool's shrink, put off by every miss
+        self._fill: Callable[..., None] | None = None
+
+    def config(self, in_use: list[str], env: dict) -> dict:
+        """Voila's ``kernel_pools_config``: a share of the warm kernels for each workbook in use (filled as the
+        kernel manager is made), none for others until ``start``."""
+        default = {"pool_size": 0, "kernel_env_variables": env}
+        self.shares = {notebook: pool_share(self.total, len(in_use)) for notebook in in_use}
+        return {"default": default, **{notebook: {**default, "pool_size": share}
+                                       for notebook, share in self.shares.items()}}
+
+    def take_over(self, kernels) -> None:
+        """From now on the kernel manager's pools are refilled and grown here (its ``fill_if_needed``)."""
+        self.kernels, self._fill = kernels, kernels.fill_if_needed
+        kernels.fill_if_needed = self.fill_soon  # Voila's refill after a page took a warm kernel
+
+    def start(self, notebook: str) -> None:
+        """Keep warm kernels for a workbook from now on (a no-op when it has its pool already)."""
+        pools = self.kernels.kernel_pools_config
+        if notebook in pools:
+            return
+        self.shares[notebook] = share = pool_share(self.total, len(self.shares) + 1)
+        pools[notebook] = {**pools["default"], "pool_size": share}
+        self._fill(delay=0, notebook_name=notebook)
+
+    @contextmanager
+    def page(self, notebook: str):
+        """The span of one page being rendered; a page that will find its workbook's pool empty grows it."""
+        if notebook in self.shares and self.kernels.get_pool_size(notebook) == 0:
+            self._grow(notebook)
+        self.in_flight += 1
+        try:
+            yield
+        finally:
+            self.in_flight -= 1
+
+    def _grow(self, notebook: str) -> None:
+        config = self.kernels.kernel_pools_config[notebook]
+        size = min(config["pool_size"] + 1, self.GROWTH * self.shares[notebook])
+        if self.limit.most > 0:  # the kernels serving pages (this page's ticket among them) and all warm ones fit
+            warm = sum(len(pool) for pool in self.kernels._pools.values())  # Voila's pools: warm kernels' tasks
+            size = min(size, self.limit.most - self.limit.in_use(self.kernels) - warm)
+        if size > config["pool_size"]:
+            config["pool_size"] = size
+            self.fill_soon(notebook_name=notebook)
+        if notebook in self._shrinking:
+            self._shrinking[notebook].cancel()
+        self._shrinking[notebook] = asyncio.get_running_loop().call_later(self.QUIET, self._shrink, notebook)
+
+    def fill_soon(self, delay: float | None = None, notebook_name: str | None = None, **kwargs) -> None:
+        """Fill a pool once no page is in flight (or after ``FILL_AT_MOST`` seconds). The request of the page
+        that took a warm kernel, its key in its URL, is not passed on to the next one's environment."""
+        kwargs.pop("extra_kernel_env_variables", None)
+        loop = asyncio.get_running_loop()
+        until = loop.time() + self.FILL_AT_MOST
+
+        def look() -> None:
+            if self.in_flight and loop.time() < until:
+                loop.call_later(self.LOOK, look)
+            else:
+                self._fill(delay=0, notebook_name=notebook_name, **kwargs)
+
+        loop.call_later(self.LOOK if delay is None else delay, look)
+
+    def _shrink(self, notebook: str) -> None:
+        """Back to the share after a quiet spell: the warm kernels beyond it are shut down."""
+        del self._shrinking[notebook]
+        self.kernels.kernel_pools_config[notebook]["pool_size"] = share = self.shares[notebook]
+        ready = [task for task in self.kernels._pools.get(notebook, []) if task.done() and not task.cancelled()
+                 and task.exception() is None]
+        for task in ready[:max(0, self.kernels.get_pool_size(notebook) - share)]:
+            asyncio.get_running_loop().create_task(self.kernels.shutdown_kernel(task.result()["kernel_id"]))
 
 
 def kernel_address(host: str) -> str:
@@ -299,7 +395,8 @@ def make_app(options: "ServeOptions", keys_from: store.Store):
     config = voila_config(options.port, options.open_browser, host, options.base_url, pool)
     guard, limit, pages = KeyGuard(), KernelLimit(options.max_kernels), PageKernels()
     in_use = sorted({a.rubric for a in keys_from.applicants()}) if pool > 0 else []
-    in_use = [rubric for rubric in in_use if (workbooks / f"{rubric}.ipynb").is_file()]
+    in_use = [f"{rubric}.ipynb" for rubric in in_use if (workbooks / f"{rubric}.ipynb").is_file()]
+    pools = Pools(pool, limit) if pool > 0 else None
 
     class QkitVoila(Voila):
         def load_config_file(self, *args, **kwargs):
@@ -311,13 +408,13 @@ def make_app(options: "ServeOptions", keys_from: store.Store):
             self.template_paths.insert(0, str(PAGE_TEMPLATES))  # found before Voila's own page and extends it
 
         def init_settings(self):
-            if pool > 0:  # read by the kernel manager made below, which fills the pools at once
-                default = {"pool_size": 0, "kernel_env_variables": {"VOILA_APP_IP": kernel_address(host)}}
-                share = {**default, "pool_size": pool_share(pool, len(in_use))}
-                self.config.VoilaKernelManager.kernel_pools_config = {
-                    "default": default, **{f"{rubric}.ipynb": share for rubric in in_use}}
+            if pools:  # read by the kernel manager made below, which fills the pools at once
+                self.config.VoilaKernelManager.kernel_pools_config = pools.config(
+                    in_use, {"VOILA_APP_IP": kernel_address(host)})
             settings = super().init_settings()
             kernels = self.kernel_manager
+            if pools:
+                pools.take_over(kernels)
             kernel_of = {"start_kernel": lambda kernel_id: kernel_id,
                          "get_rendered_notebook": lambda rendered: rendered[2]}  # (task, cells, kernel id)
             for method, find in kernel_of.items():
@@ -336,7 +433,7 @@ def make_app(options: "ServeOptions", keys_from: store.Store):
             return settings
 
         def init_handlers(self):
-            replaced = {TornadoVoilaHandler: guarded_handler(keys_from, guard, limit, pages, pool),
+            replaced = {TornadoVoilaHandler: guarded_handler(keys_from, guard, limit, pages, pools),
                         **kernel_handlers(pages)}
             handlers = [(h[0], replaced.get(h[1], h[1]), *h[2:]) for h in super().init_handlers()]
             landing = landing_handler(workbooks)  # at the base URL, in place of Voila's list of notebooks
