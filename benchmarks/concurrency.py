@@ -1,6 +1,6 @@
 """Many people opening their links at once, against as many one-button pages served by plain Voila, same run.
 
-For each burst size N (10, 20, 50 by default) it opens N workbook links at the
+For each burst size N (8, 20, 50 by default) it opens N workbook links at the
 same moment on ``qkit serve`` (its warm-kernel pool as configured, the kernel
 limit off unless ``--max-kernels`` is given), then N pages of a notebook
 holding one button on plain Voila (the same safe settings, no pool, no key
@@ -20,7 +20,13 @@ divided by N), pages refused as busy; then every page is closed as a closing
 tab does (the shutdown request with its _xsrf token) and the time until its
 kernel is gone.
 
-    .venv/bin/python benchmarks/concurrency.py [--bursts 10 20 50] [--pool 2] [--max-kernels 0]
+Then ``--typists`` people (20) type at once, each in the page of their own
+link: a change every 2 s to the form's first text area, sent as the page's
+widget does; printed is the time from each change until the header's save
+indicator says saved on their screen (the page saves by itself a second
+after the last change), and the CPU the server and its kernels used.
+
+    .venv/bin/python benchmarks/concurrency.py [--bursts 8 20 50] [--pool 2] [--max-kernels 0] [--typists 20]
 
 The targets: every page of every burst renders; a burst of 8 no slower than
 8 one-button pages on plain Voila; at most 80 MB per open page; closed pages'
@@ -55,6 +61,7 @@ import psutil  # noqa: E402
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest  # noqa: E402
 from tornado.websocket import websocket_connect  # noqa: E402
 
+from qkit.web.session import AUTOSAVE_DELAY  # noqa: E402
 from qkit.web.voila import voila_config  # noqa: E402
 from qkit.web.store import Store, access_path  # noqa: E402
 
@@ -66,6 +73,7 @@ button.on_click(lambda _: setattr(label, "value", str(int(label.value) + 1)))
 w.HBox([button, label])"""
 KERNEL_ID = re.compile(r'"kernelId":\s*"([0-9a-f-]{36})"')
 TIMEOUT = 600
+SAVED = "class='qkit-ok'"  # the header's save indicator once the page's edits are saved
 
 
 def as_argv(config) -> list[str]:
@@ -91,6 +99,8 @@ class Page:
     closed: int = 0  # the answer to the shutdown request
     cookies: dict = field(default_factory=dict)
     socket: object = None
+    session: str = ""
+    states: dict = field(default_factory=dict)  # the page's widgets' states, by model id
 
 
 def message(msg_type: str, content: dict, session: str, channel: str = "shell", metadata: dict | None = None) -> str:
@@ -121,7 +131,10 @@ async def open_page(base: str, page: Page) -> Page:
     for header in response.headers.get_list("Set-Cookie"):
         name, _, rest = header.partition("=")
         page.cookies[name] = rest.split(";")[0]
-    page.kernel = KERNEL_ID.search(response.body.decode()).group(1)
+    found = KERNEL_ID.search(response.body.decode())
+    if found is None:  # a page without its kernel: what the server sent instead
+        raise RuntimeError(f"no kernel in the page ({len(response.body)} bytes): {response.body.decode()[-400:]!r}")
+    page.kernel = found.group(1)
     cookie = "; ".join(f"{k}={v}" for k, v in page.cookies.items())
     await client.fetch(HTTPRequest(f"{base}/api/kernels/{page.kernel}", headers={"Cookie": cookie}))
     session = uuid.uuid4().hex
@@ -141,9 +154,31 @@ async def open_page(base: str, page: Page) -> Page:
         content = msg.get("content", {})
         if msg.get("msg_type", msg.get("header", {}).get("msg_type")) == "comm_msg" and content.get("comm_id") == comm \
                 and content.get("data", {}).get("method") == "update_states":
+            page.states = content["data"]["states"]
             break
-    page.seconds = time.perf_counter() - began
+    page.session, page.seconds = session, time.perf_counter() - began
     return page
+
+
+async def type_along(page: Page, seconds: float, every: float = 2.0) -> list[float]:
+    """A person typing in the page's first text area: a change every ``every`` seconds, each followed by the
+    header's save indicator turning to saved (the page saves by itself a second after the last change). Returns
+    the seconds from each change to its "saved" on screen."""
+    area = next(model for model, state in page.states.items() if state["state"]["_model_name"] == "TextareaModel")
+    waits, typed, deadline = [], "", time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        typed += "公司按季度评审关键指标。"
+        page.socket.write_message(message("comm_msg", {"comm_id": area, "data": {
+            "method": "update", "state": {"value": typed}, "buffer_paths": []}}, page.session))
+        sent = time.perf_counter()
+        while True:
+            msg = decode(await asyncio.wait_for(page.socket.read_message(), TIMEOUT))
+            data = msg.get("content", {}).get("data", {})
+            if data.get("method") == "update" and SAVED in str(data.get("state", {}).get("value", "")):
+                break
+        waits.append(time.perf_counter() - sent)
+        await asyncio.sleep(max(0.0, every - waits[-1]))
+    return waits
 
 
 async def close_page(base: str, page: Page) -> None:
@@ -288,6 +323,32 @@ def burst(server: Server, urls: list[str], name: str) -> Burst:
                  len(done), busy, cpu / len(urls), server_cpu / len(urls), pss / n + max(growth, 0) / n, rss / n, uss / n, growth, freed, left)
 
 
+def typing(server: Server, urls: list[str], seconds: float) -> None:
+    """``len(urls)`` people typing at once, each in the page of their own link, a change every 2 s; printed:
+    the time from a change to "saved" on the person's screen, and the CPU the server and kernels took."""
+    server.settle()
+
+    async def everyone():
+        AsyncHTTPClient.configure(None, max_clients=len(urls) + 10)
+        pages = await asyncio.gather(*(open_page(server.base, Page(url)) for url in urls))
+        cpu, began = server.cpu(), time.perf_counter()
+        waits = await asyncio.gather(*(type_along(page, seconds) for page in pages))
+        used = (server.cpu() - cpu) / (time.perf_counter() - began)
+        await asyncio.gather(*(close_page(server.base, page) for page in pages))
+        return [wait for person in waits for wait in person], used
+
+    loop = asyncio.new_event_loop()
+    try:
+        waits, used = loop.run_until_complete(everyone())
+    finally:
+        loop.close()
+    waits.sort()
+    print(f"  {len(waits)} changes saved: on screen {statistics.median(waits):.2f} s after the change (median), "
+          f"p95 {waits[max(0, round(0.95 * len(waits)) - 1)]:.2f} s, the most {waits[-1]:.2f} s "
+          f"(a page saves {AUTOSAVE_DELAY:.0f} s after the last change); server and kernels used "
+          f"{100 * used / (os.cpu_count() or 1):.0f} % of the machine's CPU")
+
+
 def show(b: Burst) -> None:
     print(f"  {b.server:26s} {b.rendered:3d}/{b.n:<3d} rendered, {b.busy} busy   all in {b.total:6.1f} s   "
           f"p50 {b.p50:5.1f} s  p95 {b.p95:5.1f} s   CPU {b.cpu:4.2f} s/page (server {b.server_cpu:4.2f})   "
@@ -297,9 +358,11 @@ def show(b: Burst) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bursts", type=int, nargs="+", default=[10, 20, 50])
+    parser.add_argument("--bursts", type=int, nargs="+", default=[8, 20, 50])
     parser.add_argument("--pool", type=int, default=None, help="qkit serve --pool (default: its own default)")
     parser.add_argument("--max-kernels", type=int, default=0, help="qkit serve --max-kernels (default 0: no limit)")
+    parser.add_argument("--typists", type=int, default=20, help="people typing at once, each in their own page")
+    parser.add_argument("--typing-seconds", type=float, default=30)
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="qkit-bench-"))
@@ -312,7 +375,8 @@ def main() -> int:
     nb.cells = [nbformat.v4.new_code_cell(BASELINE)]
     nbformat.write(nb, folder / "baseline.ipynb")
     store = Store(data)
-    links = [access_path(*store.add_applicant(f"基准测试单位{i + 1}", RUBRIC)) for i in range(max(args.bursts))]
+    links = [access_path(*store.add_applicant(f"基准测试单位{i + 1}", RUBRIC))
+             for i in range(max(*args.bursts, args.typists))]
     env = {**os.environ, "QKIT_DATA": str(data)}
     python = sys.executable
     qkit_cmd = [python, "-m", "qkit", "serve", "--no-browser", "--data", str(data),
@@ -336,6 +400,10 @@ def main() -> int:
                 ours, base = results[-1], results[-2]
                 print(f"  ratio workbook / one-button: all rendered {ours.total / base.total:.2f}, "
                       f"p50 {ours.p50 / base.p50:.2f}, CPU per page {ours.cpu / base.cpu:.2f}")
+            if args.typists:
+                print(f"\n{args.typists} people typing at once, each in their own application's page, "
+                      f"a change every 2 s for {args.typing_seconds:.0f} s")
+                typing(qkit, links[:args.typists], args.typing_seconds)
         finally:
             qkit.stop()
             plain.stop()
