@@ -49,7 +49,6 @@ TEMPLATE = REPORT_TEMPLATE
 EXPORT_TEMPLATES = TEMPLATES / "nbconvert"
 KERNEL = "python3"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-HIDDEN_CELL_TAG = "remove-cell"  # template cells that explain the template, not the applicant
 EDITION_PARAMETERS = ("audience", "bands_only")  # a template without them shows everything, exact
 @dataclass
 class ReportFiles:
@@ -297,14 +296,11 @@ class Reporter:
         """The executed notebook as the report's HTML: outputs only, in the report layout."""
         if self._exporter is None:
             from nbconvert import HTMLExporter
-            from nbconvert.preprocessors import TagRemovePreprocessor
 
+            # the template itself leaves out code, prompts and the cells tagged remove-cell (its conf.json), as
+            # it does for jupyter nbconvert --to html --template qkit-report
             self._exporter = HTMLExporter(template_name="qkit-report",
-                                          extra_template_basedirs=[str(EXPORT_TEMPLATES)],
-                                          exclude_input=True, exclude_input_prompt=True,
-                                          exclude_output_prompt=True, language_code=self.lang)
-            self._exporter.register_preprocessor(
-                TagRemovePreprocessor(remove_cell_tags={HIDDEN_CELL_TAG}), enabled=True)
+                                          extra_template_basedirs=[str(EXPORT_TEMPLATES)], language_code=self.lang)
         body, _ = self._exporter.from_notebook_node(nb)
         return body
 

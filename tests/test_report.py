@@ -141,7 +141,7 @@ def test_excel_workbook_matches_the_scorecard(reports):
     rows = {r[header.index(tr("clause"))]: r for r in scores.iter_rows(min_row=2, values_only=True)}
     assert list(rows) == [c.id for c in card.clauses]
     for c in card.clauses:
-        assert rows[c.id][header.index(tr("score"))] == c.score
+        assert rows[c.id][header.index(tr("score"))] == pytest.approx(c.score / 100)  # a percentage in Excel
         assert rows[c.id][header.index(tr("earned"))] == pytest.approx(c.earned)
         assert rows[c.id][header.index(tr("points"))] == c.points
     items = list(book[tr("sheet_items")].iter_rows(min_row=2, values_only=True))
@@ -191,6 +191,29 @@ def test_nbval_runs_the_template(tmp_path):
     assert re.search(r"\b\d+ passed", proc.stdout)
     scores = json.loads((tmp_path / "hubei-manufacturing-huake.scores.json").read_text(encoding="utf-8"))
     assert scores["total"] == card_of(SAMPLE).total
+
+
+@pytest.mark.slow
+def test_plain_nbconvert_with_qkits_template_gives_the_reports_look(tmp_path):
+    """papermill, then jupyter nbconvert --to html --template qkit-report: the report as qkit makes it, with no
+    code, no template explanation, no script or font from a CDN (the template is where Jupyter finds templates)."""
+    sample = sample_path("hubei-medical")
+    bin_dir = Path(sys.executable).parent
+    run = subprocess.run([str(bin_dir / "papermill"), "--no-progress-bar", str(TEMPLATE), "out.ipynb",
+                          "-p", "assessment", str(sample)], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    run = subprocess.run([str(bin_dir / "jupyter"), "nbconvert", "--to", "html", "--template", "qkit-report",
+                          "out.ipynb"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    page = (tmp_path / "out.html").read_text(encoding="utf-8")
+    assert 'class="qk-cover"' in page and "@page { size: A4" in page  # the report's layout and print rules
+    assert not re.search(r"cdnjs|cdn\.jsdelivr|require\.js|MathJax|<script src", page, re.I)
+    template = nbformat.read(TEMPLATE, as_version=4)
+    code = next(line for c in template.cells if c.cell_type == "code" for line in c.source.splitlines()
+                if line.startswith(("from ", "import ")))
+    assert "jp-InputArea" not in page and code not in page  # no code
+    explanation = next(c for c in template.cells if "remove-cell" in c.metadata.get("tags", []))
+    assert explanation.source.splitlines()[0].lstrip("# ") not in page  # the template's own title cell is left out
 
 
 @pytest.mark.slow
