@@ -42,7 +42,8 @@ started, imported the form's code and loaded the standard, and wait for a
 page's key, so the page only builds its form (``qkit.web.preheat`` hands the
 kernel the key). A warm kernel waits for its page's request on a socket
 only that kernel can take, proving itself with its session key
-(``kernel_query``).
+(``kernel_query``). A pool is refilled once no page is being rendered, and
+grows while a burst lasts (``qkit.web.voila.Pools``).
 
 A closed tab's kernel is shut down at once: Voila's page asks for it as the
 tab closes, and the server now gives the page the ``_xsrf`` cookie that
