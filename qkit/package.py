@@ -164,8 +164,8 @@ def evidence_index_document(card: Scorecard, lang: str = "zh"):
         body(doc, tr("pkg_no_evidence", lang), indent=False)
         return doc
     header = [tr(f"pkg_col_{c}", lang) for c in ("number", "title", "clause", "date", "owner", "file")]
-    rows = [[e.number, e.title, clause_id, fmt_date(e.date, lang), e.owner, f"{EVIDENCE_FOLDER}/{e.package_name}"]
-            for clause_id, e in listed]
-    table(doc, header, rows)
+    rows = [[e.number, e.title, clause_id, e.date.isoformat(), e.owner, e.package_name] for clause_id, e in listed]
+    body(doc, tr("pkg_index_lead", lang, folder=EVIDENCE_FOLDER), indent=False)
+    table(doc, header, rows, numeric={0, 2, 3})  # numbers, clauses and days each on one line
     after_table(doc)
     return doc

@@ -486,7 +486,8 @@ def test_a_narrative_is_counted_as_typed_and_a_prescriptive_ofi_is_warned_about(
     assert requirement.bounding_box()["x"] < narrative.bounding_box()["x"]  # beside the requirement it answers
     narrative.click()
     page.keyboard.type("高层领导确定使命、愿景和价值观。", delay=HUMAN)  # 16 in Word's 字数
-    wait_for_text(page, ".qkit-card .qkit-count", "16 / 3,000 字")
+    wait_for_text(page, ".qkit-card .qkit-count", "16 字 · 参考约 1,500 字")  # 5.2.2: 50 of 1,000 points of 30,000
+    assert "自评报告合计" in card.locator(".qkit-report-count").inner_text()
     assert narrative.input_value() == "高层领导确定使命、愿景和价值观。"
     assert card.locator(".qkit-count").evaluate("c => getComputedStyle(c).color") != "rgb(179, 38, 30)"  # not red
     ofis = card.locator(".qkit-list-ofis")

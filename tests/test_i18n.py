@@ -252,6 +252,12 @@ def _import_columns() -> set[str]:
     return {f"col_{c}" for c in kpi_import.COLUMNS}
 
 
+def _application_files(prefix: str) -> set[str]:
+    from qkit.web.session import APPLICATION_FILES
+
+    return {f"{prefix}{kind}" for kind in APPLICATION_FILES}
+
+
 def _export_kinds() -> set[str]:
     from qkit.web.form.panels import ExportPanel
 
@@ -349,6 +355,8 @@ DYNAMIC = {
     ("web/places.py", "f'{prefix}_place_name'"): lambda: {f"{r.words['applicant_form']}_place_name" for r in RUBRICS},
     ("web/places.py", "prefix"): lambda: {r.words["applicant_form"] for r in RUBRICS},
     ("web/form/panels.py", "f'wb_export_{kind}'"): _export_kinds,
+    ("web/form/evidence.py", "f'wb_export_{kind}'"): lambda: _application_files("wb_export_"),
+    ("web/form/evidence.py", "f'wb_make_{kind}'"): lambda: _application_files("wb_make_"),
     ("plan.py", "STATUS_KEYS[status]"): lambda: set(__import__("qkit.plan").plan.STATUS_KEYS.values()),
     ("web/form/plan.py", "rubric.words['item']"): _words,
     ("templates/web_form.html.j2", "clause.kind"): _clause_kinds,

@@ -317,6 +317,8 @@ def test_a_store_of_schema_4_gets_due_dates_and_openings(store, monkeypatch):
     monkeypatch.setattr(revisions, "SNAPSHOT_EVERY", 1)  # every revision whole, as schema 4 kept them
     applicant, keys = team(store)
     with store._connect() as db, store._write(db):
+        db.execute("DROP TABLE attachment")
+        db.execute("DROP TABLE file")
         db.execute("DROP TABLE opened")
         db.execute("DROP TABLE deadline")
         db.execute("ALTER TABLE revision DROP COLUMN delta")

@@ -381,7 +381,7 @@ def test_migrate_copies_a_folder_store_into_postgres_as_it_is(cli, tmp_path, pos
     code, _, err = cli("store", "migrate", "--from", tmp_path / "data", "--to", postgres_url)
     assert code == 1 and "--to" in err and "已有数据" in err and "applicant 3" in err  # never copied on top
     assert target.counts() == {"applicant": 3, "member": 6, "revision": 9, "cycle": 4, "assessment": 2, "deadline": 1,
-                               "opened": 1}
+                               "opened": 1, "file": 0, "attachment": 0}
     code, _, err = cli("store", "migrate", "--from", tmp_path / "data", "--to", tmp_path / "elsewhere", "--lang", "en")
     assert code == 1 and "--to" in err and "postgresql://" in err and not (tmp_path / "elsewhere").exists()
 

@@ -406,7 +406,7 @@ def textarea(widget) -> w.Textarea:
 
 def test_a_narrative_is_counted_as_word_counts_while_typed_and_turns_red_over_its_limit(store, tmp_path):
     limits = tmp_path / "字数限制.yaml"
-    limits.write_text("default:\n  clause: 20\n  profile: 30\n", encoding="utf-8")
+    limits.write_text('default:\n  "5.2.2": 20\n  overview: 30\n', encoding="utf-8")
     session, book = service_form(store, limits=limits)
     editor = clause_editor(book, "5.2.2")
     status = editor.narrative.status
@@ -430,7 +430,8 @@ def test_a_narrative_is_counted_as_word_counts_while_typed_and_turns_red_over_it
     assert session.value(("profile", "narrative")).startswith("江城智运")
     english = Workbook(Session(session.rubric, session.data, autosave_delay=None), "en")
     english_editor = clause_editor(english, "5.2.2")
-    assert "9 / 3,000 words" in english_editor.narrative.status.value  # the shipped limits, without a file
+    shown = english_editor.narrative.status.value  # the shipped limits, without a file: guidance by points
+    assert "9 words · guidance about 1,500" in shown and "whole report" in shown and "/ 30,000 words" in shown
 
 
 def test_the_coverage_hint_names_the_sub_points_a_narrative_seems_to_leave_out_and_never_scores(store):

@@ -8,12 +8,14 @@ from pathlib import Path
 from rich.console import Console
 
 from .. import document
+from ..errors import Problem, QkitError
 from ..evidence import FolderFiles
 from ..i18n import tr
 from ..narrative import load_limits
 from ..rubric import RubricIndex
 from ..scoring import score
-from .console import Parents
+from ..web.store import StoreFiles
+from .console import Parents, open_store
 from .documents import print_writing
 
 
@@ -37,8 +39,15 @@ def package(args, index: RubricIndex, lang: str, out: Console) -> int:
 
     limits = load_limits(args.limits)  # a wrong limits file is named before anything is read
     path = Path(args.source)
-    doc = document.load(path, index)
-    files = FolderFiles(args.evidence or path.resolve().parent)
+    if path.exists() or not args.source.isdigit():
+        doc = document.load(path, index)
+        files = FolderFiles(args.evidence or path.resolve().parent)
+    else:  # an applicant in the store: its latest revision, its files as the store keeps them
+        if args.evidence is not None:
+            raise QkitError(Problem("--evidence", "evidence_folder_store", str(args.evidence)))
+        store = open_store(args, index)
+        doc = document.from_data(store.latest(int(args.source)).data, index)
+        files = StoreFiles(store, int(args.source))
     rubric = index.load(doc.rubric)
     print_writing(doc, rubric, limits, False, lang, out)
     written = write_package(score(doc, rubric), args.output, files, lang)

@@ -120,7 +120,8 @@ def store_migrate(args, index: RubricIndex, lang: str, out: Console) -> int:
     names = {"applicant": tr("table_applicant", lang), "member": tr("table_member", lang),
              "revision": tr("table_revision", lang), "cycle": tr("table_cycle", lang),
              "assessment": tr("table_assessment", lang), "deadline": tr("table_deadline", lang),
-             "opened": tr("table_opened", lang)}
+             "opened": tr("table_opened", lang), "file": tr("table_file", lang),
+             "attachment": tr("table_attachment", lang)}
     for table, (here, copied) in counts.items():
         out.print(tr("copied_counts", lang, table=names[table], source=here, target=copied), markup=False)
     return 0

@@ -11,6 +11,7 @@ from ...narrative import exhibits_text
 from ...paths import FieldPath
 from ...rubric import STEP
 from ..session import parse_integer, parse_names
+from .evidence import EvidenceFileList
 from .fields import UNSCORED, Form, entry_text, fragment, html_box
 
 
@@ -148,7 +149,8 @@ class ClauseEditor(w.VBox):
             form.text_list(self.path + ("ofis",), tr("ofis", lang),
                            beside=None if self.session.judging else self._to_plan),  # the plan is the application's
             *([] if self.session.judging else  # a round reads the team's evidence beside the text
-              [form.text_list(self.path + ("evidence",), tr("wb_evidence", lang), tr("wb_evidence_hint", lang))]),
+              [form.text_list(self.path + ("evidence",), tr("wb_evidence", lang), tr("wb_evidence_hint", lang)),
+               EvidenceFileList(form, clause.id)]),
             form.text(self.path + ("notes",), tr(rubric.words["notes"], lang), multiline=True, rows=2),
         ]
         self.children = parts
@@ -175,9 +177,13 @@ class ClauseEditor(w.VBox):
 
             written = self.session.value(self.path + ("narrative",), "")
             evidence = self.session.value(self.path + ("evidence",), [])
+            evidence = [entry_text(e) for e in evidence] if isinstance(evidence, list) else []
+            rating = self.session.document.rating(self.clause.id) if self.session.document else None
+            evidence += [f"{tr('ref_evidence', self.lang, number=e.number)} {e.title}" for e in
+                         (rating.evidence_files if rating else [])]  # the files, by the numbers the text cites
             kpis = self.session.document.kpis(self.clause.id) if self.session.document else []
             beside = html_box(fragment("written", blocks=parse(written if isinstance(written, str) else ""),
-                                    evidence=[entry_text(e) for e in evidence] if isinstance(evidence, list) else [],
+                                    evidence=evidence,
                                     trends=kpi_trends(kpis, self.lang), lang=self.lang), "qkit-written")
         else:
             beside = self.narrative = NarrativeEditor(self.form, self.clause.id, self.path + ("narrative",))

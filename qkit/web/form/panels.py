@@ -13,6 +13,7 @@ from ...i18n import fmt_day, join_list, tr
 from ...paths import FieldPath
 from ...radar import radar_svg
 from ..session import EXPORTS, Session, parse_names
+from .evidence import ApplicationFiles
 from .fields import Form, fragment, html_box, in_background
 
 
@@ -197,7 +198,8 @@ class SummaryPanel(w.VBox):
 
 
 class ExportPanel(w.VBox):
-    """The document (YAML) and the Excel workbook as direct downloads; the HTML report made on request.
+    """The document (YAML, a backup for consultants) and the Excel workbook as direct downloads; the HTML report
+    made on request; for the lead, first, the Word 自评报告 and the application package (``ApplicationFiles``).
 
     The two files are made again whenever the tab is shown after a change;
     the report takes a while, so its button makes it (with a progress line)
@@ -231,7 +233,8 @@ class ExportPanel(w.VBox):
             row.add_class(f"qkit-export-{kind}")
             rows.append(row)
         intro = fragment("section_intro", title=tr("wb_export_tab", lang), intro=tr("wb_export_intro", lang))
-        self.children = [html_box(intro), *rows]
+        lead = [ApplicationFiles(form)] if self.session.offers_package else []  # what the lead sends the award office
+        self.children = [html_box(intro), *lead, *rows]
         self.session.observe(self._changed)
         self.show()
 

@@ -18,8 +18,9 @@ it) and ``writing`` (word counts and feedback hints), ``rights`` (who may
 change what), ``saving`` (saves, merges, conflicts, autosave, refresh,
 against a ``keepers.Keeper``), ``judging`` (assessment rounds), ``files``
 (downloads), ``leading`` (the team's progress, assignments and due dates),
-``changes`` (others' changes told in words, the history by working spell) and
-``plan`` (the improvement plan's edits and the 改进计划 tab's view of it).
+``changes`` (others' changes told in words, the history by working spell),
+``plan`` (the improvement plan's edits and the 改进计划 tab's view of it) and
+``attaching`` (evidence files, and the Word 自评报告 and package for the lead).
 The observer API is the façade's: ``observe(callback)`` is
 called with the path of every change.
 """
@@ -40,6 +41,7 @@ from ...rubric import IndividualRubric, OrganizationRubric, RubricIndex
 from ...scoring import Scorecard, score
 from ..store import Member, Store, open_for_token
 from ..store import data_dir as store_dir
+from .attaching import APPLICATION_FILES, Attaching
 from .changes import Changes, Difference, HistoryEntry, Notice
 from .checking import Checking, Summary
 from .editing import Editing
@@ -55,7 +57,8 @@ from .typed import parse_integer, parse_names, parse_number, parse_year
 from .writing import Writing
 
 
-class Session(Editing, KpiEditing, Checking, Writing, Rights, Saving, Judging, Files, Planning, Leading, Changes):
+class Session(Editing, KpiEditing, Checking, Writing, Rights, Saving, Judging, Files, Planning, Leading, Changes,
+              Attaching):
     """Raw document data, its problems and score, and its place in the revision history: the façade the
     widgets see, put together from the parts above. The state every part shares is set here."""
 
@@ -128,5 +131,5 @@ class Session(Editing, KpiEditing, Checking, Writing, Rights, Saving, Judging, F
         self.scorecard: Scorecard | None = score(self.document, self.rubric) if self.document else None
 
 
-__all__ = ["AUTOSAVE_DELAY", "Difference", "EXPORTS", "HistoryEntry", "Keeper", "Notice", "RoundKeeper", "RoundSummary",
+__all__ = ["APPLICATION_FILES", "AUTOSAVE_DELAY", "Difference", "EXPORTS", "HistoryEntry", "Keeper", "Notice", "RoundKeeper", "RoundSummary",
            "Session", "SideBySide", "Summary", "field_of", "parse_integer", "parse_names", "parse_number", "parse_year"]

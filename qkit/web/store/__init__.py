@@ -24,12 +24,14 @@ makes it, as the database holds them at that moment (``qkit.web.access``).
 ``Store`` is put together from its parts, one module each: ``people``
 (applicants, members and their keys), ``revisions`` (the application),
 ``assessments`` (cycles, assessors' layers, the consensus), ``deadlines``
-(due dates, and who has opened their page), ``copies``
+(due dates, and who has opened their page), ``attachments`` (evidence files,
+each content once), ``copies``
 (exports, copies into PostgreSQL, backups), on ``base`` (connections, the
 schema of ``schema``). ``links`` turns a page's key into what it opens.
 """
 
 from .assessments import Assessments
+from .attachments import Attachment, Attachments, StoreFiles
 from .backends import data_dir, is_database_url, redact
 from .base import StoreBase
 from .copies import Copies
@@ -64,7 +66,7 @@ from .schema import (
 )
 
 
-class Store(People, Revisions, Assessments, Deadlines, Copies, StoreBase):
+class Store(People, Revisions, Assessments, Deadlines, Attachments, Copies, StoreBase):
     """The applicants, their teams, revisions, assessment rounds and due dates in a data folder (SQLite) or a
     ``postgresql://`` database, created on first use.
 
@@ -76,8 +78,9 @@ class Store(People, Revisions, Assessments, Deadlines, Copies, StoreBase):
 
 
 __all__ = [
-    "AccessEnded", "Applicant", "Cycle", "DATA_ENV", "DB_NAME", "Deadline", "Edit", "LEAD_NAME", "LINK_PARAM", "Member",
-    "MergeConflict", "NotAllowed", "ROLES", "Revision", "RoundRecord", "SCHEMA_VERSION", "StaleRevision", "Store", "TABLES",
+    "AccessEnded", "Applicant", "Attachment", "Cycle", "DATA_ENV", "DB_NAME", "Deadline", "Edit", "LEAD_NAME", "LINK_PARAM", "Member",
+    "MergeConflict", "NotAllowed", "ROLES", "Revision", "RoundRecord", "SCHEMA_VERSION", "StaleRevision", "Store",
+    "StoreFiles", "TABLES",
     "access_path", "data_dir", "export_name", "hash_token", "is_database_url", "open_for_token", "part_ids", "redact",
     "token_from_query",
 ]

@@ -12,6 +12,8 @@ from ...files import replacing, writable_folder, write_atomic
 from .records import export_name
 from .schema import DB_NAME, TABLES, dump
 
+COPY_BATCH = {"file": 4}  # rows copied at a time: evidence files of up to 5 MB each, a few at once
+
 
 class Copies:
     """Exports, copies and backups, for ``Store``."""
@@ -48,7 +50,7 @@ class Copies:
     # --- copies and backups -------------------------------------------------------
 
     def copy_to(self, target: "Copies") -> dict[str, tuple[int, int]]:
-        """Copy every applicant, member and revision into an empty store, as they are.
+        """Copy every applicant, member, revision, round and evidence file into an empty store, as they are.
 
         Ids, revision numbers, authors, times, notes and what changed are kept,
         so links and history read the same in the target. Returns each table's
@@ -66,7 +68,7 @@ class Copies:
             for table, columns in TABLES.items():
                 rows = src.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY id")
                 insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-                while batch := rows.fetchmany(500):
+                while batch := rows.fetchmany(COPY_BATCH.get(table, 500)):
                     dst.executemany(insert, [tuple(row) for row in batch])
             target.backend.after_copy(dst)
             counts = {t: (src.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0],

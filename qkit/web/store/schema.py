@@ -19,7 +19,7 @@ DATA_ENV = "QKIT_DATA"
 DB_NAME = "qkit.sqlite3"
 DATABASE_URLS = ("postgresql://", "postgres://")  # --data given as one of these is a PostgreSQL database
 LINK_PARAM = "key"  # not "token": the Jupyter server reserves that one for its own login
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another one before giving up
 CHANNEL = "qkit"  # PostgreSQL: where every write to an applicant is announced (its id), for open pages to hear
 ROLES = ("lead", "writer", "assessor")
@@ -34,6 +34,8 @@ TABLES = {  # every table and column, in the order a copy must fill them (refere
                    "submitted", "author_id", "note"),
     "deadline": ("id", "applicant_id", "cycle", "target", "due", "set_by", "set_at"),
     "opened": ("id", "applicant_id", "member_id", "cycle", "opened_at"),
+    "file": ("id", "sha256", "size", "content", "created_at"),
+    "attachment": ("id", "applicant_id", "file_id", "clause", "name", "member_id", "created_at"),
 }
 DUE_TARGETS = ("application", "assessors")  # beside items and clauses: the whole application, the assessors' hand-in
 
@@ -63,6 +65,7 @@ def _tables(identity: str) -> tuple[str, ...]:
         )""",
         *_rounds(identity),
         *_progress(identity),
+        *_files(identity),
     )
 
 
@@ -124,6 +127,32 @@ def _progress(identity: str) -> tuple[str, ...]:
     )
 
 
+def _files(identity: str) -> tuple[str, ...]:
+    """Evidence files (schema 7): each content once, found by its SHA-256, however many revisions, clauses or
+    applicants name it; and each upload, who attached which file to which clause and when. Neither is ever changed
+    or deleted: a file removed from the application is still kept, and its older revisions still find it."""
+    binary = "BLOB" if identity == _SQLITE_ID else "BYTEA"  # the dialect's bytes
+    return (
+        f"""CREATE TABLE file (
+            id          {identity},
+            sha256      TEXT NOT NULL UNIQUE,
+            size        INTEGER NOT NULL,
+            content     {binary} NOT NULL,
+            created_at  TEXT NOT NULL
+        )""",
+        f"""CREATE TABLE attachment (
+            id            {identity},
+            applicant_id  INTEGER NOT NULL REFERENCES applicant(id),
+            file_id       INTEGER NOT NULL REFERENCES file(id),
+            clause        TEXT NOT NULL,
+            name          TEXT NOT NULL,
+            member_id     INTEGER REFERENCES member(id),
+            created_at    TEXT NOT NULL
+        )""",
+        "CREATE INDEX attachment_of ON attachment (applicant_id, file_id)",
+    )
+
+
 def _layer(identity: str) -> str:
     """An assessor's own scores of an applicant, kept apart until the consensus: every save a new row."""
     return f"""CREATE TABLE layer (
@@ -171,7 +200,11 @@ _IMMUTABLE_OPENED = (
     """CREATE TRIGGER opened_never_deleted BEFORE DELETE ON opened
        BEGIN SELECT RAISE(ABORT, 'openings are never deleted'); END""",
 )
-SCHEMA = (*_tables(_SQLITE_ID), *_IMMUTABLE, *_IMMUTABLE_OPENED)
+_IMMUTABLE_FILES = tuple(
+    f"""CREATE TRIGGER {table}_never_{past} BEFORE {verb} ON {table}
+       BEGIN SELECT RAISE(ABORT, '{table}s are never {past}'); END"""
+    for table in ("file", "attachment") for verb, past in (("UPDATE", "changed"), ("DELETE", "deleted")))
+SCHEMA = (*_tables(_SQLITE_ID), *_IMMUTABLE, *_IMMUTABLE_OPENED, *_IMMUTABLE_FILES)
 # each step takes the schema from its version to the next; a store is brought up to date when opened
 # schema 6: a revision is kept whole (``document``) now and then, and as the changes since the revision before
 # (``delta``, with ``document`` empty) in between, so a save's storage grows with the change, not the document
@@ -193,6 +226,7 @@ MIGRATIONS = {
     3: (*_rounds(_SQLITE_ID), *_IMMUTABLE_ROUNDS, lambda db: _rounds_from_layers(db), "DROP TABLE layer"),
     4: (*_progress(_SQLITE_ID), *_IMMUTABLE_OPENED),  # due dates and first openings; nothing to carry over
     5: (_DELTAS,),  # revisions as changes since the one before; every earlier one stays whole
+    6: (*_files(_SQLITE_ID), *_IMMUTABLE_FILES),  # evidence files and their uploads; nothing to carry over
 }
 
 # PostgreSQL: the same tables; UPDATE, DELETE and TRUNCATE of revisions and assessments refused by triggers
@@ -214,7 +248,7 @@ def _pg_immutable(table: str) -> tuple[str, ...]:
 
 
 PG_SCHEMA = (*_tables(_PG_ID), _PG_IMMUTABLE_FUNCTION, *_pg_immutable("revision"), *_pg_immutable("assessment"),
-             *_pg_immutable("opened"))
+             *_pg_immutable("opened"), *_pg_immutable("file"), *_pg_immutable("attachment"))
 # PostgreSQL stores start at version 2; a later schema change adds its step here as in MIGRATIONS
 PG_MIGRATIONS: dict[int, tuple[Any, ...]] = {
     2: (_layer(_PG_ID),),
@@ -222,6 +256,7 @@ PG_MIGRATIONS: dict[int, tuple[Any, ...]] = {
         "DROP TABLE layer"),
     4: (*_progress(_PG_ID), _PG_IMMUTABLE_FUNCTION, *_pg_immutable("opened")),
     5: (_DELTAS,),
+    6: (*_files(_PG_ID), _PG_IMMUTABLE_FUNCTION, *_pg_immutable("file"), *_pg_immutable("attachment")),
 }
 PG_LOCK_TIMEOUT = "30s"  # how long a writer waits for another one's lock before giving up
 PG_SCHEMA_LOCK = 0x716B6974  # the advisory lock held while a schema is created or upgraded ("qkit")
