@@ -863,6 +863,7 @@ LABELS: dict[str, tuple[str, str]] = {
                       "upload {kinds} files of at most {limit} each; cite one in a narrative as [[EVIDENCE:number]], and place an image on a line of its own as [[IMAGE:number]]"),
     "wb_attach": ("上传文件", "Upload a file"),
     "wb_remove_file": ("从本条款移除（文件仍保存在数据库中）", "Remove from this clause (the file stays in the store)"),
+    "wb_place_file": ("证据文件第 {n} 份", "evidence file {n}"),
     "wb_file_title": ("名称", "Title"),
     "wb_file_date": ("日期", "Date"),
     "wb_file_owner": ("责任部门或责任人", "Owner"),

@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 FieldPath = tuple[Any, ...]
-LISTS = ("results", "strengths", "ofis", "evidence", "assessors", "improvements")  # the document's lists, by field name
+LISTS = ("results", "strengths", "ofis", "evidence", "evidence_files", "assessors",
+         "improvements")  # the document's lists, by field name
 
 
 def as_year(value: Any) -> int | None:

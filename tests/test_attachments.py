@@ -256,6 +256,8 @@ def evidence_lists(book) -> dict:
 
 
 def test_the_form_attaches_a_file_lists_it_and_says_a_refusal(store):
+    from test_workbooks import page_text
+
     from qkit.web.form.workbook import Workbook
 
     applicant, members = team(store)
@@ -274,6 +276,10 @@ def test_the_form_attaches_a_file_lists_it_and_says_a_refusal(store):
     assert "不接受这种文件" in files.said.value and len(files.entries.children) == 2
     files.upload.value = uploaded("扫描件.pdf", PDF + b"0" * evidence.MAX_FILE_BYTES)
     assert "超过了每份证据 5 MB 的上限" in files.said.value and len(files.entries.children) == 2
+    date = ("clauses", "5.3.2", "evidence_files", 0, "date")
+    session.set(date, "2026-13-01")  # a day that does not exist, typed in the file's date box
+    (said,) = session.messages(date)
+    assert said.startswith("5.3.2 战略制定 · 证据文件第 1 份 · 日期：") and said in page_text(files)
     book.tabs.selected_index = book.tab_of(("clauses", "5.2.2"))
     assert not hasattr(evidence_lists(book)["5.2.2"], "upload")  # 王强's item: no upload for 刘洋
 

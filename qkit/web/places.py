@@ -116,6 +116,12 @@ def _clause_place(rubric: Any, rest: FieldPath, lang: str) -> list[str]:
                      "evidence": tr("wb_place_evidence", lang, n=n)}[field]
             return names + [entry]
         return names + [lists[field]]
+    if field == "evidence_files":  # a file by its place in the list, then which of its fields
+        if not more or not isinstance(more[0], int):
+            return names + [tr("wb_files", lang)]
+        labels = {"number": tr("pkg_col_number", lang), "title": tr("wb_file_title", lang),
+                  "date": tr("wb_file_date", lang), "owner": tr("wb_file_owner", lang), "file": tr("pkg_col_file", lang)}
+        return names + [tr("wb_place_file", lang, n=more[0] + 1)] + [labels.get(str(p), str(p)) for p in more[1:2]]
     labels = {"score": tr("score", lang), "notes": tr("wb_place_notes", lang), "narrative": tr("wb_narrative", lang)}
     return names + [labels.get(str(field), str(field))] + [str(p) for p in more]
 
