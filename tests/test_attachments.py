@@ -256,8 +256,10 @@ def evidence_lists(book) -> dict:
 
 
 def test_the_form_attaches_a_file_lists_it_and_says_a_refusal(store):
+    import ipywidgets as w
     from test_workbooks import page_text
 
+    from qkit.web.form.fields import walk
     from qkit.web.form.workbook import Workbook
 
     applicant, members = team(store)
@@ -276,6 +278,10 @@ def test_the_form_attaches_a_file_lists_it_and_says_a_refusal(store):
     assert "不接受这种文件" in files.said.value and len(files.entries.children) == 2
     files.upload.value = uploaded("扫描件.pdf", PDF + b"0" * evidence.MAX_FILE_BYTES)
     assert "超过了每份证据 5 MB 的上限" in files.said.value and len(files.entries.children) == 2
+    title = next(b for b in walk(files.entries.children[0]) if isinstance(b, w.Text))
+    title.value = "战略规划管理办法（2025 年修订）"  # typed in its box: the same box stays, the cursor in it
+    assert next(b for b in walk(files.entries.children[0]) if isinstance(b, w.Text)) is title
+    assert session.value(("clauses", "5.3.2", "evidence_files", 0, "title")) == "战略规划管理办法（2025 年修订）"
     date = ("clauses", "5.3.2", "evidence_files", 0, "date")
     session.set(date, "2026-13-01")  # a day that does not exist, typed in the file's date box
     (said,) = session.messages(date)

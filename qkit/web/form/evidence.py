@@ -49,9 +49,14 @@ class EvidenceFileList(w.VBox):
         entries = self.session.value(self.path, [])
         return entries if isinstance(entries, list) else []
 
+    def _files(self) -> list:
+        """Which files are listed, in order: what a redraw follows (a title, date or owner being typed is not, its
+        box shows it, and others' edits of it reach the box as every bound input's do)."""
+        return [(e.get("number"), e.get("file"), e.get("sha256")) if isinstance(e, dict) else e for e in self._listed()]
+
     def _build(self) -> None:
         self.form.forget(self.path)
-        self._shown = [dict(e) if isinstance(e, dict) else e for e in self._listed()]
+        self._shown = self._files()
         self.entries.children = [self._row(i, entry) for i, entry in enumerate(self._listed())]
 
     def _row(self, i: int, entry: Any) -> w.Widget:
@@ -93,7 +98,7 @@ class EvidenceFileList(w.VBox):
 
     def _refresh(self, path: FieldPath) -> None:
         """Others' changes taken in (the whole document) or this list changed elsewhere: drawn again."""
-        if (path == () or path[:3] == self.path) and self._shown != self._listed():
+        if (path == () or path[:3] == self.path) and self._shown != self._files():
             self._build()
 
 
