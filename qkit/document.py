@@ -1,16 +1,16 @@
 """The assessment document: one applicant's self-assessment against one rubric.
 
-Reading a document is two steps. ``check`` walks the raw YAML data and
-collects every problem (field path, value, what is allowed) instead of
-stopping at the first, so a user can fix a file in one pass. Only data that
-passed the check becomes an ``Assessment``. The format is described in
-``docs/assessment-format.md``.
+Reading a document is two steps. ``qkit.reading`` turns the file into raw
+data within its limits; ``check`` walks that data field by field (each value
+by ``qkit.values``) and collects every problem (field path, value, what is
+allowed) instead of stopping at the first, so a user can fix a file in one
+pass. Only data that passed the check becomes an ``Assessment``. The format
+is described in ``docs/assessment-format.md``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
@@ -19,65 +19,44 @@ from typing import Any
 import yaml
 
 from . import markup
-from .errors import NO_VALUE, Problem, QkitError
-from .i18n import fmt_bytes, short_repr
+from .errors import Problem, QkitError
+from .evidence import (
+    EVIDENCE_FIELDS,
+    EvidenceFile,
+    item_of_number,
+    kind_problem,
+    next_number,
+)
 from .paths import as_year
-from .evidence import EVIDENCE_FIELDS, EvidenceFile, item_of_number, kind_problem, next_number
-from .plan import ACTION_FIELDS, KPI_TARGET_FIELDS, NOT_STARTED, STATUSES, Action, KpiTarget
+from .plan import (
+    ACTION_FIELDS,
+    KPI_TARGET_FIELDS,
+    NOT_STARTED,
+    STATUSES,
+    Action,
+    KpiTarget,
+)
+from .reading import parse_yaml, read_text
 from .rubric import (
-    STEP,
     IndividualRubric,
     OrganizationRubric,
     RubricIndex,
     rubric_kinds,
 )
+from .values import Comment, ValueChecks
 
 FORMAT_VERSION = 1
 BETTER = ("higher", "lower")
-
-# Input limits, enforced while parsing, before anything is expanded. The largest
-# shipped sample is 50 KB, 5 levels deep and about 2,000 values: these leave
-# room for a hundred times that, and stop a file built to exhaust memory or time.
-MAX_BYTES = 4 * 1024 * 1024
-MAX_DEPTH = 20
-MAX_VALUES = 200_000  # values after YAML aliases (*name) are expanded
-MAX_TEXT = 20_000  # characters in one text field (a long clause narrative has a few thousand)
-MAX_NUMBER = 10**15  # a KPI value's size: far above any real figure, and safely a float (exact to 2**53)
-# characters no spreadsheet or XML file can hold: control characters other than tab and line breaks (Word
-# pastes \x0b and \x07), DEL, and lone surrogates (half a character, which only a tampered page sends)
-UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 TOP_FIELDS = ("format_version", "rubric", "applicant", "assessment", "key_themes", "profile", "clauses", "results",
               "improvements")
 ASSESSMENT_FIELDS = ("date", "stage", "assessors", "cycle")
 CLAUSE_FIELDS = ("score", "proposed", "independent", "previous_score", "self_score", "factors", "strengths", "ofis", "evidence",
                  "evidence_files", "notes", "narrative")
-COMMENT_FIELDS = ("text", "by")
 KPI_FIELDS = ("clause", "name", "unit", "better", "target", "values", "comparisons")
 NARRATIVE = "narrative"  # the 自评报告's text: a clause's field, and a key under profile beside the prompts
 THEME_KINDS = ("process_strengths", "process_ofis", "results_strengths", "results_ofis")
 THEME_FIELDS = ("text", "clauses")
-
-
-class Comment(str):
-    """A strength, OFI or piece of evidence; ``by`` names the assessors who wrote it (in a consensus document).
-
-    It is a string everywhere a view needs the text; a document lists it as
-    plain text, or as ``{text: …, by: [assessor, …]}`` when its authors are known.
-    """
-
-    by: tuple[str, ...]
-
-    def __new__(cls, text: str, by: tuple[str, ...] | list[str] = ()) -> "Comment":
-        comment = super().__new__(cls, text)
-        comment.by = tuple(by)
-        return comment
-
-    def to_data(self) -> str | dict[str, Any]:
-        return {"text": str(self), "by": list(self.by)} if self.by else str(self)
-
-
-yaml.SafeDumper.add_representer(Comment, lambda dumper, comment: dumper.represent_data(comment.to_data()))
 
 
 @dataclass
@@ -174,143 +153,17 @@ class Assessment:
         return yaml.safe_dump(self.to_data(), allow_unicode=True, sort_keys=False, width=1000)
 
 
-LOOKALIKES = {"O": "0", "o": "0", "l": "1", "I": "1"}  # letters typed for the digits they look like
-
-
-def _letter_for_digit(text: str) -> str | None:
-    """The first letter in ``text`` that stands for a digit it looks like (9O.1, 9l.5), when the text reads as a
-    number once such letters are digits; else None."""
-    letters = [c for c in text if c in LOOKALIKES]
-    if not letters or not any(c.isdigit() for c in text):
-        return None
-    try:
-        float(text.translate(str.maketrans(LOOKALIKES)).replace(",", ""))
-    except ValueError:
-        return None
-    return letters[0]
-
-
 def _band_key(value: Any) -> str:
     """Accept the ways people write a band: 50-65, 50–65, 50%-65%."""
     return str(value).replace("%", "").replace("–", "-").replace("～", "-").replace(" ", "")
 
 
-class _Checker:
-    """Collects problems while walking raw document data against a rubric."""
+class _Checker(ValueChecks):
+    """Walks raw document data against a rubric, each field checked by the value checks it needs."""
 
     def __init__(self, index: RubricIndex):
+        super().__init__()
         self.index = index
-        self.problems: list[Problem] = []
-
-    def add(self, where: str, code: str, value: Any = NO_VALUE, **params: Any) -> None:
-        self.problems.append(Problem(where, code, value, params))
-
-    def mapping(self, value: Any, where: str, allowed: tuple[str, ...] | list[str] | None = None) -> dict:
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            self.add(where, "not_mapping", value)
-            return {}
-        if allowed is not None:
-            for key in value:
-                if str(key) not in allowed:
-                    self.add(f"{where}/{key}" if where else str(key), "unknown_field",
-                             allowed=list(allowed))
-        return value
-
-    def text(self, value: Any, where: str, required: bool = False) -> str:
-        if value is None or value == "":
-            if required:
-                self.add(where, "required")
-            return ""
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            self.add(where, "not_text", value)
-            return ""
-        if isinstance(value, str) and len(value) > MAX_TEXT:
-            self.add(where, "too_long", value, limit=f"{MAX_TEXT:,}", n=f"{len(value):,}")
-            return ""
-        try:
-            text = str(value)
-        except ValueError:  # an integer of more digits than Python writes out
-            self.add(where, "not_text", value)
-            return ""
-        return text if self.writable(text, where) else ""
-
-    def writable(self, text: str, where: str) -> bool:
-        """Whether text holds no character a spreadsheet refuses; else the first such one is named (U+000B)."""
-        found = UNWRITABLE.search(text)
-        if found:
-            char = found.group()
-            code = "lone_surrogate" if "\ud800" <= char <= "\udfff" else "control_char"
-            self.add(where, code, text, char=f"U+{ord(char):04X}")
-        return not found
-
-    def texts(self, value: Any, where: str) -> list[Comment]:
-        """A list of texts; an entry may name its authors as ``{text: …, by: [name, …]}``."""
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.add(where, "not_list", value)
-            return []
-        out = []
-        for i, entry in enumerate(value, 1):
-            by: list[str] = []
-            if isinstance(entry, dict):
-                raw = self.mapping(entry, f"{where}/{i}", COMMENT_FIELDS)
-                by = self.names(raw.get("by"), f"{where}/{i}/by")
-                entry = raw.get("text")
-            found = len(self.problems)
-            text = self.text(entry, f"{where}/{i}")
-            if len(self.problems) > found:
-                continue  # named already: not also "empty"
-            if not text.strip():
-                self.add(f"{where}/{i}", "empty_text")
-            else:
-                out.append(Comment(text, by))
-        return out
-
-    def names(self, value: Any, where: str) -> list[str]:
-        """One name or a list of names (assessors)."""
-        if value is None or value == "":
-            return []
-        return [str(v) for v in self.texts(value if isinstance(value, list) else [value], where)]
-
-    def number(self, value: Any, where: str) -> float | None:
-        """A finite number within ±MAX_NUMBER: NaN, infinity (.nan, .inf, 1e999) and absurd sizes are named."""
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            if not isinstance(value, str) or self.writable(value, where):  # else named for its character
-                letter = _letter_for_digit(value) if isinstance(value, str) else None
-                if letter:
-                    self.add(where, "number_letter", value, letter=letter, digit=LOOKALIKES[letter])
-                else:
-                    self.add(where, "not_number", value)
-            return None
-        if isinstance(value, float) and not math.isfinite(value):
-            self.add(where, "not_finite", value)
-            return None
-        if abs(value) > MAX_NUMBER:
-            self.add(where, "number_too_big", value, limit=f"{MAX_NUMBER:,}")
-            return None
-        return float(value)
-
-    def series(self, value: Any, where: str) -> dict[int, float]:
-        out, seen = {}, set()
-        for key, number in self.mapping(value, where).items():
-            year = as_year(key)
-            if year is None:
-                if not isinstance(key, str) or self.writable(key, f"{where}/{key}"):
-                    self.add(f"{where}/{key}", "year", key)
-                continue
-            if year in seen:  # 2025 and "2025年" are one year
-                self.add(f"{where}/{key}", "duplicate_year", key)
-                continue
-            seen.add(year)
-            checked = self.number(number, f"{where}/{year}")
-            if checked is not None:
-                out[year] = checked
-        return dict(sorted(out.items()))
 
     # --- the document's parts -------------------------------------------------
 
@@ -371,19 +224,6 @@ class _Checker:
         if "assessors" in raw:
             out["assessors"] = [str(name) for name in self.texts(raw["assessors"], "assessment/assessors")]
         return out
-
-    def date(self, value: Any, where: str) -> dt.date | None:
-        """A day, as YAML reads one (2026-10-15) or as typed (the text "2026-10-15"); else named."""
-        if isinstance(value, str):
-            try:
-                value = dt.date.fromisoformat(value.strip())
-            except ValueError:
-                pass
-        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            return value
-        if not isinstance(value, str) or self.writable(value, where):  # else named for its character
-            self.add(where, "not_date", value)
-        return None
 
     def profile(self, value: Any, rubric: OrganizationRubric | IndividualRubric) -> tuple[dict[str, str], str]:
         """The prompts' texts, and the profile's narrative."""
@@ -477,14 +317,6 @@ class _Checker:
             if len(self.problems) == found:
                 out.append(EvidenceFile(number, title, date, owner, name, sha256))
         return out
-
-    def flag(self, value: Any, where: str) -> bool:
-        if value is None:
-            return False
-        if not isinstance(value, bool):
-            self.add(where, "not_bool", value)
-            return False
-        return value
 
     def key_themes(self, value: Any, rubric) -> dict[str, list[KeyTheme]]:
         """The application's key themes by kind, each citing clauses the standard has."""
@@ -597,16 +429,6 @@ class _Checker:
             for cite in markup.inline_images(text):
                 self.add(where, "cite_image_inline", cite.source)
 
-    def score(self, value: Any, where: str) -> int | None:
-        if value is None:
-            return None
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        # the range first: NaN and infinity are outside it, and never reach int()
-        if not ok or not 0 <= value <= 100 or value != int(value) or int(value) % STEP:
-            self.add(where, "score_step", value)
-            return None
-        return int(value)
-
     def factors(self, value: Any, where: str, rubric, clause) -> dict[str, str]:
         allowed = rubric.factors_of(clause)
         if not allowed:
@@ -675,134 +497,6 @@ def check_partial(data: Any, index: RubricIndex | None = None) -> tuple[Assessme
     """
     checker = _Checker(index or RubricIndex.scan())
     return checker.document(data), checker.problems
-
-
-def check_limits(text: str, where: str = "") -> None:
-    """Refuse text over the size, nesting or alias-expansion limits, reading it as a stream of events.
-
-    The check never builds the data: nesting is counted as it opens (so a file
-    100,000 levels deep stops at level 21), and each anchor's size is counted
-    once and added wherever an alias repeats it, so a "billion laughs" file is
-    refused after reading a few lines.
-    """
-    size = len(text.encode("utf-8"))
-    if size > MAX_BYTES:
-        raise QkitError(Problem(where, "too_big", params={"size": fmt_bytes(size), "limit": fmt_bytes(MAX_BYTES)}))
-    anchors: list[str | None] = []  # the anchor of each open mapping or list
-    counts = [0]  # values counted so far inside each open mapping or list (the document first)
-    expanded: dict[str, int] = {}  # how many values each anchor stands for
-    for event in yaml.parse(text):
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            if len(anchors) == MAX_DEPTH:
-                raise QkitError(Problem(where, "too_deep", params={"limit": MAX_DEPTH,
-                                                                   "line": event.start_mark.line + 1}))
-            anchors.append(event.anchor)
-            counts.append(0)
-            continue
-        if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            anchor, values = anchors.pop(), counts.pop() + 1
-        elif isinstance(event, yaml.ScalarEvent):
-            anchor, values = event.anchor, 1
-        elif isinstance(event, yaml.AliasEvent):
-            anchor, values = None, expanded.get(event.anchor, 1)
-        else:
-            continue
-        if anchor:
-            expanded[anchor] = values
-        counts[-1] += values
-        if counts[-1] > MAX_VALUES:
-            raise QkitError(Problem(where, "too_many_values", params={"limit": f"{MAX_VALUES:,}"}))
-
-
-class _DocumentLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, for documents: what it cannot read is named instead of raised.
-
-    A date that is no date (2025-13-40) and an integer too long for Python
-    (5,000 digits) stay text, so the check names their field; a key written
-    twice in one mapping is noted with both lines, where PyYAML would keep
-    the last one silently.
-    """
-
-    def __init__(self, text: str, where: str):
-        super().__init__(text)
-        self.where = where
-        self.duplicates: list[Problem] = []
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen: dict[Any, yaml.Node] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":  # << merges defaults in: they may be overridden
-                continue
-            key = self.construct_object(key_node, deep=deep)
-            try:
-                first = seen.setdefault(key, key_node)
-            except TypeError:  # an unhashable key: PyYAML names it
-                continue
-            if first is not key_node:
-                self.duplicates.append(Problem(self.where, "duplicate_key", params={
-                    "name": short_repr(key), "first": first.start_mark.line + 1,
-                    "first_column": first.start_mark.column + 1, "second": key_node.start_mark.line + 1,
-                    "second_column": key_node.start_mark.column + 1}))
-        return super().construct_mapping(node, deep)
-
-    def _or_text(self, construct, node: yaml.ScalarNode) -> Any:
-        try:
-            return construct(self, node)
-        except ValueError:
-            return self.construct_scalar(node)
-
-    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
-        return self._or_text(yaml.SafeLoader.construct_yaml_timestamp, node)
-
-    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
-        return self._or_text(yaml.SafeLoader.construct_yaml_int, node)
-
-
-_DocumentLoader.add_constructor("tag:yaml.org,2002:timestamp", _DocumentLoader.construct_yaml_timestamp)
-_DocumentLoader.add_constructor("tag:yaml.org,2002:int", _DocumentLoader.construct_yaml_int)
-
-
-def parse_yaml(text: str, where: str = "") -> Any:
-    """YAML text to data, within the input limits; syntax errors as a Problem naming line and column,
-    keys written twice as a Problem naming the key and both lines."""
-    if not text.strip():
-        raise QkitError(Problem(where, "file_empty"))
-    try:
-        check_limits(text, where)
-        loader = _DocumentLoader(text, where)
-        try:
-            data = loader.get_single_data()
-        finally:
-            loader.dispose()
-        if loader.duplicates:
-            raise QkitError(loader.duplicates)
-        return data
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line, column = (mark.line + 1, mark.column + 1) if mark else ("?", "?")
-        detail = getattr(exc, "problem", None) or str(exc)
-        raise QkitError(Problem(where, "yaml_syntax", params={"line": line, "column": column, "detail": detail})) from None
-
-
-def read_text(path: str | Path) -> str:
-    """A document file's text, refusing folders, unreadable files and files over the size limit unread."""
-    path = Path(path)
-    try:
-        if path.is_dir():
-            raise QkitError(Problem(str(path), "is_folder"))
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise QkitError(Problem(str(path), "too_big", params={"size": fmt_bytes(size),
-                                                                  "limit": fmt_bytes(MAX_BYTES)}))
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise QkitError(Problem(str(path), "file_missing")) from None
-    except OSError as exc:
-        raise QkitError(Problem(str(path), "cannot_read", params={"detail": exc.strerror or str(exc)})) from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise QkitError(Problem(str(path), "not_utf8")) from None
 
 
 def load(path: str | Path, index: RubricIndex | None = None) -> Assessment:

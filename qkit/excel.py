@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import analytics, tables
-from .document import UNWRITABLE
+from .values import UNWRITABLE
 from .files import replacing
 from .i18n import tr
 from .plan import day_of, plan_of

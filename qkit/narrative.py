@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import markup
-from .document import NARRATIVE, parse_yaml, read_text
+from .document import NARRATIVE
+from .reading import parse_yaml, read_text
 from .errors import Problem, QkitError
 from .i18n import Named, fmt_value, join_list, paren, tr
 from .resources import LIMITS

@@ -25,7 +25,8 @@ from hypothesis import strategies as st
 
 from conftest import RUBRIC_IDS, SAMPLES
 from qkit import QkitError, RubricIndex, score
-from qkit.document import check_partial, parse_yaml
+from qkit.document import check_partial
+from qkit.reading import parse_yaml
 from qkit.web.session import Session
 
 settings.register_profile("short", max_examples=150, deadline=None,

@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 
 from conftest import SAMPLES, fake_chromium, write_yaml
-from qkit.document import MAX_BYTES, MAX_DEPTH
+from qkit.reading import MAX_BYTES, MAX_DEPTH
 
 SAMPLE = SAMPLES / "wuhan-individual-chen.yaml"  # the smallest sample: its report is the quickest
 MEMORY = 1024 * 1024 * 1024  # address space a hostile document may make the CLI use

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from conftest import SAMPLES, full_document, write_yaml
-from qkit import document, from_data, load, load_rubric
+from qkit import document, from_data, load, load_rubric, values
 from qkit.errors import QkitError
 from qkit.markup import citations, count_words, parse, plain_text, word_count
 from qkit.narrative import (DEFAULT_LIMITS, Limits, coverage, keywords, kpi_table, load_limits, references,
@@ -133,7 +133,7 @@ def test_a_table_citation_needs_a_clause_with_kpis_and_a_kind_must_be_known():
 def test_a_narrative_is_text_within_the_text_limit():
     data = raw()
     data["clauses"]["5.2.2"]["narrative"] = ["不是", "文字"]
-    data["profile"]["narrative"] = "长" * (document.MAX_TEXT + 1)
+    data["profile"]["narrative"] = "长" * (values.MAX_TEXT + 1)
     _, problems = document.check(data)
     assert {(p.field, p.code) for p in problems} == {("clauses/5.2.2/narrative", "not_text"),
                                                      ("profile/narrative", "too_long")}

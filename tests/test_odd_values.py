@@ -21,7 +21,9 @@ import yaml
 
 from conftest import SAMPLES, write_yaml
 from qkit import RubricIndex, load_rubric, score, template
-from qkit.document import UNWRITABLE, Comment, check_partial, parse_yaml
+from qkit.document import check_partial
+from qkit.reading import parse_yaml
+from qkit.values import UNWRITABLE, Comment
 from qkit.excel import write_sheets, write_workbook
 from qkit.i18n import fmt_cell, fmt_points, fmt_value
 from qkit.web.session import Session, parse_integer, parse_number, parse_year

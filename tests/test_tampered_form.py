@@ -15,7 +15,7 @@ import yaml
 
 from conftest import SAMPLES
 from qkit import load_rubric
-from qkit.document import MAX_TEXT
+from qkit.values import MAX_TEXT
 from qkit.web.session import Session
 from qkit.web.form.clauses import ClauseEditor
 from qkit.web.form.workbook import Workbook

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from .. import document, plan
+from .. import document, plan, reading
 from ..errors import Problem, QkitError
 from ..files import write_atomic
 from ..i18n import fmt_cell, fmt_percent, fmt_value, join_list, tr
@@ -110,8 +110,8 @@ def draft(path: Path, args, index: RubricIndex, lang: str, out: Console) -> int:
         raise QkitError(Problem(str(args.output), "draft_overwrites_input"))
     if args.output.exists() and not args.force:
         raise QkitError(Problem(str(args.output), "output_exists"))
-    text = document.read_text(path)
-    data = document.parse_yaml(text, str(path))
+    text = reading.read_text(path)
+    data = reading.parse_yaml(text, str(path))
     doc = document.from_data(data, index)
     drafted = plan.draft(data, score(doc, index.load(doc.rubric)), args.top)
     added = len(drafted.get("improvements") or []) - len(doc.improvements)

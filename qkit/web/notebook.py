@@ -27,7 +27,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..document import parse_yaml, read_text
+from ..reading import parse_yaml, read_text
 from ..errors import Problem, QkitError
 from ..files import write_atomic
 from ..merge import changes, merge

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from ... import rounds
-from ...document import parse_yaml
+from ...reading import parse_yaml
 from ...errors import Problem, QkitError
 from ...i18n import tr
 
@@ -282,7 +282,7 @@ def dump(data: Any) -> str:
 
 def load(text: str) -> Any:
     """What ``dump`` wrote. The store's own text is trusted: the hostile-input checks a document file goes
-    through (``document.parse_yaml``) were made of the data before it was saved, and are not paid again."""
+    through (``reading.parse_yaml``) were made of the data before it was saved, and are not paid again."""
     return yaml.load(text, Loader=_LOADER)
 
 
