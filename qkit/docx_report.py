@@ -27,11 +27,11 @@ import io
 from pathlib import Path
 from typing import Iterable
 
-from . import analytics, charts, markup, tables
+from . import analytics, charts, improvement_tables, markup, tables
 from .document import KPI
 from .docx_pages import number_contents
 from .files import remove, replacing
-from .i18n import capital, fmt_date, fmt_percent, fmt_points, join_list, paren, tr
+from .i18n import capital, colon, fmt_date, fmt_percent, fmt_points, join_list, paren, tr
 from .evidence import EvidenceFiles
 from .narrative import (LimitsFile, References, WritingStatus, image_caption, kpi_caption, kpi_table, references,
                         table_caption, writing_frame, writing_status)
@@ -240,20 +240,21 @@ def feedback_document(card: Scorecard, lang: str = "zh", pictures: _Pictures | N
     contents = contents_page(doc, lang)
 
     doc.add_heading(tr("sec_summary", lang), 1)
-    maturity = f"{tr(card.rubric.words['maturity'], lang)}：{tables.maturity_label(card, lang)}"
+    maturity = f"{capital(tr(card.rubric.words['maturity'], lang))}{colon(lang)}{tables.maturity_label(card, lang)}"
     if edition.bands_only:
         body(doc, tr("bands_lead", lang), indent=False)
         body(doc, maturity, indent=False)
     else:
-        body(doc, f"{tr('total', lang)}：{fmt_points(card.total)} / {card.max}（{fmt_percent(round(card.percent, 1))}）"
-                   f"　{maturity}", indent=False)
+        total = paren(f"{fmt_points(card.total)} / {card.max}", fmt_percent(round(card.percent, 1)), lang)
+        body(doc, f"{capital(tr('total', lang))}{colon(lang)}{total}{'　' if lang != 'en' else '    '}{maturity}",
+             indent=False)
     if card.maturity.basis(lang):
         body(doc, card.maturity.basis(lang), indent=False)
     if card.missing:
-        body(doc, f"{tr('partial', lang)}：{join_list(card.missing, lang)}", indent=False)
+        body(doc, f"{capital(tr('partial', lang))}{colon(lang)}{join_list(card.missing, lang)}", indent=False)
     for c in card.flagged if edition.internal else ():
         why = c.flag.short(lang) if edition.bands_only else c.flag.message(lang)  # its message may name scores
-        body(doc, f"{c.id} {c.name(lang)}：{why}", indent=False)
+        body(doc, f"{c.id} {c.name(lang)}{colon(lang)}{why}", indent=False)
     own = tables.self_frame(card, lang, edition)
     if not own.empty:
         doc.add_heading(tr("self_gaps_title", lang), 2)
@@ -288,10 +289,10 @@ def feedback_document(card: Scorecard, lang: str = "zh", pictures: _Pictures | N
             for key, texts in (("strengths", rating.strengths), ("ofis_long", rating.ofis),
                                ("evidence", rating.evidence)):
                 if texts:
-                    doc.add_paragraph().add_run(tr(key, lang)).bold = True
+                    doc.add_paragraph().add_run(capital(tr(key, lang))).bold = True
                     bullets(doc, texts)
             if rating.notes and edition.internal:
-                body(doc, f"{tr('justified', lang)}：{rating.notes}", indent=False)
+                body(doc, f"{capital(tr('justified', lang))}{colon(lang)}{rating.notes}", indent=False)
 
     doc.add_heading(capital(tr("gaps", lang)), 1)
     body(doc, tr("gaps_lead_bands", lang) if edition.bands_only else tr("gaps_lead", lang), indent=False)
@@ -310,7 +311,8 @@ def feedback_document(card: Scorecard, lang: str = "zh", pictures: _Pictures | N
             doc.add_heading(f"{clause.id} {clause.title}", 2)
             band = clause.hint.band
             if band is not None:
-                body(doc, f"{tr('hint_band', lang)}：{fmt_percent(band.min)}–{fmt_percent(band.max)}", indent=False)
+                body(doc, f"{capital(tr('hint_band', lang))}{colon(lang)}{fmt_percent(band.min)}–{fmt_percent(band.max)}",
+                     indent=False)
             bullets(doc, clause.hint.sentences)
             _kpi_section(doc, assessment, clause.id, clause.title, refs, pictures, lang)
 
@@ -337,8 +339,8 @@ def _plan(doc, card: Scorecard, edition: Edition, today, lang: str) -> None:
     else:
         body(doc, shown.gain_text(lang), indent=False)
     doc.add_heading(tr("sec_roadmap", lang), 2)
-    frame_table(doc, tables.roadmap_frame(card, lang, edition))
-    frame_table(doc, tables.plan_table(shown, lang, edition), (tr("col_target_score", lang),))
+    frame_table(doc, improvement_tables.roadmap_frame(card, lang, edition))
+    frame_table(doc, improvement_tables.plan_table(shown, lang, edition), (tr("col_target_score", lang),))
 
 
 def _writing(doc, status: WritingStatus, lang: str) -> None:

@@ -213,3 +213,7 @@ def test_the_english_feedback_reports_headings_and_column_heads_begin_with_a_cap
     lower = [h for h in headings(document) if h[:1].islower()]
     lower += [c.text for t in document.tables for c in t.rows[0].cells if c.text[:1].islower()]
     assert lower == [] and "Priorities (points at stake)" in headings(document, 1)
+    texts = [p.text for p in document.paragraphs]
+    assert next(t for t in texts if t.startswith("Total")).startswith("Total: 642.75 / 1000 (64.3%)    Maturity: ")
+    assert [t for t in texts if t.startswith("Band the data suggest: ")]  # English punctuation, not ：（）
+    assert not [t for t in texts if re.match(r"^[A-Z][a-z ]+：", t)]

@@ -277,6 +277,8 @@ def test_english_headings_and_column_heads_begin_with_a_capital():
         heads += re.findall(r'class="qk-kpi-label">([^<]+)<', page)
         assert heads and not [h for h in heads if h[:1].islower()], [h for h in heads if h[:1].islower()]
     assert "<h5>Strengths</h5>" in markup(sections.feedback(HUAKE, "en"))
+    assert "<span>Evidence: </span>" in markup(sections.feedback(HUAKE, "en"))  # English punctuation too
+    assert "<span>证据：</span>" in markup(sections.feedback(HUAKE))
     assert "<h5>优势</h5>" in markup(sections.feedback(HUAKE))  # Chinese as it is
 
 
