@@ -27,7 +27,7 @@ import io
 from pathlib import Path
 from typing import Iterable
 
-from . import analytics, charts, markup, tables
+from . import analytics, charts, improvement_tables, markup, tables
 from .document import KPI
 from .docx_pages import number_contents
 from .files import remove, replacing
@@ -339,8 +339,8 @@ def _plan(doc, card: Scorecard, edition: Edition, today, lang: str) -> None:
     else:
         body(doc, shown.gain_text(lang), indent=False)
     doc.add_heading(tr("sec_roadmap", lang), 2)
-    frame_table(doc, tables.roadmap_frame(card, lang, edition))
-    frame_table(doc, tables.plan_table(shown, lang, edition), (tr("col_target_score", lang),))
+    frame_table(doc, improvement_tables.roadmap_frame(card, lang, edition))
+    frame_table(doc, improvement_tables.plan_table(shown, lang, edition), (tr("col_target_score", lang),))
 
 
 def _writing(doc, status: WritingStatus, lang: str) -> None:

@@ -20,7 +20,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import analytics, tables
+from . import analytics, improvement_tables, tables
 from .values import UNWRITABLE
 from .files import replacing
 from .i18n import tr
@@ -140,15 +140,15 @@ def workbook_sheets(card: Scorecard, lang: str = "zh", edition: Edition | None =
         tr("sheet_feedback", lang): tables.feedback_frame(card, lang),
         tr("sheet_priorities", lang): tables.priority_frame(card, lang, edition),
     }
+    plan = plan_of(card, day_of(today))
+    if plan.actions:  # what will be done about the priorities, beside them
+        sheets[tr("sheet_plan", lang)] = improvement_tables.plan_frame(plan, lang, edition)
     # the team's own work, in either edition: factor ratings, evidence and the self-assessment report's text
     for key, frame in (("sheet_factors", tables.factor_frame(card, lang)),
                        ("sheet_evidence", tables.evidence_frame(card, lang)),
                        ("sheet_narratives", tables.narrative_frame(card, lang))):
         if not frame.empty:
             sheets[tr(key, lang)] = frame
-    plan = plan_of(card, day_of(today))
-    if plan.actions:
-        sheets[tr("sheet_plan", lang)] = tables.plan_frame(plan, lang, edition)
     summary = analytics.kpi_summary_frame(doc, lang)
     summary["met"] = [None if m is None or pd.isna(m) else tr("met_yes" if m else "met_no", lang)
                       for m in summary["met"]]  # 是 / 否, not TRUE / FALSE in a Chinese sheet

@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import analytics, charts, compare, document, html, narrative, tables
+from . import analytics, charts, compare, document, html, improvement_tables, narrative, tables
 from .files import write_atomic
 from .i18n import fmt_date, fmt_value, join_list, paren, tr
 from .plan import day_of, plan_of
@@ -287,19 +287,19 @@ def comparison(card: Scorecard, previous: str | Path, lang: str = "zh",
     no total, movers, radar or change bars."""
     edition = _edition(card, edition)
     comp = load_comparison(card, previous, rubrics)
-    frame = tables.clause_change_frame(comp, lang)
+    frame = improvement_tables.clause_change_frame(comp, lang)
     frame = frame.drop(columns=frame.columns[0])  # the item: the clause id names it
-    cols = tables.change_columns(lang)
+    cols = improvement_tables.change_columns(lang)
     unscored = tr("unscored", lang)
     for col in (cols["old"], cols["new"]):
         frame[col] = [unscored if pd.isna(v) else v for v in frame[col].astype(object)]
-    facts = tables.comparison_facts(comp, lang)
+    facts = improvement_tables.comparison_facts(comp, lang)
     if edition.bands_only:
         frame = frame.drop(columns=[cols[k] for k in ("old", "new", "delta_percent", "delta_points")])
     intro = _render("compare_intro", facts=facts, bands_only=edition.bands_only, lang=lang)
     details = _render("compare_details", frame=frame, percent=(cols["old"], cols["new"]),
                       signed=(cols["delta_percent"], cols["delta_points"]), movers=facts["movers"], ofis=comp.ofis,
-                      revisions=tables.revision_lines(comp, lang), bands_only=edition.bands_only, lang=lang)
+                      revisions=improvement_tables.revision_lines(comp, lang), bands_only=edition.bands_only, lang=lang)
     changes = left_out(tr("chart_item_changes", lang), lang) if edition.bands_only else charts.item_changes(comp, lang)
     parts = [intro, radar(card, lang, comp.old, edition), changes, details]
     return parts + ([_plan_outcomes(comp, lang, edition)] if comp.actions or comp.targets else [])
@@ -307,9 +307,9 @@ def comparison(card: Scorecard, previous: str | Path, lang: str = "zh",
 
 def _plan_outcomes(comp: compare.Comparison, lang: str, edition: Edition) -> Html:
     """What the completed actions did: per clause whether its score moved, per KPI target whether it was reached."""
-    cols = tables.change_columns(lang)
-    return _render("compare_plan", actions=tables.action_outcome_frame(comp, lang, edition) if comp.actions else None,
-                   targets=tables.target_outcome_frame(comp, lang) if comp.targets else None,
+    cols = improvement_tables.change_columns(lang)
+    return _render("compare_plan", actions=improvement_tables.action_outcome_frame(comp, lang, edition) if comp.actions else None,
+                   targets=improvement_tables.target_outcome_frame(comp, lang) if comp.targets else None,
                    percent=(cols["old"], cols["new"]), signed=(cols["delta_percent"],), lang=lang)
 
 
@@ -328,12 +328,12 @@ def plan(card: Scorecard, lang: str = "zh", edition: Edition | None = None, toda
         return []
     lead = shown.lead(lang)
     gain = None if edition.bands_only else shown.gain_text(lang)
-    roadmap = tables.roadmap_frame(card, lang, edition)
+    roadmap = improvement_tables.roadmap_frame(card, lang, edition)
     parts = [_render("plan_intro", lead=lead, gain=gain, roadmap=roadmap, bands_only=edition.bands_only,
                      lang=lang)]
     if edition.bands_only:
         parts.append(left_out(tr("col_gain", lang), lang))
-    frame = tables.plan_table(shown, lang, edition)
+    frame = improvement_tables.plan_table(shown, lang, edition)
     overdue = [n for n, a in enumerate(shown.by_due()) if a.overdue(shown.today)]
     return parts + [Html(str(timeline_svg(shown, lang))),
                     _render("plan_actions", frame=frame, overdue=overdue, percent=(tr("col_target_score", lang),))]

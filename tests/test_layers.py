@@ -25,7 +25,7 @@ CORE = {"errors", "i18n", "resources", "files", "rubric", "document", "scoring",
         "reading", "values"}
 VIEWS = {"palette", "charts", "trends", "radar", "tables", "html", "sections", "excel", "pdf", "report", "batch", "docx_report",
          "docx_pages", "package",
-         "timeline", "word",
+         "timeline", "word", "improvement_tables",
          "options"}
 EDGES = {"web", "cli", "__main__"}
 LAYER = {**{m: 0 for m in CORE}, **{m: 1 for m in VIEWS}, **{m: 2 for m in EDGES}, "__init__": 2}  # the facade

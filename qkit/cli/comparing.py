@@ -70,7 +70,7 @@ def print_comparison(comparison, lang: str, out: Console) -> None:
     """The clause table (items in bold) with scores before and after and the changes; total, maturity,
     the clauses that moved most, the OFIs gone and new, and the KPIs joined over both documents."""
     from ..compare import signed
-    from ..tables import change_columns, clause_change_frame, comparison_facts, item_change_frame, revision_lines
+    from ..improvement_tables import change_columns, clause_change_frame, comparison_facts, item_change_frame, revision_lines
 
     cols = change_columns(lang)
     clauses, items = clause_change_frame(comparison, lang), item_change_frame(comparison, lang)

@@ -80,7 +80,7 @@ def plan_csv(shown: plan.Plan) -> str:
 
 def print_plan(shown: plan.Plan, card, lang: str, out: Console) -> None:
     """The actions (overdue ones in red), where the plan stands and what it would gain."""
-    from ..tables import dates_as_text, plan_frame
+    from ..improvement_tables import dates_as_text, plan_frame
 
     if not shown.actions:
         out.print(tr("plan_none", lang), markup=False)
@@ -123,7 +123,7 @@ def draft(path: Path, args, index: RubricIndex, lang: str, out: Console) -> int:
 
 def print_outcomes(comparison, lang: str, out: Console) -> None:
     """What the completed actions did (``qkit compare``): each clause's score before and after, each KPI target."""
-    from ..tables import kpi_target_text, moved_text, reached_text
+    from ..improvement_tables import kpi_target_text, moved_text, reached_text
 
     if not comparison.actions and not comparison.targets:
         return
