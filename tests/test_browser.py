@@ -389,7 +389,7 @@ def test_a_row_of_values_copied_from_excel_fills_the_years(server, new_page):
     first.click()
     page.keyboard.insert_text("78.2\t80.1\t82.1\t89.2\r\n")  # what Excel puts on the clipboard for a row
     page.wait_for_function("() => document.querySelectorAll('.qkit-grid .qkit-year-cell input').length == 4",
-                           timeout=UPDATE)  # one value more than rows: the next year is added
+                           timeout=UPDATE)  # one value more than rows: the latest four years, an earlier one added
     rows = page.locator(".qkit-grid .qkit-grid-row")
     got = [(rows.nth(k).locator("input").nth(0).input_value(), rows.nth(k).locator("input").nth(1).input_value())
            for k in range(4)]

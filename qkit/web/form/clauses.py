@@ -164,7 +164,6 @@ class ClauseEditor(w.VBox):
         chosen = self.session.rubric.clause_band(self.clause, scored.score) if scored else None
         return fragment("requirement", clause=self.clause, rubric=self.session.rubric, chosen=chosen, lang=self.lang)
 
-
     def _writing(self) -> w.Widget:
         """The requirement, and beside it the clause's text in the 自评报告 (one under the other when narrow).
 

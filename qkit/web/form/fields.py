@@ -352,4 +352,3 @@ def in_background(work: Callable[[], Any], done: Callable[[Any, Exception | None
 
     loop.call_later(1, tick)
     future.add_done_callback(lambda ended: finish(ended.result))
-
