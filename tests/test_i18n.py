@@ -208,18 +208,33 @@ def _flag_codes() -> set[str]:
     return {c.flag.code for card in cards for c in card.flagged}
 
 
+def _constants(node) -> set[str]:
+    """The texts an expression can be: a literal, or either branch of ``a if c else b``."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return {node.value}
+    if isinstance(node, ast.IfExp):
+        return _constants(node.body) | _constants(node.orelse)
+    return set()
+
+
 def _problem_codes() -> set[str]:
-    """Every code a Problem is made with: the literals in the source, and the flag codes."""
-    codes = set(_flag_codes())
+    """Every code a Problem is made with: the literals in the source (also as ``code = … if … else …``), the
+    flag codes, the lint codes (``lint_`` + a code of qkit.lint) and the codes of a failed write by errno."""
+    from qkit import files
+
+    codes = set(_flag_codes()) | {f"lint_{c}" for c in lint.CODES} | set(files.ERRNO_CODES.values())
     for path, node in _calls():
         if _name(node.func) == "Problem":
             arg = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "code"), None)
-        elif path.name == "document.py" and _name(node.func) == "add" and len(node.args) > 1:
+        elif path.name in ("document.py", "values.py") and _name(node.func) == "add" and len(node.args) > 1:
             arg = node.args[1]  # the checker's self.add(where, code, value, **params)
         else:
             continue
-        if isinstance(arg, ast.Constant):
-            codes.add(arg.value)
+        codes |= _constants(arg)
+    for path in _sources():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "code" for t in node.targets):
+                codes |= _constants(node.value)
     return codes
 
 
@@ -340,6 +355,8 @@ DYNAMIC = {
     ("sections.py", "f'{kind}_descriptors'"): _descriptor_kinds,
     ("tables.py", "card.rubric.words['item']"): _words,
     ("tables.py", "card.rubric.words['clause']"): _words,
+    ("improvement_tables.py", "card.rubric.words['item']"): _words,
+    ("improvement_tables.py", "card.rubric.words['clause']"): _words,
     ("tables.py", "c.kind"): _clause_kinds,
     ("tables.py", "kind"): lambda: {"strengths", "ofis"},
     ("web/kpi_import.py", "'col_' + c"): _import_columns,
@@ -486,7 +503,7 @@ def test_every_problem_made_in_the_code_fills_its_message():
             if params is not None and not isinstance(params, ast.Dict):
                 continue  # built elsewhere
             given = {k.value for k in params.keys} if params is not None else set()
-        elif path.name == "document.py" and _name(node.func) == "add" and len(node.args) > 1:
+        elif path.name in ("document.py", "values.py") and _name(node.func) == "add" and len(node.args) > 1:
             given = {k.arg for k in node.keywords}  # self.add(where, code, value, **params)
         else:
             continue
@@ -496,3 +513,12 @@ def test_every_problem_made_in_the_code_fills_its_message():
             if not needed <= given:
                 unfilled.append(f"{path.relative_to(PACKAGE)}:{node.lineno}: {code.value} needs {sorted(needed - given)}")
     assert not unfilled, unfilled
+
+
+def test_no_message_is_left_unused():
+    """Every message and label is said somewhere: a literal key, a pattern known to DYNAMIC, or a problem's code."""
+    used = {key for _, _, key, _ in ALL_KEYS if key} | _problem_codes()
+    for values in DYNAMIC.values():
+        used |= values()
+    unused = sorted(k for k in {**MESSAGES, **LABELS} if k not in used)
+    assert not unused, ", ".join(unused)
