@@ -64,10 +64,6 @@ STOP_WORDS = frozenset((
 ))
 
 
-def _ideograph(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
-
-
 def keywords(text: str) -> tuple[str, ...]:
     """The keywords of a requirement: its Chinese two-character sequences, function words and common words left out."""
     found: dict[str, None] = {}
