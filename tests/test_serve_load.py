@@ -335,7 +335,8 @@ def test_a_pool_refills_once_the_pages_in_flight_are_rendered_and_grows_while_a_
     from qkit.web.voila import Pools
 
     monkeypatch.setattr(Pools, "LOOK", 0.01)
-    monkeypatch.setattr(Pools, "QUIET", 0.3)
+    monkeypatch.setattr(Pools, "QUIET", 2.0)
+    monkeypatch.setattr(Pools, "SETTLE", 0.3)
 
     async def burst():
         pools = Pools(2, KernelLimit(0))
@@ -347,7 +348,9 @@ def test_a_pool_refills_once_the_pages_in_flight_are_rendered_and_grows_while_a_
             kernels_.take("a.ipynb")
             await asyncio.sleep(0.1)
             assert kernels_.get_pool_size("a.ipynb") == 1  # no refill while the page renders
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.05)
+        assert kernels_.get_pool_size("a.ipynb") == 1  # nor just after it was sent (it fetches its widgets)
+        await asyncio.sleep(0.5)
         assert kernels_.get_pool_size("a.ipynb") == 2 and kernels_.envs[-1] is None  # the page's URL not passed on
         for _ in range(2):
             kernels_.take("a.ipynb")
@@ -358,7 +361,7 @@ def test_a_pool_refills_once_the_pages_in_flight_are_rendered_and_grows_while_a_
         assert kernels_.kernel_pools_config["a.ipynb"]["pool_size"] == 5 and kernels_.get_pool_size("a.ipynb") == 0
         for page in pages:
             page.__exit__(None, None, None)
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.5)
         assert kernels_.get_pool_size("a.ipynb") == 5
         for _ in range(5):
             kernels_.take("a.ipynb")
@@ -366,7 +369,7 @@ def test_a_pool_refills_once_the_pages_in_flight_are_rendered_and_grows_while_a_
             with pools.page("a.ipynb"):
                 pass
         assert kernels_.kernel_pools_config["a.ipynb"]["pool_size"] == 8
-        await asyncio.sleep(0.5)  # a quiet spell: back to its share, the surplus shut down
+        await asyncio.sleep(2.2)  # a quiet spell: back to its share, the surplus shut down
         assert kernels_.kernel_pools_config["a.ipynb"]["pool_size"] == 2
         assert kernels_.get_pool_size("a.ipynb") == 2 and len(kernels_.stopped) == 6
 

@@ -250,8 +250,9 @@ class Pools:
     Refilling waits while pages are being rendered: a kernel started during a
     burst takes the CPU the burst's pages need (with Voila's own refill, a
     second after each page, a burst of 8 warm pages took longer than 8 cold
-    one-button pages). It starts once no page is in flight, or ``FILL_AT_MOST``
-    seconds after it was asked for.
+    one-button pages). It starts once no page has been in flight for
+    ``SETTLE`` seconds (a page just sent still fetches its widgets), or
+    ``FILL_AT_MOST`` seconds after it was asked for.
 
     A pool grows while a burst is under way: each page that found its
     workbook's pool empty (and so started its kernel cold) adds one kernel to
@@ -265,12 +266,14 @@ class Pools:
     GROWTH = 4  # a pool grows to at most this many times its share
     QUIET = 300  # seconds without a page finding its pool empty before a grown pool shrinks back
     LOOK = 0.5  # seconds between looks for the pages in flight to be done
+    SETTLE = 3  # seconds after the last page was sent before a refill starts
 
     def __init__(self, total: int, limit: KernelLimit):
         self.total, self.limit = total, limit
         self.kernels: Any = None  # Voila's kernel manager, once made (``take_over``)
         self.shares: dict[str, int] = {}
         self.in_flight = 0  # pages being rendered
+        self.last_sent = 0.0  # when the last page was sent (the event loop's clock)
         self._shrinking: dict[str, asyncio.TimerHandle] = {}  # each grown pool's shrink, put off by every miss
         self._fill: Callable[..., None] | None = None
 
@@ -306,6 +309,7 @@ class Pools:
             yield
         finally:
             self.in_flight -= 1
+            self.last_sent = asyncio.get_running_loop().time()
 
     def _grow(self, notebook: str) -> None:
         config = self.kernels.kernel_pools_config[notebook]
@@ -328,7 +332,8 @@ class Pools:
         until = loop.time() + self.FILL_AT_MOST
 
         def look() -> None:
-            if self.in_flight and loop.time() < until:
+            busy = self.in_flight or loop.time() - self.last_sent < self.SETTLE
+            if busy and loop.time() < until:
                 loop.call_later(self.LOOK, look)
             else:
                 self._fill(delay=0, notebook_name=notebook_name, **kwargs)
