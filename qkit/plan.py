@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .errors import Problem, QkitError
+from .paths import as_year
+from .values import ValueChecks
 from .i18n import Named, fmt_date, fmt_points, join_list, tr
 
 if TYPE_CHECKING:
@@ -283,3 +285,67 @@ def carried(entries: list[Any]) -> list[Any]:
     the cycle they were done in (its revisions, its file), so every action is found once."""
     return [copy.deepcopy(e) for e in entries
             if not (isinstance(e, dict) and e.get("status") in (DONE, CANCELLED))]
+
+
+class PlanChecks(ValueChecks):
+    """The checks of a document's improvement plan (``improvements``), for ``qkit.document``'s checker."""
+
+    def improvements(self, value: Any, rubric, results: list) -> list[Action]:
+        """The improvement plan: each action on clauses the standard has, with a status, dates, targets."""
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.add("improvements", "not_list", value)
+            return []
+        ids = [c.id for c in rubric.clauses]
+        names = list(dict.fromkeys(k.name for k in results))
+        out, seen = [], set()
+        for i, entry in enumerate(value, 1):
+            where = f"improvements/{i}"
+            if not isinstance(entry, dict):
+                self.add(where, "not_mapping", entry)
+                continue
+            raw = self.mapping(entry, where, ACTION_FIELDS)
+            found = len(self.problems)
+            code = self.text(raw.get("id"), f"{where}/id")
+            if code and code in seen:
+                self.add(f"{where}/id", "action_id_twice", code)
+            seen.add(code)
+            named = len(self.problems)
+            cited = self.names(raw.get("clauses"), f"{where}/clauses")
+            for cid in cited:
+                if cid not in ids:
+                    self.add(f"{where}/clauses", "unknown_clause", cid, allowed=ids)
+            if not cited and len(self.problems) == named:  # none given, rather than none readable
+                self.add(f"{where}/clauses", "action_clauses")
+            start, due = (self.date(raw[k], f"{where}/{k}") if raw.get(k) not in (None, "") else None
+                          for k in ("start", "due"))
+            if start and due and due < start:
+                self.add(f"{where}/due", "due_before_start", due.isoformat(), start=start.isoformat())
+            status = raw.get("status") if raw.get("status") not in (None, "") else NOT_STARTED
+            if status not in STATUSES:
+                self.add(f"{where}/status", "action_status", status, allowed=list(STATUSES))
+            action = Action(tuple(cited), self.text(raw.get("action"), f"{where}/action"),
+                            tuple(str(o) for o in self.texts(raw.get("ofis"), f"{where}/ofis")),
+                            self.text(raw.get("owner"), f"{where}/owner"), start, due, status,
+                            self.score(raw.get("target_score"), f"{where}/target_score"),
+                            self.kpi_target(raw.get("kpi"), f"{where}/kpi", names),
+                            self.text(raw.get("notes"), f"{where}/notes"), code)
+            if len(self.problems) == found:
+                out.append(action)
+        return out
+
+    def kpi_target(self, value: Any, where: str, names: list[str]) -> KpiTarget | None:
+        """An action's KPI target: a KPI of the document by name, its target value, the year it is due."""
+        if value in (None, "", {}):
+            return None
+        raw = self.mapping(value, where, KPI_TARGET_FIELDS)
+        name = self.text(raw.get("name"), f"{where}/name", required=True)
+        if name and name not in names:
+            self.add(f"{where}/name", "unknown_kpi", name, allowed=names or ["—"])
+        year = None
+        if raw.get("year") not in (None, ""):
+            year = as_year(raw["year"])
+            if year is None:
+                self.add(f"{where}/year", "year", raw["year"])
+        return KpiTarget(name, self.number(raw.get("target"), f"{where}/target"), year)

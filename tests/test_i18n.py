@@ -226,7 +226,7 @@ def _problem_codes() -> set[str]:
     for path, node in _calls():
         if _name(node.func) == "Problem":
             arg = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "code"), None)
-        elif path.name in ("document.py", "values.py") and _name(node.func) == "add" and len(node.args) > 1:
+        elif path.name in ("document.py", "values.py", "plan.py") and _name(node.func) == "add" and len(node.args) > 1:
             arg = node.args[1]  # the checker's self.add(where, code, value, **params)
         else:
             continue
@@ -503,7 +503,7 @@ def test_every_problem_made_in_the_code_fills_its_message():
             if params is not None and not isinstance(params, ast.Dict):
                 continue  # built elsewhere
             given = {k.value for k in params.keys} if params is not None else set()
-        elif path.name in ("document.py", "values.py") and _name(node.func) == "add" and len(node.args) > 1:
+        elif path.name in ("document.py", "values.py", "plan.py") and _name(node.func) == "add" and len(node.args) > 1:
             given = {k.arg for k in node.keywords}  # self.add(where, code, value, **params)
         else:
             continue
