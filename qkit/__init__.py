@@ -9,7 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .document import Assessment, ClauseRating, KPI, check, from_data, load
 from .errors import Problem, QkitError
-from .rubric import RubricIndex, available_rubrics, load_rubric
+from .rubric_files import RubricIndex, available_rubrics, load_rubric
 from .scoring import Scorecard, score, suggest
 
 __all__ = [

@@ -28,7 +28,8 @@ from .document import KPI
 from .errors import Problem, QkitError
 from .i18n import Named, fmt_date, fmt_points
 from .plan import CANCELLED, Action, KpiTarget, kpi_reached
-from .rubric import Band, RubricIndex
+from .rubric import Band
+from .rubric_files import RubricIndex
 from .scoring import ClauseScore, ItemScore, Scorecard, score
 
 MOVERS = 5  # the clauses that moved most, as listed by default

@@ -29,12 +29,8 @@ from .evidence import (
 )
 from .plan import Action, PlanChecks
 from .reading import parse_yaml, read_text
-from .rubric import (
-    IndividualRubric,
-    OrganizationRubric,
-    RubricIndex,
-    rubric_kinds,
-)
+from .rubric import IndividualRubric, OrganizationRubric, rubric_kinds
+from .rubric_files import RubricIndex
 from .values import Comment
 
 FORMAT_VERSION = 1

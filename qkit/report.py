@@ -41,7 +41,7 @@ from .options import ReportOptions
 from .pdf import BrowserError, Printer
 from .resources import REPORT_TEMPLATE, TEMPLATES
 from .rounds import STAGES
-from .rubric import RubricIndex
+from .rubric_files import RubricIndex
 from .scoring import Scorecard
 from .tables import FULL, Edition, edition_for
 

@@ -26,7 +26,7 @@ from . import analytics, charts, compare, document, html, improvement_tables, na
 from .files import write_atomic
 from .i18n import fmt_date, fmt_value, join_list, paren, tr
 from .plan import day_of, plan_of
-from .rubric import RubricIndex
+from .rubric_files import RubricIndex
 from .scoring import Scorecard, score
 from .tables import Edition, edition_for
 from .radar import radar_svg, radar_title

@@ -27,7 +27,7 @@ from qkit import analytics, document, from_data, lint, score
 from qkit.errors import Problem
 from qkit.i18n import (LABELS, MESSAGES, fmt_band, fmt_cell, fmt_date, fmt_percent, fmt_points, fmt_value, join_list,
                        render_problem, tr)
-from qkit.rubric import RubricIndex
+from qkit.rubric_files import RubricIndex
 from qkit.consensus import REASONS
 from qkit.document import THEME_KINDS
 from qkit.rounds import ROUNDS

@@ -22,6 +22,7 @@ import qkit
 PACKAGE = Path(qkit.__file__).parent
 CORE = {"errors", "i18n", "resources", "files", "rubric", "document", "scoring", "analytics", "compare", "merge",
         "markup", "narrative", "consensus", "lint", "cohort", "cycle", "template", "rounds", "paths", "plan", "evidence",
+        "rubric_files",
         "reading", "values"}
 VIEWS = {"palette", "charts", "trends", "radar", "tables", "html", "sections", "excel", "pdf", "report", "batch", "docx_report",
          "docx_pages", "package",

@@ -17,7 +17,6 @@ from PIL import Image, ImageDraw
 
 from conftest import SAMPLES, write_yaml
 from qkit import document, from_data, load, load_rubric, markup
-from qkit.errors import QkitError
 from qkit.evidence import MAX_FILE_BYTES, FolderFiles, check_file, next_number
 from qkit.narrative import references, writing_status
 from qkit.package import NAMES, write_package

@@ -12,7 +12,7 @@ import yaml
 
 from conftest import RUBRIC_IDS, RUBRICS
 from qkit import QkitError, available_rubrics, load_rubric
-from qkit.rubric import RubricIndex, load_rubric_file
+from qkit.rubric_files import RubricIndex, load_rubric_file
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 NOT_FROM_SOURCE = {"provenance", "document", "award", "category", "short", "title_en", "en", "id", "kind", "guidelines"}

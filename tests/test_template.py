@@ -10,7 +10,7 @@ import yaml
 from conftest import RUBRIC_IDS
 from qkit import check, score
 from qkit.document import FORMAT_VERSION, check_partial
-from qkit.rubric import RubricIndex
+from qkit.rubric_files import RubricIndex
 from qkit.template import render
 
 INDEX = RubricIndex.scan()

@@ -23,7 +23,7 @@ from typing import Sequence
 from .. import __version__
 from ..errors import QkitError
 from ..i18n import tr
-from ..rubric import RubricIndex
+from ..rubric_files import RubricIndex
 from . import comparing, documents, package, plan, progress, reports, serving, team
 from .console import Parents, console
 

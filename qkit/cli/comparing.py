@@ -14,7 +14,7 @@ from .. import document
 from ..errors import Problem, QkitError
 from ..files import write_atomic
 from ..i18n import fmt_cell, fmt_percent, join_list, tr
-from ..rubric import RubricIndex
+from ..rubric_files import RubricIndex
 from .console import Parents, PlainTable, missing
 from .plan import print_outcomes
 

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..i18n import fmt_date, tr
-from ..rubric import RubricIndex
+from ..rubric_files import RubricIndex
 from ..web.serve import DEFAULT_PORT, PUBLIC_URL_ENV
 from ..web.store import Store, data_dir
 

@@ -15,7 +15,7 @@ from ..errors import Problem, QkitError
 from ..files import write_atomic
 from ..i18n import fmt_cell, fmt_percent, fmt_points, join_list, paren, render_problems, tr
 from ..narrative import load_limits
-from ..rubric import RubricIndex
+from ..rubric_files import RubricIndex
 from ..scoring import Scorecard, score
 from .console import Parents, PlainTable, columns, console
 

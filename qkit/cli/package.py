@@ -12,7 +12,7 @@ from ..errors import Problem, QkitError
 from ..evidence import FolderFiles
 from ..i18n import tr
 from ..narrative import load_limits
-from ..rubric import RubricIndex
+from ..rubric_files import RubricIndex
 from ..scoring import score
 from ..web.store import StoreFiles
 from .console import Parents, open_store

@@ -14,7 +14,7 @@ from .. import document, plan, reading
 from ..errors import Problem, QkitError
 from ..files import write_atomic
 from ..i18n import fmt_cell, fmt_percent, fmt_value, join_list, tr
-from ..rubric import RubricIndex
+from ..rubric_files import RubricIndex
 from ..scoring import score
 from .console import Parents, PlainTable, columns
 

@@ -7,7 +7,7 @@ import json
 from rich.console import Console
 
 from ..i18n import fmt_day, join_list, tr
-from ..rubric import RubricIndex
+from ..rubric_files import RubricIndex
 from ..web.progress import due_text, progress
 from .console import Parents, PlainTable, open_store, when
 

@@ -11,7 +11,7 @@ from rich.console import Console
 from ..i18n import tr
 from ..narrative import load_limits
 from ..options import DEFAULT_TIMEOUT, ReportOptions
-from ..rubric import RubricIndex
+from ..rubric_files import RubricIndex
 from .console import Parents, console
 
 

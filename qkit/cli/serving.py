@@ -10,7 +10,7 @@ from rich.console import Console
 
 from ..errors import Problem, QkitError
 from ..i18n import join_list, tr
-from ..rubric import RubricIndex
+from ..rubric_files import RubricIndex
 from ..web.serve import DEFAULT_PORT, HOST, MAX_KERNELS, POOL, ServeOptions, serve
 from ..web.store import Store, data_dir
 from .console import Parents, PlainTable, count, open_store, when

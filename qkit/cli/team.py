@@ -8,7 +8,7 @@ import json
 from rich.console import Console
 
 from ..i18n import tr
-from ..rubric import RubricIndex
+from ..rubric_files import RubricIndex
 from ..web.serve import public_base
 from ..web.store import LEAD_NAME, access_path
 from .console import Parents, PlainTable, open_store, role_text, when

@@ -170,7 +170,7 @@ def busy_page(lang: str) -> str:
 
 def landing_page(workbooks: Path, lang: str) -> str:
     """The standards whose workbooks are served here, and how to open one (with one's own link); no kernel."""
-    from ..rubric import RubricIndex
+    from ..rubric_files import RubricIndex
 
     index = RubricIndex.scan()
     return _page("landing.html.j2", lang, rubrics=[index.load(rubric_id) for rubric_id in index.ids

@@ -31,7 +31,7 @@ from ..reading import parse_yaml, read_text
 from ..errors import Problem, QkitError
 from ..files import write_atomic
 from ..merge import changes, merge
-from ..rubric import RubricIndex
+from ..rubric_files import RubricIndex
 from .session import AUTOSAVE_DELAY, Session
 from .store import MergeConflict, Revision
 

@@ -19,7 +19,7 @@ from ...errors import QkitError
 from ...html import macros
 from ...i18n import tr
 from ...paths import FieldPath
-from ...rubric import RubricIndex
+from ...rubric_files import RubricIndex
 from ..preheat import query_string
 from ..session import Session
 from .clauses import ClauseEditor, ItemPanel, ProfileEditor

@@ -37,7 +37,8 @@ from ...document import check_partial
 from ...errors import Problem, QkitError
 from ...merge import Conflict
 from ...paths import FieldPath, field_of
-from ...rubric import IndividualRubric, OrganizationRubric, RubricIndex
+from ...rubric import IndividualRubric, OrganizationRubric
+from ...rubric_files import RubricIndex
 from ...scoring import Scorecard, score
 from ..store import Member, Store, open_for_token
 from ..store import data_dir as store_dir

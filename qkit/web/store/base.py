@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ...errors import Problem, QkitError
-from ...rubric import RubricIndex
+from ...rubric_files import RubricIndex
 from .backends import PostgresBackend, SQLiteBackend, is_database_url, redact
 from .schema import SCHEMA_VERSION, TABLES
 
