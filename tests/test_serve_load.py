@@ -300,6 +300,7 @@ class PoolManager:
     def __init__(self, config: dict):
         self.kernel_pools_config, self._pools, self.started, self.stopped, self.envs = config, {}, 0, [], []
         self.running: list[str] = []
+        self.all_tasks: list = []
 
     def fill_if_needed(self, delay=None, notebook_name=None, extra_kernel_env_variables=None, **kwargs):
         self.envs.append(extra_kernel_env_variables)
@@ -307,9 +308,10 @@ class PoolManager:
         loop = asyncio.get_running_loop()
         for _ in range(self.kernel_pools_config[notebook_name]["pool_size"] - len(pool)):
             self.started += 1
-            task = loop.create_future()
-            task.set_result({"kernel_id": f"w{self.started}"})
+            task, rendering = loop.create_future(), loop.create_future()
+            task.set_result({"kernel_id": f"w{self.started}", "task": rendering})
             pool.append(task)
+            self.all_tasks.append(task)
             self.running.append(f"w{self.started}")
 
     def get_pool_size(self, notebook_name):
@@ -372,6 +374,8 @@ def test_a_pool_refills_once_the_pages_in_flight_are_rendered_and_grows_while_a_
         await asyncio.sleep(2.2)  # a quiet spell: back to its share, the surplus shut down
         assert kernels_.kernel_pools_config["a.ipynb"]["pool_size"] == 2
         assert kernels_.get_pool_size("a.ipynb") == 2 and len(kernels_.stopped) == 6
+        assert all(task.result()["task"].cancelled() == (task.result()["kernel_id"] in kernels_.stopped)
+                   for task in kernels_.all_tasks)  # a surplus kernel's rendering stopped, no other
 
         limited = Pools(2, KernelLimit(6))  # 4 pages served, 2 waiting: no room to grow
         kernels_ = PoolManager(limited.config(["a.ipynb"], {}))

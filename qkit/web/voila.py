@@ -347,7 +347,9 @@ class Pools:
         ready = [task for task in self.kernels._pools.get(notebook, []) if task.done() and not task.cancelled()
                  and task.exception() is None]
         for task in ready[:max(0, self.kernels.get_pool_size(notebook) - share)]:
-            asyncio.get_running_loop().create_task(self.kernels.shutdown_kernel(task.result()["kernel_id"]))
+            warm = task.result()  # its rendering waits for a page: stopped first, so it ends without an error
+            warm["task"].cancel()
+            asyncio.get_running_loop().create_task(self.kernels.shutdown_kernel(warm["kernel_id"]))
 
 
 def kernel_address(host: str) -> str:
