@@ -57,7 +57,7 @@ def test_the_forms_report_of_a_file_opened_with_its_own_rubrics_and_limits(tmp_p
     session = qkit.open(doc, rubrics=[rubrics], autosave_delay=None)
     name, content, _ = session.export("report")
     assert name.endswith(".html") and "测试" in content.decode("utf-8")
-    limits = write_yaml(tmp_path / "limits.yaml", {"default": {"total": 100, "item": 80, "clause": 50}})
+    limits = write_yaml(tmp_path / "limits.yaml", {"default": {"report": 100}})
     limited = Session(rubric, session.data, index=session.index, autosave_delay=None, limits=str(limits))
     assert limited.report_options().limits == limits
     _, content, _ = limited.snapshot().report_file(limited.report_options())
