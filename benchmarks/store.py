@@ -209,7 +209,7 @@ def main() -> None:
             print("SQLite")
             run(Store(Path(tmp) / "data"), args)
         if args.backend in ("postgresql", "both"):
-            from conftest import PostgresServer, postgres_bin
+            from support.postgres import PostgresServer, postgres_bin
 
             if postgres_bin() is None:
                 sys.exit("PostgreSQL's programs are not installed (scripts/setup installs them as root)")
