@@ -25,7 +25,8 @@ class ReportOptions:
     ``bands_only`` releases every score as its band; ``limits`` is the file
     of word limits the 自评报告撰写情况 section measures against (None: the
     shipped one); ``rubric_dirs`` are folders of rubrics beside the built-in
-    ones.
+    ones; ``today`` is the day (YYYY-MM-DD) the improvement plan is read on
+    for what is overdue ("": the day the report is made).
     """
 
     lang: str = "zh"
@@ -36,6 +37,7 @@ class ReportOptions:
     limits: Path | None = None
     audience: str | None = None
     bands_only: bool = False
+    today: str = ""
 
     def fingerprint(self) -> dict[str, str]:
         """The options as a batch's note of complete reports records them: the template by its content."""

@@ -102,6 +102,7 @@ class Reporter:
         self.options = options
         template, self.lang = options.template, options.lang
         self.audience, self.bands_only = options.audience, options.bands_only
+        self.today = options.today  # the day the plan is read on; "" is the day the report is made
         self.limits = str(Path(options.limits).resolve()) if options.limits else ""  # the 自评报告's word limits
         self.rubric_dirs = [str(Path(d).resolve()) for d in options.rubric_dirs]
         if not Path(template).is_file():
@@ -178,7 +179,8 @@ class Reporter:
 
         parameters = {"assessment": str(assessment), "lang": self.lang, "rubrics": self.rubric_dirs,
                       "scores_json": str(scores), "previous": str(previous) if previous else "",
-                      "limits": self.limits, "audience": edition.audience, "bands_only": edition.bands_only}
+                      "limits": self.limits, "audience": edition.audience, "bands_only": edition.bands_only,
+                      "today": self.today}
         return parameterize_notebook(copy.deepcopy(self.template), parameters, kernel_name=KERNEL)
 
     def _takes_edition(self) -> bool:
@@ -273,7 +275,7 @@ class Reporter:
         with _timed(seconds, "html"):
             write_atomic(paths["html"], self.export_html(nb))
         with _timed(seconds, "excel"):
-            excel.write_workbook(card, paths["excel"], self.lang, edition=edition)
+            excel.write_workbook(card, paths["excel"], self.lang, edition=edition, today=self.today or None)
         if not self.want_pdf:
             return files
         if self.chromium is None:

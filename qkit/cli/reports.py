@@ -30,6 +30,9 @@ def register(sub, parents: Parents) -> None:
     options.add_argument("--bands-only", action="store_true",
                          help="release every score as its band (50%%–65%%): clauses, items and total, no exact "
                               "score or points in the HTML, PDF, Excel, Word and JSON")
+    options.add_argument("--today", default="", metavar="YYYY-MM-DD",
+                         help="read the improvement plan on this day for what is overdue (default: the day the "
+                              "report is made)")
     rep = sub.add_parser("report", parents=[common, options],
                          help="feedback report for one applicant: HTML, PDF, Excel, JSON and the executed notebook")
     rep.add_argument("file", type=Path)
@@ -55,9 +58,14 @@ def register(sub, parents: Parents) -> None:
 
 def report_options(args, lang: str) -> ReportOptions:
     """The command line's report options as one value (``qkit.options.ReportOptions``)."""
+    from ..plan import day_of
+
+    if args.today:
+        day_of(args.today, "--today")  # a day that is no date is named before any report runs
     defaults = ReportOptions()
     return ReportOptions(lang, tuple(getattr(args, "rubrics", None) or ()), args.template or defaults.template,
-                         args.timeout, args.pdf, getattr(args, "limits", None), args.audience, args.bands_only)
+                         args.timeout, args.pdf, getattr(args, "limits", None), args.audience, args.bands_only,
+                         args.today)
 
 
 def report(args, index: RubricIndex, lang: str, out: Console) -> int:
@@ -65,8 +73,10 @@ def report(args, index: RubricIndex, lang: str, out: Console) -> int:
     from ..report import make_report
 
     limits = load_limits(args.limits)  # a wrong limits file is named before the report runs
-    files = make_report(args.file, args.output, report_options(args, lang), previous=args.previous)
-    docx = write_docx(files.card, args.file, args.output, args.docx, lang, limits, files.edition) if args.docx else []
+    options = report_options(args, lang)
+    files = make_report(args.file, args.output, options, previous=args.previous)
+    docx = write_docx(files.card, args.file, args.output, args.docx, lang, limits, files.edition,
+                      options.today) if args.docx else []
     out.print(tr("report_written", lang), markup=False)
     for path in (files.html, files.pdf, files.excel, *docx, files.scores, files.notebook):
         if path is not None:

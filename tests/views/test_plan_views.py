@@ -18,7 +18,7 @@ import yaml
 from qkit import from_data, load, load_rubric, score, sections
 from qkit.docx_report import FEEDBACK, write_docx
 from qkit.excel import write_workbook
-from qkit.i18n import fmt_points
+from qkit.i18n import fmt_date, fmt_points
 from qkit.plan import STATUSES, gain, plan_of
 from qkit.tables import APPLICANT, Edition
 from support.documents import FORMULA, HOSTILE, SAMPLES, write_yaml
@@ -108,9 +108,14 @@ def test_plan_draft_refuses_to_overwrite_its_input_or_another_file(cli, tmp_path
     assert cli("plan", "draft", source)[0] == 1  # no -o
 
 
-def test_a_wrong_day_is_named(cli):
+def test_a_wrong_day_is_named(cli, tmp_path):
     code, _, err = cli("plan", HUAKE, "--today", "2026-02-30")
     assert code == 1 and err.startswith("--today：应为日期") and "Traceback" not in err
+    for command in ("report", "batch"):  # named before any report runs
+        code, _, err = cli(command, HUAKE if command == "report" else SAMPLES, "-o", tmp_path / command, "--no-pdf",
+                           "--today", "2026-02-30")
+        assert code == 1 and err.startswith("--today：应为日期") and "Traceback" not in err
+        assert not (tmp_path / command).exists()
 
 
 # --- the comparison with the next cycle -------------------------------------------------------------
@@ -164,6 +169,33 @@ def test_the_workbook_has_a_plan_sheet_with_dates_and_the_overdue_action_marked(
     assert "Improvement plan" in english.sheetnames
     applicant = openpyxl.load_workbook(write_workbook(huake, tmp_path / "app.xlsx", edition=Edition(APPLICANT)))
     assert "进展" not in [c.value for c in applicant["改进计划"][1]]
+
+
+@pytest.mark.slow
+def test_qkit_report_reads_the_plan_on_the_day_given_in_every_file(cli, tmp_path):
+    """A report made months after the assessment still reads the plan on the day given: the HTML's 改进计划, the
+    Excel sheet and the Word feedback report mark what was overdue on --today, and only that."""
+    def made(day: str):
+        out = tmp_path / day
+        code, _, err = cli("report", HUAKE, "-o", out, "--no-pdf", "--docx", "feedback", "--today", day)
+        assert code == 0, err
+        html = (out / f"{HUAKE.stem}.html").read_text(encoding="utf-8")
+        sheet = openpyxl.load_workbook(out / f"{HUAKE.stem}.xlsx")["改进计划"]
+        header = [c.value for c in sheet[1]]
+        overdue = [r[header.index("编号")] for r in sheet.iter_rows(min_row=2, values_only=True)
+                   if r[header.index("逾期")]]
+        (word,) = out.glob("*.docx")
+        table = next(t for t in docx.Document(word).tables if t.rows[0].cells[0].text == "编号")
+        rows = [[c.text for c in r.cells] for r in table.rows]
+        in_word = [r[0] for r in rows[1:] if r[rows[0].index("逾期")] == "逾期"]
+        return html, overdue, in_word
+
+    html, overdue, in_word = made(DAY)
+    assert f"截至 {fmt_date(DAY, 'zh')}" in html and "其中 1 项已逾期" in html
+    assert overdue == in_word == ["5.2.4-1"]
+    html, overdue, in_word = made("2025-12-31")  # before any action was due
+    assert f"截至 {fmt_date('2025-12-31', 'zh')}" in html and "其中 0 项已逾期" in html
+    assert overdue == in_word == []
 
 
 def test_the_report_section_has_the_roadmap_the_gain_and_a_timeline_coloured_by_status(huake):
