@@ -48,6 +48,7 @@ from .tables import FULL, Edition, edition_for
 TEMPLATE = REPORT_TEMPLATE
 EXPORT_TEMPLATES = TEMPLATES / "nbconvert"
 KERNEL = "python3"
+SOCKET_PREFIX_MAX = 107 - len("-65535")  # a Unix socket's path is at most 107 bytes; the kernel adds "-port"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 EDITION_PARAMETERS = ("audience", "bands_only")  # a template without them shows everything, exact
 @dataclass
@@ -137,7 +138,11 @@ class Reporter:
 
             # local sockets: nothing listens on the network, and the kernel has no TCP warning to print
             self._sockets = tempfile.TemporaryDirectory(prefix="qkit-kernel-")
-            self._km = AsyncKernelManager(kernel_name=KERNEL, transport="ipc", ip=f"{self._sockets.name}/kernel")
+            prefix = f"{self._sockets.name}/kernel"
+            if len(prefix.encode()) <= SOCKET_PREFIX_MAX:
+                self._km = AsyncKernelManager(kernel_name=KERNEL, transport="ipc", ip=prefix)
+            else:  # a temporary folder too deep for a socket's path: the loopback address, as Jupyter's default
+                self._km = AsyncKernelManager(kernel_name=KERNEL, transport="tcp", ip="127.0.0.1")
         client = NotebookClient(nb, km=self._km, kernel_name=KERNEL, timeout=self.timeout, startup_timeout=120,
                                 resources={"metadata": {"path": self.template_dir}})
         client.kc = self._kc

@@ -252,6 +252,21 @@ def test_report_from_a_folder_holding_a_folder_named_qkit(cli, tmp_path, monkeyp
     assert (tmp_path / "qkit" / "wuhan-individual-chen.html").is_file()
 
 
+@pytest.mark.slow
+def test_report_with_a_temporary_folder_too_deep_for_a_socket(cli, tmp_path, monkeypatch):
+    """$TMPDIR deeper than a Unix socket's path allows (107 bytes, as a JupyterLab's or a CI's can be): the report's
+    kernel listens on the loopback address instead, and the report is made."""
+    import tempfile
+
+    deep = tmp_path / ("临时" * 20)
+    deep.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    code, _, err = cli("report", sample_path("wuhan-individual"), "-o", tmp_path / "out", "--no-pdf")
+    assert code == 0, err
+    assert (tmp_path / "out" / "wuhan-individual-chen.html").is_file()
+    assert not list(deep.iterdir())  # its folder of sockets is gone with the kernel
+
+
 def test_report_command_on_an_invalid_document(cli, tmp_path):
     bad = write_yaml(tmp_path / "bad.yaml", {"format_version": 1, "rubric": "hubei-medical",
                                              "applicant": {"name": "某医院"}, "clauses": {"5.2.2": {"score": 33}}})
