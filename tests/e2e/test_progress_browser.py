@@ -82,13 +82,13 @@ def test_the_leads_progress_fills_in_as_two_writers_work_and_an_assessors_hand_i
     assessor = new_page()
     open_tab(assessor, links["李娜"], "5.2 领导作用")
     wait_for_text(lead, ".qkit-assessor-progress", "✓", timeout=POLLED)  # opened
-    visible_card(assessor).locator(".qkit-score select").select_option(label="45%")
+    visible_card(assessor).locator(".qkit-score select").select_option(label="65%")  # no minute, hour or day reads 65
     wait_for_text(assessor, ".qkit-save-status", "已保存")
     assessor.get_by_role("button", name="提交独立评分").click()
     wait_for_text(assessor, ".qkit-header", "已提交独立评分")
     lead.wait_for_function("() => (document.querySelectorAll(\".qkit-assessor-progress[data-assessor='李娜'] td\")[3]"
                            "?.innerText || '').includes('✓')", timeout=POLLED)
-    assert "45" not in lead.locator(".qkit-progress-assessors").inner_text()
+    assert "65" not in lead.locator(".qkit-progress-assessors").inner_text()
 
 
 def test_an_item_reassigned_in_the_progress_tab_needs_no_new_link(server, new_page):
