@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import socket
@@ -55,27 +56,38 @@ def serving(tmp_path: Path, *args: str, qkit: list[str] | None = None, path: str
 
     ``qkit`` is the command to run (default: this Python's ``-m qkit``); ``path`` the
     ``--base-url`` it serves under, if any (the base URL yielded does not include it).
+    A free port can be taken by another program (a kernel of another test) before
+    qkit serve binds it; qkit serve then ends at once, and another port is tried.
     """
-    port = port or free_port()
     log = tmp_path / "serve.log"
     command = qkit or [sys.executable, "-m", "qkit"]
-    with open(log, "wb") as sink:
-        proc = subprocess.Popen([*command, "serve", "--port", str(port), "--no-browser", *args],
-                                cwd=tmp_path, env=qkit_env(), stdout=sink, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
+    for _ in range(1 if port else 3):
+        chosen = port or free_port()
+        base = f"http://127.0.0.1:{chosen}"
+        with open(log, "wb") as sink:
+            proc = subprocess.Popen([*command, "serve", "--port", str(chosen), "--no-browser", *args],
+                                    cwd=tmp_path, env=qkit_env(), stdout=sink, stderr=subprocess.STDOUT)
         try:
-            deadline = time.monotonic() + 90
-            while True:
-                assert proc.poll() is None, log.read_text(encoding="utf-8", errors="replace")
-                assert time.monotonic() < deadline, "qkit serve did not answer in time"
-                try:
-                    if get(base + path + "voila/api/contents/")[0] == 200:
-                        break
-                except OSError:
-                    time.sleep(0.3)
-            yield base, log
+            if answers(proc, base + path + "voila/api/contents/", log):
+                yield base, log
+                return
         finally:
             stop(proc)
+    raise AssertionError(log.read_text(encoding="utf-8", errors="replace"))
+
+
+def answers(proc: subprocess.Popen, url: str, log: Path, seconds: float = 90) -> bool:
+    """Whether the server ``proc`` answers ``url`` with 200 before it ends (False once it has ended)."""
+    deadline = time.monotonic() + seconds
+    while proc.poll() is None:
+        assert time.monotonic() < deadline, "qkit serve did not answer in time: " + log.read_text(errors="replace")
+        try:
+            if get(url)[0] == 200:
+                return True
+        except (OSError, http.client.HTTPException):  # not listening yet, or another program on the port
+            pass
+        time.sleep(0.3)
+    return False
 
 
 def server_process(base: str) -> psutil.Process:
