@@ -9,6 +9,7 @@ import time
 import uuid
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from support.chromium import needs_chromium
 from support.servers import (close_page, cookie_header, fetch, free_port, KERNEL_ID, kernels, open_page, RENDER,
@@ -40,14 +41,23 @@ def test_eight_people_opening_their_links_at_once_all_get_their_form(tmp_path, b
     store = Store(tmp_path / "data")
     names = [f"同时打开单位{i + 1}" for i in range(8)]
     links = [access_path(*store.add_applicant(name, RUBRIC)) for name in names]
-    with serving(tmp_path, "--data", str(tmp_path / "data")) as (base, _):
+    with serving(tmp_path, "--data", str(tmp_path / "data")) as (base, log):
         for burst in range(3):
             contexts = [browser.new_context(viewport={"width": 1280, "height": 900}) for _ in links]
             pages = [context.new_page() for context in contexts]
+            said = {id(page): [] for page in pages}  # what each page's console said, for a page that never renders
             for page, url in zip(pages, links):
+                page.on("console", lambda message, page=page: said[id(page)].append(message.text))
                 page.goto(base + url, wait_until="commit", timeout=RENDER)
-            for page, name in zip(pages, names):
-                page.wait_for_selector(".qkit-total-value", timeout=RENDER)
+            for number, (page, name) in enumerate(zip(pages, names), 1):
+                try:
+                    page.wait_for_selector(".qkit-total-value", timeout=RENDER)
+                except PlaywrightTimeout:
+                    kernel = KERNEL_ID.search(page.content())
+                    raise AssertionError(
+                        f"burst {burst + 1}, page {number} (kernel {kernel and kernel.group(1)}) never showed its "
+                        f"form; its console: {said[id(page)][-15:]}; its text: {page.inner_text('body')[:300]!r}; "
+                        f"the server's log: {log.read_text(errors='replace')[-3000:]}") from None
                 assert page.get_by_text("model not found").count() == 0, burst
                 assert name in page.locator(".qkit-form").first.inner_text(), burst  # each sees their own
             for page in pages:
