@@ -9,8 +9,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -163,7 +161,7 @@ def test_serve_opens_only_the_keyed_applicant_and_nothing_outside_the_workbooks(
             assert "SQLite format" not in body and "private notes" not in body
         status, _ = get(f"{base}/voila/render/missing.ipynb?lang=zh&key={key}")
         assert status == 404
-        status, _ = get_as(f"{base}/voila/render/probe.ipynb?key=wrong", {"X-Real-IP": "203.0.113.9"})
+        status, _, _ = fetch(f"{base}/voila/render/probe.ipynb?key=wrong", headers={"X-Real-IP": "203.0.113.9"})
         assert status == 403  # not behind a proxy: a client cannot pass itself off as another address
         time.sleep(1)
         text = log.read_text(encoding="utf-8", errors="replace")
@@ -279,16 +277,6 @@ def test_serve_refuses_a_network_address_unless_allowed_and_names_bad_options(tm
     assert not (tmp_path / "qkit-data").exists()
 
 
-def get_as(url: str, headers: dict[str, str]) -> tuple[int, str]:
-    request = urllib.request.Request(url, headers=headers)
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(request, timeout=120) as response:
-            return response.status, response.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode("utf-8", "replace")
-
-
 @pytest.mark.slow
 def test_serve_on_the_network_under_a_path_behind_a_proxy(cli, tmp_path):
     workbooks, data = tmp_path / "workbooks", tmp_path / "data"
@@ -304,7 +292,8 @@ def test_serve_on_the_network_under_a_path_behind_a_proxy(cli, tmp_path):
         attributes = {part.strip().lower() for part in page_cookie.split(";")[1:]}
         assert {"path=/qkit/", "secure", "httponly", "samesite=strict"} <= attributes  # sent over HTTPS alone
         assert get(f"{base}/voila/render/probe.ipynb?key={key}")[0] == 404  # only under the path
-        status, page = get_as(f"{base}/qkit/voila/render/probe.ipynb?key=wrong", {"X-Real-IP": "203.0.113.9"})
+        status, _, page = fetch(f"{base}/qkit/voila/render/probe.ipynb?key=wrong",
+                                 headers={"X-Real-IP": "203.0.113.9"})
         assert status == 403 and "链接无效" in page
         time.sleep(1)
         text = log.read_text(encoding="utf-8", errors="replace")
