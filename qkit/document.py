@@ -265,18 +265,8 @@ class _Checker(PlanChecks):
     def evidence_files(self, value: Any, where: str, item_id: str, numbered: dict[str, str]) -> list[EvidenceFile]:
         """A clause's evidence files: each numbered in its item (5.3-2) and once in the document, with a title, a
         date, an owner and its file's name (a path in the evidence folder, of a kind ``qkit.evidence`` accepts)."""
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.add(where, "not_list", value)
-            return []
         out = []
-        for i, entry in enumerate(value, 1):
-            at = f"{where}/{i}"
-            if not isinstance(entry, dict):
-                self.add(at, "not_mapping", entry)
-                continue
-            raw = self.mapping(entry, at, EVIDENCE_FIELDS)
+        for at, raw in self.entries(value, where, EVIDENCE_FIELDS):
             found = len(self.problems)
             number = self.text(raw.get("number"), f"{at}/number", required=True)
             if number and item_of_number(number) != item_id:
@@ -314,20 +304,16 @@ class _Checker(PlanChecks):
             where = f"key_themes/{kind}"
             if str(kind) not in THEME_KINDS:
                 continue
-            if not isinstance(entries, list):
-                self.add(where, "not_list", entries)
-                continue
             themes = []
-            for i, entry in enumerate(entries, 1):
-                raw = self.mapping(entry, f"{where}/{i}", THEME_FIELDS)
-                text = self.text(raw.get("text"), f"{where}/{i}/text", required=True)
+            for at, raw in self.entries(entries, where, THEME_FIELDS):
+                text = self.text(raw.get("text"), f"{at}/text", required=True)
                 cited = [str(c) for c in (raw.get("clauses") or [])] if isinstance(raw.get("clauses") or [], list) \
                     else [str(raw.get("clauses"))]
                 for cid in cited:
                     if cid not in ids:
-                        self.add(f"{where}/{i}/clauses", "unknown_clause", cid, allowed=ids)
+                        self.add(f"{at}/clauses", "unknown_clause", cid, allowed=ids)
                 if not cited:
-                    self.add(f"{where}/{i}/clauses", "theme_clauses")
+                    self.add(f"{at}/clauses", "theme_clauses")
                 if text:
                     themes.append(KeyTheme(text, cited))
             out[str(kind)] = themes
@@ -377,16 +363,9 @@ class _Checker(PlanChecks):
         return out
 
     def results(self, value: Any, rubric) -> list[KPI]:
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.add("results", "not_list", value)
-            return []
         targets = [c.id for c in rubric.results_clauses]
         out = []
-        for i, raw in enumerate(value, 1):
-            where = f"results/{i}"
-            raw = self.mapping(raw, where, KPI_FIELDS)
+        for where, raw in self.entries(value, "results", KPI_FIELDS):
             if not raw:
                 continue
             clause = str(raw.get("clause", ""))

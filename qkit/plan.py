@@ -292,20 +292,10 @@ class PlanChecks(ValueChecks):
 
     def improvements(self, value: Any, rubric, results: list) -> list[Action]:
         """The improvement plan: each action on clauses the standard has, with a status, dates, targets."""
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.add("improvements", "not_list", value)
-            return []
         ids = [c.id for c in rubric.clauses]
         names = list(dict.fromkeys(k.name for k in results))
         out, seen = [], set()
-        for i, entry in enumerate(value, 1):
-            where = f"improvements/{i}"
-            if not isinstance(entry, dict):
-                self.add(where, "not_mapping", entry)
-                continue
-            raw = self.mapping(entry, where, ACTION_FIELDS)
+        for where, raw in self.entries(value, "improvements", ACTION_FIELDS):
             found = len(self.problems)
             code = self.text(raw.get("id"), f"{where}/id")
             if code and code in seen:

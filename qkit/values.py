@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 
@@ -87,6 +87,21 @@ class ValueChecks:
                     self.add(f"{where}/{key}" if where else str(key), "unknown_field",
                              allowed=list(allowed))
         return value
+
+    def entries(self, value: Any, where: str, allowed: tuple[str, ...] | list[str]) -> Iterator[tuple[str, dict]]:
+        """Each entry of a list of mappings, with its place (``where/1``, ``where/2``…); a value that is not a
+        list, or an entry that is not a mapping, is named instead of yielded."""
+        if value is None:
+            return
+        if not isinstance(value, list):
+            self.add(where, "not_list", value)
+            return
+        for i, entry in enumerate(value, 1):
+            at = f"{where}/{i}"
+            if isinstance(entry, dict):
+                yield at, self.mapping(entry, at, allowed)
+            else:
+                self.add(at, "not_mapping", entry)
 
     def text(self, value: Any, where: str, required: bool = False) -> str:
         if value is None or value == "":
