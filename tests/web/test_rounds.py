@@ -5,8 +5,10 @@ Every test taking ``store`` runs on SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
+import base64
 import copy
 import datetime as dt
+import re
 
 import pytest
 import yaml
@@ -334,3 +336,46 @@ def test_each_page_offers_the_report_editions_its_role_allows(store):
     own = next(e for e in walk(book.widget) if isinstance(e, ExportPanel) and e is not downloads) \
         if any(isinstance(e, ExportPanel) and e is not downloads for e in walk(book.widget)) else None
     assert own is None or own.edition is None  # the application's own downloads offer no edition to choose
+
+
+def downloaded(link) -> dict:
+    """The document behind a download link of the page."""
+    data = re.search(r"base64,([A-Za-z0-9+/=]+)", link.value).group(1)
+    return yaml.safe_load(base64.b64decode(data))
+
+
+def test_the_consensus_tab_follows_the_hand_ins_while_in_view_and_its_files_follow_the_agreement(store):
+    from qkit.web.form.consensus import ConsensusPanel
+    from qkit.web.form.fields import walk
+    from qkit.web.form.workbook import Workbook
+
+    applicant, lead_key, keys = team(store)
+    book = Workbook(open_as(store, lead_key), "zh")
+    book.tabs.selected_index = len(book.tabs.children) - 2  # 共识, opened before anyone handed in
+    panel = next(e for e in walk(book.widget) if isinstance(e, ConsensusPanel))
+    assert panel.adopt.disabled and "尚无评审员提交独立评分" in panel.rows.children[0].value
+    scored_layer(store, keys["李娜"], {"5.2.2": 40, "5.2.3": 50})
+    book._poll_shown()  # as the page does every few seconds while the tab is in view
+    reason = next(e for e in walk(panel.assessors) if getattr(e, "placeholder", "").startswith("退回原因"))
+    reason.value = "5.2.3 的评分依据不全"  # the lead starts typing why it goes back
+    scored_layer(store, keys["赵六"], {"5.2.2": 60, "5.2.3": 55})
+    book._poll_shown()
+    assert not panel.adopt.disabled and set(panel._cards) >= {"5.2.2", "5.2.3"}
+    assert reason.value == "5.2.3 的评分依据不全" and reason in list(walk(panel.assessors))  # kept as typed
+    cards = panel.rows.children
+    book._poll_shown()
+    assert panel.rows.children == cards  # nothing new: nothing drawn again, nothing the lead typed is lost
+    panel.adopt.click()
+    panel.agreed_form.input_for(("clauses", "5.2.2", "score")).value = 45
+    assert panel.agreed.save()
+    assert downloaded(panel.downloads.links["yaml"])["clauses"]["5.2.2"]["score"] == 45  # the file as agreed
+    reason.value = "5.2.3 的评分依据不全"
+    next(e for e in walk(panel.assessors) if getattr(e, "description", "") == "退回重评").click()
+    assert "已退回：5.2.3 的评分依据不全" in panel.assessors.children[0].children[0].value
+    again = open_as(store, keys["李娜"])
+    again.set(("clauses", "5.2.3", "score"), 55)
+    assert again.save() and again.submit()
+    book._poll_shown()
+    assert panel.rows.children != cards  # drawn again from the new hand-in: the agreed score stays
+    assert panel.agreed_form.input_for(("clauses", "5.2.2", "score")).value == 45
+    assert all(widget.comm is not None for _, widget, _ in panel.agreed_form._bound)  # the old cards let go

@@ -36,6 +36,9 @@ class ConsensusPanel(w.VBox):
         self.gaps = html_box("", "qkit-self-gaps")
         self.rows = w.VBox()
         self._cards: dict[str, tuple[w.Button, w.HTML]] = {}
+        self._states: tuple | None = None  # the assessors' layers as last drawn
+        self._handed_in: tuple | None = None  # the layers handed in that the cards were drawn from
+        self._reasons: dict[str, w.Text] = {}  # why a hand-in is sent back, as typed, by assessor
         self.downloads = ExportPanel(self.agreed_form)  # the consensus's own files: 申报单位版 or 内部版
         self.children = [html_box(fragment("section_intro", title=tr("wb_consensus_tab", lang),
                                         intro=tr("wb_consensus_intro", lang))), self.status, self.assessors,
@@ -45,27 +48,47 @@ class ConsensusPanel(w.VBox):
         self.show()
 
     def show(self) -> None:
-        """Draw again from the store: who has handed in, the side-by-side table, the agreed judgement."""
-        self._assessors()
+        """Draw again what changed in the store: who has handed in, and then the side-by-side table."""
+        records = self.session.assessors()
+        states = tuple((r.assessor.name, r.number, r.submitted, r.note) for r in records)
+        if states != self._states:
+            self._states = states
+            self._assessors(records)
+            handed_in = tuple((r.assessor.name, r.number) for r in records if r.submitted)
+            if handed_in != self._handed_in:
+                self._handed_in = handed_in
+                self._side_by_side()
+        self.downloads.show()
+
+    poll = show  # while the tab is in view, a hand-in or a layer sent back shows without switching tabs
+
+    def _side_by_side(self) -> None:
         side = self.session.side_by_side()
         self.adopt.disabled = side is None
+        self.agreed_form.forget(("clauses",))  # the cards drawn before are replaced, their inputs with them
+        for old in [inner for row in self.rows.children for inner in walk(row)]:
+            old.close()
         self._cards = {}
         if side is None:
             self.rows.children = [html_box(fragment("muted", value=tr("wb_no_layers", self.lang)))]
         else:
             self.rows.children = [self._card(row, side.names) for row in side.table.clauses]
         self._changed(())
-        self.downloads.show()
 
-    def _assessors(self) -> None:
+    def _assessors(self, records: list) -> None:
         """Each assessor: not begun, scoring, handed in (with a way to send it back) or sent back."""
         lang, rows = self.lang, []
-        for record in self.session.assessors():
+        for old in [inner for row in self.assessors.children for inner in walk(row)]:
+            if old not in self._reasons.values():  # a reason being typed stays as typed
+                old.close()
+        for record in records:
             name = record.assessor.name
             line = html_box(fragment("assessor_state", name=name, record=record, lang=lang))
             parts: list[w.Widget] = [line]
             if record.submitted:
-                reason = w.Text(placeholder=tr("wb_reopen_reason", lang), layout=w.Layout(width="320px"))
+                reason = self._reasons.get(name) or w.Text(placeholder=tr("wb_reopen_reason", lang),
+                                                           layout=w.Layout(width="320px"))
+                self._reasons[name] = reason
                 back = w.Button(description=tr("wb_reopen", lang), layout=w.Layout(width="auto"))
                 back.on_click(self.form.safe(lambda _, n=name, r=reason: self._reopen(n, r.value)))
                 parts += [reason, back]
@@ -76,6 +99,7 @@ class ConsensusPanel(w.VBox):
 
     def _reopen(self, name: str, reason: str) -> None:
         if self.session.reopen(name, reason):
+            self._reasons.pop(name, None)  # said and kept with the layer: the next hand-in starts without it
             self.show()
 
     def _card(self, row: Any, names: list[str]) -> w.Widget:

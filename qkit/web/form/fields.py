@@ -147,6 +147,7 @@ class Form:
             for key in [k for k in registry if k.startswith(prefix)]:
                 del registry[key]
         self._rows = [row for row in self._rows if not (field_of(row[0]) + "/").startswith(prefix)]
+        self._bound = [bound for bound in self._bound if not field_of(bound[0]).startswith(prefix)]
 
     def _refresh_messages(self, path: FieldPath) -> None:
         self.changes += 1

@@ -268,6 +268,8 @@ class ExportPanel(w.VBox):
     def _changed(self, path: FieldPath) -> None:
         if path not in (("_saved",), ("_settled",)):
             self.stale = True
+        if self.visible and path in (("_saved",), ()):  # in view: the files follow each save, and others' saves
+            self.show()
 
     def show(self) -> None:
         """Make the document and the workbook from what is on the page now."""
