@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from support.chromium import CHROMIUM, CHROMIUM_ARGS
+from support.outcome import PHASES, failed
 from support.postgres import PostgresServer, postgres_bin
 
 
@@ -102,21 +103,37 @@ def browser():
         chromium.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Each phase's report kept on the test, so a fixture's teardown knows whether the test failed."""
+    report = yield
+    item.stash.setdefault(PHASES, {})[report.when] = report
+    return report
+
+
 @pytest.fixture
-def new_page(browser):
-    """A page in a context of its own (Chinese locale, a desktop window); closed at the end."""
+def new_page(browser, request):
+    """A page in a context of its own (Chinese locale, a desktop window); closed at the end. When the test
+    failed, what each page showed and what its console said are printed with the failure."""
     from playwright.sync_api import Error as PlaywrightError
 
-    contexts = []
+    contexts, said = [], {}
 
     def make():
         context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        said[id(page)] = lines = []
+        page.on("console", lambda message: lines.append(message.text))
+        return page
 
     yield make
+    for number, page in enumerate((p for c in contexts for p in c.pages), 1):
+        if failed(request):
+            with contextlib.suppress(PlaywrightError):
+                print(f"--- page {number}: {page.inner_text('body', timeout=5000)[:1500]!r}\n"
+                      f"    its console: {said.get(id(page), [])[-15:]}")
+        with contextlib.suppress(PlaywrightError):  # the test closed it already
+            page.close(run_before_unload=True)  # as a person closes the tab: the server ends its kernel
     for context in contexts:
-        for page in context.pages:  # as a person closes the tab: the server ends its kernel
-            with contextlib.suppress(PlaywrightError):  # the test closed it already
-                page.close(run_before_unload=True)
         context.close()
