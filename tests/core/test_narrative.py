@@ -7,7 +7,7 @@ import copy
 import pytest
 import yaml
 
-from support.documents import full_document, SAMPLES, write_yaml
+from support.documents import full_document, SAMPLES, write_yaml, HUAKE
 from qkit import document, from_data, load, load_rubric, values
 from qkit.errors import QkitError
 from qkit.markup import citations, count_words, parse, plain_text, word_count
@@ -15,7 +15,6 @@ from qkit.narrative import (DEFAULT_LIMITS, Limits, coverage, keywords, kpi_tabl
                             writing_status)
 from qkit.template import render
 
-HUAKE = SAMPLES / "hubei-manufacturing-huake.yaml"
 GUANGGU = SAMPLES / "wuhan-manufacturing-guanggu.yaml"
 
 

@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 
-from support.documents import SAMPLES
+from support.documents import SAMPLES, HUAKE
 from support.plans import raw, two_cycles
 from qkit import check, from_data, load, load_rubric, score
 from qkit.compare import compare
@@ -19,7 +19,6 @@ from qkit.merge import changes, merge
 from qkit.plan import (CANCELLED, DONE, IN_PROGRESS, NOT_STARTED, OPEN, STATUSES, Action, KpiTarget, draft, gain,
                        kpi_reached, new_action, plan_of, roadmap, targets)
 
-HUAKE = SAMPLES / "hubei-manufacturing-huake.yaml"
 GUANGGU = SAMPLES / "wuhan-manufacturing-guanggu.yaml"
 RUBRIC = load_rubric("hubei-manufacturing")
 

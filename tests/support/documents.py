@@ -18,7 +18,7 @@ RUBRIC_IDS = [
 ]
 HOSTILE = "<script>alert('qkit')</script>"
 FORMULA = '=HYPERLINK("https://example.com","点此")'
-MARKUP_SAMPLE = SAMPLES / "hubei-manufacturing-huake.yaml"
+HUAKE = SAMPLES / "hubei-manufacturing-huake.yaml"  # the fullest sample: markup, evidence, a plan
 
 
 def run_qkit(*args) -> tuple[int, str, str]:
@@ -72,7 +72,7 @@ def write_yaml(path: Path, data) -> Path:
 
 def markup_data() -> dict:
     """A sample with markup where users type: name, strength, OFI, evidence, KPI name; and a formula OFI."""
-    data = yaml.safe_load(MARKUP_SAMPLE.read_text(encoding="utf-8"))
+    data = yaml.safe_load(HUAKE.read_text(encoding="utf-8"))
     data["applicant"]["name"] = "华科 <b>精密</b> & Co"
     data["clauses"]["5.2.2"]["strengths"][0] = f"强项 {HOSTILE}"
     data["clauses"]["5.2.2"]["ofis"].append('<img src=x onerror="alert(1)">')

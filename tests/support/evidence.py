@@ -12,9 +12,8 @@ import openpyxl
 import yaml
 from PIL import Image, ImageDraw
 
-from support.documents import SAMPLES, write_yaml
+from support.documents import write_yaml, HUAKE
 
-HUAKE = SAMPLES / "hubei-manufacturing-huake.yaml"
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
 

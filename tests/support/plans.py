@@ -6,9 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from support.documents import SAMPLES
+from support.documents import HUAKE
 
-HUAKE = SAMPLES / "hubei-manufacturing-huake.yaml"
 
 
 def raw(path: Path = HUAKE) -> dict:

@@ -8,12 +8,11 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
-from support.documents import card_of, SAMPLES
+from support.documents import card_of, SAMPLES, HUAKE
 from qkit import docx_pages
 from qkit.docx_report import BOTH, FEEDBACK, NARRATIVE, docx_paths, write_docx
 from qkit.narrative import references
 
-HUAKE = SAMPLES / "hubei-manufacturing-huake.yaml"
 CHEN = SAMPLES / "wuhan-individual-chen.yaml"
 
 

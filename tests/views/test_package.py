@@ -11,8 +11,8 @@ import openpyxl
 import pytest
 import yaml
 
-from support.documents import write_yaml
-from support.evidence import CITED, excel_file, HUAKE, PDF, sample_data, sample_with_evidence, word_file
+from support.documents import HUAKE, write_yaml
+from support.evidence import CITED, excel_file, PDF, sample_data, sample_with_evidence, word_file
 from qkit import document, from_data, load, load_rubric, markup
 from qkit.evidence import MAX_FILE_BYTES, FolderFiles, check_file, next_number
 from qkit.narrative import references, writing_status

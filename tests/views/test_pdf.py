@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from support.chromium import CHROMIUM, fake_chromium, needs_chromium
-from support.documents import MARKUP_SAMPLE, sample_path
+from support.documents import HUAKE, sample_path
 from qkit.errors import QkitError
 from qkit.pdf import Printer, print_pdf
 
@@ -77,6 +77,6 @@ def test_a_reporter_starts_one_browser_for_all_its_reports(tmp_path, monkeypatch
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("QKIT_TEST_STARTS", str(starts))
     with Reporter(ReportOptions()) as reporter:
-        made = [reporter.run(doc, tmp_path / "out") for doc in (sample_path("wuhan-individual"), MARKUP_SAMPLE)]
+        made = [reporter.run(doc, tmp_path / "out") for doc in (sample_path("wuhan-individual"), HUAKE)]
     assert all(files.pdf and files.pdf.read_bytes() == b"%PDF-1.4 test" and not files.notes for files in made)
     assert starts.read_text().splitlines() == ["started"]

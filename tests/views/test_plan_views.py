@@ -21,10 +21,9 @@ from qkit.excel import write_workbook
 from qkit.i18n import fmt_date, fmt_points
 from qkit.plan import STATUSES, gain, plan_of
 from qkit.tables import APPLICANT, Edition
-from support.documents import FORMULA, HOSTILE, SAMPLES, write_yaml
+from support.documents import FORMULA, HOSTILE, SAMPLES, write_yaml, HUAKE
 from support.plans import two_cycles
 
-HUAKE = SAMPLES / "hubei-manufacturing-huake.yaml"
 DAY = "2026-04-16"  # huake's assessment date: one action (5.2.4-1, due 2026-03-31, in progress) is overdue
 KEYS = {"clauses", "ofis", "action", "owner", "start", "due", "status", "target_score", "kpi", "overdue"}
 

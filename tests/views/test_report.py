@@ -15,7 +15,7 @@ import nbformat
 import openpyxl
 import pytest
 
-from support.documents import (card_of, FORMULA, HOSTILE, markup_document, MARKUP_SAMPLE, sample_path, SAMPLES,
+from support.documents import (card_of, FORMULA, HOSTILE, markup_document, HUAKE, sample_path, SAMPLES,
                                write_yaml)
 from qkit import analytics
 from qkit.i18n import fmt_points, tr
@@ -23,7 +23,7 @@ from qkit.options import ReportOptions
 from qkit.report import TEMPLATE, Reporter, find_chromium
 from qkit.tables import maturity_label
 
-SAMPLE = MARKUP_SAMPLE  # the document the markup one is made from
+SAMPLE = HUAKE  # the document the markup one is made from
 
 
 class Tags(HTMLParser):
