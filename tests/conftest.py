@@ -1,4 +1,4 @@
-"""Fixtures for every test folder: the environment kept, the qkit command, a store on each backend, Chromium.
+"""Fixtures for every test folder: the environment kept, the qkit command, a store, PostgreSQL, Chromium.
 
 The helpers the tests import are in ``support``; each folder's conftest.py adds the fixtures only it needs."""
 
@@ -80,16 +80,6 @@ def postgres():
 def postgres_url(postgres) -> str:
     """The URL of a fresh, empty database for this test."""
     return postgres.new_database()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_store(request, tmp_path):
-    """An empty store on each backend in turn: SQLite in a data folder, then a fresh PostgreSQL database."""
-    from qkit.web.store import Store
-
-    if request.param == "sqlite":
-        return Store(tmp_path / "data")
-    return Store(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture(scope="module")
