@@ -22,9 +22,11 @@ import json
 import os
 import sys
 import time
+from contextlib import suppress
 
 PREHEAT = "VOILA_PREHEAT"
 PROOF_HEADER = "X-Qkit-Kernel-Proof"  # a header, not the URL: request lines are logged
+RECEIVED = "received"  # what a kernel answers once it has its request: the server keeps it until then
 CONNECT_TIMEOUT = 5  # seconds one attempt to reach the server may take, as Voila's helper allows
 PATIENCE = 120  # seconds a warm kernel keeps trying: a server starting a pool of kernels may be slow to answer
 _asked = False  # this kernel has its request from the server (a kernel serves one page)
@@ -55,7 +57,8 @@ def session_key() -> bytes:
 def query_string() -> str:
     """The page's query string: at once in a kernel started for its page, after the wait in a preheated one.
 
-    A server that does not answer is tried again for ``PATIENCE`` seconds (a
+    A server that does not answer, or a connection cut off, is tried again
+    for ``PATIENCE`` seconds from the last time the server was reached (a
     kernel that gave up at once would refuse whoever takes it later); after
     that, or when the answer is not a request, the query is empty and the
     workbook shows its refusal, as for a link without a key. Why is written
@@ -65,7 +68,7 @@ def query_string() -> str:
     """
     global _asked
     if os.environ.get(PREHEAT) == "True" and not _asked:
-        from websockets.exceptions import WebSocketException
+        from websockets.exceptions import ConnectionClosed, WebSocketException
         from websockets.sync.client import connect
 
         deadline = time.monotonic() + PATIENCE
@@ -74,9 +77,12 @@ def query_string() -> str:
             try:
                 with connect(query_url(), open_timeout=CONNECT_TIMEOUT, max_size=2**20,
                              additional_headers=shown) as socket:
+                    deadline = time.monotonic() + PATIENCE  # counted again from each time it was reached
                     request = json.loads(socket.recv())
+                    with suppress(OSError, WebSocketException):  # unsaid, the server keeps it until the kernel ends
+                        socket.send(RECEIVED)
                 break
-            except (OSError, TimeoutError) as exc:  # not reached: a busy server, or none
+            except (OSError, TimeoutError, ConnectionClosed) as exc:  # not reached (a busy server), or cut off
                 if time.monotonic() < deadline:
                     time.sleep(1)
                     continue

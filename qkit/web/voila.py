@@ -5,8 +5,10 @@
 be turned off), with qkit's handlers in place of Voila's: the notebook
 handler checks a link's key before any kernel starts and binds the page's
 kernel to it, the kernel's channels, model and shutdown answer only that
-page, a warm kernel's query socket answers only that kernel, and the landing
-page is the server's own. It reaches into Voila's kernel manager in three
+page, a warm kernel's query socket answers only that kernel and keeps its
+request until the kernel has it (``kernel_query``, which also replaces how
+Voila's page handler sends the request), and the landing page is the
+server's own. It reaches into Voila's kernel manager in three
 places, each commented: the methods that hand a page its kernel, the removal
 of a kernel, and the pools of warm kernels (their sizes, their refilling and
 the kernels waiting in them, ``Pools``).
@@ -17,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -41,7 +43,7 @@ from .guard import (
     page_cookie,
     refused_page,
 )
-from .preheat import PROOF_HEADER, proof
+from .preheat import PROOF_HEADER, RECEIVED, proof
 
 if TYPE_CHECKING:
     from .serve import ServeOptions
@@ -181,39 +183,60 @@ def kernel_query():
     taken by the kernel alone.
 
     Voila's own socket let anyone wait there (and the next visitor's key went
-    to them), let a second connection replace the waiting kernel (which then
-    waited for ever), and cached every request it could not deliver. Here the
-    kernel proves itself (``preheat.proof``: its id signed with its session
-    key) before the upgrade, a waiting kernel keeps its place, and a request
-    is forgotten once delivered or when its kernel ends (``forget``). Voila's
-    page handler still calls ``RequestInfoSocketHandler.send_updates``, which
-    uses the class's own dictionaries, shared with this subclass.
+    to them), and lost a request written to a connection that had just
+    broken (the kernel, trying again, then waited for ever and its page never
+    came). Here the kernel proves itself (``preheat.proof``: its id signed
+    with its session key) before the upgrade, so a second connection for a
+    kernel is that kernel trying again and takes the place of the first; and
+    a request is kept until its kernel says it has it (``preheat.RECEIVED``),
+    or until the kernel ends (``forget``). Voila's page handler calls
+    ``RequestInfoSocketHandler.send_updates``, which is replaced by one that
+    keeps the request so.
     """
+    from tornado.websocket import WebSocketClosedError
     from voila.request_info_handler import RequestInfoSocketHandler
 
     waiters, undelivered = RequestInfoSocketHandler._waiters, RequestInfoSocketHandler._cache
 
     class KernelQuery(RequestInfoSocketHandler):
+        kernel_id = ""
+
         async def get(self, kernel_id):
             kernels = self.settings["kernel_manager"]
             key = kernels.get_kernel(kernel_id).session.key if kernel_id in kernels else b""
             shown = self.request.headers.get(PROOF_HEADER, "").encode()  # as bytes: any header compares
             if not key or not hmac.compare_digest(shown, proof(kernel_id, key).encode()):
                 _refuse(self, "not that kernel")
-            elif kernel_id in waiters:
-                _refuse(self, "the kernel waits there already")
             else:
                 await super().get(kernel_id)
 
         def open(self, kernel_id: str) -> None:
-            if waiters.setdefault(kernel_id, self) is not self:  # the kernel asked twice at once: one waits
-                self.close()
-            elif kernel_id in undelivered:
-                self.write_message(undelivered.pop(kernel_id))
+            self.kernel_id = kernel_id
+            earlier = waiters.get(kernel_id)
+            waiters[kernel_id] = self
+            if earlier is not None:  # the kernel gave up on that connection and tried again
+                earlier.close()
+            if kernel_id in undelivered:
+                self.write_message(undelivered[kernel_id])
+
+        def on_message(self, message) -> None:
+            if message == RECEIVED:
+                undelivered.pop(self.kernel_id, None)
 
         def on_close(self) -> None:
-            for kernel_id in [k for k, waiter in waiters.items() if waiter is self]:
-                del waiters[kernel_id]
+            if waiters.get(self.kernel_id) is self:
+                del waiters[self.kernel_id]
+
+        @classmethod
+        def send_updates(cls, msg: dict) -> None:
+            """A page's request for a warm kernel: written to the kernel if it waits, and kept until it says it has
+            it (a connection that broke just now is found out only by the kernel)."""
+            kernel_id = msg["kernel_id"]
+            undelivered[kernel_id] = msg["payload"]
+            waiter = waiters.get(kernel_id)
+            if waiter is not None:
+                with suppress(WebSocketClosedError):
+                    waiter.write_message(msg["payload"])
 
         @classmethod
         def forget(cls, kernel_id: str) -> None:
@@ -223,6 +246,7 @@ def kernel_query():
             if waiter is not None:
                 waiter.close()
 
+    RequestInfoSocketHandler.send_updates = KernelQuery.send_updates  # what Voila's page handler calls
     return KernelQuery
 
 

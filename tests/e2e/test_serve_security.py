@@ -194,13 +194,16 @@ def test_only_a_warm_kernel_itself_takes_its_pages_request(tmp_path):
         assert "refused" in log_text(log)
 
 
-def test_the_query_socket_hands_a_request_once_to_its_own_kernel(monkeypatch):
-    """In-process: Voila's page handler calls RequestInfoSocketHandler.send_updates; the server's socket keeps no
-    request once delivered, lets no second connection take a kernel's place, and forgets a kernel that ended."""
+def test_the_query_socket_hands_a_request_to_its_own_kernel_until_it_has_it(monkeypatch):
+    """In-process: Voila's page handler calls RequestInfoSocketHandler.send_updates. The request waits for its
+    kernel, goes to it alone, is written again to the kernel's next connection when the first was cut off before
+    the kernel had it (Voila's own lost it, and that page never came), is forgotten once the kernel has it, and
+    when a kernel ended."""
     from tornado.httpserver import HTTPServer
     from tornado.testing import bind_unused_port
     from tornado.web import Application
     from voila.request_info_handler import RequestInfoSocketHandler as Voilas
+    from websockets.sync.client import connect
 
     from qkit.web import preheat
     from qkit.web.voila import kernel_query
@@ -208,10 +211,10 @@ def test_the_query_socket_hands_a_request_once_to_its_own_kernel(monkeypatch):
     KernelQuery = kernel_query()
 
     key = b"the kernel's session key"
-    running = {str(uuid.uuid4()) for _ in range(3)}
+    running = {str(uuid.uuid4()) for _ in range(4)}
     kernels_ = type("Kernels", (), {"__contains__": lambda self, kid: kid in running,
                                     "get_kernel": lambda self, kid: SimpleNamespace(session=SimpleNamespace(key=key))})()
-    waiting, early, ended = sorted(running)
+    waiting, early, cut, ended = sorted(running)
 
     async def until(condition):
         for _ in range(500):
@@ -220,31 +223,44 @@ def test_the_query_socket_hands_a_request_once_to_its_own_kernel(monkeypatch):
             await asyncio.sleep(0.01)
         raise AssertionError("not in time")
 
+    def as_kernel(kernel):
+        kernel_side = warm_kernel(monkeypatch, port, kernel)
+        monkeypatch.setattr(kernel_side, "session_key", lambda: key)
+        return kernel_side
+
+    def cut_off(kernel) -> dict:
+        """A connection of the kernel that takes the request and breaks before saying it has it."""
+        with connect(base.replace("http", "ws") + f"/voila/query/{kernel}",
+                     additional_headers={PROOF_HEADER: proof(kernel, key)}, open_timeout=30) as socket:
+            return json.loads(socket.recv())
+
     async def scenario():
+        nonlocal port, base
         socket, port = bind_unused_port()
         server = HTTPServer(Application([(r"/voila/query/(?P<kernel_id>\w+-\w+-\w+-\w+-\w+)", KernelQuery)],
                                         kernel_manager=kernels_))
         server.add_sockets([socket])
         base = f"http://127.0.0.1:{port}"
         try:
-            as_kernel = warm_kernel(monkeypatch, port, waiting)
-            monkeypatch.setattr(as_kernel, "session_key", lambda: key)
-            asked = asyncio.create_task(asyncio.to_thread(as_kernel.query_string))
+            asked = asyncio.create_task(asyncio.to_thread(as_kernel(waiting).query_string))
             await until(lambda: waiting in Voilas._waiters)
-            proven = {PROOF_HEADER: proof(waiting, key)}
-            assert await asyncio.to_thread(query_socket, base, waiting, proven) == 403  # the place is taken
             assert await asyncio.to_thread(query_socket, base, waiting, {}) == 403
-            assert await asyncio.to_thread(query_socket, base, str(uuid.uuid4()), proven) == 403  # no such kernel
+            assert await asyncio.to_thread(query_socket, base, str(uuid.uuid4()), {PROOF_HEADER: proof(waiting, key)}
+                                           ) == 403  # no such kernel
             Voilas.send_updates({"kernel_id": waiting, "payload": {"QUERY_STRING": "key=first"}})
             assert await asked == "key=first"
-            await until(lambda: waiting not in Voilas._waiters)
-            assert waiting not in Voilas._cache
+            await until(lambda: waiting not in Voilas._waiters and waiting not in Voilas._cache)  # it has it
 
             Voilas.send_updates({"kernel_id": early, "payload": {"QUERY_STRING": "key=early"}})  # before its kernel
-            as_kernel = warm_kernel(monkeypatch, port, early)
-            monkeypatch.setattr(as_kernel, "session_key", lambda: key)
-            assert await asyncio.to_thread(as_kernel.query_string) == "key=early"
-            assert early not in Voilas._cache  # forgotten once delivered
+            assert await asyncio.to_thread(as_kernel(early).query_string) == "key=early"
+            await until(lambda: early not in Voilas._cache)
+
+            Voilas.send_updates({"kernel_id": cut, "payload": {"QUERY_STRING": "key=cut"}})
+            assert (await asyncio.to_thread(cut_off, cut))["QUERY_STRING"] == "key=cut"
+            try:  # its next try still gets it (Voila's socket had forgotten it: the kernel waited for ever)
+                assert await asyncio.wait_for(asyncio.to_thread(as_kernel(cut).query_string), 30) == "key=cut"
+            finally:
+                KernelQuery.forget(cut)  # a kernel still waiting is let go
 
             Voilas.send_updates({"kernel_id": ended, "payload": {"QUERY_STRING": "key=never"}})
             KernelQuery.forget(ended)  # its kernel shut down before it asked
@@ -252,8 +268,60 @@ def test_the_query_socket_hands_a_request_once_to_its_own_kernel(monkeypatch):
         finally:
             server.stop()
 
+    port, base = 0, ""
     asyncio.run(scenario())
     assert preheat.proof(waiting, key) != preheat.proof(early, key) != preheat.proof(waiting, b"another key")
+
+
+def test_a_kernel_trying_again_takes_the_place_of_its_earlier_connection(monkeypatch):
+    """A warm kernel whose attempt timed out on its side tries again while the server still holds the first
+    connection: the second takes its place (it proved itself), the first is closed, and the request reaches the
+    kernel. Refusing it left the kernel without its page's request."""
+    from tornado.httpserver import HTTPServer
+    from tornado.testing import bind_unused_port
+    from tornado.web import Application
+    from voila.request_info_handler import RequestInfoSocketHandler as Voilas
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    from qkit.web.voila import kernel_query
+
+    key, kernel = b"session key", str(uuid.uuid4())
+    kernels_ = type("Kernels", (), {"__contains__": lambda self, kid: kid == kernel,
+                                    "get_kernel": lambda self, kid: SimpleNamespace(session=SimpleNamespace(key=key))})()
+
+    def kernel_side(port: int, send) -> tuple[dict, bool]:
+        """Connects, connects again while the first connection is held, and reads on both."""
+        url = f"ws://127.0.0.1:{port}/voila/query/{kernel}"
+        headers = {PROOF_HEADER: proof(kernel, key)}
+        with connect(url, additional_headers=headers, open_timeout=30) as first:
+            assert wait_until(lambda: kernel in Voilas._waiters, 10)
+            earlier = Voilas._waiters[kernel]
+            with connect(url, additional_headers=headers, open_timeout=30) as second:
+                assert wait_until(lambda: Voilas._waiters.get(kernel) not in (None, earlier), 10)
+                send({"kernel_id": kernel, "payload": {"QUERY_STRING": "key=again"}})
+                got = json.loads(second.recv(30))
+            try:
+                first.recv(30)
+                closed = False
+            except ConnectionClosed:  # the server closed the connection given up on
+                closed = True
+        return got, closed
+
+    async def scenario():
+        socket, port = bind_unused_port()
+        server = HTTPServer(Application([(r"/voila/query/(?P<kernel_id>[\w-]+)", kernel_query())],
+                                        kernel_manager=kernels_))
+        server.add_sockets([socket])
+        loop = asyncio.get_running_loop()
+        try:
+            send = partial(loop.call_soon_threadsafe, Voilas.send_updates)  # on the server's loop, as a page does
+            assert await asyncio.to_thread(kernel_side, port, send) == ({"QUERY_STRING": "key=again"}, True)
+        finally:
+            kernel_query().forget(kernel)
+            server.stop()
+
+    asyncio.run(scenario())
 
 
 # --- guessing keys --------------------------------------------------------------------------------
