@@ -105,3 +105,30 @@ def test_an_entry_is_called_empty_only_once_the_person_has_left_it():
     assert any(p.code == "empty_text" for p in s.problems)  # the check itself still sees it (exports, reports)
     s.settle()  # another tab
     assert s.messages(("clauses", "5.2.2", "strengths", 0)) == ["5.2.2 引领发展 · 优势第 1 条：内容为空，请填写或删除此行"]
+
+
+def test_a_jump_puts_the_cursor_in_the_field_though_the_page_saves_meanwhile():
+    """The cursor goes where the person asked, a moment later (once the browser has drawn the field), unless the
+    person edited something meanwhile. An autosave in that moment is not the person going on: it used to keep
+    the cursor away when a jump came about a second after typing."""
+    import asyncio
+
+    from qkit.web.form.workbook import Workbook
+
+    s = blank_session()
+    s.append(("clauses", "5.2.2", "ofis"), "")
+    s.settle()
+    book = Workbook(s, "zh")
+    book.tabs.selected_index = 1  # 5.2
+
+    async def jump(meanwhile) -> list[str]:
+        target = book.form.input_for(("clauses", "5.2.2", "ofis", 0))
+        focused = []
+        target.focus = lambda: focused.append("ofi")
+        book.jump("clauses/5.2.2/ofis/1")
+        meanwhile()
+        await asyncio.sleep(0.5)
+        return focused
+
+    assert asyncio.run(jump(lambda: s._notify_saved())) == ["ofi"]  # the page saved the last typing
+    assert asyncio.run(jump(lambda: s.set(("clauses", "5.2.2", "notes"), "另写一处"))) == []  # they went on

@@ -54,7 +54,7 @@ class Form:
         self._inputs: dict[str, w.Widget] = {}
         self._bound: list[tuple[FieldPath, w.Widget, Callable[[Any], Any]]] = []  # inputs shown from the session
         self._warnings: dict[str, tuple[FieldPath, w.HTML]] = {}  # feedback-quality lines, by field
-        self.changes = 0  # edits so far; a cursor put somewhere later is not put there once the person went on
+        self.changes = 0  # the person's edits so far: a cursor put somewhere later is not, once they went on
         session.observe(self._refresh_messages)
         session.observe(self._refresh_warnings)
 
@@ -150,7 +150,8 @@ class Form:
         self._bound = [bound for bound in self._bound if not field_of(bound[0]).startswith(prefix)]
 
     def _refresh_messages(self, path: FieldPath) -> None:
-        self.changes += 1
+        if path and not str(path[0]).startswith("_"):  # the person's own edit; a save or others' changes are not
+            self.changes += 1
         by_field: dict[str, list[str]] = {}
         for problem in self.session.shown_problems:
             by_field.setdefault(problem.field, []).append(self.session.describe(problem, self.lang))
