@@ -48,7 +48,13 @@ class ConsensusPanel(w.VBox):
         self.show()
 
     def show(self) -> None:
-        """Draw again what changed in the store: who has handed in, and then the side-by-side table."""
+        """The tab shown again: what changed in the store, and the downloads made from the agreement as it is."""
+        self.poll()
+        self.downloads.show()
+
+    def poll(self) -> None:
+        """Draw again what changed in the store: who has handed in, and then the side-by-side table. Called
+        every few seconds while the tab is in view, so a hand-in or a layer sent back shows by itself."""
         records = self.session.assessors()
         states = tuple((r.assessor.name, r.number, r.submitted, r.note) for r in records)
         if states != self._states:
@@ -58,9 +64,6 @@ class ConsensusPanel(w.VBox):
             if handed_in != self._handed_in:
                 self._handed_in = handed_in
                 self._side_by_side()
-        self.downloads.show()
-
-    poll = show  # while the tab is in view, a hand-in or a layer sent back shows without switching tabs
 
     def _side_by_side(self) -> None:
         side = self.session.side_by_side()
@@ -100,7 +103,7 @@ class ConsensusPanel(w.VBox):
     def _reopen(self, name: str, reason: str) -> None:
         if self.session.reopen(name, reason):
             self._reasons.pop(name, None)  # said and kept with the layer: the next hand-in starts without it
-            self.show()
+            self.poll()
 
     def _card(self, row: Any, names: list[str]) -> w.Widget:
         form, lang = self.agreed_form, self.lang
