@@ -30,22 +30,29 @@ class ConsensusPanel(w.VBox):
         self.agreed = self.session.consensus()
         self.agreed_form = Form(self.agreed, lang)
         self.status = html_box("", "qkit-consensus-status")
-        self.assessors = w.VBox()
         self.adopt = w.Button(description=tr("wb_adopt", lang), button_style="info", layout=w.Layout(width="auto"))
         self.adopt.on_click(form.safe(self._adopt))
         self.gaps = html_box("", "qkit-self-gaps")
-        self.rows = w.VBox()
         self._cards: dict[str, tuple[w.Button, w.HTML]] = {}
-        self._states: tuple | None = None  # the assessors' layers as last drawn
-        self._handed_in: tuple | None = None  # the layers handed in that the cards were drawn from
         self._reasons: dict[str, w.Text] = {}  # why a hand-in is sent back, as typed, by assessor
+        records = self.session.assessors()
+        self._states, self._handed_in = self._state_of(records)  # what the assessors' rows and the cards show
+        # made with their rows and cards: the page draws them as it gets them, waiting for no later message
+        self.assessors = w.VBox(self._assessor_rows(records))
+        self.rows = w.VBox(self._clause_cards())
         self.downloads = ExportPanel(self.agreed_form)  # the consensus's own files: 申报单位版 or 内部版
         self.children = [html_box(fragment("section_intro", title=tr("wb_consensus_tab", lang),
                                         intro=tr("wb_consensus_intro", lang))), self.status, self.assessors,
                          self.adopt, self.gaps, self.rows, self.downloads]
         self.add_class("qkit-consensus")
         self.agreed.observe(self._changed)
-        self.show()
+        self._changed(())
+
+    @staticmethod
+    def _state_of(records: list) -> tuple[tuple, tuple]:
+        """Each assessor's layer as the rows show it, and the layers handed in that the cards are drawn from."""
+        return (tuple((r.assessor.name, r.number, r.submitted, r.note) for r in records),
+                tuple((r.assessor.name, r.number) for r in records if r.submitted))
 
     def show(self) -> None:
         """The tab shown again: what changed in the store, and the downloads made from the agreement as it is."""
@@ -56,34 +63,31 @@ class ConsensusPanel(w.VBox):
         """Draw again what changed in the store: who has handed in, and then the side-by-side table. Called
         every few seconds while the tab is in view, so a hand-in or a layer sent back shows by itself."""
         records = self.session.assessors()
-        states = tuple((r.assessor.name, r.number, r.submitted, r.note) for r in records)
-        if states != self._states:
-            self._states = states
-            self._assessors(records)
-            handed_in = tuple((r.assessor.name, r.number) for r in records if r.submitted)
-            if handed_in != self._handed_in:
-                self._handed_in = handed_in
-                self._side_by_side()
+        states, handed_in = self._state_of(records)
+        if states == self._states:
+            return
+        self._states = states
+        _close(self.assessors, keep=list(self._reasons.values()))  # a reason being typed stays as typed
+        self.assessors.children = self._assessor_rows(records)
+        if handed_in != self._handed_in:
+            self._handed_in = handed_in
+            self.agreed_form.forget(("clauses",))  # the cards drawn before are replaced, their inputs with them
+            _close(self.rows)
+            self._cards = {}
+            self.rows.children = self._clause_cards()
+            self._changed(())
 
-    def _side_by_side(self) -> None:
+    def _clause_cards(self) -> list[w.Widget]:
+        """A card per clause for the layers handed in, widest spread first; a line saying none yet."""
         side = self.session.side_by_side()
         self.adopt.disabled = side is None
-        self.agreed_form.forget(("clauses",))  # the cards drawn before are replaced, their inputs with them
-        for old in [inner for row in self.rows.children for inner in walk(row)]:
-            old.close()
-        self._cards = {}
         if side is None:
-            self.rows.children = [html_box(fragment("muted", value=tr("wb_no_layers", self.lang)))]
-        else:
-            self.rows.children = [self._card(row, side.names) for row in side.table.clauses]
-        self._changed(())
+            return [html_box(fragment("muted", value=tr("wb_no_layers", self.lang)))]
+        return [self._card(row, side.names) for row in side.table.clauses]
 
-    def _assessors(self, records: list) -> None:
+    def _assessor_rows(self, records: list) -> list[w.Widget]:
         """Each assessor: not begun, scoring, handed in (with a way to send it back) or sent back."""
         lang, rows = self.lang, []
-        for old in [inner for row in self.assessors.children for inner in walk(row)]:
-            if old not in self._reasons.values():  # a reason being typed stays as typed
-                old.close()
         for record in records:
             name = record.assessor.name
             line = html_box(fragment("assessor_state", name=name, record=record, lang=lang))
@@ -98,7 +102,7 @@ class ConsensusPanel(w.VBox):
             row = w.HBox(parts, layout=w.Layout(align_items="center", flex_flow="row wrap"))
             row.add_class("qkit-assessor")
             rows.append(row)
-        self.assessors.children = rows
+        return rows
 
     def _reopen(self, name: str, reason: str) -> None:
         if self.session.reopen(name, reason):
@@ -148,3 +152,10 @@ class ConsensusPanel(w.VBox):
         for holder in walk(self.rows):
             if isinstance(holder, TextList):
                 holder.resync()
+
+
+def _close(box: w.Box, keep: list[w.Widget] = ()) -> None:
+    """Let go of what a box showed before it is drawn again (the page drops it too), but for ``keep``."""
+    for old in [inner for child in box.children for inner in walk(child)]:
+        if not any(old is kept for kept in keep):
+            old.close()
