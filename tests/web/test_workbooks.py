@@ -7,9 +7,11 @@ import base64
 import io
 import json
 import os
+import queue
 import re
 import subprocess
 import sys
+import time
 
 import ipywidgets as w
 import openpyxl
@@ -541,3 +543,28 @@ def test_a_workbook_opened_without_qkit_serve_says_no_store_was_found_and_makes_
         assert "qkit serve" in shown and ("没有找到自评数据" in shown or "No assessment data was found" in shown)
         assert "链接无效" not in shown and "link is invalid" not in shown  # not the link's fault
     assert list(tmp_path.iterdir()) == []  # no qkit-data folder, no database
+
+
+@pytest.mark.slow
+def test_a_kernel_keeps_every_widget_message_while_the_server_does_not_read():
+    """A tab sends a thousand and more widget messages at once; a server busy for a moment (starting kernels) does
+    not read them. The kernel's output socket dropped all beyond zmq's 1,000 and the page lacked cards or updates;
+    a workbook's kernel keeps them all now. A real kernel, its output read only after a pause."""
+    from jupyter_client.manager import start_new_kernel
+
+    kernels, client = start_new_kernel(kernel_name="python3")
+    try:
+        client.execute("from qkit.web.form.workbook import keep_every_message\nkeep_every_message()\n"
+                       "import time, ipywidgets as w\ntime.sleep(0.5)\nboxes = [w.HTML(str(i)) for i in range(3000)]")
+        time.sleep(6)  # nothing read meanwhile, as a busy server
+        opened = 0
+        while True:
+            try:
+                message = client.get_iopub_msg(timeout=3)
+            except queue.Empty:
+                break
+            opened += message["msg_type"] == "comm_open"
+        assert opened == 3000 * 3  # each box, its layout and its style
+    finally:
+        client.stop_channels()
+        kernels.shutdown_kernel(now=True)

@@ -44,6 +44,7 @@ def workbook(rubric_id: str, query: str | None = None, data_dir: str | None = No
     The rubric and the form's template are loaded before the key is read, so a
     preheated kernel has done that work before the page is requested.
     """
+    keep_every_message()
     index = RubricIndex.scan()
     rubric = index.load(rubric_id)
     macros(FORM)  # compiled while a preheated kernel waits for the page
@@ -61,6 +62,25 @@ def workbook(rubric_id: str, query: str | None = None, data_dir: str | None = No
         return _denied(lang)
     atexit.register(session.flush)  # Voila shuts the kernel down when the tab closes: keep the last edits
     return Workbook(session, lang).widget
+
+
+def keep_every_message() -> None:
+    """Let this kernel's output socket queue every message while the server is busy.
+
+    Opening a tab sends the page a thousand and more widget messages at once.
+    zmq's output socket keeps at most 1,000 of them for a reader that is not
+    reading (a server starting kernels, say) and silently drops the rest: the
+    page then lacked a tab's cards, or its updates, until reloaded. Set on the
+    socket's own thread, as zmq sockets are not shared between threads; a
+    no-op outside a kernel.
+    """
+    ipython = sys.modules.get("IPython")
+    kernel = getattr(ipython.get_ipython(), "kernel", None) if ipython else None
+    thread = getattr(kernel, "iopub_thread", None)
+    if thread is not None:
+        import zmq  # loaded in every kernel already
+
+        thread.io_loop.add_callback(lambda: thread.socket.setsockopt(zmq.SNDHWM, 0))
 
 
 def _denied(lang: str, detail: str = "", reason: str = "") -> w.Widget:
