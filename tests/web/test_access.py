@@ -279,6 +279,28 @@ def test_every_callback_of_the_form_has_the_last_resort(store, team):
     assert [c for c in found if not getattr(c, "qkit_safe", False)] == []
 
 
+def test_the_forms_boxes_share_a_layout_and_a_style_that_nothing_changes(store, team):
+    """A layout and a style of its own for each HTML box were half of a tab's widgets, each sent to the
+    browser and made there one by one; the boxes share them now. A change to a shared one would show in every
+    box, so after every tab of the lead's and a writer's form is built and used, each is as it was made."""
+    import ipywidgets as w
+
+    from qkit.web.form import fields
+    from qkit.web.form.fields import walk
+
+    books = [built_form(store, key) for key in team[1].values()]
+    lead = books[0]
+    lead.session.set(("clauses", "5.2.2", "strengths"), ["", "高层每季度审视战略"])  # entries, numbers, messages
+    lead.session.settle()
+    lead.header.save_button.click()
+    boxes = [e for book in books for e in walk(book.widget) if isinstance(e, w.HTML)]
+    assert len(boxes) > 200 and len({id(e.layout) for e in boxes}) <= 2 and len({id(e.style) for e in boxes}) == 1
+    for (kind, traits), widget in fields._SHARED.items():
+        made = kind(**dict(traits))
+        assert widget.get_state() == made.get_state(), kind.__name__
+        made.close()
+
+
 def test_an_unexpected_error_in_a_callback_is_said_in_words_and_logged(store, team, capsys, monkeypatch):
     book = built_form(store, team[1]["lead"])
 

@@ -200,7 +200,7 @@ class ClauseEditor(w.VBox):
             picker = self.form.choice(path, options, empty="", tooltip=factor.explained(lang), width="150px")
             self.descriptors[factor.id] = html_box("", "qkit-muted")
             column = w.VBox([
-                w.HTML(fragment("factor_heading", factor=factor, lang=lang)),
+                html_box(fragment("factor_heading", factor=factor, lang=lang)),
                 picker, self.form.messages(path), self.descriptors[factor.id],
             ])
             column.add_class("qkit-factor")

@@ -17,6 +17,7 @@ import traceback
 from typing import Any, Callable
 
 import ipywidgets as w
+from ipywidgets.widgets.widget_string import HTMLStyle
 
 from ...errors import QkitError
 from ...html import macro
@@ -33,11 +34,28 @@ def fragment(macro_name: str, /, **context: Any) -> str:
     return str(macro(FORM, macro_name, **context)).strip()
 
 
-def html_box(markup: str, *classes: str) -> w.HTML:
-    """An HTML widget; markup is a fragment (or empty)."""
-    widget = w.HTML(markup)
+def html_box(markup: str, *classes: str, width: str | None = None) -> w.HTML:
+    """An HTML widget; markup is a fragment (or empty). Its layout and style are shared (``shared``)."""
+    widget = w.HTML(markup, layout=shared(w.Layout, **({"width": width} if width else {})), style=shared(HTMLStyle))
     for cls in classes:
         widget.add_class(cls)
+    return widget
+
+
+_SHARED: dict[tuple, w.Widget] = {}
+
+
+def shared(kind: type[w.Widget], **traits: Any) -> w.Widget:
+    """One ``kind`` (a Layout, a style) with these traits for all the page's widgets that never change theirs.
+
+    A layout and a style of its own for each HTML box made half of a
+    tab's widgets, every one sent to the browser and made there one after
+    the other. Nothing may set a trait on a shared one (a test builds every
+    tab and checks)."""
+    key = (kind, tuple(sorted(traits.items())))
+    widget = _SHARED.get(key)
+    if widget is None or widget.comm is None:  # closed: another is made
+        widget = _SHARED[key] = kind(**traits)
     return widget
 
 
@@ -197,7 +215,7 @@ class Form:
                     "value")
         self.register(path, box)
         self.bind(path, box, lambda raw: "" if raw is None else (shown(raw) if shown else str(raw)))
-        parts = [w.HTML(fragment("label", value=label))] if label else []
+        parts = [html_box(fragment("label", value=label))] if label else []
         field = w.VBox(parts + [box, self.messages(path)], layout=w.Layout(width=width))
         field.add_class("qkit-field")
         return field
@@ -221,7 +239,7 @@ class Form:
 
     def labeled(self, label: str, widget: w.Widget, path: FieldPath, width: str = "auto") -> w.VBox:
         """A field with its name above and its problems below."""
-        field = w.VBox([w.HTML(fragment("label", value=label)), widget, self.messages(path)],
+        field = w.VBox([html_box(fragment("label", value=label)), widget, self.messages(path)],
                        layout=w.Layout(width=width))
         field.add_class("qkit-field")
         return field
@@ -239,7 +257,7 @@ class TextList(w.VBox):
                  beside: Callable[[int], list[w.Widget]] | None = None):
         super().__init__()
         self.form, self.path, self.beside = form, path, beside
-        self.header = w.HTML(fragment("label", value=label, hint=hint))
+        self.header = html_box(fragment("label", value=label, hint=hint))
         self.add = w.Button(description=tr("wb_add_entry", form.lang), icon="plus", layout=w.Layout(width="auto"))
         self.add.on_click(form.safe(self._add))
         form.register(path, self.add)
@@ -269,7 +287,7 @@ class TextList(w.VBox):
         remove = w.Button(icon="trash", tooltip=tr("wb_remove_entry", self.form.lang), layout=w.Layout(width="40px"),
                           disabled=not self.form.session.editable(self.path + (i,)))
         remove.on_click(self.form.safe(lambda _: self._remove(i)))
-        number = w.HTML(fragment("entry_number", n=i + 1), layout=w.Layout(width="24px"))
+        number = html_box(fragment("entry_number", n=i + 1), width="24px")
         by = [html_box(fragment("comment_by", names=authors, lang=self.form.lang), "qkit-by")] if authors else []
         extra = self.beside(i) if self.beside else []
         row = w.VBox([w.HBox([number, box, *extra, remove]), *by, self.form.messages(self.path + (i,)),
