@@ -118,8 +118,9 @@ def new_page(browser, request):
         return page
 
     yield make
+    shown = failed(request)
     for number, page in enumerate((p for c in contexts for p in c.pages), 1):
-        if failed(request):
+        if shown:
             with contextlib.suppress(PlaywrightError):
                 print(f"--- page {number}: {page.inner_text('body', timeout=5000)[:1500]!r}\n"
                       f"    its console: {said.get(id(page), [])[-15:]}")

@@ -46,11 +46,16 @@ def proof(kernel_id: str, key: bytes) -> str:
     return hmac.new(key, kernel_id.encode(), hashlib.sha256).hexdigest()
 
 
+def running_kernel():
+    """The kernel this code runs in (ipykernel's), or None outside a kernel."""
+    ipython = sys.modules.get("IPython")  # loaded in every kernel; not imported anywhere else for this
+    return getattr(ipython.get_ipython(), "kernel", None) if ipython else None
+
+
 def session_key() -> bytes:
     """This kernel's session key (from its connection file, the key its messages are signed with); empty outside
     a kernel."""
-    ipython = sys.modules.get("IPython")  # loaded in every kernel; not imported anywhere else for this
-    kernel = getattr(ipython.get_ipython(), "kernel", None) if ipython else None
+    kernel = running_kernel()
     return kernel.session.key if kernel is not None else b""
 
 

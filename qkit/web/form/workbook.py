@@ -20,7 +20,7 @@ from ...html import macros
 from ...i18n import tr
 from ...paths import FieldPath
 from ...rubric_files import RubricIndex
-from ..preheat import query_string
+from ..preheat import query_string, running_kernel
 from ..session import Session
 from .clauses import ClauseEditor, ItemPanel, ProfileEditor
 from .consensus import ConsensusPanel
@@ -74,9 +74,7 @@ def keep_every_message() -> None:
     socket's own thread, as zmq sockets are not shared between threads; a
     no-op outside a kernel.
     """
-    ipython = sys.modules.get("IPython")
-    kernel = getattr(ipython.get_ipython(), "kernel", None) if ipython else None
-    thread = getattr(kernel, "iopub_thread", None)
+    thread = getattr(running_kernel(), "iopub_thread", None)
     if thread is not None:
         import zmq  # loaded in every kernel already
 
