@@ -86,7 +86,8 @@ def test_a_drafted_plan_is_edited_in_the_form_and_a_writer_keeps_to_their_items(
                            timeout=UPDATE)
     action.locator("select").filter(has_text="已完成").select_option(label="已完成")
     action.locator(".qkit-late-mark").wait_for(state="detached", timeout=UPDATE)
-    saved = lambda: next(a for a in store.latest(applicant).data["improvements"] if a["id"] == "5.2.2-1")  # noqa: E731
+    saved = lambda: next((a for a in store.latest(applicant).data["improvements"] if a["id"] == "5.2.2-1"),  # noqa: E731
+                         {})  # not saved yet: the page saves a moment after the typing stops
     until(lambda: saved().get("status") == "已完成" and saved().get("owner") == "王强")
     assert saved()["due"] == "2026-03-31" and saved()["clauses"] == ["5.2.2"]
     assert saved()["action"] == "每季度向关键供应商和外协单位宣贯使命愿景并评估效果"
